@@ -1,0 +1,69 @@
+"""The ``signals`` command line.
+
+Each sub-command lives in its own module under ``bot.cli`` and exposes
+``register(subparsers)``; it sets ``func`` to a handler returning the exit code.
+Heavy imports happen inside handlers so ``signals --help`` and start-up stay fast.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.errors import ConfigError, SignalsError
+
+__all__ = ["main"]
+
+# Sub-command modules, in the order ``--help`` lists them.
+COMMANDS = [
+    "run", "demo", "config", "classify", "cluster", "stories", "why", "feedback",
+    "search", "train", "eval", "tune", "discord", "web", "sources", "db", "audit",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signals", description="News signals for Slack, Discord and the console.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("--log-format", choices=["text", "json"], default=None, help="log line format")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"bot.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"bot.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from bot.logs import setup_logging
+
+    setup_logging(args.verbose, args.log_format)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"signals: configuration error\n{exc}", file=sys.stderr)
+        return 2
+    except SignalsError as exc:
+        print(f"signals: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

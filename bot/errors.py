@@ -1,0 +1,127 @@
+"""The one root of every error Signals raises on purpose.
+
+Third-party errors are translated at the edge (``raise ... from exc``) so callers
+catch ours, and the message says where the problem came from::
+
+    SignalsError
+    ├── ConfigError            bad YAML or values; carries file, line and key
+    ├── FetchError             a source could not be fetched (network, HTTP status, size cap)
+    │   ├── FetchTimeout
+    │   └── SourceGone         410 Gone or too many failures: the source is paused
+    ├── FeedParseError         the body is not a feed we can read
+    ├── StoreError             the database refused or is unreachable
+    ├── ModelError             a shipped model file is missing, corrupt or incompatible
+    ├── DeliveryError          a destination refused a message
+    │   ├── RateLimited        try again after ``retry_after`` seconds
+    │   └── PermanentDeliveryError  never retry (channel_not_found, invalid_auth, ...)
+    └── CommandError           a chat or CLI command was used wrongly; the text is for the user
+        └── PermissionDenied   the user may not make that change
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CommandError",
+    "ConfigError",
+    "ConfigIssue",
+    "DeliveryError",
+    "FeedParseError",
+    "FetchError",
+    "FetchTimeout",
+    "ModelError",
+    "PermanentDeliveryError",
+    "PermissionDenied",
+    "RateLimited",
+    "SignalsError",
+    "SourceGone",
+    "StoreError",
+]
+
+from dataclasses import dataclass
+
+
+class SignalsError(Exception):
+    """Root of every error Signals raises deliberately."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigIssue:
+    """One problem in a config file: where it is and what was expected."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(SignalsError):
+    """The configuration is invalid; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+class FetchError(SignalsError):
+    """A source could not be fetched."""
+
+    def __init__(self, source: str, message: str, *, status: int | None = None) -> None:
+        self.source = source
+        self.status = status
+        super().__init__(f"{source}: {message}")
+
+
+class FetchTimeout(FetchError):
+    """Connect, read or total time limit exceeded."""
+
+
+class SourceGone(FetchError):
+    """The source answered 410 Gone or failed too often; it is paused."""
+
+
+class FeedParseError(SignalsError):
+    """The body could not be read as RSS, Atom or JSON Feed."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}")
+
+
+class StoreError(SignalsError):
+    """The database failed."""
+
+
+class ModelError(SignalsError):
+    """A shipped model is missing, corrupt or was built by an incompatible version."""
+
+
+class DeliveryError(SignalsError):
+    """A destination did not accept a message; it may be retried."""
+
+    def __init__(self, destination: str, message: str) -> None:
+        self.destination = destination
+        super().__init__(f"{destination}: {message}")
+
+
+class RateLimited(DeliveryError):
+    """The destination asked us to wait ``retry_after`` seconds."""
+
+    def __init__(self, destination: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(destination, f"rate limited, retry after {retry_after:g}s")
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (unknown channel, missing access, bad token)."""
+
+
+class CommandError(SignalsError):
+    """A command was used wrongly; the message is shown to the user as is."""
+
+
+class PermissionDenied(CommandError):
+    """The user may not make this change."""

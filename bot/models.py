@@ -1,0 +1,163 @@
+"""Typed objects that cross stages. Each stage takes and returns these, never loose dicts.
+
+Flow: ``RawEntry`` (ingest.parser) → ``Article`` (ingest.cleaner, store) → ``Story``
+(stories) → ``Scores`` (classifiers) → ``Alert`` (routing) → ``Delivery`` (outbox) →
+adapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "Alert",
+    "AlertKind",
+    "Article",
+    "Delivery",
+    "DeliveryStatus",
+    "FetchState",
+    "RawEntry",
+    "SentMessage",
+    "SourceRef",
+    "Story",
+]
+
+
+@dataclass(slots=True)
+class FetchState:
+    """What we remember about a source between polls (kept in the store)."""
+
+    source: str
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    paused: bool = False
+    pause_reason: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    last_fetch_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    next_poll_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class RawEntry:
+    """One feed entry as the parser read it, before cleaning."""
+
+    guid: str
+    url: str
+    title: str
+    summary: str = ""  # HTML or text teaser
+    content: str = ""  # full HTML/text when the feed carries it
+    published_at: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """A cleaned article, as stored. ``id`` is set by the store."""
+
+    source: str
+    guid: str
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    published_at: datetime | None
+    fetched_at: datetime
+    content_hash: str
+    id: int | None = None
+    story_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    name: str
+    url: str
+
+
+@dataclass(slots=True)
+class Story:
+    """Several articles about one real-world event, one per outlet."""
+
+    id: str
+    first_seen: datetime
+    representative: Article
+    articles: list[Article] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[SourceRef]:
+        seen: dict[str, SourceRef] = {}
+        for a in self.articles:
+            seen.setdefault(a.source, SourceRef(a.source, a.url))
+        return list(seen.values())
+
+
+class AlertKind(StrEnum):
+    ALERT = "alert"  # first top-level message for a story in a channel
+    FOLLOWUP = "followup"  # later coverage: thread reply or edit of the sources line
+    DIGEST = "digest"  # several stories in one message
+    NOTICE = "notice"  # operational message (source failing, cap reached)
+
+
+@dataclass(slots=True)
+class Alert:
+    """A neutral, platform-free view of what to post. Adapters format it."""
+
+    kind: AlertKind
+    channel: str
+    story_id: str
+    title: str
+    url: str
+    importance: float
+    category: str
+    topics: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    relevance: dict[str, float] = field(default_factory=dict)
+    text: str = ""  # free text for digests and notices
+    items: list[Alert] = field(default_factory=list)  # digest entries
+    new_source: SourceRef | None = None  # for follow-ups: the outlet that just covered it
+
+    @property
+    def badge(self) -> str:
+        return f"{round(self.importance)}/10 · {self.category}"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker; on restart, reconciled before any retry
+    SENT = "sent"
+    FAILED = "failed"  # permanent: never retried
+    HELD = "held"  # quiet hours / cap: released later
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One outbox row: one alert to one channel, posted exactly once."""
+
+    id: int
+    key: str  # unique idempotency key, e.g. "alert:<story>:<channel>"
+    channel: str
+    story_id: str | None
+    kind: AlertKind
+    alert: Alert
+    status: DeliveryStatus
+    attempts: int = 0
+    next_try_at: datetime | None = None
+    provider_message_id: str | None = None
+    thread_id: str | None = None  # provider message id of the story's top-level alert
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """What a destination returns after posting: its id for threads and edits."""
+
+    message_id: str
+    permalink: str | None = None

@@ -1,0 +1,29 @@
+"""Configuration: typed settings (``schema``) and the YAML loader with line-numbered errors."""
+
+from bot.settings.loader import DEFAULT_CONFIG, load_settings, settings_from_mapping
+from bot.settings.schema import (
+    ChannelRules,
+    ChannelSettings,
+    DigestSettings,
+    FetchSettings,
+    Settings,
+    SourceSettings,
+    StorySettings,
+    TopicSettings,
+    parse_duration,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ChannelRules",
+    "ChannelSettings",
+    "DigestSettings",
+    "FetchSettings",
+    "Settings",
+    "SourceSettings",
+    "StorySettings",
+    "TopicSettings",
+    "load_settings",
+    "parse_duration",
+    "settings_from_mapping",
+]

@@ -1,0 +1,196 @@
+"""Typed configuration. Every value a stage needs arrives as one of these objects.
+
+Loaded from YAML by :mod:`bot.settings.loader`, which turns validation errors into
+``file:line: key: message``. Channel rules may be given once under ``defaults`` and
+are inherited by every channel that does not set them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "ChannelRules",
+    "ChannelSettings",
+    "DigestSettings",
+    "FetchSettings",
+    "Settings",
+    "SourceSettings",
+    "StorySettings",
+    "TopicSettings",
+    "parse_duration",
+]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Accept ``90``, ``"90s"``, ``"15m"``, ``"72h"``, ``"7d"`` or a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=float(value))
+    if isinstance(value, str) and (m := _DURATION.match(value)):
+        return timedelta(seconds=float(m.group(1)) * _UNITS[(m.group(2) or "s").lower()])
+    raise ValueError(f"expected a duration such as 30s, 15m, 2h or 7d, got {value!r}")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FetchSettings(_Model):
+    timeout: Duration = timedelta(seconds=20)  # total per request
+    connect_timeout: Duration = timedelta(seconds=10)
+    per_host: int = Field(default=2, ge=1, le=64)  # concurrent requests per host
+    concurrency: int = Field(default=64, ge=1, le=1024)  # concurrent requests overall
+    max_bytes: int = Field(default=10_000_000, ge=1024)  # body-size cap
+    retries: int = Field(default=2, ge=0, le=10)
+    pause_after_failures: int = Field(default=10, ge=1)
+    user_agent: str = "Signals/0.1 (+https://github.com/signals-bot/signals)"
+    jitter: float = Field(default=0.1, ge=0, le=0.5)  # share of the interval
+
+
+class SourceSettings(_Model):
+    name: str = Field(min_length=1)
+    url: str
+    every: Duration = timedelta(minutes=15)
+    weight: float = Field(default=1.0, ge=0, le=10)
+    full_text: Literal["auto", "always", "never"] = "auto"  # fetch the article page for teasers
+    enabled: bool = True
+    topics: list[str] = Field(default_factory=list)  # optional hint: topics this source is about
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"expected an http:// or https:// URL, got {v!r}")
+        return v
+
+
+class TopicSettings(_Model):
+    keywords: list[str] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)  # texts (or URLs) that are on topic
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+
+class DigestSettings(_Model):
+    schedule: str = "0 9 * * MON-FRI"  # cron: minute hour day month weekday
+    timezone: str | None = None
+    min_importance: float = Field(default=0, ge=0, le=10)
+    max_items: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError(f"expected a 5-field cron expression such as '0 9 * * MON-FRI', got {v!r}")
+        return v
+
+
+class ChannelRules(_Model):
+    """Rules that may be set per channel or once under ``defaults``."""
+
+    topics: list[str] | None = None
+    min_importance: float | None = Field(default=None, ge=0, le=10)
+    min_relevance: float | None = Field(default=None, ge=0, le=1)
+    categories: list[str] | None = None
+    exclude_categories: list[str] | None = None
+    events: list[str] | None = None
+    exclude_events: list[str] | None = None
+    include: list[str] | None = None  # keyword or /regex/ that must match title or text
+    exclude: list[str] | None = None  # keyword or /regex/ that must not match
+    sources: list[str] | None = None
+    exclude_sources: list[str] | None = None
+    quiet_hours: str | None = None  # "22:00-07:00"
+    timezone: str | None = None
+    urgent_importance: float | None = Field(default=None, ge=0, le=10)
+    max_per_hour: int | None = Field(default=None, ge=0)
+    max_per_day: int | None = Field(default=None, ge=0)
+    followups: Literal["thread", "edit", "none"] | None = None
+    digest: DigestSettings | None = None
+    mode: Literal["alerts", "digest_only"] | None = None
+    admins: list[str] | None = None
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d\s*$", v):
+            raise ValueError(f"expected HH:MM-HH:MM such as 22:00-07:00, got {v!r}")
+        return v
+
+
+class ChannelSettings(ChannelRules):
+    name: str = Field(min_length=1)
+    console: bool = False
+    slack: str | None = None  # channel id, e.g. C0123
+    discord: str | None = None  # channel id (bot token) ...
+    discord_webhook: str | None = None  # ... or a webhook URL (posting only)
+    webhook: str | None = None  # generic JSON webhook URL
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> ChannelSettings:
+        n = sum(bool(x) for x in (self.console, self.slack, self.discord, self.discord_webhook, self.webhook))
+        if n == 0:
+            raise ValueError("a channel needs a destination: console: true, slack: ID, discord: ID, "
+                             "discord_webhook: URL or webhook: URL")
+        return self
+
+    @field_validator("discord", "slack", mode="before")
+    @classmethod
+    def _as_str(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+
+class StorySettings(_Model):
+    window: Duration = timedelta(hours=72)
+
+
+class Settings(_Model):
+    """The whole configuration: sources, topics, channels and the knobs of each stage."""
+
+    timezone: str = "UTC"
+    sources: list[SourceSettings] = Field(default_factory=list)
+    topics: dict[str, TopicSettings] = Field(default_factory=dict)
+    channels: list[ChannelSettings] = Field(default_factory=list)
+    defaults: ChannelRules = ChannelRules()
+    watchlist: list[str] = Field(default_factory=list)  # prominent companies/products: raise importance
+    admins: list[str] = Field(default_factory=list)
+    fetch: FetchSettings = FetchSettings()
+    stories: StorySettings = StorySettings()
+    database_url: str | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        names = [s.name for s in self.sources]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(sorted(dup))}")
+        chans = [c.name for c in self.channels]
+        dupc = {n for n in chans if chans.count(n) > 1}
+        if dupc:
+            raise ValueError(f"channel names must be unique; repeated: {', '.join(sorted(dupc))}")
+        return self
+
+    def channel(self, name: str) -> ChannelSettings:
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def rules(self, channel: ChannelSettings) -> ChannelRules:
+        """The channel's effective rules: its own values, else ``defaults``, else built-ins."""
+        merged: dict[str, Any] = {}
+        for key in ChannelRules.model_fields:
+            own = getattr(channel, key)
+            merged[key] = own if own is not None else getattr(self.defaults, key)
+        return ChannelRules(**merged)
