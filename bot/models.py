@@ -123,6 +123,7 @@ class Alert:
     text: str = ""  # free text for digests and notices
     items: list[Alert] = field(default_factory=list)  # digest entries
     new_source: SourceRef | None = None  # for follow-ups: the outlet that just covered it
+    followup_mode: str = "thread"  # follow-ups: "thread" reply or "edit" of the alert's sources line
 
     @property
     def badge(self) -> str:

@@ -1,0 +1,104 @@
+"""Send what the outbox holds: per channel in order, channels concurrently.
+
+A rate limit or outage on one channel delays only that channel; a permanent error fails
+only that delivery, with a log line that names the channel and the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.adapters.base import Destination
+from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.models import AlertKind, Delivery, DeliveryStatus
+from bot.outbox.queue import Outbox
+
+__all__ = ["DeliveryReport", "deliver_due"]
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    reconciled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+async def deliver_due(outbox: Outbox, destinations: Mapping[str, Destination],
+                      clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DeliveryReport:
+    report = DeliveryReport()
+    by_channel: dict[str, list[Delivery]] = defaultdict(list)
+    for delivery in outbox.due(clock()):
+        by_channel[delivery.channel].append(delivery)
+    await asyncio.gather(*(_channel(outbox, destinations.get(ch), ch, items, report, clock)
+                           for ch, items in by_channel.items()))
+    return report
+
+
+async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items: list[Delivery],
+                   report: DeliveryReport, clock: Callable[[], datetime]) -> None:
+    for delivery in items:
+        if dest is None:
+            outbox.mark_failed(delivery.id, f"channel {channel!r} has no destination in the config")
+            log.error("delivery failed: channel not configured", extra={"channel": channel, "delivery": delivery.key})
+            report.failed += 1
+            continue
+        if delivery.kind is AlertKind.FOLLOWUP:
+            delivery.thread_id = outbox.thread_id(delivery.story_id or "", channel)
+            if delivery.thread_id is None and _alert_pending(outbox, delivery):
+                break  # keep order: the top-level alert must go first
+        if delivery.status is DeliveryStatus.SENDING:
+            found = await _safe_find(dest, delivery)
+            if found is not None:
+                outbox.mark_sent(delivery.id, found.message_id, clock())
+                report.reconciled += 1
+                continue
+            delivery.status = DeliveryStatus.SENDING
+        if not outbox.claim(delivery):
+            continue  # another worker took it
+        try:
+            sent = await dest.notifier.send(delivery, dest.target)
+        except RateLimited as exc:
+            outbox.retry_later(delivery.id, str(exc), timedelta(seconds=exc.retry_after), clock())
+            log.warning("rate limited; channel paused", extra={"channel": channel, "retry_after": exc.retry_after})
+            report.retrying += 1
+            break
+        except PermanentDeliveryError as exc:
+            outbox.mark_failed(delivery.id, str(exc))
+            log.error("delivery failed permanently: %s", exc, extra={"channel": channel, "story_id": delivery.story_id})
+            report.failed += 1
+            report.errors.append(str(exc))
+            continue
+        except (DeliveryError, OSError, TimeoutError) as exc:
+            delay = min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(delivery.attempts, 8)))
+            outbox.retry_later(delivery.id, str(exc), delay, clock())
+            log.warning("delivery failed, will retry in %ss: %s", int(delay.total_seconds()), exc,
+                        extra={"channel": channel, "story_id": delivery.story_id})
+            report.retrying += 1
+            report.errors.append(str(exc))
+            break  # keep the channel's order: later messages wait for this one
+        outbox.mark_sent(delivery.id, sent.message_id, clock())
+        report.sent += 1
+
+
+def _alert_pending(outbox: Outbox, delivery: Delivery) -> bool:
+    return any(d.kind is AlertKind.ALERT and d.channel == delivery.channel
+               and d.status not in (DeliveryStatus.SENT, DeliveryStatus.FAILED)
+               for d in outbox.for_story(delivery.story_id or ""))
+
+
+async def _safe_find(dest: Destination, delivery: Delivery):  # type: ignore[no-untyped-def]
+    try:
+        return await dest.notifier.find_sent(delivery, dest.target)
+    except Exception as exc:  # a failed look-up must not lose the delivery: post again
+        log.warning("could not check whether delivery was sent: %s", exc, extra={"delivery": delivery.key})
+        return None

@@ -1,0 +1,124 @@
+"""The durable outbox: one row per message, posted exactly once.
+
+Enqueueing is idempotent (a unique ``key`` such as ``alert:<story>:<channel>``) and
+happens in the same transaction as routing, so a crash can neither lose an alert nor
+queue it twice. Sending is a claim (``pending`` → ``sending``, attempts + 1, committed)
+followed by the post and ``sent`` with the provider's message id. A row found in
+``sending`` after a restart may or may not have been posted: the adapter's
+``find_sent`` looks for it on the platform before anything is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from bot.models import Alert, AlertKind, Delivery, DeliveryStatus
+from bot.outbox.codec import alert_from_dict, alert_to_dict
+from bot.store import Store
+from bot.store import schema as t
+
+__all__ = ["NewDelivery", "Outbox"]
+
+d = t.deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    key: str
+    alert: Alert
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    not_before: datetime | None = None  # held until then (quiet hours)
+
+
+def _delivery(row: object) -> Delivery:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Delivery(id=m["id"], key=m["key"], channel=m["channel"], story_id=m["story_id"], kind=AlertKind(m["kind"]),
+                    alert=alert_from_dict(m["payload"]), status=DeliveryStatus(m["status"]), attempts=m["attempts"],
+                    next_try_at=m["next_try_at"], provider_message_id=m["provider_message_id"], error=m["error"])
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- writing (inside the routing transaction) ----------------------------------
+    def enqueue(self, conn: Connection, items: Sequence[NewDelivery], now: datetime) -> int:
+        """Insert rows whose key is new; return how many were added."""
+        if not items:
+            return 0
+        keys = [i.key for i in items]
+        existing = set(conn.execute(select(d.c.key).where(d.c.key.in_(keys))).scalars())
+        added = 0
+        for i in items:
+            if i.key in existing:
+                continue
+            existing.add(i.key)
+            conn.execute(insert(d).values(
+                key=i.key, channel=i.alert.channel, story_id=i.alert.story_id, kind=i.alert.kind.value,
+                payload=alert_to_dict(i.alert), status=i.status.value, attempts=0,
+                next_try_at=i.not_before or now, created_at=now))
+            added += 1
+        return added
+
+    def has_key(self, conn: Connection, key: str) -> bool:
+        return conn.execute(select(d.c.id).where(d.c.key == key)).first() is not None
+
+    def alerted_channels(self, conn: Connection, story_id: str) -> set[str]:
+        """Channels that already have a top-level alert (sent or queued) for this story."""
+        rows = conn.execute(select(d.c.channel).where(d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value))
+        return set(rows.scalars())
+
+    # -- reading and sending ---------------------------------------------------------
+    def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
+        """Rows to send now, oldest first; ``sending`` rows left by a crash come first."""
+        with self.store.begin() as c:
+            rows = c.execute(select(d).where(or_(
+                d.c.status == DeliveryStatus.SENDING.value,
+                and_(d.c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value]),
+                     d.c.next_try_at <= now)))
+                .order_by(d.c.id).limit(limit)).all()
+        return [_delivery(r) for r in rows]
+
+    def claim(self, delivery: Delivery) -> bool:
+        """Mark as ``sending`` (committed before the post). False if another worker took it."""
+        with self.store.begin() as c:
+            n = c.execute(update(d).where(d.c.id == delivery.id, d.c.status == delivery.status.value,
+                                          d.c.attempts == delivery.attempts)
+                          .values(status=DeliveryStatus.SENDING.value, attempts=delivery.attempts + 1)).rowcount
+        return n == 1
+
+    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime | None = None) -> None:
+        with self.store.begin() as c:
+            c.execute(update(d).where(d.c.id == delivery_id).values(
+                status=DeliveryStatus.SENT.value, provider_message_id=message_id, sent_at=now or datetime.now(UTC),
+                error=None))
+
+    def mark_failed(self, delivery_id: int, error: str) -> None:
+        with self.store.begin() as c:
+            c.execute(update(d).where(d.c.id == delivery_id).values(status=DeliveryStatus.FAILED.value, error=error))
+
+    def retry_later(self, delivery_id: int, error: str, delay: timedelta, now: datetime) -> None:
+        with self.store.begin() as c:
+            c.execute(update(d).where(d.c.id == delivery_id).values(
+                status=DeliveryStatus.PENDING.value, error=error, next_try_at=now + delay))
+
+    def thread_id(self, story_id: str, channel: str) -> str | None:
+        """The provider message id of the story's top-level alert in the channel, once sent."""
+        with self.store.begin() as c:
+            return c.execute(select(d.c.provider_message_id).where(
+                d.c.story_id == story_id, d.c.channel == channel, d.c.kind == AlertKind.ALERT.value,
+                d.c.status == DeliveryStatus.SENT.value)).scalar()
+
+    def counts(self) -> dict[str, int]:
+        with self.store.begin() as c:
+            rows = c.execute(select(d.c.status, func.count()).group_by(d.c.status)).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def for_story(self, story_id: str) -> list[Delivery]:
+        with self.store.begin() as c:
+            rows = c.execute(select(d).where(d.c.story_id == story_id).order_by(d.c.id)).all()
+        return [_delivery(r) for r in rows]

@@ -1,0 +1,266 @@
+"""The store: articles, sources' fetch state, stories, decisions, feedback and overrides.
+
+One ``Store`` wraps one SQLAlchemy engine. SQLite (the embedded default) runs in WAL
+mode with a busy timeout so the web process can read while the worker writes; FTS5
+indexes article titles and text for ``/signals search``. Outbox rows live in the same
+database (see :mod:`bot.outbox`), so routing and enqueueing commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import StoreError
+from bot.models import Article, FetchState
+from bot.store import schema as t
+
+__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow"]
+
+log = logging.getLogger(__name__)
+DEFAULT_DB = "sqlite:///var/signals.db"
+
+_FTS = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
+]
+
+
+@dataclass(slots=True)
+class StoryRow:
+    """A stored story with its scores (``scores`` is ``classifiers.Scores.to_dict()``)."""
+
+    id: str
+    first_seen: datetime
+    updated_at: datetime
+    representative_id: int
+    title: str
+    n_sources: int
+    importance: float
+    category: str
+    topics: list[str]
+    scores: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class SearchHit:
+    article: Article
+    rank: float
+
+
+def _article(row: Any) -> Article:
+    m = row._mapping
+    return Article(**{f.name: m[f.name] for f in fields(Article)})
+
+
+class Store:
+    """Typed access to the database. Create with :meth:`open`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- lifecycle -----------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and create) the database at ``url``, ``$SIGNALS_DATABASE_URL`` or the default file."""
+        url = url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot open database {url!r}: {exc}") from exc
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        store.create()
+        return store
+
+    def create(self) -> None:
+        try:
+            t.metadata.create_all(self.engine)
+            if self.is_sqlite:
+                with self.engine.begin() as conn:
+                    for ddl in _FTS:
+                        conn.exec_driver_sql(ddl)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot create tables in {self.engine.url!r}: {exc}") from exc
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction; database errors come out as :class:`StoreError`."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+
+    # -- sources -------------------------------------------------------------------
+    def fetch_state(self, name: str, url: str) -> FetchState:
+        with self.begin() as c:
+            row = c.execute(select(t.sources).where(t.sources.c.name == name)).first()
+        if row is None:
+            return FetchState(source=name, url=url)
+        m = row._mapping
+        return FetchState(source=name, **{f.name: m[f.name] for f in fields(FetchState) if f.name != "source"})
+
+    def fetch_states(self) -> list[FetchState]:
+        with self.begin() as c:
+            rows = c.execute(select(t.sources).order_by(t.sources.c.name)).all()
+        return [FetchState(source=r.name, **{f.name: r._mapping[f.name] for f in fields(FetchState)
+                                             if f.name != "source"}) for r in rows]
+
+    def save_fetch_state(self, state: FetchState, conn: Connection | None = None) -> None:
+        values = {f.name: getattr(state, f.name) for f in fields(FetchState) if f.name != "source"}
+        with self._conn(conn) as c:
+            done = c.execute(update(t.sources).where(t.sources.c.name == state.source).values(**values)).rowcount
+            if not done:
+                c.execute(insert(t.sources).values(name=state.source, **values))
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.begin() as c:
+                yield c
+
+    # -- articles ------------------------------------------------------------------
+    def add_articles(self, items: Sequence[Article], conn: Connection | None = None) -> list[Article]:
+        """Insert the articles not seen before; return those, with ids.
+
+        An article is already known when its (source, guid), its canonical URL or its
+        content hash is stored: a restart or a re-published entry never makes a second alert.
+        """
+        if not items:
+            return []
+        a = t.articles
+        guids = {x.guid for x in items}
+        urls = {x.canonical_url for x in items}
+        hashes = {x.content_hash for x in items}
+        sources = {x.source for x in items}
+        with self._conn(conn) as c:
+            seen_guid = {(r.source, r.guid) for r in c.execute(
+                select(a.c.source, a.c.guid).where(a.c.guid.in_(guids), a.c.source.in_(sources)))}
+            seen_url = set(c.execute(select(a.c.canonical_url).where(a.c.canonical_url.in_(urls))).scalars())
+            seen_hash = set(c.execute(select(a.c.content_hash).where(a.c.content_hash.in_(hashes))).scalars())
+            new: list[Article] = []
+            for x in items:
+                if (x.source, x.guid) in seen_guid or x.canonical_url in seen_url or x.content_hash in seen_hash:
+                    continue
+                seen_guid.add((x.source, x.guid))
+                seen_url.add(x.canonical_url)
+                seen_hash.add(x.content_hash)
+                new.append(x)
+            for x in new:
+                row = {f.name: getattr(x, f.name) for f in fields(Article) if f.name != "id"}
+                x.id = c.execute(insert(a).values(**row, processed=False)).inserted_primary_key[0]
+        return new
+
+    def unprocessed_articles(self, limit: int = 1000) -> list[Article]:
+        a = t.articles
+        with self.begin() as c:
+            rows = c.execute(select(a).where(a.c.processed.is_(False)).order_by(a.c.id).limit(limit)).all()
+        return [_article(r) for r in rows]
+
+    def mark_processed(self, conn: Connection, assignments: Iterable[tuple[int, str | None]]) -> None:
+        a = t.articles
+        for article_id, story_id in assignments:
+            conn.execute(update(a).where(a.c.id == article_id).values(processed=True, story_id=story_id))
+
+    def processed_since(self, since: datetime) -> list[Article]:
+        """Processed articles fetched since ``since``, in arrival order: replayed into the clusterer."""
+        a = t.articles
+        with self.begin() as c:
+            rows = c.execute(select(a).where(a.c.processed.is_(True), a.c.story_id.is_not(None),
+                                             a.c.fetched_at >= since).order_by(a.c.id)).all()
+        return [_article(r) for r in rows]
+
+    def article(self, article_id: int) -> Article | None:
+        with self.begin() as c:
+            row = c.execute(select(t.articles).where(t.articles.c.id == article_id)).first()
+        return _article(row) if row else None
+
+    def story_articles(self, story_id: str, conn: Connection | None = None) -> list[Article]:
+        a = t.articles
+        with self._conn(conn) as c:
+            rows = c.execute(select(a).where(a.c.story_id == story_id).order_by(a.c.id)).all()
+        return [_article(r) for r in rows]
+
+    def count_articles(self) -> int:
+        with self.begin() as c:
+            return int(c.execute(select(func.count()).select_from(t.articles)).scalar_one())
+
+    # -- stories -------------------------------------------------------------------
+    def save_story(self, conn: Connection, row: StoryRow) -> None:
+        values = {f.name: getattr(row, f.name) for f in fields(StoryRow) if f.name != "id"}
+        done = conn.execute(update(t.stories).where(t.stories.c.id == row.id).values(**values)).rowcount
+        if not done:
+            conn.execute(insert(t.stories).values(id=row.id, **values))
+
+    def story(self, story_id: str) -> StoryRow | None:
+        s = t.stories
+        with self.begin() as c:
+            row = c.execute(select(s).where(s.c.id == story_id)).first()
+            if row is None and len(story_id) >= 4:  # accept a unique prefix, as users type short ids
+                rows = c.execute(select(s).where(s.c.id.like(f"{story_id}%")).limit(2)).all()
+                row = rows[0] if len(rows) == 1 else None
+        return StoryRow(**row._mapping) if row else None
+
+    def stories_since(self, since: datetime, limit: int = 200) -> list[StoryRow]:
+        s = t.stories
+        with self.begin() as c:
+            rows = c.execute(select(s).where(s.c.updated_at >= since)
+                             .order_by(s.c.first_seen.desc()).limit(limit)).all()
+        return [StoryRow(**r._mapping) for r in rows]
+
+    # -- search --------------------------------------------------------------------
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        """Ranked full-text search over article titles and text (FTS5 on SQLite)."""
+        terms = re.findall(r"\w+", query.lower())[:12]
+        if not terms:
+            return []
+        with self.begin() as c:
+            if self.is_sqlite:
+                match = " ".join(f'"{w}"' for w in terms)
+                rows = c.execute(text(
+                    "SELECT a.*, bm25(articles_fts, 3.0, 1.0) AS rank FROM articles_fts "
+                    "JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH :q "
+                    "ORDER BY rank LIMIT :n"), {"q": match, "n": limit}).all()
+                return [SearchHit(_article(r), float(r.rank)) for r in rows]
+            q = " & ".join(terms)
+            rows = c.execute(text(
+                "SELECT a.*, ts_rank(to_tsvector('english', a.title || ' ' || a.text), to_tsquery('english', :q)) "
+                "AS rank FROM articles a WHERE to_tsvector('english', a.title || ' ' || a.text) @@ "
+                "to_tsquery('english', :q) ORDER BY rank DESC LIMIT :n"), {"q": q, "n": limit}).all()
+            return [SearchHit(_article(r), -float(r.rank)) for r in rows]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
