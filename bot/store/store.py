@@ -147,8 +147,8 @@ class Store:
                 yield c
 
     # -- articles ------------------------------------------------------------------
-    def add_articles(self, items: Sequence[Article], conn: Connection | None = None) -> list[Article]:
-        """Insert the articles not seen before; return those, with ids.
+    def unknown(self, items: Sequence[Article], conn: Connection | None = None) -> list[Article]:
+        """The articles not stored yet (nor repeated earlier in ``items``).
 
         An article is already known when its (source, guid), its canonical URL or its
         content hash is stored: a restart or a re-published entry never makes a second alert.
@@ -156,26 +156,31 @@ class Store:
         if not items:
             return []
         a = t.articles
-        guids = {x.guid for x in items}
-        urls = {x.canonical_url for x in items}
-        hashes = {x.content_hash for x in items}
-        sources = {x.source for x in items}
         with self._conn(conn) as c:
             seen_guid = {(r.source, r.guid) for r in c.execute(
-                select(a.c.source, a.c.guid).where(a.c.guid.in_(guids), a.c.source.in_(sources)))}
-            seen_url = set(c.execute(select(a.c.canonical_url).where(a.c.canonical_url.in_(urls))).scalars())
-            seen_hash = set(c.execute(select(a.c.content_hash).where(a.c.content_hash.in_(hashes))).scalars())
-            new: list[Article] = []
-            for x in items:
-                if (x.source, x.guid) in seen_guid or x.canonical_url in seen_url or x.content_hash in seen_hash:
-                    continue
-                seen_guid.add((x.source, x.guid))
-                seen_url.add(x.canonical_url)
-                seen_hash.add(x.content_hash)
-                new.append(x)
+                select(a.c.source, a.c.guid).where(a.c.guid.in_({x.guid for x in items}),
+                                                   a.c.source.in_({x.source for x in items})))}
+            seen_url = set(c.execute(select(a.c.canonical_url).where(
+                a.c.canonical_url.in_({x.canonical_url for x in items}))).scalars())
+            seen_hash = set(c.execute(select(a.c.content_hash).where(
+                a.c.content_hash.in_({x.content_hash for x in items}))).scalars())
+        new: list[Article] = []
+        for x in items:
+            if (x.source, x.guid) in seen_guid or x.canonical_url in seen_url or x.content_hash in seen_hash:
+                continue
+            seen_guid.add((x.source, x.guid))
+            seen_url.add(x.canonical_url)
+            seen_hash.add(x.content_hash)
+            new.append(x)
+        return new
+
+    def add_articles(self, items: Sequence[Article], conn: Connection | None = None) -> list[Article]:
+        """Insert the articles not seen before (see :meth:`unknown`); return those, with ids."""
+        with self._conn(conn) as c:
+            new = self.unknown(items, c)
             for x in new:
                 row = {f.name: getattr(x, f.name) for f in fields(Article) if f.name != "id"}
-                x.id = c.execute(insert(a).values(**row, processed=False)).inserted_primary_key[0]
+                x.id = c.execute(insert(t.articles).values(**row, processed=False)).inserted_primary_key[0]
         return new
 
     def unprocessed_articles(self, limit: int = 1000) -> list[Article]:

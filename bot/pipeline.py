@@ -1,0 +1,261 @@
+"""The orchestrator: fetch → clean → store → stories → classifiers → routing → outbox → adapters.
+
+Each stage is a module with typed objects in and out; this file only calls them in
+order and commits their results. Two rules keep it crash-safe:
+
+* a source's new articles and its new ETag commit in one transaction (an ETag never
+  outlives the articles it vouches for);
+* an article is marked processed in the same transaction that stores its story, the
+  routing decisions and the outbox rows. A crash before that commit leaves it
+  unprocessed, and the next run does the work again with the same idempotency keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.adapters.base import Destination
+from bot.adapters.console import alert_json, format_text
+from bot.ingest import Fetcher, clean_entry, is_teaser
+from bot.models import AlertKind, Article, SourceRef
+from bot.outbox import DeliveryReport, Outbox, deliver_due
+from bot.routing import Action, StoryView, alert_for, plan_story
+from bot.scoring import StoryInput, StoryScorer, representative
+from bot.settings import Settings, SourceSettings
+from bot.store import Store, StoryRow
+from bot.store import schema as t
+from bot.stories import Clusterer, ClusterItem
+
+__all__ = ["CycleReport", "Pipeline"]
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass(slots=True)
+class CycleReport:
+    sources: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    paused: int = 0
+    new_articles: int = 0
+    new_stories: int = 0
+    updated_stories: int = 0
+    alerts: int = 0
+    followups: int = 0
+    delivered: DeliveryReport = field(default_factory=DeliveryReport)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.sources} sources ({self.fetched} fetched, {self.not_modified} unchanged, {self.errors} failed, "
+                f"{self.paused} paused), {self.new_articles} new articles, {self.new_stories} new stories, "
+                f"{self.alerts} alerts, {self.followups} follow-ups, {self.delivered.sent} sent, "
+                f"{self.delivered.failed} failed in {self.seconds:.1f}s")
+
+
+class Pipeline:
+    """One instance per process. Use as ``async with Pipeline(...) as p: await p.run_cycle()``."""
+
+    def __init__(self, settings: Settings, store: Store, destinations: Mapping[str, Destination] | None = None, *,
+                 dry_run: bool = False, process: bool = True, fmt: str = "text", out: TextIO | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.settings = settings
+        self.store = store
+        self.outbox = Outbox(store)
+        self.destinations = dict(destinations or {})
+        self.dry_run = dry_run
+        self.process = process
+        self.fmt = fmt
+        self.out = out
+        self.clock = clock
+        self._fetcher: Fetcher | None = None
+        self._scorer: StoryScorer | None = None
+        self._clusterer: Clusterer | None = None
+        self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
+
+    async def __aenter__(self) -> Pipeline:
+        self._fetcher = await Fetcher(self.settings.fetch).__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._fetcher is not None:
+            await self._fetcher.__aexit__(None, None, None)
+            self._fetcher = None
+        for dest in {id(d.notifier): d.notifier for d in self.destinations.values()}.values():
+            await dest.aclose()
+
+    # -- stages ----------------------------------------------------------------------
+    async def run_cycle(self, sources: Sequence[SourceSettings] | None = None) -> CycleReport:
+        """Fetch every (given) source once, process what arrived, deliver what is due."""
+        started = time.perf_counter()
+        report = CycleReport()
+        todo = [s for s in (sources if sources is not None else self.settings.sources) if s.enabled]
+        report.sources = len(todo)
+        await asyncio.gather(*(self.fetch_source(s, report) for s in todo))
+        if self.process:
+            await self.process_and_deliver(report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def process_and_deliver(self, report: CycleReport | None = None) -> CycleReport:
+        report = report or CycleReport()
+        async with self._lock:
+            self.process_pending(report)
+            if not self.dry_run:
+                report.delivered = await deliver_due(self.outbox, self.destinations, self.clock)
+        return report
+
+    async def fetch_source(self, source: SourceSettings, report: CycleReport | None = None) -> int:
+        """Fetch, clean and store one source. Returns the number of new articles."""
+        report = report or CycleReport()
+        assert self._fetcher is not None, "use Pipeline as an async context manager"
+        state = self.store.fetch_state(source.name, source.url)
+        if state.paused:
+            report.paused += 1
+            return 0
+        result = await self._fetcher.fetch(source, state)
+        now = self.clock()
+        articles: list[Article] = []
+        if result.status == "ok" and result.feed is not None:
+            report.fetched += 1
+            for entry in result.feed.entries:
+                try:
+                    articles.append(clean_entry(entry, source.name, now))
+                except Exception:  # one bad entry must not cost the others
+                    log.exception("could not clean an entry", extra={"source": source.name, "guid": entry.guid})
+            articles = await self._full_text(source, result.feed.entries, articles)
+        elif result.status == "not_modified":
+            report.not_modified += 1
+        elif result.status == "paused":
+            report.paused += 1
+            log.warning("source paused: %s", result.state.pause_reason, extra={"source": source.name})
+        else:
+            report.errors += 1
+            log.warning("fetch failed: %s", result.error, extra={"source": source.name})
+        with self.store.begin() as conn:
+            new = self.store.add_articles(articles, conn)
+            self.store.save_fetch_state(result.state, conn)
+        report.new_articles += len(new)
+        if new:
+            log.info("stored new articles", extra={"source": source.name, "count": len(new)})
+        return len(new)
+
+    async def _full_text(self, source: SourceSettings, entries: list, articles: list[Article]) -> list[Article]:
+        """Replace teasers by the article page's main text, for entries not stored yet."""
+        if source.full_text == "never" or self._fetcher is None:
+            return articles
+        by_guid = {e.guid: e for e in entries}
+        fresh = self.store.unknown(articles)
+        todo = [a for a in fresh if source.full_text == "always" or (a.guid in by_guid and is_teaser(by_guid[a.guid]))]
+        texts = await asyncio.gather(*(self._fetcher.fetch_article_text(a.url) for a in todo))
+        for a, text in zip(todo, texts, strict=True):
+            if text and len(text) > len(a.text):
+                a.text = text
+        return articles
+
+    # -- processing --------------------------------------------------------------------
+    def _ensure_models(self) -> tuple[Clusterer, StoryScorer]:
+        if self._clusterer is None:
+            self._clusterer = Clusterer(window=self.settings.stories.window)
+            since = self.clock() - self.settings.stories.window
+            self._clusterer.restore((_item(a), a.story_id or "") for a in self.store.processed_since(since))
+        if self._scorer is None:
+            self._scorer = StoryScorer(self.settings, self.store)
+        return self._clusterer, self._scorer
+
+    def process_pending(self, report: CycleReport | None = None) -> CycleReport:
+        report = report or CycleReport()
+        while batch := self.store.unprocessed_articles(BATCH):
+            try:
+                self._process_batch(batch, report)
+            except Exception:
+                self._clusterer = None  # its state may be ahead of the store: rebuild from the store
+                raise
+            if len(batch) < BATCH:
+                break
+        return report
+
+    def _process_batch(self, batch: list[Article], report: CycleReport) -> None:
+        clusterer, scorer = self._ensure_models()
+        assigned: list[tuple[int, str]] = []
+        touched: dict[str, list[Article]] = {}
+        new_sources: dict[str, list[SourceRef]] = {}
+        for art in batch:
+            a = clusterer.add(_item(art))
+            assigned.append((art.id or 0, a.story_id))
+            art.story_id = a.story_id
+            touched.setdefault(a.story_id, []).append(art)
+            if a.is_new_story:
+                report.new_stories += 1
+            elif a.is_new_source and a.duplicate_of is None:
+                new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.url))
+        now = self.clock()
+        with self.store.begin() as conn:
+            self.store.mark_processed(conn, assigned)
+            inputs = [StoryInput(sid, self.store.story_articles(sid, conn)) for sid in touched]
+            scores = scorer.score(inputs)
+            for inp, sc in zip(inputs, scores, strict=True):
+                rep = representative(inp.articles)
+                first_seen = min(a.fetched_at for a in inp.articles)
+                view = StoryView(
+                    id=inp.story_id, title=rep.title, text=rep.text, url=rep.url, importance=sc.importance,
+                    category=sc.category, event=sc.event, domain=sc.domain, topics=list(sc.topics),
+                    relevance=dict(sc.relevance), sources=_sources(inp.articles), first_seen=first_seen,
+                    published_at=rep.published_at)
+                self.store.save_story(conn, StoryRow(
+                    id=inp.story_id, first_seen=first_seen, updated_at=now, representative_id=rep.id or 0,
+                    title=rep.title, n_sources=len(view.sources), importance=sc.importance, category=sc.category,
+                    topics=list(sc.topics), scores=sc.to_dict()))
+                alerted = self.outbox.alerted_channels(conn, inp.story_id)
+                added = new_sources.get(inp.story_id, [])
+                plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
+                                  alerted=alerted, new_source=added[-1] if added else None, now=now)
+                self._record_decisions(conn, view, plan.decisions, now)
+                report.alerts += len(plan.alerted_channels)
+                report.followups += sum(d.action is Action.FOLLOWUP for d in plan.decisions)
+                if self.dry_run:
+                    if plan.alerted_channels:
+                        self._emit(alert_for(view, plan.alerted_channels[0], AlertKind.ALERT, list(sc.summary),
+                                             list(sc.tags)), plan.alerted_channels)
+                else:
+                    self.outbox.enqueue(conn, plan.deliveries, now)
+            report.updated_stories += len(inputs)
+
+    def _record_decisions(self, conn, view: StoryView, decisions, now: datetime) -> None:  # type: ignore[no-untyped-def]
+        d = t.decisions
+        if self.dry_run:
+            return
+        for dec in decisions:
+            conn.execute(d.delete().where(d.c.story_id == view.id, d.c.channel == dec.channel))
+            conn.execute(d.insert().values(story_id=view.id, channel=dec.channel, action=dec.action.value,
+                                           reason=dec.reason.value, detail=dec.detail, importance=view.importance,
+                                           at=now))
+
+    def _emit(self, alert, channels: list[str]) -> None:  # type: ignore[no-untyped-def]
+        out = self.out or sys.stdout
+        if self.fmt == "jsonl":
+            out.write(json.dumps(alert_json(alert, channels), ensure_ascii=False) + "\n")
+        else:
+            out.write(f"(dry run) {format_text(alert)}\n  → {', '.join(channels)}\n\n")
+        out.flush()
+
+
+def _item(a: Article) -> ClusterItem:
+    return ClusterItem(id=str(a.id), title=a.title, text=a.text, source=a.source,
+                       published_at=a.published_at or a.fetched_at, url=a.canonical_url)
+
+
+def _sources(articles: Sequence[Article]) -> list[SourceRef]:
+    seen: dict[str, SourceRef] = {}
+    for a in articles:
+        seen.setdefault(a.source, SourceRef(a.source, a.url))
+    return list(seen.values())

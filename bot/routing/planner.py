@@ -1,0 +1,65 @@
+"""Turn one scored story into decisions and outbox rows for every channel.
+
+Content rules come from :func:`bot.routing.rules.check_rules`; this module adds what
+depends on history: a story is alerted at most once per channel (later coverage becomes
+a follow-up), and timing policies (quiet hours, caps, digests) are applied here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from bot.models import Alert, AlertKind, SourceRef
+from bot.outbox.queue import NewDelivery
+from bot.routing.rules import Action, Decision, Reason, StoryView, check_rules
+from bot.settings import ChannelRules, Settings
+
+__all__ = ["Plan", "alert_for", "plan_story"]
+
+
+class Plan:
+    """Decisions per channel plus the outbox rows they imply."""
+
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+        self.deliveries: list[NewDelivery] = []
+
+    @property
+    def alerted_channels(self) -> list[str]:
+        return [d.channel for d in self.decisions if d.action is Action.ALERT]
+
+
+def alert_for(story: StoryView, channel: str, kind: AlertKind, summary: list[str], tags: list[str],
+              followup_mode: str = "thread", new_source: SourceRef | None = None) -> Alert:
+    return Alert(kind=kind, channel=channel, story_id=story.id, title=story.title, url=story.url,
+                 importance=story.importance, category=story.category, topics=list(story.topics),
+                 summary=summary, sources=list(story.sources), tags=tags, published_at=story.published_at,
+                 relevance=dict(story.relevance), new_source=new_source, followup_mode=followup_mode)
+
+
+def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags: list[str],
+               alerted: set[str], new_source: SourceRef | None, now: datetime,
+               rules_by_channel: Mapping[str, ChannelRules] | None = None,
+               muted: Mapping[str, frozenset[str]] | None = None) -> Plan:
+    """Decide for every channel. ``alerted``: channels that already have this story's alert."""
+    plan = Plan()
+    for ch in settings.channels:
+        rules = (rules_by_channel or {}).get(ch.name) or settings.rules(ch)
+        if ch.name in alerted:
+            if new_source is None or rules.followups == "none":
+                plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED, "alerted earlier"))
+                continue
+            mode = rules.followups or "thread"
+            alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source)
+            key = f"followup:{story.id}:{ch.name}:{new_source.name}"
+            plan.deliveries.append(NewDelivery(key=key, alert=alert))
+            plan.decisions.append(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP, f"new source {new_source.name}"))
+            continue
+        decision = check_rules(story, ch.name, rules, (muted or {}).get(ch.name, frozenset()))
+        if decision.action is Action.ALERT:
+            alert = alert_for(story, ch.name, AlertKind.ALERT, summary, tags, rules.followups or "thread")
+            plan.deliveries.append(NewDelivery(key=f"alert:{story.id}:{ch.name}", alert=alert))
+        plan.decisions.append(replace(decision))
+    return plan
