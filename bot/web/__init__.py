@@ -1,0 +1,1 @@
+"""HTTP: platform endpoints (Slack events, Discord interactions), health and pages."""
