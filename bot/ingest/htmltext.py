@@ -1,0 +1,85 @@
+"""HTML → plain text that keeps paragraph breaks, for feed summaries and content.
+
+Feed HTML is small and often broken, so we use lxml's forgiving HTML parser on a
+fragment, drop elements that never carry article text (script, style, forms...) and
+turn block elements into newlines. Text without markup skips the parser entirely,
+which matters for the ingest benchmark (most titles are plain).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+__all__ = ["html_to_text", "looks_like_html"]
+
+_TAG = re.compile(r"<[a-zA-Z/!?]")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_DROP = frozenset({
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button",
+    "select", "svg", "canvas", "head", "title", "meta", "link", "input", "textarea", "nav", "audio", "video",
+})
+_BLOCK = frozenset({
+    "p", "div", "section", "article", "header", "footer", "aside", "main", "blockquote", "pre",
+    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "thead",
+    "tbody", "tfoot", "figure", "figcaption", "hr", "address", "details", "summary", "center",
+})
+_SPACES = re.compile(r"[ \t\f\v\r\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_TAG.search(text))
+
+
+def _walk(el: etree._Element, out: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    tag = tag.rsplit("}", 1)[-1].lower()
+    if tag in _DROP or el.tag is etree.Comment or el.tag is etree.ProcessingInstruction:
+        if el.tail:
+            out.append(el.tail)
+        return
+    block = tag in _BLOCK
+    if block or tag == "br":
+        out.append("\n")
+    elif tag in ("td", "th"):
+        out.append(" ")
+    if tag == "li":
+        out.append("• ")
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        _walk(child, out)
+    if block:
+        out.append("\n")
+    if el.tail:
+        out.append(el.tail)
+
+
+def _tidy(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    text = _NEWLINES.sub("\n", text)
+    return text.strip()
+
+
+def html_to_text(markup: str) -> str:
+    """Return the visible text of an HTML fragment, one paragraph per line.
+
+    Plain text (no tags) only has its entities decoded and whitespace tidied.
+    """
+    if not markup:
+        return ""
+    if not _TAG.search(markup):
+        if "&" in markup:
+            markup = html.unescape(markup)
+        return _tidy(markup)
+    try:
+        root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return _tidy(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
+    out: list[str] = []
+    _walk(root, out)
+    return _tidy("".join(out))

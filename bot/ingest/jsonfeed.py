@@ -1,0 +1,70 @@
+"""JSON Feed 1.0 / 1.1 (https://jsonfeed.org/version/1.1), read natively.
+
+feedparser does not read JSON Feed, and the format is simple enough that a direct
+mapping onto :class:`~bot.models.RawEntry` is clearer than any library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from typing import Any
+from urllib.parse import urljoin
+
+from bot.errors import FeedParseError
+from bot.ingest.dates import parse_date
+from bot.models import RawEntry
+
+__all__ = ["parse_json_feed"]
+
+
+def _s(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _author(item: dict[str, Any]) -> str | None:
+    authors = item.get("authors")
+    if isinstance(authors, list):
+        names = [_s(a.get("name")) for a in authors if isinstance(a, dict)]
+        names = [n for n in names if n]
+        if names:
+            return ", ".join(names)
+    one = item.get("author")
+    if isinstance(one, dict) and _s(one.get("name")):
+        return _s(one.get("name"))
+    return None
+
+
+def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, str, str, list[RawEntry]]:
+    """Return ``(version, title, home_page_url, entries)``; raise FeedParseError if not a JSON Feed."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedParseError(source, f"invalid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise FeedParseError(source, "JSON document is not a JSON Feed (expected an object with an 'items' list)")
+    version = _s(data.get("version"))
+    if version and "jsonfeed.org/version/" not in version:
+        raise FeedParseError(source, f"unknown JSON Feed version {version!r}")
+    base = _s(data.get("feed_url")) or base_url
+    entries: list[RawEntry] = []
+    for item in data["items"]:
+        if not isinstance(item, dict):
+            continue
+        url = _s(item.get("url")) or _s(item.get("external_url"))
+        url = urljoin(base, url) if url and base else url
+        content = _s(item.get("content_html"))
+        if not content and (text := _s(item.get("content_text"))):
+            content = "\n".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+        summary = html.escape(_s(item.get("summary")))
+        title = html.escape(_s(item.get("title")))
+        guid = str(item.get("id") or "").strip() or url
+        if not guid:
+            guid = "sha1:" + hashlib.sha1((title + summary + content).encode()).hexdigest()
+        entries.append(RawEntry(
+            guid=guid, url=url, title=title, summary=summary, content=content,
+            published_at=parse_date(_s(item.get("date_published")) or _s(item.get("date_modified"))),
+            author=_author(item),
+        ))
+    return version or "json", _s(data.get("title")), _s(data.get("home_page_url")), entries

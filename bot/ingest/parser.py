@@ -1,0 +1,255 @@
+"""Feed bytes → :class:`ParsedFeed` of :class:`~bot.models.RawEntry`.
+
+Why not feedparser alone: measured on a 20-entry RSS feed, ``feedparser.parse`` takes
+~17 ms, lxml ~0.25 ms; for the 1,000-feed benchmark that is 17 s of parsing versus
+well under one. So well-formed RSS 0.9x/1.0/2.0 and Atom 1.0 go through a small lxml
+path, and everything else (broken XML, odd encodings, Atom 0.3, CDF...) falls back to
+feedparser, which is slow but forgiving. JSON Feed is read natively.
+
+Safety: lxml runs with ``resolve_entities=False``, ``no_network=True``, no DTD loading
+and no huge-tree mode, so external entities and entity-expansion bombs do nothing;
+documents declaring entities are refused before they reach feedparser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import etree
+
+from bot.errors import FeedParseError
+from bot.ingest.dates import parse_date
+from bot.ingest.jsonfeed import parse_json_feed
+from bot.models import RawEntry
+
+__all__ = ["ParsedFeed", "parse_feed"]
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_RSS1 = "{http://purl.org/rss/1.0/}"
+_RSS090 = "{http://my.netscape.com/rdf/simple/0.9/}"
+_CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_ENTITY_DECL = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.I | re.S)
+_CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
+_XML_DECL_ENC = re.compile(rb"^\s*<\?xml[^>]*encoding", re.I)
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    """A feed as read: what kind it was, which parser read it, and its entries."""
+
+    kind: str  # "rss2.0", "rss1.0", "rss0.90", "atom1.0", "json1.1", or feedparser's version
+    title: str = ""
+    link: str = ""
+    entries: list[RawEntry] = field(default_factory=list)
+    parser: str = "lxml"  # "lxml", "feedparser" or "json"
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _inner(el: etree._Element | None) -> str:
+    """Text of an element; child elements (inline XHTML) are serialised as markup."""
+    if el is None:
+        return ""
+    if len(el) == 0:
+        return el.text or ""
+    parts = [html.escape(el.text or "", quote=False)]
+    for child in el:
+        parts.append(etree.tostring(child, encoding="unicode", with_tail=False))
+        if child.tail:
+            parts.append(html.escape(child.tail, quote=False))
+    return "".join(parts)
+
+
+def _guid(guid: str, url: str, title: str, summary: str) -> str:
+    if guid:
+        return guid
+    if url:
+        return url
+    return "sha1:" + hashlib.sha1((title + "\n" + summary).encode("utf-8")).hexdigest()
+
+
+def _rss_item(item: etree._Element, base: str) -> RawEntry:
+    title = link = guid = summary = content = date = author = ""
+    permalink = atom_link = ""
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = _local(tag)
+        ns_ok = tag[0] != "{" or tag.startswith((_RSS1, _RSS090))
+        if ns_ok and name == "title":
+            title = _inner(child)
+        elif ns_ok and name == "link":
+            link = (child.text or "").strip()
+        elif ns_ok and name == "guid":
+            guid = (child.text or "").strip()
+            if child.get("isPermaLink", "true").lower() != "false" and guid.startswith(("http://", "https://")):
+                permalink = guid
+        elif ns_ok and name == "description":
+            summary = _inner(child)
+        elif tag == _CONTENT:
+            content = _inner(child)
+        elif (ns_ok and name == "pubDate") or tag == _DC + "date":
+            date = date or (child.text or "")
+        elif (ns_ok and name == "author") or tag == _DC + "creator":
+            author = author or (child.text or "").strip()
+        elif tag == _ATOM + "link" and child.get("rel", "alternate") == "alternate":
+            atom_link = child.get("href", "")
+    if not link and item.get(_RDF + "about"):
+        link = item.get(_RDF + "about", "")
+    url = link or permalink or atom_link
+    url = urljoin(base, url) if url and base else url
+    return RawEntry(guid=_guid(guid, url, title, summary), url=url, title=title, summary=summary,
+                    content=content, published_at=parse_date(date), author=author or None)
+
+
+def _atom_text(el: etree._Element | None) -> str:
+    """Atom text construct → HTML string (text is escaped, xhtml serialised)."""
+    if el is None:
+        return ""
+    kind = el.get("type", "text").lower()
+    if kind == "xhtml":
+        div = el.find(_XHTML + "div")
+        return _inner(div if div is not None else el)
+    if kind in ("html", "text/html"):
+        return el.text or ""
+    if len(el):
+        return _inner(el)
+    return html.escape(el.text or "", quote=False)
+
+
+def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
+    title_el = summary_el = content_el = None
+    guid = url = published = updated = author = ""
+    for child in entry:
+        tag = child.tag
+        if not isinstance(tag, str) or not tag.startswith(_ATOM):
+            continue
+        name = tag[len(_ATOM):]
+        if name == "title":
+            title_el = child
+        elif name == "id":
+            guid = (child.text or "").strip()
+        elif name == "link":
+            rel = child.get("rel", "alternate")
+            if rel == "alternate" and (not url or child.get("type", "text/html") == "text/html"):
+                href = child.get("href", "").strip()
+                url = urljoin(child.base or base, href) if href else url
+        elif name == "summary":
+            summary_el = child
+        elif name == "content" and not child.get("src"):
+            content_el = child
+        elif name == "published":
+            published = child.text or ""
+        elif name == "updated":
+            updated = child.text or ""
+        elif name == "author" and not author:
+            author = (child.findtext(_ATOM + "name") or "").strip()
+    title, summary = _atom_text(title_el), _atom_text(summary_el)
+    return RawEntry(guid=_guid(guid, url, title, summary), url=url, title=title, summary=summary,
+                    content=_atom_text(content_el), published_at=parse_date(published or updated),
+                    author=author or None)
+
+
+def _parse_lxml(body: bytes, url: str, charset: str | None) -> ParsedFeed | None:
+    """Fast path; ``None`` when the document is not something it reads (use feedparser)."""
+    encoding = charset if charset and not _XML_DECL_ENC.match(body[:200]) else None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True, encoding=encoding)
+    try:
+        root = etree.fromstring(body, parser, base_url=url or None)
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        return None
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if tag == "rss":
+        channel = root.find("channel")
+        if channel is None:
+            return None
+        version = root.get("version", "2.0")
+        items = channel.findall("item")
+        return ParsedFeed(kind=f"rss{version}", title=_inner(channel.find("title")),
+                          link=(channel.findtext("link") or "").strip(),
+                          entries=[_rss_item(i, url) for i in items])
+    if tag == _RDF + "RDF":
+        for ns, kind in ((_RSS1, "rss1.0"), (_RSS090, "rss0.90")):
+            channel = root.find(ns + "channel")
+            items = root.findall(ns + "item") or (channel.findall(ns + "item") if channel is not None else [])
+            if channel is not None or items:
+                return ParsedFeed(kind=kind, title=_inner(channel.find(ns + "title")) if channel is not None else "",
+                                  link=(channel.findtext(ns + "link") or "").strip() if channel is not None else "",
+                                  entries=[_rss_item(i, url) for i in items])
+        return None
+    if tag == _ATOM + "feed":
+        link = ""
+        for el in root.findall(_ATOM + "link"):
+            if el.get("rel", "alternate") == "alternate":
+                link = el.get("href", "")
+                break
+        base = root.base or url
+        return ParsedFeed(kind="atom1.0", title=_atom_text(root.find(_ATOM + "title")), link=link,
+                          entries=[_atom_entry(e, base) for e in root.findall(_ATOM + "entry")])
+    return None
+
+
+def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | None) -> ParsedFeed:
+    if _ENTITY_DECL.search(body[:65536]):
+        raise FeedParseError(source, "the XML declares entities in its DOCTYPE; refused for safety")
+    headers = {"content-location": url} if url else {}
+    if content_type:
+        headers["content-type"] = content_type
+    d = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
+                         resolve_relative_uris=False)
+    if not d.entries and (not d.get("version") or d.get("bozo")):
+        head = body[:2048].lstrip().lower()
+        if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+            raise FeedParseError(source, "got an HTML page, not an RSS, Atom or JSON feed")
+        exc = d.get("bozo_exception")
+        why = f" ({type(exc).__name__}: {exc})" if exc else ""
+        raise FeedParseError(source, f"not a readable RSS, Atom or JSON feed{why}")
+    entries = []
+    for e in d.entries:
+        content = ""
+        if e.get("content"):
+            content = max((c.get("value", "") for c in e.content), key=len)
+        link = e.get("link", "")
+        link = urljoin(url, link) if link and url else link
+        title = e.get("title", "")
+        title_type = (e.get("title_detail") or {}).get("type", "text/plain")
+        if title_type == "text/plain":
+            title = html.escape(title, quote=False)
+        summary = e.get("summary", "")
+        date = e.get("published") or e.get("updated") or ""
+        entries.append(RawEntry(guid=_guid(e.get("id", ""), link, title, summary), url=link, title=title,
+                                summary=summary, content=content, published_at=parse_date(date),
+                                author=e.get("author") or None))
+    return ParsedFeed(kind=d.get("version") or "unknown", title=d.feed.get("title", ""),
+                      link=d.feed.get("link", ""), entries=entries, parser="feedparser")
+
+
+def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type: str | None = None) -> ParsedFeed:
+    """Parse RSS, Atom or JSON Feed bytes. Raises :class:`FeedParseError` naming ``source``."""
+    if not body or not body.strip():
+        raise FeedParseError(source, "empty response body")
+    ctype = (content_type or "").lower()
+    first = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first in (b"{", b"[") or "json" in ctype:
+        version, title, link, entries = parse_json_feed(body, source, url)
+        kind = "json" + version.rsplit("/", 1)[-1] if "jsonfeed.org" in version else "json"
+        return ParsedFeed(kind=kind, title=title, link=link, entries=entries, parser="json")
+    m = _CHARSET.search(ctype)
+    charset = m.group(1) if m else None
+    feed = _parse_lxml(body, url, charset)
+    if feed is None:
+        feed = _parse_feedparser(body, source, url, content_type)
+    return feed

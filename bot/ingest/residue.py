@@ -1,0 +1,98 @@
+"""Remove what mojibake repair cannot fix: invisible characters and lost-emoji residue.
+
+Aggregators that decode UTF-8 with a legacy code page and then drop the bytes they
+cannot map leave one or two characters of an unrelated script glued to English words:
+the 4-byte emoji 💡 (F0 9F 92 A1) read as windows-874 leaves Thai ``๐`` (0xF0), as
+windows-1251 leaves Cyrillic ``р``, as windows-1253 Greek ``π``. ftfy cannot restore
+an emoji from one surviving byte, so in text that is overwhelmingly Latin we delete
+short runs (≤ 3 chars) of another script that are not a word of that script.
+Also removed: C0/C1 control characters, zero-width characters and bidi overrides
+(a classic spoofing vector in titles).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["strip_invisible", "strip_script_residue"]
+
+_INVISIBLE = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0),
+     0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E, 0x200B, 0x200C, 0x200E, 0x200F,
+     *range(0x202A, 0x202F), 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, *range(0x2066, 0x2070), 0xFEFF,
+     0xFFF9, 0xFFFA, 0xFFFB, 0xFFFC],
+)
+_ZWJ_LONE = re.compile(r"(?<![\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d|\u200d(?![\U0001F000-\U0001FAFF\u2600-\u27BF])")
+_MULTISPACE = re.compile(r"[ \t]{2,}")
+_SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)])")
+
+# Scripts whose lone characters are typical code-page residue of a lost emoji/quote.
+_RESIDUE_SCRIPTS = ("THAI", "CYRILLIC", "GREEK", "HEBREW", "ARABIC", "ARMENIAN", "GEORGIAN",
+                    "LAO", "TIBETAN", "ETHIOPIC", "DEVANAGARI", "BENGALI", "CJK", "HIRAGANA",
+                    "KATAKANA", "HANGUL")
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    """'L' for Latin letters/digits, a script name for other letters/digits, '' otherwise."""
+    if ch.isascii():
+        return "L" if ch.isalnum() else ""
+    cat = unicodedata.category(ch)
+    if cat[0] not in "LNM":
+        return ""  # punctuation, symbols (emoji included), spaces
+    name = unicodedata.name(ch, "")
+    if name.startswith("LATIN") or ("0" <= ch <= "\u024f") or "\u1e00" <= ch <= "\u1eff":
+        return "L"
+    if cat[0] == "M":
+        return "M"  # combining mark: belongs to the previous character
+    for s in _RESIDUE_SCRIPTS:
+        if name.startswith(s):
+            return s
+    return "X"  # another script we do not treat as residue (e.g. math letters)
+
+
+def strip_invisible(text: str) -> str:
+    """Drop control, zero-width and bidi-override characters (``\\n`` and ``\\t`` stay)."""
+    text = text.translate(_INVISIBLE)
+    if "\u200d" in text:
+        text = _ZWJ_LONE.sub("", text)
+    return text
+
+
+def strip_script_residue(text: str) -> str:
+    """Delete short foreign-script runs stuck in Latin text (``"news๐ today"`` → ``"news today"``)."""
+    if text.isascii():
+        return text
+    scripts = [_script(c) for c in text]
+    latin = scripts.count("L")
+    foreign = sum(1 for s in scripts if s not in ("L", "", "M", "X"))
+    if foreign == 0 or latin == 0 or foreign * 4 > latin:
+        return text  # not residue: the text is (partly) written in that script
+    keep = [True] * len(text)
+    i, n = 0, len(text)
+    while i < n:
+        s = scripts[i]
+        if s in ("L", "", "M", "X"):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and scripts[j] in (s, "M"):
+            j += 1
+        run = j - i
+        before = scripts[i - 1] if i else ""
+        after = scripts[j] if j < n else ""
+        glued = before == "L" or after == "L"
+        # Greek standing alone or before a word is usually a symbol (π, Δ, μs); after a word, residue.
+        greek_symbol = s == "GREEK" and before != "L"
+        if run <= 3 and (glued or s != "GREEK") and not greek_symbol:
+            for k in range(i, j):
+                keep[k] = False
+        i = j
+    if all(keep):
+        return text
+    out = "".join(c for c, k in zip(text, keep, strict=True) if k)
+    out = _MULTISPACE.sub(" ", out)
+    out = _SPACE_BEFORE_PUNCT.sub(r"\1", out)
+    return "\n".join(line.strip() for line in out.split("\n"))
