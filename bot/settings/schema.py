@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -41,6 +42,30 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_timezone(v: str | None) -> str | None:
+    """An IANA zone name such as ``Europe/Berlin``: rejected at load time, not at 22:00."""
+    if v is None:
+        return v
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Europe/Berlin or UTC") from exc
+    return v
+
+
+def _check_cron(v: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger  # imported here: only configs with digests pay for it
+
+    fields = v.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected a 5-field cron expression such as '0 9 * * MON-FRI', got {v!r}")
+    try:
+        CronTrigger(minute=fields[0], hour=fields[1], day=fields[2], month=fields[3], day_of_week="*")
+    except ValueError as exc:
+        raise ValueError(f"invalid cron expression {v!r}: {exc}") from exc
+    return v
 
 
 class _Model(BaseModel):
@@ -92,9 +117,12 @@ class DigestSettings(_Model):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, v: str) -> str:
-        if len(v.split()) != 5:
-            raise ValueError(f"expected a 5-field cron expression such as '0 9 * * MON-FRI', got {v!r}")
-        return v
+        return _check_cron(v)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        return _check_timezone(v)
 
 
 class ChannelRules(_Model):
@@ -127,6 +155,11 @@ class ChannelRules(_Model):
         if v is not None and not re.match(r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d\s*$", v):
             raise ValueError(f"expected HH:MM-HH:MM such as 22:00-07:00, got {v!r}")
         return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        return _check_timezone(v)
 
 
 class ChannelSettings(ChannelRules):
@@ -168,6 +201,14 @@ class Settings(_Model):
     fetch: FetchSettings = FetchSettings()
     stories: StorySettings = StorySettings()
     database_url: str | None = None
+    # Source health notices: tell channels when a source has been failing this long, and when it recovers.
+    source_alert_after: Duration | None = timedelta(hours=2)  # null: never
+    notice_channels: list[str] = Field(default_factory=list)  # channels told about every source's health
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return _check_timezone(v) or "UTC"
 
     @model_validator(mode="after")
     def _references(self) -> Settings:
@@ -179,6 +220,9 @@ class Settings(_Model):
         dupc = {n for n in chans if chans.count(n) > 1}
         if dupc:
             raise ValueError(f"channel names must be unique; repeated: {', '.join(sorted(dupc))}")
+        unknown = [n for n in self.notice_channels if n not in chans]
+        if unknown:
+            raise ValueError(f"notice_channels: unknown channel {unknown[0]!r}; channels: {', '.join(chans) or 'none'}")
         return self
 
     def channel(self, name: str) -> ChannelSettings:
