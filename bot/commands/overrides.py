@@ -1,0 +1,126 @@
+"""Runtime settings changed from chat, layered over the config file.
+
+The config file stays the declared baseline; the ``overrides`` table holds what people
+changed from Slack or Discord (``topics``, ``min_importance``, ``muted``), one row per
+(channel, key). Every change also writes an ``audit`` row. The pipeline asks
+:func:`effective_rules` and :func:`muted_topics` for the rules it routes with, and
+``signals config show|export`` can print :func:`list_overrides`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from bot.errors import PermissionDenied
+from bot.settings import ChannelRules, ChannelSettings, Settings
+from bot.store import Store
+from bot.store import schema as t
+
+__all__ = [
+    "KEYS",
+    "Override",
+    "can_change",
+    "effective_rules",
+    "get_override",
+    "list_overrides",
+    "muted_topics",
+    "set_override",
+]
+
+log = logging.getLogger(__name__)
+
+# Keys that may be overridden from chat, and the ChannelRules field each one replaces.
+KEYS = {"topics": "topics", "min_importance": "min_importance", "muted": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    channel: str
+    key: str
+    value: Any
+    by: str
+    at: datetime
+
+
+def list_overrides(store: Store, channel: str | None = None) -> list[Override]:
+    o = t.overrides
+    q = select(o).order_by(o.c.channel, o.c.key)
+    if channel is not None:
+        q = q.where(o.c.channel == channel)
+    with store.begin() as c:
+        return [Override(r.channel, r.key, r.value, r.by, r.at) for r in c.execute(q)]
+
+
+def get_override(store: Store, channel: str, key: str, conn: Connection | None = None) -> Any | None:
+    o = t.overrides
+    q = select(o.c.value).where(o.c.channel == channel, o.c.key == key)
+    if conn is not None:
+        return conn.execute(q).scalar()
+    with store.begin() as c:
+        return c.execute(q).scalar()
+
+
+def set_override(store: Store, channel: str, key: str, value: Any, actor: str, before: Any,
+                 now: datetime | None = None) -> None:
+    """Store (or with ``value=None`` remove) an override and audit the change, in one transaction."""
+    if key not in KEYS:
+        raise ValueError(f"unknown override key {key!r}")
+    now = now or datetime.now(UTC)
+    o = t.overrides
+    with store.begin() as c:
+        exists = c.execute(select(o.c.key).where(o.c.channel == channel, o.c.key == key)).first() is not None
+        if value is None:
+            c.execute(delete(o).where(o.c.channel == channel, o.c.key == key))
+        elif exists:
+            c.execute(update(o).where(o.c.channel == channel, o.c.key == key).values(value=value, by=actor, at=now))
+        else:
+            c.execute(insert(o).values(channel=channel, key=key, value=value, by=actor, at=now))
+        c.execute(insert(t.audit).values(at=now, actor=actor, action=f"set {key}", target=channel,
+                                         before=before, after=value))
+    log.info("override changed", extra={"channel": channel, "key": key, "actor": actor})
+
+
+def effective_rules(settings: Settings, store: Store) -> dict[str, ChannelRules]:
+    """Each channel's rules: the config (channel, then ``defaults``) with chat overrides on top."""
+    by_channel: dict[str, dict[str, Any]] = {}
+    for ov in list_overrides(store):
+        field = KEYS.get(ov.key)
+        if field:
+            by_channel.setdefault(ov.channel, {})[field] = ov.value
+    out: dict[str, ChannelRules] = {}
+    for ch in settings.channels:
+        rules = settings.rules(ch)
+        upd = by_channel.get(ch.name)
+        if upd:
+            rules = ChannelRules.model_validate({**rules.model_dump(), **upd})
+        out[ch.name] = rules
+    return out
+
+
+def muted_topics(store: Store) -> dict[str, frozenset[str]]:
+    """Topics muted per channel (for ``plan_story(muted=...)``)."""
+    return {ov.channel: frozenset(ov.value or []) for ov in list_overrides(store) if ov.key == "muted"}
+
+
+def can_change(settings: Settings, channel: ChannelSettings | None, user: str, platform: str) -> bool:
+    """Admins: the channel's ``admins`` (or ``defaults.admins``), else the global list; empty = anyone.
+
+    An entry matches the bare user id (``U0123``) or ``platform:id`` (``slack:U0123``).
+    """
+    admins: list[str] = []
+    if channel is not None:
+        admins = list(settings.rules(channel).admins or [])
+    admins = admins or list(settings.admins)
+    if not admins:
+        return True
+    return user in admins or f"{platform}:{user}" in admins
+
+
+def require_admin(settings: Settings, channel: ChannelSettings | None, user: str, platform: str) -> None:
+    if not can_change(settings, channel, user, platform):
+        raise PermissionDenied("Only this channel's admins can change its settings.")

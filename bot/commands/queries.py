@@ -1,0 +1,159 @@
+"""Read-only commands: help, search, top, why, feeds, digest. Each returns a neutral Reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.adapters.base import truncate
+from bot.commands.explain import explain_story, format_explanation
+from bot.commands.model import Reply, Section
+from bot.errors import CommandError
+from bot.settings import ChannelRules, Settings
+from bot.store import Store, StoryRow
+
+__all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "why_reply"]
+
+HELP = [
+    ("help", "this list"),
+    ("search QUERY", "full-text search over stored articles"),
+    ("top [24h|7d] [TOPIC]", "the most important stories of the last day or week"),
+    ("why STORY", "why a story was scored and routed as it was"),
+    ("subscribe TOPIC", "add a topic to this channel"),
+    ("unsubscribe TOPIC", "remove a topic from this channel"),
+    ("mute TOPIC / unmute TOPIC", "stop (or resume) alerts about a topic here"),
+    ("threshold [N]", "show or set this channel's minimum importance (0-10)"),
+    ("feeds", "the sources and their health"),
+    ("digest", "post a digest of the last day's stories here"),
+]
+WINDOWS = {"24h": timedelta(hours=24), "1d": timedelta(days=1), "7d": timedelta(days=7), "week": timedelta(days=7)}
+
+
+def help_reply(prefix: str = "/signals") -> Reply:
+    lines = [f"{prefix} {cmd} — {what}" for cmd, what in HELP]
+    return Reply(text="Signals commands:\n" + "\n".join(lines), sections=[Section(title="Signals commands", lines=lines)])
+
+
+def _story_section(s: StoryRow, url: str | None) -> Section:
+    topics = f" · {', '.join(s.topics)}" if s.topics else ""
+    n = s.n_sources
+    return Section(title=s.title, url=url, story_id=s.id, topic=s.topics[0] if s.topics else None,
+                   context=f"{round(s.importance)}/10 · {s.category or '?'}{topics} · {n} source{'s' * (n != 1)}"
+                           f" · {s.first_seen:%Y-%m-%d %H:%M} UTC · id {s.id[:10]}")
+
+
+def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
+    query = query.strip()
+    if not query:
+        raise CommandError("Usage: search QUERY, e.g. `search nvidia earnings`")
+    hits = store.search(query, limit=limit)
+    if not hits:
+        return Reply(text=f"No stored article matches “{query}”.")
+    sections = []
+    for h in hits:
+        a = h.article
+        ctx = f"{a.source} · {_when(a.published_at or a.fetched_at)}" + (f" · story {a.story_id[:10]}" if a.story_id else "")
+        sections.append(Section(title=a.title, url=a.url, lines=[truncate(a.text, 200)] if a.text else [],
+                                context=ctx, story_id=a.story_id))
+    lines = [f"• {s.title} — {s.url}" for s in sections]
+    return Reply(text=f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”:\n" + "\n".join(lines),
+                 sections=sections)
+
+
+def _when(value: datetime | str | None) -> str:
+    """``2026-11-24 12:00 UTC``; raw-SQL search rows may carry the stored text instead of a datetime."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value[:16]
+    if value is None:
+        return "undated"
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _ranked(store: Store, window: timedelta, now: datetime, topic: str | None, min_importance: float = 0.0,
+            topics: list[str] | None = None, limit: int = 5) -> list[StoryRow]:
+    rows = [s for s in store.stories_since(now - window, limit=2000)
+            if s.first_seen >= now - window and s.importance >= min_importance
+            and (topic is None or topic in s.topics)
+            and (not topics or any(x in s.topics for x in topics))]
+    rows.sort(key=lambda s: (-s.importance, -s.n_sources))
+    return rows[:limit]
+
+
+def _url(store: Store, s: StoryRow) -> str | None:
+    art = store.article(s.representative_id) if s.representative_id else None
+    return art.url if art else None
+
+
+def top_reply(store: Store, settings: Settings, args: list[str], now: datetime | None = None) -> Reply:
+    now = now or datetime.now(UTC)
+    window_name, topic = "24h", None
+    for a in args:
+        if a.lower() in WINDOWS:
+            window_name = a.lower()
+        elif topic is None:
+            topic = a
+        else:
+            raise CommandError("Usage: top [24h|7d] [TOPIC]")
+    if topic is not None and settings.topics and topic not in settings.topics:
+        raise CommandError(f"Unknown topic “{topic}”. Topics: {', '.join(sorted(settings.topics))}")
+    rows = _ranked(store, WINDOWS[window_name], now, topic)
+    label = f"Top stories, last {window_name}" + (f" · {topic}" if topic else "")
+    if not rows:
+        return Reply(text=f"{label}: nothing stored yet.")
+    sections = [_story_section(s, _url(store, s)) for s in rows]
+    text = label + ":\n" + "\n".join(f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
+    return Reply(text=text, sections=sections)
+
+
+def why_reply(store: Store, story_id: str, channel: str | None) -> Reply:
+    story_id = story_id.strip()
+    if not story_id:
+        raise CommandError("Usage: why STORY_ID (the id shown under an alert or by `search`)")
+    ex = explain_story(store, story_id)
+    if ex is None:
+        raise CommandError(f"No story with id “{story_id}”.")
+    groups = format_explanation(ex, channel)
+    sections = [Section(title=groups[0][0], url=ex.url, lines=groups[0][1], story_id=ex.story.id)]
+    sections += [Section(title=h, lines=lines) for h, lines in groups[1:]]
+    text = "\n".join(f"{h}\n" + "\n".join(f"  {x}" for x in lines) for h, lines in groups)
+    return Reply(text=text, sections=sections)
+
+
+def feeds_reply(store: Store, settings: Settings) -> Reply:
+    states = {s.source: s for s in store.fetch_states()}
+    if not settings.sources:
+        return Reply(text="No sources are configured.")
+    lines = []
+    for src in settings.sources:
+        st = states.get(src.name)
+        if not src.enabled:
+            health = "disabled"
+        elif st is None or st.last_fetch_at is None:
+            health = "not fetched yet"
+        elif st.paused:
+            health = f"paused ({st.pause_reason or st.last_error or 'failing'})"
+        elif st.failures:
+            health = f"failing ×{st.failures}: {st.last_error or st.last_status}"
+        else:
+            health = f"ok, last {st.last_ok_at:%Y-%m-%d %H:%M} UTC" if st.last_ok_at else "ok"
+        lines.append(f"{src.name} — {health}")
+    return Reply(text=f"{len(lines)} source{'s' * (len(lines) != 1)}:\n" + "\n".join(lines),
+                 sections=[Section(title="Sources", lines=lines)])
+
+
+def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None = None) -> Reply:
+    """The last day's best stories for this channel, posted in the channel (not ephemeral)."""
+    now = now or datetime.now(UTC)
+    digest = rules.digest if rules is not None else None
+    min_imp = digest.min_importance if digest else 0.0
+    limit = digest.max_items if digest else 10
+    rows = _ranked(store, timedelta(hours=24), now, None, min_imp, rules.topics if rules else None, limit)
+    if not rows:
+        return Reply(text="Digest: no stories in the last 24 hours.", ephemeral=True)
+    sections = [_story_section(s, _url(store, s)) for s in rows]
+    text = f"Digest, last 24h ({len(rows)}):\n" + "\n".join(
+        f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
+    return Reply(text=text, sections=sections, ephemeral=False)

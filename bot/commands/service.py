@@ -1,0 +1,217 @@
+"""The command logic shared by Slack and Discord: parse, check permissions, run, answer.
+
+Adapters only translate: platform request → :class:`Invocation`, :class:`Reply` →
+platform markup. Everything a command does (search, settings overrides with audit,
+feedback rows) lives here, so both platforms behave the same and are tested once.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.commands import queries
+from bot.commands.model import FeedbackResult, Invocation, Reply
+from bot.commands.overrides import effective_rules, get_override, require_admin, set_override
+from bot.errors import CommandError, StoreError
+from bot.settings import ChannelSettings, Settings
+from bot.store import Store
+from bot.store import schema as t
+
+__all__ = ["CommandService"]
+
+log = logging.getLogger(__name__)
+
+
+class CommandService:
+    """``CommandService(settings, store).run(Invocation(text="search nvidia", user="U1", ...))``."""
+
+    def __init__(self, settings: Settings, store: Store, prefix: str = "/signals",
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.settings = settings
+        self.store = store
+        self.prefix = prefix
+        self.clock = clock
+
+    # -- channels ---------------------------------------------------------------------
+    def resolve_channel(self, platform: str, platform_channel: str | None) -> str | None:
+        """The config channel whose ``slack:``/``discord:`` id is ``platform_channel``."""
+        if not platform_channel:
+            return None
+        for ch in self.settings.channels:
+            if str(getattr(ch, platform, None) or "") == str(platform_channel):
+                return ch.name
+        return None
+
+    def _channel(self, inv: Invocation) -> ChannelSettings | None:
+        name = inv.channel or self.resolve_channel(inv.platform, inv.platform_channel)
+        if name is None:
+            return None
+        try:
+            return self.settings.channel(name)
+        except KeyError:
+            return None
+
+    def _need_channel(self, inv: Invocation) -> ChannelSettings:
+        ch = self._channel(inv)
+        if ch is None:
+            raise CommandError("This channel is not configured in Signals. Add it under `channels:` in the "
+                               "config (e.g. `slack: C0123`) to change its settings here.")
+        return ch
+
+    # -- entry point ------------------------------------------------------------------
+    def run(self, inv: Invocation) -> Reply:
+        """Run one command. User mistakes come back as an ephemeral error Reply, never raise."""
+        try:
+            return self._run(inv)
+        except CommandError as exc:
+            return Reply(text=str(exc), error=True)
+        except StoreError as exc:
+            log.error("command failed: %s", exc, extra={"command": inv.text[:80], "platform": inv.platform})
+            return Reply(text="Sorry, the database is not available right now. Try again in a minute.", error=True)
+
+    def _run(self, inv: Invocation) -> Reply:
+        try:
+            words = shlex.split(inv.text.strip())
+        except ValueError:
+            words = inv.text.split()
+        if not words:
+            return queries.help_reply(self.prefix)
+        cmd, args = words[0].lower(), words[1:]
+        rest = inv.text.strip()[len(words[0]):].strip()
+        ch = self._channel(inv)
+        if cmd == "help":
+            return queries.help_reply(self.prefix)
+        if cmd == "search":
+            return queries.search_reply(self.store, rest)
+        if cmd == "top":
+            return queries.top_reply(self.store, self.settings, args, self.clock())
+        if cmd == "why":
+            return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None)
+        if cmd in ("feeds", "sources"):
+            return queries.feeds_reply(self.store, self.settings)
+        if cmd == "digest":
+            rules = effective_rules(self.settings, self.store).get(ch.name) if ch else None
+            return queries.digest_reply(self.store, rules, self.clock())
+        if cmd in ("subscribe", "unsubscribe"):
+            return self._topics(inv, cmd == "subscribe", self._topic_arg(args, cmd))
+        if cmd in ("mute", "unmute"):
+            return self.mute(inv, self._topic_arg(args, cmd), mute=cmd == "mute")
+        if cmd == "threshold":
+            return self._threshold(inv, args)
+        raise CommandError(f"Unknown command “{cmd}”. Try `{self.prefix} help`.")
+
+    def _topic_arg(self, args: list[str], cmd: str) -> str:
+        if len(args) != 1:
+            raise CommandError(f"Usage: {cmd} TOPIC")
+        topic = args[0]
+        if topic not in self.settings.topics:
+            known = ", ".join(sorted(self.settings.topics)) or "none configured"
+            raise CommandError(f"Unknown topic “{topic}”. Topics: {known}")
+        return topic
+
+    def _actor(self, inv: Invocation) -> str:
+        return f"{inv.platform}:{inv.user}"
+
+    # -- settings ---------------------------------------------------------------------
+    def _topics(self, inv: Invocation, add: bool, topic: str) -> Reply:
+        ch = self._need_channel(inv)
+        require_admin(self.settings, ch, inv.user, inv.platform)
+        before = list(effective_rules(self.settings, self.store)[ch.name].topics or [])
+        if add and topic in before:
+            return Reply(text=f"#{ch.name} already follows {topic}.")
+        if not add and topic not in before:
+            return Reply(text=f"#{ch.name} does not follow {topic}.")
+        after = [*before, topic] if add else [x for x in before if x != topic]
+        set_override(self.store, ch.name, "topics", after, self._actor(inv), before, self.clock())
+        verb = "now follows" if add else "no longer follows"
+        note = "" if after else " (no topic filter: every important story qualifies)"
+        return Reply(text=f"#{ch.name} {verb} {topic}. Topics: {', '.join(after) or 'all'}{note}", ephemeral=False)
+
+    def _threshold(self, inv: Invocation, args: list[str]) -> Reply:
+        ch = self._need_channel(inv)
+        current = effective_rules(self.settings, self.store)[ch.name].min_importance
+        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
+
+        shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
+        if not args:
+            source = "set from chat" if get_override(self.store, ch.name, "min_importance") is not None else "config"
+            return Reply(text=f"#{ch.name} alerts on importance ≥ {shown:g}/10 ({source}).")
+        try:
+            value = float(args[0])
+        except ValueError:
+            raise CommandError("Usage: threshold N, with N between 0 and 10") from None
+        if not 0 <= value <= 10 or len(args) > 1:
+            raise CommandError("Usage: threshold N, with N between 0 and 10")
+        require_admin(self.settings, ch, inv.user, inv.platform)
+        set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock())
+        return Reply(text=f"#{ch.name} now alerts on importance ≥ {value:g}/10 (was {shown:g}).", ephemeral=False)
+
+    def mute(self, inv: Invocation, topic: str, mute: bool = True) -> Reply:
+        """Mute (or unmute) a topic in the invoking channel: alerts about it stop there."""
+        ch = self._need_channel(inv)
+        require_admin(self.settings, ch, inv.user, inv.platform)
+        before = list(get_override(self.store, ch.name, "muted") or [])
+        if mute == (topic in before):
+            return Reply(text=f"{topic} is {'already' if mute else 'not'} muted in #{ch.name}.")
+        after = [*before, topic] if mute else [x for x in before if x != topic]
+        set_override(self.store, ch.name, "muted", after or None, self._actor(inv), before, self.clock())
+        return Reply(text=f"{topic} is {'muted' if mute else 'unmuted'} in #{ch.name}.", ephemeral=False)
+
+    # -- feedback ---------------------------------------------------------------------
+    def feedback(self, story_id: str, user: str, label: int | str, channel: str | None = None,
+                 topic: str | None = None) -> FeedbackResult:
+        """Record 👍 (+1) / 👎 (-1) once per (story, user, topic); a second click changes the vote.
+
+        Raises :class:`CommandError` for an unknown story or label.
+        """
+        value = _label(label)
+        row = self.store.story(story_id)
+        if row is None:
+            raise CommandError(f"No story with id “{story_id}”.")
+        topic = topic or None
+        f = t.feedback
+        now = self.clock()
+        where = [f.c.story_id == row.id, f.c.user == user,
+                 f.c.topic.is_(None) if topic is None else f.c.topic == topic]
+        changed = True
+        try:
+            with self.store.begin() as c:
+                old = c.execute(select(f.c.id, f.c.label).where(*where)).first()
+                if old is None:
+                    c.execute(insert(f).values(story_id=row.id, topic=topic, channel=channel, user=user,
+                                               label=value, at=now))
+                elif old.label != value:
+                    c.execute(update(f).where(f.c.id == old.id).values(label=value, at=now, channel=channel))
+                else:
+                    changed = False
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            changed = False  # a concurrent identical click won the race
+        with self.store.begin() as c:
+            q = select(f.c.user, f.c.label).where(f.c.story_id == row.id).order_by(f.c.id)
+            if channel is not None:
+                q = q.where(f.c.channel == channel)
+            votes = c.execute(q).all()
+        up = list(dict.fromkeys(u for u, lab in votes if lab > 0))
+        down = list(dict.fromkeys(u for u, lab in votes if lab < 0 and u not in up))
+        log.info("feedback recorded", extra={"story_id": row.id, "label": value, "topic": topic, "changed": changed})
+        return FeedbackResult(story_id=row.id, label=value, changed=changed, up=up, down=down)
+
+
+def _label(label: int | str) -> int:
+    if isinstance(label, str):
+        key = label.strip().lower()
+        table = {"up": 1, "+1": 1, "1": 1, "useful": 1, "👍": 1, "down": -1, "-1": -1, "not": -1, "👎": -1}
+        if key not in table:
+            raise CommandError(f"Feedback must be up or down, got “{label}”.")
+        return table[key]
+    if label not in (1, -1):
+        raise CommandError(f"Feedback must be +1 or -1, got {label}.")
+    return label
