@@ -218,7 +218,8 @@ class Pipeline:
                 alerted = self.outbox.alerted_channels(conn, inp.story_id)
                 added = new_sources.get(inp.story_id, [])
                 plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
-                                  alerted=alerted, new_source=added[-1] if added else None, now=now)
+                                  alerted=alerted, new_source=added[-1] if added else None, now=now,
+                                  conn=conn)
                 self._record_decisions(conn, view, plan.decisions, now)
                 report.alerts += len(plan.alerted_channels)
                 report.followups += sum(d.action is Action.FOLLOWUP for d in plan.decisions)

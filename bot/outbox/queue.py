@@ -74,14 +74,22 @@ class Outbox:
 
     # -- reading and sending ---------------------------------------------------------
     def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
-        """Rows to send now, oldest first; ``sending`` rows left by a crash come first."""
+        """Rows to send now, oldest first; ``sending`` rows left by a crash come first.
+
+        A channel whose earlier message waits for a retry (rate limit, outage) sends
+        nothing newer until it went out, so each channel keeps its order.
+        """
         with self.store.begin() as c:
+            waiting = dict(c.execute(select(d.c.channel, func.min(d.c.id)).where(
+                d.c.status == DeliveryStatus.PENDING.value, d.c.attempts > 0, d.c.next_try_at > now)
+                .group_by(d.c.channel)).all())
             rows = c.execute(select(d).where(or_(
                 d.c.status == DeliveryStatus.SENDING.value,
                 and_(d.c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value]),
                      d.c.next_try_at <= now)))
                 .order_by(d.c.id).limit(limit)).all()
-        return [_delivery(r) for r in rows]
+        out = [_delivery(r) for r in rows]
+        return [x for x in out if x.channel not in waiting or x.id < waiting[x.channel]]
 
     def claim(self, delivery: Delivery) -> bool:
         """Mark as ``sending`` (committed before the post). False if another worker took it."""

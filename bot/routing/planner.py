@@ -2,7 +2,9 @@
 
 Content rules come from :func:`bot.routing.rules.check_rules`; this module adds what
 depends on history: a story is alerted at most once per channel (later coverage becomes
-a follow-up), and timing policies (quiet hours, caps, digests) are applied here.
+a follow-up), and timing policies (quiet hours, caps, digests; see ``policy``) are
+applied here. Given the routing transaction's ``conn``, caps count what the channel
+already got; without it (dry runs, tests of content rules) caps are not applied.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from bot.models import Alert, AlertKind, SourceRef
 from bot.outbox.queue import NewDelivery
+from bot.routing.history import ChannelHistory, StoreHistory
+from bot.routing.policy import apply_timing
 from bot.routing.rules import Action, Decision, Reason, StoryView, check_rules
 from bot.settings import ChannelRules, Settings
 
@@ -42,9 +48,15 @@ def alert_for(story: StoryView, channel: str, kind: AlertKind, summary: list[str
 def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags: list[str],
                alerted: set[str], new_source: SourceRef | None, now: datetime,
                rules_by_channel: Mapping[str, ChannelRules] | None = None,
-               muted: Mapping[str, frozenset[str]] | None = None) -> Plan:
-    """Decide for every channel. ``alerted``: channels that already have this story's alert."""
+               muted: Mapping[str, frozenset[str]] | None = None, conn: Connection | None = None,
+               history: ChannelHistory | None = None) -> Plan:
+    """Decide for every channel. ``alerted``: channels that already have this story's alert.
+
+    ``conn`` (the routing transaction) or ``history`` lets caps see the channel's past alerts.
+    """
     plan = Plan()
+    if history is None and conn is not None:
+        history = StoreHistory(conn)
     for ch in settings.channels:
         rules = (rules_by_channel or {}).get(ch.name) or settings.rules(ch)
         if ch.name in alerted:
@@ -54,12 +66,18 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
             mode = rules.followups or "thread"
             alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source)
             key = f"followup:{story.id}:{ch.name}:{new_source.name}"
-            plan.deliveries.append(NewDelivery(key=key, alert=alert))
-            plan.decisions.append(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP, f"new source {new_source.name}"))
+            timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP, f"new source {new_source.name}"),
+                                  story, rules, settings, now, history)
+            plan.deliveries.append(NewDelivery(key=key, alert=alert, status=timing.status,
+                                               not_before=timing.not_before))
+            plan.decisions.append(timing.decision)
             continue
         decision = check_rules(story, ch.name, rules, (muted or {}).get(ch.name, frozenset()))
-        if decision.action is Action.ALERT:
+        timing = apply_timing(decision, story, rules, settings, now, history)
+        if timing.decision.action in (Action.ALERT, Action.HOLD):
             alert = alert_for(story, ch.name, AlertKind.ALERT, summary, tags, rules.followups or "thread")
-            plan.deliveries.append(NewDelivery(key=f"alert:{story.id}:{ch.name}", alert=alert))
-        plan.decisions.append(replace(decision))
+            plan.deliveries.append(NewDelivery(key=f"alert:{story.id}:{ch.name}", alert=alert, status=timing.status,
+                                               not_before=timing.not_before))
+        plan.deliveries.extend(timing.notices)
+        plan.decisions.append(replace(timing.decision))
     return plan

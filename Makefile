@@ -1,0 +1,34 @@
+# One command to try Signals, one to test it. Both set everything up from nothing.
+#   make demo   - create .venv, install, run the bot on bundled demo feeds (console output)
+#   make test   - create .venv, install, lint and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo run test lint bench train clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/signals demo $(ARGS)
+
+run: $(STAMP)
+	$(BIN)/signals run $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+train: $(STAMP)
+	$(BIN)/signals train --data ../shared/data
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,37 @@
+"""``signals demo``: the embedded default with bundled feeds served on 127.0.0.1.
+
+Runs the real pipeline (SQLite file, one process, console output unless Slack or
+Discord tokens are set) on ``config/demo.yaml``, whose source URLs use
+``${SIGNALS_DEMO_PORT}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bot.cli.run import add_run_arguments
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run on the bundled demo feeds, served locally (no network needed)")
+    add_run_arguments(p)
+    p.set_defaults(func=_demo, config=None)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.cli.run import run_with
+    from bot.demo.server import DemoServer
+    from bot.settings import load_settings
+
+    args.config = args.config or "config/demo.yaml"
+    args.db = args.db or os.environ.get("SIGNALS_DATABASE_URL") or "sqlite:///var/demo.db"
+    with DemoServer() as server:
+        os.environ["SIGNALS_DEMO_PORT"] = str(server.port)
+        settings = load_settings(args.config)
+        print(f"signals demo: serving {len(settings.sources)} bundled feeds on http://127.0.0.1:{server.port}/, "
+              f"database {args.db}", file=sys.stderr)
+        return run_with(settings, args)

@@ -1,0 +1,54 @@
+"""``signals run``: fetch, process and deliver, once (``--once``) or on a schedule."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+__all__ = ["add_run_arguments", "register", "run_with"]
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--once", action="store_true", help="one fetch cycle over all sources, process everything, exit")
+    p.add_argument("--dry-run", action="store_true", help="post nothing and record no delivery")
+    p.add_argument("--format", choices=["text", "jsonl"], default="text", help="how alerts are printed")
+    p.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
+    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL or sqlite:///var/signals.db)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="fetch feeds and post alerts (until stopped, or --once)")
+    add_run_arguments(p)
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+
+    settings = load_settings(args.config)
+    return run_with(settings, args)
+
+
+def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from bot.adapters.registry import build_destinations
+    from bot.pipeline import Pipeline
+    from bot.scheduler import run_forever
+    from bot.store import Store
+
+    store = Store.open(args.db or settings.database_url)
+    destinations = {} if args.dry_run else build_destinations(settings, args.format)
+
+    async def main() -> int:
+        async with Pipeline(settings, store, destinations, dry_run=args.dry_run, fmt=args.format) as pipeline:
+            if args.once:
+                report = await pipeline.run_cycle()
+                print(f"signals: {report}", file=sys.stderr)
+                return 1 if report.errors and report.errors == report.sources and report.sources else 0
+            await run_forever(pipeline, settings)
+            return 0
+
+    try:
+        return asyncio.run(main())
+    finally:
+        store.close()

@@ -1,0 +1,48 @@
+"""``signals stories [--since 24h]``: recent stories with their sources."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("stories", help="list recent stories with their sources")
+    p.add_argument("--since", default="24h", help="how far back (e.g. 6h, 24h, 7d)")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--format", choices=["text", "jsonl"], default="text")
+    p.add_argument("--db", default=None, help="database URL")
+    p.set_defaults(func=_stories)
+
+
+def _stories(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.settings import parse_duration
+    from bot.store import Store
+
+    store = Store.open(args.db)
+    since = datetime.now(UTC) - parse_duration(args.since)
+    rows = store.stories_since(since, args.limit)
+    for s in rows:
+        arts = store.story_articles(s.id)
+        sources: dict[str, str] = {}
+        for a in arts:
+            sources.setdefault(a.source, a.url)
+        if args.format == "jsonl":
+            print(json.dumps({"story_id": s.id, "title": s.title, "importance": round(s.importance, 2),
+                              "category": s.category, "topics": s.topics, "first_seen": s.first_seen.isoformat(),
+                              "sources": [{"name": n, "url": u} for n, u in sources.items()]}, ensure_ascii=False))
+            continue
+        n = len(sources)
+        print(f"{s.id}  {round(s.importance)}/10 · {s.category}  {s.first_seen:%Y-%m-%d %H:%M}  "
+              f"{n} source{'s' if n != 1 else ''}")
+        print(f"    {s.title}")
+        for name, url in sources.items():
+            print(f"    - {name}: {url}")
+    if not rows and args.format == "text":
+        print(f"no stories since {since:%Y-%m-%d %H:%M} UTC")
+    store.close()
+    return 0

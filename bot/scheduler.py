@@ -1,0 +1,86 @@
+"""Long-running mode: APScheduler runs one job per source, plus delivery and digests.
+
+Each source has its own interval job with jitter (so 1,000 sources don't fire in the
+same second) and ``max_instances=1`` (one source is never fetched twice at once).
+Processing runs in a worker thread behind the pipeline's lock, so fetching continues
+while stories are scored. Ctrl-C / SIGTERM stop the scheduler, let running jobs finish
+and close connections; every stage commits whole transactions, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.pipeline import Pipeline
+from bot.settings import Settings, SourceSettings
+
+__all__ = ["DELIVERY_EVERY", "run_forever", "schedule_sources"]
+
+log = logging.getLogger(__name__)
+DELIVERY_EVERY = timedelta(seconds=15)
+
+
+def schedule_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline, settings: Settings) -> None:
+    """(Re)create one interval job per enabled source; jobs of removed sources go away."""
+    wanted = {f"source:{s.name}" for s in settings.sources if s.enabled}
+    for job in scheduler.get_jobs():
+        if job.id.startswith("source:") and job.id not in wanted:
+            job.remove()
+    now = datetime.now(UTC)
+    for i, src in enumerate(s for s in settings.sources if s.enabled):
+        seconds = max(1.0, src.every.total_seconds())
+        scheduler.add_job(
+            _fetch_job, IntervalTrigger(seconds=seconds, jitter=seconds * settings.fetch.jitter),
+            args=[pipeline, src], id=f"source:{src.name}", name=src.name, replace_existing=True,
+            max_instances=1, coalesce=True, misfire_grace_time=int(seconds),
+            next_run_time=now + timedelta(milliseconds=20 * i))  # first poll now, staggered
+
+
+async def _fetch_job(pipeline: Pipeline, source: SourceSettings) -> None:
+    try:
+        if await pipeline.fetch_source(source):
+            await pipeline.process_and_deliver()
+    except Exception:  # a job must never kill the scheduler
+        log.exception("source job failed", extra={"source": source.name})
+
+
+async def _deliver_job(pipeline: Pipeline) -> None:
+    try:
+        await pipeline.process_and_deliver()
+    except Exception:
+        log.exception("delivery job failed")
+
+
+async def run_forever(pipeline: Pipeline, settings: Settings,
+                      extra_jobs: Callable[[AsyncIOScheduler], Awaitable[None] | None] | None = None) -> None:
+    """Run until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    schedule_sources(scheduler, pipeline, settings)
+    scheduler.add_job(_deliver_job, IntervalTrigger(seconds=DELIVERY_EVERY.total_seconds()), args=[pipeline],
+                      id="deliver", max_instances=1, coalesce=True)
+    if extra_jobs is not None:
+        result = extra_jobs(scheduler)
+        if result is not None:
+            await result
+    scheduler.start()
+    log.warning("signals running: %d sources, %d channels; Ctrl-C to stop",
+                len(settings.sources), len(settings.channels))
+    try:
+        await stop.wait()
+    finally:
+        log.warning("stopping: waiting for running jobs")
+        scheduler.shutdown(wait=False)
+        await pipeline.process_and_deliver()  # finish what was fetched; nothing is left half-done

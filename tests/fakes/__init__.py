@@ -1,0 +1,1 @@
+"""Local servers that answer like the real services, for tests on loopback."""

@@ -1,0 +1,117 @@
+"""Config errors name the file, the line and the key; secrets come from the environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.errors import ConfigError
+from bot.settings import load_settings, parse_duration
+
+GOOD = """\
+sources:
+  - name: Example Tech
+    url: https://example.com/feed.xml
+    every: 15m
+    weight: 1.0
+topics:
+  ai-chips:
+    keywords: [trainium, nvidia, gpu, accelerator]
+    exclude: [gaming]
+channels:
+  - name: ai-infra
+    console: true
+    topics: [ai-chips]
+    min_importance: 6
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_issue_example_loads(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, GOOD))
+    assert s.sources[0].every == timedelta(minutes=15)
+    assert s.topics["ai-chips"].exclude == ["gaming"]
+    assert s.rules(s.channels[0]).min_importance == 6
+
+
+def test_bad_value_names_file_line_and_key(tmp_path: Path) -> None:
+    p = write(tmp_path, GOOD.replace("min_importance: 6", "min_importance: eleven"), "broken.yaml")
+    with pytest.raises(ConfigError) as err:
+        load_settings(p)
+    (issue,) = err.value.issues
+    assert issue.file.endswith("broken.yaml") and issue.line == 14 and issue.key == "channels[0].min_importance"
+    assert "eleven" in str(issue)
+
+
+def test_every_problem_is_reported(tmp_path: Path) -> None:
+    text = GOOD.replace("every: 15m", "every: often").replace("topics: [ai-chips]", "topics: [ai-chip]")
+    text = text.replace("url: https://example.com/feed.xml", "url: ftp://example.com/feed.xml")
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    keys = {i.key: i.line for i in err.value.issues}
+    assert keys["sources[0].every"] == 4
+    assert keys["sources[0].url"] == 3
+
+
+def test_unknown_topic_reference_points_at_its_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD.replace("topics: [ai-chips]", "topics: [ai-chip]")))
+    (issue,) = err.value.issues
+    assert issue.line == 13 and "unknown topic 'ai-chip'" in issue.message
+
+
+def test_unknown_key_and_yaml_syntax(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD.replace("    weight: 1.0", "    wieght: 1.0")))
+    assert err.value.issues[0].line == 5 and "unknown key" in err.value.issues[0].message
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, "sources: [\n  - bad"))
+    assert err.value.issues[0].line is not None and "invalid YAML" in err.value.issues[0].message
+
+
+def test_secrets_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = GOOD.replace("console: true", "webhook: ${HOOK_URL}")
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    assert "HOOK_URL is not set" in str(err.value) and err.value.issues[0].line == 12
+    monkeypatch.setenv("HOOK_URL", "https://hooks.example/abc")
+    assert load_settings(write(tmp_path, text)).channels[0].webhook == "https://hooks.example/abc"
+
+
+def test_channel_needs_a_destination(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD.replace("    console: true\n", "")))
+    assert "destination" in str(err.value)
+
+
+def test_durations() -> None:
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("72h") == timedelta(hours=72)
+    assert parse_duration(30) == timedelta(seconds=30)
+    with pytest.raises(ValueError):
+        parse_duration("soon")
+
+
+def test_cli_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", str(write(tmp_path, GOOD))]) == 0
+    bad = write(tmp_path, GOOD.replace("min_importance: 6", "min_importance: eleven"), "broken.yaml")
+    assert main(["config", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml:14" in err and "min_importance" in err
+    assert main(["run", "--once", "--config", str(bad)]) == 2
+
+
+def test_shipped_configs_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[3]
+    monkeypatch.setenv("SIGNALS_DEMO_PORT", "8080")
+    for name in ("signals.yaml", "demo.yaml"):
+        if (root / "config" / name).exists():
+            load_settings(root / "config" / name)
