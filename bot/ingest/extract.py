@@ -59,7 +59,9 @@ def extract_text(page: bytes | str, url: str | None = None) -> str | None:
     except Exception as exc:  # trafilatura raises a variety of parser errors on junk
         logger.info("text extraction failed: %s", exc, extra={"url": url})
         return None
-    text = (text or "").strip()
+    from bot.ingest.cleaner import clean_text
+
+    text = clean_text(text or "")  # repaired, boilerplate lines dropped, one paragraph per line
     return text or None
 
 

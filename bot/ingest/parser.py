@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -29,6 +30,8 @@ from bot.ingest.jsonfeed import parse_json_feed
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
+
+logger = logging.getLogger(__name__)
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -217,6 +220,9 @@ def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | No
         exc = d.get("bozo_exception")
         why = f" ({type(exc).__name__}: {exc})" if exc else ""
         raise FeedParseError(source, f"not a readable RSS, Atom or JSON feed{why}")
+    if d.get("bozo"):
+        logger.warning("feed is not well-formed (%s); read %d entries leniently", d.get("bozo_exception"),
+                       len(d.entries), extra={"source": source, "url": url})
     entries = []
     for e in d.entries:
         content = ""
