@@ -13,8 +13,7 @@ Usage::
         srv.add("/flaky.xml", Reply(status=500), Reply(body=body))   # 500 once, then OK
         ... srv.hits["/a.xml"], srv.requests[-1].headers["If-None-Match"]
 
-Pytest fixture: ``from feedserver import feed_server`` in a test module (``tests/`` is
-put on ``sys.path`` by the importer below when needed).
+Pytest fixture: ``from tests.feedserver import feed_server`` in a test module.
 """
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared feed server
-from feedserver import FeedServer, Reply, feed_server
-
+if str(ROOT := Path(__file__).resolve().parents[2]) not in sys.path:  # plain `pytest` (not -m) run
+    sys.path.insert(0, str(ROOT))
 from bot.ingest import Fetcher, clean_entry, complete_teasers, is_teaser
 from bot.models import FetchState
 from bot.settings import FetchSettings, SourceSettings
+from tests.feedserver import FeedServer, Reply, feed_server
 
 __all__ = ["feed_server"]
 
