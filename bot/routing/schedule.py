@@ -1,0 +1,90 @@
+"""Clock arithmetic for routing: channel time zones, wall-clock times across DST, cron slots.
+
+Quiet hours, cap windows and digest schedules are written in local wall-clock time
+("22:00-07:00", "0 9 * * MON-FRI") but stored and compared in UTC. Everything that
+turns one into the other lives here so DST is handled in one place:
+
+* comparisons always happen on UTC datetimes (aware datetimes that share a ``ZoneInfo``
+  compare by wall time in Python, which is wrong across a DST change);
+* a wall time that does not exist (the spring-forward gap) means the moment the clocks
+  jump over it; an ambiguous one (fall back) means its first occurrence.
+
+Cron day-of-week numbers follow cron (0 and 7 = Sunday), not APScheduler 3's
+(0 = Monday); names such as ``MON-FRI`` mean the same in both.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.settings import ChannelRules, DigestSettings, Settings
+
+__all__ = ["cron_trigger", "fire_times", "format_local", "latest_fire", "next_fire", "wall_time", "zone_for"]
+
+_DOW = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def zone_for(rules: ChannelRules, settings: Settings, digest: DigestSettings | None = None) -> ZoneInfo:
+    """The digest's zone, else the channel's (or ``defaults``'), else the global one."""
+    name = (digest.timezone if digest else None) or rules.timezone or settings.timezone or "UTC"
+    return ZoneInfo(name)
+
+
+def wall_time(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant when the local clock in ``tz`` shows ``at`` on ``day``."""
+    naive = datetime.combine(day, at)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        return first  # exists (for an ambiguous time: its first occurrence)
+    # In the spring-forward gap: find the instant the clocks jump past it.
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    t = min(lo, first)
+    end = max(lo, first)
+    while t < end and t.astimezone(tz).replace(tzinfo=None) < naive:
+        t += timedelta(minutes=1)
+    return t
+
+
+def format_local(at: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """``17:00`` today, else ``Tue 09:00``, in the channel's zone."""
+    local = at.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return f"{local:%H:%M}"
+    return f"{local:%a %H:%M}"
+
+
+def _dow(field: str) -> str:
+    """Translate cron day-of-week numbers to names (APScheduler 3 counts from Monday)."""
+    return re.sub(r"\d+", lambda m: _DOW[int(m.group(0))] if int(m.group(0)) <= 7 else m.group(0), field)
+
+
+def cron_trigger(schedule: str, tz: ZoneInfo) -> CronTrigger:
+    minute, hour, day, month, dow = schedule.split()
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_dow(dow), timezone=tz)
+
+
+def next_fire(schedule: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The first slot strictly after ``now`` (UTC)."""
+    at = cron_trigger(schedule, tz).get_next_fire_time(None, now + timedelta(seconds=1))
+    return at.astimezone(UTC) if at else None
+
+
+def fire_times(schedule: str, tz: ZoneInfo, start: datetime, end: datetime, limit: int = 10_000) -> list[datetime]:
+    """Every slot in ``[start, end]`` (UTC), oldest first."""
+    trig = cron_trigger(schedule, tz)
+    out: list[datetime] = []
+    at = trig.get_next_fire_time(None, start)
+    while at is not None and at <= end and len(out) < limit:
+        out.append(at.astimezone(UTC))
+        at = trig.get_next_fire_time(at, at + timedelta(seconds=1))
+    return out
+
+
+def latest_fire(schedule: str, tz: ZoneInfo, now: datetime, lookback: timedelta) -> datetime | None:
+    """The most recent slot at or before ``now`` within ``lookback``, if any."""
+    slots = fire_times(schedule, tz, now - lookback, now)
+    return slots[-1] if slots else None
