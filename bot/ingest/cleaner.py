@@ -35,7 +35,10 @@ _BOILERPLATE_LINE = re.compile(
       | (?:disclosure|disclaimer|editor'?s\ note|full\ disclosure)\s*[:\-–—].*
       | the\ post\ .+\ appeared\ first\ on\ .+
       | this\ (?:article|post|story)\ (?:was\ )?(?:originally\ )?(?:appeared|published)\ (?:first\ )?on\ .+
-      | (?:read\ more|continue\ reading|read\ the\ (?:full|rest)\ .{0,30}|keep\ reading|click\ here\ .{0,60}|more\ »)\b.{0,80}
+      | (?:read\ more|continue\ reading|keep\ reading|read\ the\ (?:full|rest\ of\ the)\ (?:story|article|post))
+        (?:\ (?:at|on|here)\b[^.]{0,60})?[\s.:!»→›>…]*
+      | click\ here\ to\ (?:read|subscribe|continue|see|learn).{0,60}
+      | more\ »
       | follow\ us\ on\ .{0,80}
       | (?:photo|image|credit|source)\s*:\s*.{0,80}
       | (?:copyright|©)\ .{0,120}all\ rights\ reserved\.?

@@ -84,9 +84,11 @@ def strip_script_residue(text: str) -> str:
         before = scripts[i - 1] if i else ""
         after = scripts[j] if j < n else ""
         glued = before == "L" or after == "L"
-        # Greek standing alone or before a word is usually a symbol (π, Δ, μs); after a word, residue.
-        greek_symbol = s == "GREEK" and before != "L"
-        if run <= 3 and (glued or s != "GREEK") and not greek_symbol:
+        # Alone between spaces it is residue too, but not inside brackets or quotes: "(東京)".
+        alone = (i == 0 or text[i - 1].isspace()) and (j == n or text[j].isspace() or text[j] in ".,;:!?")
+        # Greek before a word or alone is usually a symbol (π, Δ, μs); after a word, residue.
+        residue = before == "L" if s == "GREEK" else glued or alone
+        if run <= 3 and residue:
             for k in range(i, j):
                 keep[k] = False
         i = j

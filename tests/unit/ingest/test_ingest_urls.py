@@ -1,0 +1,39 @@
+"""Canonical URLs: one article behind many links is stored once."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ingest import canonical_url
+
+
+@pytest.mark.parametrize(("raw", "canonical"), [
+    ("https://example.com/a", "https://example.com/a"),
+    ("HTTPS://Example.COM/a", "https://example.com/a"),
+    ("https://example.com:443/a", "https://example.com/a"),
+    ("http://example.com:80/a", "http://example.com/a"),
+    ("http://example.com:8080/a", "http://example.com:8080/a"),
+    ("https://example.com", "https://example.com/"),
+    ("https://example.com/a#comments", "https://example.com/a"),
+    ("https://example.com/a?utm_source=rss&utm_medium=feed&utm_campaign=x", "https://example.com/a"),
+    ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
+    ("https://example.com/a?id=7&fbclid=IwAR0&gclid=abc&UTM_Content=z", "https://example.com/a?id=7"),
+    ("https://example.com/a?mc_cid=1&mc_eid=2&p=1", "https://example.com/a?p=1"),
+    ("https://example.com/a?q=hello%20world&x=", "https://example.com/a?q=hello%20world&x="),
+    ("https://example.com/A/B/", "https://example.com/A/B/"),  # path case and trailing slash kept
+    ("http://example.com/a", "http://example.com/a"),  # scheme not upgraded
+    ("  https://example.com/a \n", "https://example.com/a"),
+    ("https://EXAMPLE.com./a", "https://example.com/a"),
+    ("https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
+    ("https://example.com/caf\u00e9", "https://example.com/caf%C3%A9"),
+    ("mailto:someone@example.com", "mailto:someone@example.com"),
+    ("", ""),
+])
+def test_canonical_url(raw: str, canonical: str) -> None:
+    assert canonical_url(raw) == canonical
+
+
+def test_canonical_url_is_idempotent() -> None:
+    url = "HTTPS://Example.COM:443/a/b?utm_source=x&z=1&a=%2F#frag"
+    once = canonical_url(url)
+    assert canonical_url(once) == once
