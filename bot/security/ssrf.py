@@ -1,0 +1,99 @@
+"""SSRF guard: feeds are URLs from the internet, and some come from chat users.
+
+Only http and https are fetched. A host that resolves to a private, loopback,
+link-local, multicast, reserved or cloud-metadata address is refused, on the first
+request and on every redirect (the guard sits in the HTTP transport, which sees each
+hop), unless it is allow-listed. The hosts of sources written in the config file are
+trusted by the operator who wrote them (an intranet feed works without ceremony), but a
+redirect from them to another internal host is still refused. Metadata endpoints are
+refused even then, unless listed explicitly.
+
+Limitation: the check resolves the name, then the client connects; a DNS answer that
+changes between the two (rebinding) is not covered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.errors import SignalsError
+
+__all__ = ["GuardedTransport", "UnsafeURL", "UrlGuard"]
+
+_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
+             ipaddress.ip_address("100.100.100.200")}
+_METADATA_NAMES = {"metadata.google.internal", "metadata", "instance-data"}
+
+
+class UnsafeURL(SignalsError):
+    """A URL we refuse to fetch; the message says why."""
+
+
+def _private(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified or ip in ipaddress.ip_network("100.64.0.0/10"))
+
+
+class UrlGuard:
+    """``check(url)`` raises :class:`UnsafeURL` or returns the resolved addresses."""
+
+    def __init__(self, allow: Iterable[str] = (), trusted_hosts: Iterable[str] = ()) -> None:
+        self.allow_hosts: set[str] = set()
+        self.allow_nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for item in allow:
+            try:
+                self.allow_nets.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.allow_hosts.add(item.lower())
+        self.trusted_hosts = {h.lower() for h in trusted_hosts}
+
+    def _allowed(self, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return host in self.allow_hosts or any(ip in net for net in self.allow_nets)
+
+    def check(self, url: str) -> list[str]:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise UnsafeURL(f"{url!r}: only http and https URLs are fetched, not {parts.scheme or 'no scheme'}")
+        host = (parts.hostname or "").lower().rstrip(".")
+        if not host:
+            raise UnsafeURL(f"{url!r}: no host name")
+        if host in _METADATA_NAMES and host not in self.allow_hosts:
+            raise UnsafeURL(f"{url!r}: {host} is a cloud metadata endpoint")
+        try:
+            infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
+                                       type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise UnsafeURL(f"{url!r}: cannot resolve {host}: {exc}") from exc
+        addrs = sorted({str(i[4][0]) for i in infos})
+        for a in addrs:
+            ip = ipaddress.ip_address(a.split("%")[0])
+            if self._allowed(host, ip):
+                continue
+            if ip in _METADATA:
+                raise UnsafeURL(f"{url!r}: {host} resolves to {ip}, a cloud metadata address")
+            if _private(ip) and host not in self.trusted_hosts:
+                raise UnsafeURL(f"{url!r}: {host} resolves to {ip}, a private/loopback/link-local address; "
+                                "add it to fetch.allow_hosts for an intranet feed")
+        return addrs
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Checks every request, redirects included, before it leaves the process."""
+
+    def __init__(self, guard: UrlGuard, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.guard = guard
+        self.inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.guard.check(str(request.url))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
