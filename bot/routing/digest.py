@@ -106,14 +106,17 @@ def _digest_since(conn: Connection, channel: str, digest: DigestSettings, rules:
 
 
 def build_digest(conn: Connection, settings: Settings, channel: str, rules: ChannelRules, now: datetime,
-                 since: datetime | None = None) -> Alert | None:
-    """The digest message for ``channel`` as of ``now`` (None if it has no digest or nothing to list)."""
+                 since: datetime | None = None, slot: datetime | None = None) -> Alert | None:
+    """The digest message for ``channel`` as of ``now`` (None if it has no digest or nothing to list).
+
+    ``since`` defaults to the channel's previous digest, else the schedule's slot before ``slot``.
+    """
     digest = effective_digest(rules)
     if digest is None:
         return None
     exclude: frozenset[str] = frozenset()
     if since is None:
-        since, exclude = _digest_since(conn, channel, digest, rules, settings, now)
+        since, exclude = _digest_since(conn, channel, digest, rules, settings, slot or now)
     items = digest_candidates(conn, channel, since, now, digest.min_importance, exclude)
     if not items:
         return None
@@ -147,7 +150,7 @@ def run_digests(settings: Settings, store: Store, outbox: Outbox, now: datetime 
         with store.begin() as conn:
             if outbox.has_key(conn, key):
                 continue
-            alert = build_digest(conn, settings, ch.name, rules, now)
+            alert = build_digest(conn, settings, ch.name, rules, now, slot=slot)
             if alert is None:
                 log.info("digest skipped: nothing to list", extra={"channel": ch.name, "slot": slot.isoformat()})
                 continue

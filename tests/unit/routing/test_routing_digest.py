@@ -1,0 +1,95 @@
+"""Digest contents and ordering, digest_only channels, the scheduled job's idempotency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.models import AlertKind
+from bot.outbox import alert_from_dict
+from bot.routing import Action, Reason
+from bot.routing.digest import build_digest, run_digests
+from tests.unit.routing.routing_helpers import make_settings, view
+
+
+def utc(*a: int) -> datetime:
+    return datetime(*a, tzinfo=UTC)
+
+
+def digests(w) -> list:
+    return [r for r in w.rows() if r.kind == AlertKind.DIGEST.value]
+
+
+def test_digest_lists_unalerted_stories_by_importance_then_recency(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "topics": ["ai"], "min_importance": 6,
+                        "digest": {"schedule": "0 9 * * *", "min_importance": 3, "max_items": 3}}])
+    w = world(s)
+    t0 = utc(2026, 11, 23, 10)
+    w.route(view("alerted", 8), t0)  # alerted: never in the digest
+    w.route(view("low", 2), t0)  # below the digest's min_importance
+    w.route(view("old4", 4), t0 + timedelta(hours=1))
+    w.route(view("new4", 4), t0 + timedelta(hours=2))  # same importance, more recent: first
+    w.route(view("five", 5), t0 + timedelta(hours=3))
+    w.route(view("three", 3), t0 + timedelta(hours=4))  # fourth: cut by max_items
+    w.route(view("chips", 5, topics=["chips"]), t0)  # not this channel's topic: not a candidate
+    runs = run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 9, 0, 30))
+    assert [(r.channel, r.items) for r in runs] == [("news", 3)]
+    [row] = digests(w)
+    assert row.key == "digest:news:2026-11-24T09:00:00+00:00"
+    alert = alert_from_dict(row.payload)
+    assert [i.story_id for i in alert.items] == ["five", "new4", "old4"]
+    assert alert.title == "Digest: 3 stories since Mon 09:00 (top 3 of 4)"
+    assert alert.items[0].url == "https://x.test/five" and alert.items[0].summary == ["Summary of five."]
+    assert "• Story five (5/10)" in alert.text
+
+
+def test_run_digests_is_idempotent_and_respects_grace_and_schedule(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "min_importance": 6, "timezone": "Europe/Berlin",
+                        "digest": {"schedule": "0 9 * * MON-FRI"}}])
+    w = world(s)
+    w.route(view("a", 4), utc(2026, 11, 23, 12))
+    assert run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 7, 59)) == []  # 08:59 Berlin: not yet
+    assert len(run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 8, 0))) == 1  # 09:00 Berlin
+    assert run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 8, 1)) == []  # same slot: nothing more
+    # The next digest lists only what came after the previous one.
+    w.route(view("b", 4), utc(2026, 11, 24, 12))
+    w.route(view("a", 4), utc(2026, 11, 24, 13))  # re-decided (new coverage): already listed, not again
+    assert run_digests(s, w.store, w.outbox, utc(2026, 11, 25, 9)) == []  # 10:00 Berlin: outside grace
+    [run] = run_digests(s, w.store, w.outbox, utc(2026, 11, 25, 8, 10))
+    assert [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["b"]
+    assert run.slot == utc(2026, 11, 25, 8)
+    # Saturday: no slot.
+    w.route(view("c", 4), utc(2026, 11, 27, 12))
+    assert run_digests(s, w.store, w.outbox, utc(2026, 11, 28, 8, 0)) == []
+
+
+def test_empty_digest_is_not_sent(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "digest": {"schedule": "0 9 * * *"}}])
+    w = world(s)
+    assert run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 9)) == []
+    assert digests(w) == []
+
+
+def test_digest_only_channel_gets_no_alerts_only_digests(world) -> None:
+    s = make_settings([{"name": "brief", "console": True, "mode": "digest_only", "min_importance": 5},
+                       {"name": "live", "console": True, "min_importance": 5}])
+    w = world(s)
+    plan = w.route(view("a", 7), utc(2026, 11, 24, 8))
+    by = {d.channel: d for d in plan.decisions}
+    assert (by["brief"].action, by["brief"].reason) == (Action.DIGEST, Reason.DIGEST_ONLY)
+    assert by["live"].action is Action.ALERT
+    assert [r.channel for r in w.rows()] == ["live"]
+    # digest_only without a digest section uses the default schedule (09:00 on weekdays).
+    runs = run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 9))
+    assert [(r.channel, r.items) for r in runs] == [("brief", 1)]
+
+
+def test_over_cap_stories_land_in_the_next_digest(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "max_per_hour": 1, "min_importance": 5,
+                        "digest": {"schedule": "0 17 * * *"}}])
+    w = world(s)
+    w.route(view("first", 6), utc(2026, 11, 24, 14, 1))
+    w.route(view("second", 9.5), utc(2026, 11, 24, 14, 2))  # urgent: still alerted
+    w.route(view("third", 7), utc(2026, 11, 24, 14, 3))
+    with w.store.begin() as conn:
+        alert = build_digest(conn, s, "news", s.rules(s.channels[0]), utc(2026, 11, 24, 17))
+    assert alert is not None and [i.story_id for i in alert.items] == ["third"]
