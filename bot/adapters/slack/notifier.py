@@ -1,0 +1,177 @@
+"""Post alerts to Slack through slack_sdk's ``AsyncWebClient``, exactly once.
+
+* Every post carries ``metadata`` ``signals_delivery`` with the outbox key; after a crash
+  between posting and recording, :meth:`SlackNotifier.find_sent` looks for that key in
+  the channel's recent history (or the thread) so the dispatcher never posts twice.
+* 429s: the client's ``AsyncRateLimitErrorRetryHandler`` waits ``Retry-After`` and retries
+  once; after that budget we raise :class:`RateLimited` and the outbox pauses the channel.
+  We also pace ourselves to about one message per second per channel.
+* Errors that retrying cannot fix (``channel_not_found``, ``invalid_auth``, ...) raise
+  :class:`PermanentDeliveryError` for that delivery only; 5xx and network failures raise
+  :class:`DeliveryError` (after the client's own retries) and are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import Notifier
+from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, render_alert, sources_block
+from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.models import AlertKind, Delivery, SentMessage
+
+__all__ = ["EVENT_TYPE", "PERMANENT_ERRORS", "SlackNotifier", "make_client"]
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "signals_delivery"
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "invalid_auth", "account_inactive", "is_archived", "token_revoked",
+    "token_expired", "not_authed", "missing_scope", "no_permission", "restricted_action", "ekm_access_denied",
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "too_many_attachments",
+    "message_not_found", "cant_update_message", "edit_window_closed", "invalid_metadata_format",
+    "invalid_metadata_schema", "metadata_too_large", "team_access_not_granted", "org_login_required",
+})
+
+
+def make_client(token: str, base_url: str | None = None, *, rate_limit_retries: int = 1,
+                server_error_retries: int = 2, timeout: int = 15) -> AsyncWebClient:
+    """An ``AsyncWebClient`` with retry handlers for 429 (``Retry-After``), 5xx and dropped connections."""
+    kwargs: dict[str, Any] = {}
+    if base_url:
+        kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+    return AsyncWebClient(token=token, timeout=timeout, retry_handlers=[
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        AsyncServerErrorRetryHandler(max_retry_count=server_error_retries),
+    ], **kwargs)
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", {}) or {}
+    for k, v in headers.items():
+        if k.lower() == "retry-after":
+            value = v[0] if isinstance(v, list | tuple) else v
+            try:
+                return max(1.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return 30.0
+
+
+class SlackNotifier(Notifier):
+    """``SlackNotifier(token=..., base_url=...)``; ``target`` is a channel id such as ``C0123``."""
+
+    name = "slack"
+
+    def __init__(self, token: str, base_url: str | None = None, *, client: AsyncWebClient | None = None,
+                 min_interval: float = 1.0, history_limit: int = 200, rate_limit_retries: int = 1,
+                 server_error_retries: int = 2) -> None:
+        self.client = client or make_client(token, base_url, rate_limit_retries=rate_limit_retries,
+                                            server_error_retries=server_error_retries)
+        self.min_interval = min_interval
+        self.history_limit = history_limit
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    # -- the contract ---------------------------------------------------------------------
+    async def send(self, delivery: Delivery, target: str) -> SentMessage:
+        alert = delivery.alert
+        meta = {"event_type": EVENT_TYPE, "event_payload": {"key": delivery.key}}
+        async with self._paced(target):
+            if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
+                if alert.followup_mode == "edit":
+                    await self._edit_sources(delivery, target)
+                    return SentMessage(message_id=delivery.thread_id)
+                text, blocks = render(alert)
+                resp = await self._call("chat_postMessage", target, channel=target, thread_ts=delivery.thread_id,
+                                        text=text, blocks=blocks, metadata=meta, unfurl_links=False,
+                                        unfurl_media=False)
+            else:
+                # a follow-up whose alert never reached the channel is posted as a full alert
+                text, blocks = render_alert(alert) if alert.kind is AlertKind.FOLLOWUP else render(alert)
+                resp = await self._call("chat_postMessage", target, channel=target, text=text, blocks=blocks,
+                                        metadata=meta, unfurl_links=False, unfurl_media=False)
+        ts = str(resp.get("ts") or "")
+        log.info("posted to slack", extra={"channel": target, "delivery": delivery.key, "ts": ts})
+        return SentMessage(message_id=ts)
+
+    async def find_sent(self, delivery: Delivery, target: str) -> SentMessage | None:
+        """Look for our metadata key in recent history (or the story's thread for replies)."""
+        alert = delivery.alert
+        if alert.kind is AlertKind.FOLLOWUP and alert.followup_mode == "edit" and delivery.thread_id:
+            return None  # an edit is idempotent: doing it again is harmless
+        if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
+            resp = await self._call("conversations_replies", target, channel=target, ts=delivery.thread_id,
+                                    include_all_metadata=True, limit=self.history_limit)
+        else:
+            resp = await self._call("conversations_history", target, channel=target, include_all_metadata=True,
+                                    limit=self.history_limit)
+        for msg in resp.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == delivery.key:
+                log.info("delivery was already posted; reconciled", extra={"channel": target, "delivery": delivery.key})
+                return SentMessage(message_id=str(msg.get("ts")))
+        return None
+
+    # -- helpers --------------------------------------------------------------------------
+    async def _edit_sources(self, delivery: Delivery, target: str) -> None:
+        """Replace only the sources line of the original message (votes and buttons stay)."""
+        ts = delivery.thread_id or ""
+        resp = await self._call("conversations_history", target, channel=target, latest=ts, inclusive=True, limit=1)
+        original = next((m for m in resp.get("messages") or [] if m.get("ts") == ts), None)
+        text, fresh = render_alert(delivery.alert)
+        blocks = fresh
+        if original and original.get("blocks"):
+            new_line = sources_block(delivery.alert.sources)
+            blocks = [new_line if b.get("block_id") == SOURCES_BLOCK else b for b in original["blocks"]]
+        await self._call("chat_update", target, channel=target, ts=ts, text=text, blocks=clamp_blocks(blocks))
+
+    @asynccontextmanager
+    async def _paced(self, channel: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(channel, 0.0) + self.min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[channel] = time.monotonic()
+
+    async def _call(self, method: str, where: str, /, **kwargs: Any) -> Any:
+        """Call a Web API method; translate every failure into our error tree."""
+        api = method.replace("_", ".", 1)
+        try:
+            resp = await getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 0) or 0
+            data = getattr(exc.response, "data", None)
+            error = data.get("error", "") if isinstance(data, dict) else ""
+            if status == 429 or error in ("ratelimited", "rate_limited"):
+                raise RateLimited(f"slack:{where}", _retry_after(exc)) from exc
+            if status >= 500:
+                raise DeliveryError(f"slack:{where}", f"{api}: HTTP {status}") from exc
+            if error in PERMANENT_ERRORS or (status == 200 and error and error not in _TRANSIENT):
+                raise PermanentDeliveryError(f"slack:{where}", f"{api}: {error}") from exc
+            raise DeliveryError(f"slack:{where}", f"{api}: {error or f'HTTP {status}'}") from exc
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"slack:{where}", f"{api}: {exc.__class__.__name__}: {exc}") from exc
+        return resp.data if hasattr(resp, "data") else resp
+
+
+_TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
