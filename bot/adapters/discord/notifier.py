@@ -1,0 +1,211 @@
+"""Posting alerts with a bot token through discord.py's REST client (no gateway needed).
+
+Exactly once: every post carries ``nonce`` (stable, from the delivery key) with
+``enforce_nonce`` so Discord returns the existing message when the same post is
+repeated within its dedupe window (a few minutes), and a footer marker
+(``ref <hash>``) that :meth:`DiscordNotifier.find_sent` looks for in the channel's
+recent messages after a crash (REST message reads do not return nonces).
+
+Follow-ups: ``thread`` mode posts in the thread started from the alert message. A thread
+started from a message has the message's id, so nothing extra is stored: post to
+``/channels/<alert id>``; if that channel does not exist yet, start it, then post.
+``edit`` mode re-renders the alert message with the grown sources field.
+
+Errors: discord.py retries short 429s itself (sleeping ``retry_after``); one longer than
+``max_ratelimit_timeout`` (≥ 30 s, discord.py's floor) or still failing after its
+retries becomes :class:`~bot.errors.RateLimited`. 401/403/404/400 are permanent for this
+delivery, 5xx and network errors are retried by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+from discord.http import HTTPClient, Route
+
+from bot.adapters.base import Notifier, truncate
+from bot.adapters.discord.embeds import (
+    NO_MENTIONS,
+    alert_payload,
+    fit_embeds,
+    marker_for,
+    nonce_for,
+    render_followup_note,
+)
+from bot.adapters.discord.views import alert_components
+from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.models import AlertKind, Delivery, SentMessage
+
+__all__ = ["DiscordNotifier", "set_api_base", "translate_error"]
+
+log = logging.getLogger(__name__)
+UNKNOWN_CHANNEL = 10003
+THREAD_EXISTS = 160004
+DEFAULT_RETRY = 5.0
+
+
+def set_api_base(base_url: str | None) -> None:
+    """Point discord.py (bot REST and webhooks) at ``base_url``, e.g. a test server or a proxy."""
+    if base_url:
+        Route.BASE = base_url.rstrip("/")
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After") or DEFAULT_RETRY)
+    except ValueError:
+        return DEFAULT_RETRY
+
+
+def translate_error(exc: BaseException, where: str) -> DeliveryError:
+    """discord.py/aiohttp error → our tree (the caller raises it ``from exc``)."""
+    if isinstance(exc, discord.RateLimited):
+        return RateLimited(where, exc.retry_after)
+    if isinstance(exc, discord.LoginFailure):
+        return PermanentDeliveryError(where, "invalid bot token (401)")
+    if isinstance(exc, discord.HTTPException):
+        detail = f"HTTP {exc.status} code {exc.code}: {truncate(exc.text, 200)}"
+        if exc.status == 429:
+            return RateLimited(where, _retry_after(exc))
+        if exc.status in (400, 401, 403, 404, 413):
+            return PermanentDeliveryError(where, detail)
+        return DeliveryError(where, detail)
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+        return DeliveryError(where, f"network: {type(exc).__name__}: {exc}")
+    return DeliveryError(where, f"{type(exc).__name__}: {exc}")
+
+
+class DiscordNotifier(Notifier):
+    """Posts to channel ids with a bot token. One instance serves every Discord channel."""
+
+    name = "discord"
+
+    def __init__(self, token: str, base_url: str | None = None, *, max_ratelimit_timeout: float = 30.0,
+                 history_limit: int = 50, thread_archive_minutes: int = 1440) -> None:
+        set_api_base(base_url)
+        self._token = token
+        self._max_wait = max_ratelimit_timeout
+        self.history_limit = history_limit
+        self.thread_archive_minutes = thread_archive_minutes
+        self._http: HTTPClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+        self.user_id: str | None = None
+        self._guilds: dict[str, str | None] = {}
+
+    # -- connection ------------------------------------------------------------------
+    async def http(self) -> HTTPClient:
+        """The logged-in discord.py REST client for the running loop (created on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._http is not None and self._loop is loop:
+            return self._http
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop, self._http = asyncio.Lock(), loop, None
+        async with self._lock:
+            if self._http is None:
+                http = HTTPClient(loop, max_ratelimit_timeout=self._max_wait)
+                try:
+                    me = await http.static_login(self._token)
+                except Exception as exc:
+                    await http.close()
+                    raise translate_error(exc, "discord: login") from exc
+                self.user_id = str(me["id"])
+                self._http = http
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    # -- sending ---------------------------------------------------------------------
+    async def send(self, delivery: Delivery, target: str) -> SentMessage:
+        where = f"discord:{target}"
+        http = await self.http()
+        alert = delivery.alert
+        try:
+            if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
+                if alert.followup_mode == "edit":
+                    data = await self._edit(http, delivery, target)
+                else:
+                    data = await self._thread_post(http, delivery, target)
+            else:
+                payload = alert_payload(alert, delivery.key, alert_components(alert))
+                data = await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=target),
+                                          json=payload)
+        except discord.DiscordException as exc:
+            raise translate_error(exc, where) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise translate_error(exc, where) from exc
+        return await self._sent(http, data)
+
+    async def _thread_post(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
+        thread = str(delivery.thread_id)
+        payload = {"embeds": fit_embeds([render_followup_note(delivery.alert, marker_for(delivery.key))]),
+                   "allowed_mentions": NO_MENTIONS, "nonce": nonce_for(delivery.key), "enforce_nonce": True}
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=thread)
+        try:
+            return await http.request(route, json=payload)
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_CHANNEL:
+                raise
+        try:  # no thread on the alert message yet: start one (its id is the message id)
+            await http.start_thread_with_message(
+                target, thread, name=truncate(delivery.alert.title.replace("\n", " ") or "Follow-ups", 100),
+                auto_archive_duration=self.thread_archive_minutes)  # type: ignore[arg-type]
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:  # started concurrently: fine, post into it
+                raise
+        return await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=thread), json=payload)
+
+    async def _edit(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
+        alert = delivery.alert
+        original_key = f"alert:{alert.story_id}:{alert.channel}"  # keep the alert's own footer marker
+        body = alert_payload(alert, original_key, alert_components(alert), nonce=False)
+        route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=target,
+                      message_id=str(delivery.thread_id))
+        return await http.request(route, json=body)
+
+    async def _sent(self, http: HTTPClient, data: Any) -> SentMessage:
+        message_id, channel_id = str(data["id"]), str(data.get("channel_id", ""))
+        guild = data.get("guild_id") or await self._guild_of(http, channel_id)
+        link = f"https://discord.com/channels/{guild}/{channel_id}/{message_id}" if guild and channel_id else None
+        return SentMessage(message_id=message_id, permalink=link)
+
+    async def _guild_of(self, http: HTTPClient, channel_id: str) -> str | None:
+        if channel_id and channel_id not in self._guilds:
+            try:
+                info = await http.get_channel(channel_id)
+                self._guilds[channel_id] = str(info["guild_id"]) if info.get("guild_id") else None
+            except discord.HTTPException:
+                self._guilds[channel_id] = None
+        return self._guilds.get(channel_id)
+
+    # -- reconciliation --------------------------------------------------------------
+    async def find_sent(self, delivery: Delivery, target: str) -> SentMessage | None:
+        """Look for this delivery's nonce or footer marker among the channel's recent messages."""
+        alert = delivery.alert
+        if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id and alert.followup_mode == "edit":
+            return None  # an edit is idempotent: doing it again is harmless
+        channel = str(delivery.thread_id) if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id else target
+        http = await self.http()
+        try:
+            messages = await http.logs_from(channel, self.history_limit)
+        except discord.NotFound:
+            return None  # no thread yet, so the follow-up was not posted
+        except discord.DiscordException as exc:
+            raise translate_error(exc, f"discord:{target}") from exc
+        nonce, marker = nonce_for(delivery.key), marker_for(delivery.key)
+        for m in messages:
+            if self.user_id and str(m.get("author", {}).get("id")) != self.user_id:
+                continue
+            footers = [e.get("footer", {}).get("text", "") for e in m.get("embeds", [])]
+            if m.get("nonce") == nonce or any(marker in f for f in footers):
+                log.info("delivery found already posted", extra={"delivery": delivery.key, "message_id": m["id"]})
+                return await self._sent(http, {"channel_id": channel, **m})
+        return None

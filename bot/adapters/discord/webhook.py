@@ -1,0 +1,139 @@
+"""Posting through a channel webhook URL: no bot, no gateway, posting only.
+
+Uses ``discord.Webhook`` on our own aiohttp session, with ``wait=True`` so Discord
+returns the message (its id is what follow-ups edit).
+
+Limits, by Discord's design:
+
+- A plain channel webhook cannot start threads and may not attach interactive buttons,
+  so alerts carry no buttons and follow-ups always *edit* the alert's sources field
+  (``followup_mode: thread`` behaves as ``edit``).
+- A webhook token cannot list channel messages and execute-webhook takes no nonce, so
+  :meth:`find_sent` cannot tell whether a post made just before a crash went through:
+  it answers "unknown" and the dispatcher posts again (at-least-once for that window).
+- Webhook URLs on another host (a test server, a proxy) are honoured: requests are
+  re-based onto the URL's host. discord.py retries 429s itself without a cap, so a wait
+  longer than ``max_wait`` is turned into :class:`~bot.errors.RateLimited` here instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import discord
+from discord.http import Route
+
+from bot.adapters.base import Notifier
+from bot.adapters.discord.embeds import alert_payload
+from bot.adapters.discord.notifier import translate_error
+from bot.errors import PermanentDeliveryError, RateLimited
+from bot.models import AlertKind, Delivery, SentMessage
+
+__all__ = ["DiscordWebhookNotifier", "parse_webhook_url"]
+
+_URL = re.compile(r"^(?P<base>https?://[^/?#]+(?:/api(?:/v\d+)?)?)/webhooks/(?P<id>\d{1,20})/(?P<token>[\w.-]+)/?$")
+_DISCORD_HOSTS = ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com")
+
+
+def parse_webhook_url(url: str) -> tuple[str | None, int, str]:
+    """``(base or None for discord.com, webhook id, token)``; ValueError if it is not a webhook URL."""
+    m = _URL.match(url.strip())
+    if m is None:
+        raise ValueError("not a Discord webhook URL (expected …/api/webhooks/<id>/<token>)")
+    host = urlsplit(url).hostname or ""
+    base = None if host in _DISCORD_HOSTS else m.group("base")
+    return base, int(m.group("id")), m.group("token")
+
+
+class _Request:
+    def __init__(self, session: _RebasedSession, method: str, url: str, kwargs: dict[str, Any]) -> None:
+        self.s, self.method, self.url, self.kwargs = session, method, url, kwargs
+        self.resp: aiohttp.ClientResponse | None = None
+
+    async def __aenter__(self) -> aiohttp.ClientResponse:
+        url = self.url
+        if self.s.base and url.startswith(Route.BASE):
+            url = self.s.base + url[len(Route.BASE):]
+        self.resp = resp = await self.s.session.request(self.method, url, **self.kwargs)
+        if resp.status == 429 and resp.headers.get("Via"):
+            wait = float(resp.headers.get("Retry-After") or 0)
+            with contextlib.suppress(ValueError, aiohttp.ContentTypeError, AttributeError):
+                wait = max(wait, float((await resp.json(content_type=None)).get("retry_after", 0)))
+            if wait > self.s.max_wait:
+                resp.release()
+                raise RateLimited(self.s.where, wait)
+        return resp
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self.resp is not None:
+            self.resp.release()
+
+
+class _RebasedSession:
+    """The one method discord.py's webhook adapter uses (``request``), re-based and 429-capped."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str | None, max_wait: float, where: str) -> None:
+        self.session, self.base, self.max_wait, self.where = session, base, max_wait, where
+
+    def request(self, method: str, url: str, **kwargs: Any) -> _Request:
+        return _Request(self, method, url, kwargs)
+
+
+class DiscordWebhookNotifier(Notifier):
+    """``target`` is the webhook URL (a secret: never logged or put in errors)."""
+
+    name = "discord_webhook"
+
+    def __init__(self, *, max_wait: float = 30.0) -> None:
+        self.max_wait = max_wait
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _webhook(self, target: str) -> tuple[discord.Webhook, str]:
+        try:
+            base, wid, token = parse_webhook_url(target)
+        except ValueError as exc:
+            raise PermanentDeliveryError("discord-webhook", str(exc)) from exc
+        where = f"discord-webhook:{wid}"
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._loop is not loop or self._session.closed:
+            self._session, self._loop = aiohttp.ClientSession(), loop
+        wrapped = _RebasedSession(self._session, base, self.max_wait, where)
+        return discord.Webhook.partial(wid, token, session=wrapped), where  # type: ignore[arg-type]
+
+    async def send(self, delivery: Delivery, target: str) -> SentMessage:
+        webhook, where = self._webhook(target)
+        alert = delivery.alert
+        if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
+            key = f"alert:{alert.story_id}:{alert.channel}"  # the alert's own footer marker stays
+        else:
+            key = delivery.key
+        embeds = [discord.Embed.from_dict(e) for e in alert_payload(alert, key, nonce=False)["embeds"]]
+        try:
+            if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
+                msg: discord.WebhookMessage = await webhook.edit_message(
+                    int(delivery.thread_id), embeds=embeds, allowed_mentions=discord.AllowedMentions.none())
+            else:
+                msg = await webhook.send(embeds=embeds, allowed_mentions=discord.AllowedMentions.none(), wait=True)
+        except RateLimited:
+            raise
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise translate_error(exc, where) from exc
+        guild = getattr(msg, "guild_id", None) or (msg.guild.id if msg.guild else None)
+        link = f"https://discord.com/channels/{guild}/{msg.channel.id}/{msg.id}" if guild else None
+        return SentMessage(message_id=str(msg.id), permalink=link)
+
+    async def find_sent(self, delivery: Delivery, target: str) -> SentMessage | None:
+        return None  # a webhook cannot read the channel; see the module docstring
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
