@@ -41,7 +41,7 @@ ACTION_UP, ACTION_DOWN, ACTION_WHY, ACTION_MUTE = "signals_up", "signals_down", 
 LIMITS = {"blocks": 50, "section": 3000, "header": 150, "context": 10, "button": 75, "text": 3000,
           "context_text": 2000, "value": 2000}
 SOURCES_BLOCK, VOTES_BLOCK, ACTIONS_BLOCK = "signals_sources", "signals_votes", "signals_actions"
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 
 
 def escape(text: str) -> str:
