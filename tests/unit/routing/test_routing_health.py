@@ -1,0 +1,74 @@
+"""Source health notices: once when failing long enough, once on recovery, to the right channels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.models import DeliveryStatus, FetchState
+from bot.outbox import alert_from_dict
+from bot.routing.health import audience, run_health
+from tests.unit.routing.routing_helpers import make_settings
+
+T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
+
+
+def notices(w) -> list[tuple[str, str, str]]:
+    return [(r.channel, r.key.split(":")[1], alert_from_dict(r.payload).text) for r in w.rows()]
+
+
+def test_failing_source_is_reported_once_then_recovery_once(world) -> None:
+    s = make_settings([{"name": "wire-only", "console": True, "sources": ["wire"]},
+                       {"name": "blog-only", "console": True, "sources": ["blog"]},
+                       {"name": "everything", "console": True}], source_alert_after="1h")
+    w = world(s)
+    w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", failures=3,
+                                        last_error="wire: HTTP 503 Service Unavailable", last_ok_at=T0))
+    assert run_health(s, w.store, w.outbox, T0 + timedelta(minutes=59)) == []  # not long enough yet
+    keys = run_health(s, w.store, w.outbox, T0 + timedelta(minutes=61))
+    assert sorted(k.split(":")[3] for k in keys) == ["everything", "wire-only"]
+    assert run_health(s, w.store, w.outbox, T0 + timedelta(hours=5)) == []  # told once
+    [(_, kind, text), _] = notices(w)
+    assert kind == "down" and "wire is failing for 1h 01m (wire: HTTP 503 Service Unavailable)" in text
+
+    back = T0 + timedelta(hours=6)
+    w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", failures=0, last_ok_at=back))
+    up = run_health(s, w.store, w.outbox, back + timedelta(minutes=1))
+    assert len(up) == 2 and run_health(s, w.store, w.outbox, back + timedelta(minutes=2)) == []
+    assert notices(w)[-1][2] == "✅ Source wire is working again after 6h."
+
+    # A new outage is a new episode: told again.
+    w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", failures=1, last_error="x",
+                                        last_ok_at=back))
+    assert len(run_health(s, w.store, w.outbox, back + timedelta(hours=2))) == 2
+
+
+def test_paused_source_is_reported_at_once_and_secrets_are_redacted(world) -> None:
+    s = make_settings([{"name": "ops", "console": True, "sources": ["wire"]},
+                       {"name": "news", "console": True}], notice_channels=["ops"])
+    w = world(s)
+    w.store.save_fetch_state(FetchState("blog", "http://127.0.0.1:9/blog.xml", failures=10, paused=True,
+                                        pause_reason="HTTP 401 for http://x.test/feed?token=abc123"))
+    [key] = run_health(s, w.store, w.outbox, T0)
+    assert key.startswith("health:down:blog:ops:")  # notice_channels set: only ops (news has no sources list)
+    text = notices(w)[0][2]
+    assert "paused" in text and "abc123" not in text and "[redacted]" in text
+
+
+def test_notices_wait_for_quiet_hours_and_can_be_disabled(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "quiet_hours": "00:00-08:00"}], source_alert_after="30m")
+    w = world(s)
+    w.store.save_fetch_state(FetchState("wire", "u", failures=2, last_error="e", last_ok_at=T0 - timedelta(hours=8)))
+    run_health(s, w.store, w.outbox, T0 - timedelta(hours=5))  # 05:00 UTC
+    [row] = w.rows()
+    assert row.status == DeliveryStatus.HELD.value
+    assert row.next_try_at == datetime(2026, 11, 24, 8, tzinfo=UTC)
+    off = make_settings([{"name": "news", "console": True}], source_alert_after=None)
+    assert run_health(off, w.store, w.outbox, T0) == []
+
+
+def test_audience_rules() -> None:
+    s = make_settings([{"name": "a", "console": True, "sources": ["wire"]},
+                       {"name": "b", "console": True, "exclude_sources": ["wire"]},
+                       {"name": "c", "console": True}])
+    assert audience(s, "wire") == ["a", "c"]
+    assert audience(s, "blog") == ["b", "c"]
