@@ -8,6 +8,7 @@ database (see :mod:`bot.outbox`), so routing and enqueueing commit together.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -25,19 +26,13 @@ from bot.errors import StoreError
 from bot.models import Article, FetchState
 from bot.store import schema as t
 
-__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow"]
+__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "normalize_url"]
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///var/signals.db"
 
-_FTS = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, text, content='articles', content_rowid='id', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
-    "CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
-]
+# The expression the PostgreSQL GIN index is built on (migration 0001): keep them identical.
+PG_TSV = "(setweight(to_tsvector('english', a.title), 'A') || setweight(to_tsvector('english', a.text), 'B'))"
 
 
 @dataclass(slots=True)
@@ -77,28 +72,29 @@ class Store:
     @classmethod
     def open(cls, url: str | None = None) -> Store:
         """Open (and create) the database at ``url``, ``$SIGNALS_DATABASE_URL`` or the default file."""
-        url = url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB
+        url = normalize_url(url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
-            engine = create_engine(url, future=True)
+            kw: dict[str, Any] = {"pool_pre_ping": True} if url.startswith("postgresql") else {}
+            engine = create_engine(url, future=True, **kw)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"cannot open database {url!r}: {exc}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine)
-        store.create()
+        try:
+            store.create()
+        except BaseException:
+            engine.dispose()
+            raise
         return store
 
     def create(self) -> None:
-        try:
-            t.metadata.create_all(self.engine)
-            if self.is_sqlite:
-                with self.engine.begin() as conn:
-                    for ddl in _FTS:
-                        conn.exec_driver_sql(ddl)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot create tables in {self.engine.url!r}: {exc}") from exc
+        """Create or upgrade the schema with the Alembic revisions (see :mod:`bot.store.migrate`)."""
+        from bot.store.migrate import ensure
+
+        ensure(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -177,6 +173,8 @@ class Store:
     def add_articles(self, items: Sequence[Article], conn: Connection | None = None) -> list[Article]:
         """Insert the articles not seen before (see :meth:`unknown`); return those, with ids."""
         with self._conn(conn) as c:
+            if c.dialect.name == "postgresql" and items:
+                _lock_keys(c, [x.canonical_url for x in items] + [x.content_hash for x in items])
             new = self.unknown(items, c)
             for x in new:
                 row = {f.name: getattr(x, f.name) for f in fields(Article) if f.name != "id"}
@@ -254,12 +252,44 @@ class Store:
                     "JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH :q "
                     "ORDER BY rank LIMIT :n"), {"q": match, "n": limit}).all()
                 return [SearchHit(_article(r), float(r.rank)) for r in rows]
-            q = " & ".join(terms)
-            rows = c.execute(text(
-                "SELECT a.*, ts_rank(to_tsvector('english', a.title || ' ' || a.text), to_tsquery('english', :q)) "
-                "AS rank FROM articles a WHERE to_tsvector('english', a.title || ' ' || a.text) @@ "
-                "to_tsquery('english', :q) ORDER BY rank DESC LIMIT :n"), {"q": q, "n": limit}).all()
+            q = " & ".join(_pg_term(w) for w in terms)
+            rows = c.execute(text(  # PG_TSV matches the GIN index ix_articles_tsv
+                f"SELECT a.*, ts_rank({PG_TSV}, to_tsquery('english', :q)) AS rank FROM articles a "
+                f"WHERE {PG_TSV} @@ to_tsquery('english', :q) ORDER BY rank DESC LIMIT :n"),
+                {"q": q, "n": limit}).all()
             return [SearchHit(_article(r), -float(r.rank)) for r in rows]
+
+
+def _pg_term(word: str) -> str:
+    """One tsquery term; a plural also matches its singular, as Porter's step 1a does on SQLite.
+
+    PostgreSQL's Snowball stemmer keeps "gpus" whole (vowel right before the s), FTS5's
+    porter tokenizer makes it "gpu"; searching for both keeps the backends' answers alike.
+    """
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return f"({word} | {word[:-1]})"
+    return word
+
+
+def normalize_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (as hosts hand them out) mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def _lock_keys(conn: Connection, keys: Sequence[str]) -> None:
+    """Serialise concurrent inserts of the same URL/hash across workers (PostgreSQL, until commit).
+
+    The dedupe in :meth:`Store.unknown` is read-then-insert; two workers storing the same
+    article from two outlets at the same moment would both see it as new. Locks are taken
+    in sorted order, so two transactions never wait on each other in a cycle.
+    """
+    ids = sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+                  for k in keys})
+    conn.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                      "(SELECT unnest(CAST(:ids AS bigint[])) AS k ORDER BY 1) AS s"), {"ids": ids})
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,9 +1,8 @@
-"""The store on a real SQLite file: dedupe, fetch state, stories, search."""
+"""The store on a real SQLite file and a real PostgreSQL schema: dedupe, fetch state, stories, search."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,8 @@ def art(n: int, source: str = "A", **kw: object) -> Article:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store.open(f"sqlite:///{tmp_path}/s.db")
+def store(store_url: str) -> Store:
+    s = Store.open(store_url)
     yield s
     s.close()
 

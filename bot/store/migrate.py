@@ -1,0 +1,101 @@
+"""Schema migrations with Alembic, for SQLite and PostgreSQL alike.
+
+``Store.open`` calls :func:`ensure` so the embedded default needs no extra step: a new
+database is created by running the revisions, one created before migrations existed is
+stamped at the first revision (it has exactly that schema) and then upgraded. On
+PostgreSQL the upgrade holds an advisory lock, so several workers starting at once
+migrate once; ``SIGNALS_DB_AUTO_UPGRADE=0`` turns upgrade-on-open off (then run
+``signals db upgrade`` at deploy time and ``Store.open`` refuses an old schema).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import StoreError
+
+__all__ = ["current", "ensure", "head", "include_object", "upgrade"]
+
+log = logging.getLogger(__name__)
+SCRIPTS = "bot.store:migrations"
+FIRST = "0001"
+_PG_LOCK = 0x5167_6E61_6C73  # advisory lock id for migrations ("Signals")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate's filter: full-text objects made by raw SQL (FTS5 tables, the GIN index) are not in schema.py."""
+    return not (name or "").startswith(("articles_fts", "ix_articles_tsv"))
+
+
+def _config(conn: Connection | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPTS)
+    if conn is not None:
+        cfg.attributes["connection"] = conn
+    return cfg
+
+
+@functools.cache
+def head() -> str:
+    """The newest revision shipped with this version of the code."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(_config()).get_heads()
+    if len(heads) != 1:
+        raise StoreError(f"migrations have {len(heads)} heads; merge them")
+    return heads[0]
+
+
+def _current(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at (None: not under migration control yet)."""
+    try:
+        with engine.connect() as conn:
+            return _current(conn)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the schema revision: {exc}") from exc
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the database to ``revision``; returns the revision it is at afterwards."""
+    from alembic import command
+
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+            rev = _current(conn)
+            if rev is None and inspect(conn).has_table("articles"):
+                log.warning("database predates migrations; stamping it at %s", FIRST)
+                command.stamp(_config(conn), FIRST)
+            if rev != head() or revision != "head":
+                command.upgrade(_config(conn), revision)
+            return _current(conn)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot upgrade the schema of {engine.url!r}: {exc}") from exc
+
+
+def ensure(engine: Engine) -> None:
+    """Make sure the schema is current: upgrade on open unless ``SIGNALS_DB_AUTO_UPGRADE=0``."""
+    rev = current(engine)
+    if rev == head():
+        return
+    if os.environ.get("SIGNALS_DB_AUTO_UPGRADE", "1") == "0":
+        raise StoreError(f"database schema is at {rev or 'nothing'}, code needs {head()}: run `signals db upgrade`")
+    try:
+        upgrade(engine)
+    except StoreError:
+        if current(engine) != head():  # another process may have won a race on SQLite
+            raise

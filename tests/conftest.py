@@ -1,0 +1,86 @@
+"""Shared fixtures: database URLs for both backends, and the Redis broker for worker tests.
+
+``store_url`` is parametrised over SQLite (a file in tmp_path) and PostgreSQL
+(127.0.0.1:5432, trust auth, database ``test``): each PostgreSQL test gets a fresh
+schema, dropped afterwards, so tests never see each other's rows. Where PostgreSQL or
+Redis is not running, those cases are skipped on a developer's machine and fail in CI
+(``CI`` set), where ``.ci/run`` starts both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+PG_BASE = os.environ.get("SIGNALS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_HOSTPORT = ("127.0.0.1", 6379)
+_RUN = uuid.uuid4().hex[:8]
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _need(service: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{service} is not running on {host}:{port} (.ci/run should have started it)")
+    pytest.skip(f"{service} is not running on {host}:{port}")
+
+
+def _pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_BASE else "?"
+    return f"{PG_BASE}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a new, empty schema (dropped after the test)."""
+    _need("PostgreSQL", "127.0.0.1", 5432)
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{_RUN}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_BASE)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for a fresh, empty store: SQLite file or PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/s.db"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database for one test (flushed before and after): db 9 by default."""
+    _need("Redis", *REDIS_HOSTPORT)
+    import redis
+
+    url = os.environ.get("SIGNALS_TEST_REDIS", "redis://127.0.0.1:6379/9")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
