@@ -63,6 +63,7 @@ class FakeSlack:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
+        self._released: asyncio.Event | None = None
         self.port = 0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -76,13 +77,21 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/link", self._socket)
+        self._released = asyncio.Event()
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
+    def release(self) -> None:
+        """Answer every held call now, and hold no more."""
+        self._holds.clear()
+        if self._released is not None:
+            self._loop.call_soon_threadsafe(self._released.set)
+
     def stop(self) -> None:
+        self.release()
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -109,6 +118,7 @@ class FakeSlack:
             self._failures.append(Failure(method, status, error, retry_after, channel, times))
 
     def hold(self, method: str, seconds: float) -> None:
+        """Record and apply ``method`` calls, but answer only after ``seconds`` (or :meth:`release`)."""
         self._holds[method] = seconds
 
     def queue_envelope(self, envelope: dict[str, Any]) -> None:
@@ -170,8 +180,9 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
         answer = getattr(self, "_m_" + method.replace(".", "_"), None)
         data = answer(params) if answer else {"ok": True}
-        if method in self._holds:
-            await asyncio.sleep(self._holds[method])
+        if self._holds.get(method) and self._released is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), self._holds[method])
         return web.json_response(data)
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
