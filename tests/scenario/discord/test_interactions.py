@@ -1,0 +1,175 @@
+"""The HTTP interactions endpoint over real HTTP (uvicorn on port 0), with Ed25519-signed requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from nacl.signing import SigningKey
+
+from bot.commands import effective_rules, muted_topics
+from bot.models import Article
+from bot.settings import Settings, settings_from_mapping
+from bot.store import Store, StoryRow
+from bot.web.app import WebContext, create_app
+from tests.fakes.discord_api import APP_ID, FakeDiscord
+from tests.scenario.discord.helpers import NEWS
+
+AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+CONFIG = {"topics": {"ai": {"keywords": ["nvidia"]}, "chips": {"keywords": ["tsmc"]}},
+          "channels": [{"name": "news", "discord": NEWS, "topics": ["ai"]}],
+          "sources": [{"name": "Wire", "url": "https://wire.example/feed"}]}
+
+
+def seed(store: Store, sid: str, title: str, topics: list[str]) -> None:
+    art = Article(source="Wire", guid=sid, url=f"https://wire.example/{sid}", canonical_url=f"https://wire.example/{sid}",
+                  title=title, text=title, published_at=AT, fetched_at=AT, content_hash=sid, story_id=sid)
+    (stored,) = store.add_articles([art])
+    row = StoryRow(id=sid, first_seen=AT, updated_at=AT, representative_id=stored.id or 0, title=title, n_sources=2,
+                   importance=8.0, category="Industry", topics=topics, scores=None)
+    with store.begin() as c:
+        store.save_story(c, row)
+
+
+class Served:
+    """uvicorn serving the web app in a thread; ``url`` is the interactions endpoint."""
+
+    def __init__(self, ctx: WebContext) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(create_app(ctx, parts=["bot.adapters.discord.web"]),
+                                                    host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/discord/interactions"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def key() -> SigningKey:
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return settings_from_mapping(CONFIG)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/signals.db")
+    seed(s, "s-nvidia-1", "Nvidia beats estimates @everyone", ["ai"])
+    yield s
+    s.close()
+
+
+def serve(fake: FakeDiscord, key: SigningKey, settings: Settings, store: Store, defer_after: float = 2.0) -> Served:
+    env = {"DISCORD_PUBLIC_KEY": key.verify_key.encode().hex(), "DISCORD_API_URL": fake.base}
+    return Served(WebContext(settings, store, env=env, extra={"discord_defer_after": defer_after}))
+
+
+@pytest.fixture
+def app(fake: FakeDiscord, key: SigningKey, settings: Settings, store: Store) -> Iterator[Served]:
+    served = serve(fake, key, settings, store)
+    yield served
+    served.stop()
+
+
+_ids = iter(range(1400000000000000000, 1500000000000000000))
+
+
+def interaction(kind: int, data: dict[str, Any] | None = None, user: str = "42") -> dict[str, Any]:
+    return {"id": str(next(_ids)), "application_id": APP_ID, "type": kind, "token": f"itoken{next(_ids)}",
+            "version": 1, "guild_id": "1100000000000000010", "channel_id": NEWS,
+            "member": {"user": {"id": user, "username": "ann"}}, "data": data or {}}
+
+
+def slash(sub: str, **options: object) -> dict[str, Any]:
+    opts = [{"name": k, "type": 10 if isinstance(v, float) else 3, "value": v} for k, v in options.items()]
+    return interaction(2, {"id": "1", "name": "signals", "type": 1,
+                           "options": [{"name": sub, "type": 1, "options": opts}]})
+
+
+async def post(url: str, body: dict[str, Any], key: SigningKey, *, sign: bool = True,
+               ts: str | None = None) -> httpx.Response:
+    raw = json.dumps(body).encode()
+    ts = ts or str(int(time.time()))
+    sig = key.sign(ts.encode() + raw).signature.hex() if sign else "00" * 64
+    async with httpx.AsyncClient() as client:
+        return await client.post(url, content=raw, headers={"X-Signature-Ed25519": sig, "X-Signature-Timestamp": ts,
+                                                            "Content-Type": "application/json"})
+
+
+async def test_ping_and_signature_checks(app: Served, key: SigningKey) -> None:
+    ok = await post(app.url, {"type": 1}, key)
+    assert ok.status_code == 200 and ok.json() == {"type": 1}
+    assert (await post(app.url, {"type": 1}, key, sign=False)).status_code == 401
+    assert (await post(app.url, {"type": 1}, SigningKey.generate())).status_code == 401  # someone else's key
+    assert (await post(app.url, {"type": 1}, key, ts=str(int(time.time()) - 3600))).status_code == 401  # replay
+    async with httpx.AsyncClient() as client:
+        assert (await client.post(app.url, content=b'{"type":1}')).status_code == 401  # unsigned
+
+
+async def test_slash_commands_run_the_shared_logic(app: Served, key: SigningKey, settings: Settings,
+                                                   store: Store) -> None:
+    r = (await post(app.url, slash("search", query="nvidia"), key)).json()
+    assert r["type"] == 4 and r["data"]["flags"] == 64  # personal answer: ephemeral
+    assert r["data"]["allowed_mentions"] == {"parse": []}
+    body = json.dumps(r["data"], ensure_ascii=False)
+    assert "Nvidia beats estimates" in body and "@everyone" not in body
+
+    sub = (await post(app.url, slash("subscribe", topic="chips"), key)).json()
+    assert sub["type"] == 4 and "flags" not in sub["data"] and "chips" in sub["data"]["content"]
+    assert effective_rules(settings, store)["news"].topics == ["ai", "chips"]
+
+    bad = (await post(app.url, slash("subscribe", topic="nope"), key)).json()
+    assert bad["data"]["flags"] == 64 and "Unknown topic" in bad["data"]["content"]
+
+
+async def test_button_clicks_record_feedback_and_mute(app: Served, key: SigningKey, settings: Settings,
+                                                      store: Store) -> None:
+    up = interaction(3, {"custom_id": "signals:up:s-nvidia-1:ai", "component_type": 2})
+    r = (await post(app.url, up, key)).json()
+    assert r["type"] == 4 and r["data"]["flags"] == 64 and "recorded" in r["data"]["content"]
+    again = (await post(app.url, {**up, "id": str(next(_ids))}, key)).json()
+    assert "already recorded" in again["data"]["content"]
+    replay = (await post(app.url, up, key)).json()  # the same interaction id twice
+    assert replay["data"]["content"] == "Already handled."
+
+    why = (await post(app.url, interaction(3, {"custom_id": "signals:why:s-nvidia-1:ai"}), key)).json()
+    assert why["type"] == 4 and why["data"]["content"]
+
+    mute = (await post(app.url, interaction(3, {"custom_id": "signals:mute:s-nvidia-1:ai"}), key)).json()
+    assert "muted" in mute["data"]["content"]
+    assert "ai" in muted_topics(store).get("news", frozenset())
+
+
+async def test_slow_commands_are_deferred_then_answered(fake: FakeDiscord, key: SigningKey, settings: Settings,
+                                                        store: Store) -> None:
+    served = serve(fake, key, settings, store, defer_after=0.0)
+    try:
+        body = slash("search", query="nvidia")
+        r = (await post(served.url, body, key)).json()
+        assert r == {"type": 5, "data": {"flags": 64}}
+        deadline = time.monotonic() + 5
+        while not fake.interaction_edits and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        served.stop()
+    ((token, edit),) = fake.interaction_edits
+    assert token == body["token"] and "Nvidia beats estimates" in json.dumps(edit)
+    assert edit["allowed_mentions"] == {"parse": []}
