@@ -1,0 +1,62 @@
+"""``signals search QUERY``: ranked full-text search over stored articles (SQLite FTS5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+__all__ = ["add_store_args", "open_store", "register"]
+
+
+def add_store_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default=None, help="config file (used for its database_url)")
+    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, config, var/signals.db)")
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The database named by ``--db``, else the config's ``database_url`` (when a config exists), else the default."""
+    from bot.settings import load_settings
+    from bot.store import Store
+
+    url = args.db or os.environ.get("SIGNALS_DATABASE_URL")
+    config = args.config or os.environ.get("SIGNALS_CONFIG") or "config/signals.yaml"
+    if not url and (args.config or Path(config).exists()):
+        url = load_settings(config).database_url
+    return Store.open(url)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="full-text search over stored articles")
+    p.add_argument("query", nargs="+", help="words to look for")
+    p.add_argument("-n", "--limit", type=int, default=10)
+    p.add_argument("--format", choices=["text", "jsonl"], default="text")
+    add_store_args(p)
+    p.set_defaults(func=_search)
+
+
+def _search(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    query = " ".join(args.query)
+    hits = store.search(query, limit=max(1, args.limit))
+    if args.format == "jsonl":
+        for h in hits:
+            a = h.article
+            print(json.dumps({"id": a.id, "story_id": a.story_id, "source": a.source, "title": a.title,
+                              "url": a.url, "published_at": str(a.published_at) if a.published_at else None,
+                              "rank": round(h.rank, 4)}, ensure_ascii=False))
+        return 0
+    if not hits:
+        print(f"no stored article matches {query!r}")
+        return 0
+    for i, h in enumerate(hits, 1):
+        a = h.article
+        when = str(a.published_at or a.fetched_at or "")[:16]
+        story = f" [story {a.story_id[:10]}]" if a.story_id else ""
+        print(f"{i:2}. {a.title}\n    {a.source} · {when}{story}\n    {a.url}")
+    return 0
