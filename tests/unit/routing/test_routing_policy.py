@@ -142,3 +142,33 @@ def test_cron_day_numbers_follow_cron_not_apscheduler() -> None:
     at = next_fire("0 9 * * 0", ZoneInfo("UTC"), utc(2026, 11, 24, 10))
     assert at == utc(2026, 11, 29, 9) and at.strftime("%a") == "Sun"
     assert next_fire("0 9 * * MON-FRI", BERLIN, utc(2026, 11, 27, 9)) == utc(2026, 11, 30, 8)
+
+
+def test_quiet_hours_catch_up_bundles_held_alerts_into_one_message(world) -> None:
+    from bot.routing.catchup import bundle_catch_up
+
+    w = world(quiet_settings())
+    night = utc(2026, 11, 24, 23, 0)
+    for i, imp in enumerate([6, 8, 7]):
+        w.route(view(f"n{i}", imp), night + timedelta(minutes=i))
+    w.route(view("n0", 6), night + timedelta(minutes=9), new_source=SourceRef("blog", "https://b.test/n0"))
+    assert bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 5, 59)) == []  # still quiet
+    [key] = bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 0))
+    assert key == "catchup:news:2026-11-25T06:00:00+00:00"
+    [due] = w.outbox.due(utc(2026, 11, 25, 6, 0))  # one message instead of three alerts and a follow-up
+    assert due.kind is AlertKind.DIGEST and [i.story_id for i in due.alert.items] == ["n1", "n2", "n0"]
+    assert due.alert.title == "While quiet hours were on: 3 stories"
+    assert bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 1)) == []
+    # The stories still count as alerted: later coverage is a follow-up, not a second alert.
+    plan = w.route(view("n1", 8), utc(2026, 11, 25, 9), new_source=SourceRef("blog", "https://b.test/n1"))
+    assert plan.decisions[0].action is Action.FOLLOWUP
+
+
+def test_few_held_alerts_are_released_one_by_one(world) -> None:
+    from bot.routing.catchup import bundle_catch_up
+
+    w = world(quiet_settings())
+    w.route(view("a", 6), utc(2026, 11, 24, 23, 0))
+    w.route(view("b", 6), utc(2026, 11, 24, 23, 5))
+    assert bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 0)) == []
+    assert [d.story_id for d in w.outbox.due(utc(2026, 11, 25, 6, 0))] == ["a", "b"]

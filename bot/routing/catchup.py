@@ -1,0 +1,82 @@
+"""Catch-up after quiet hours: many held alerts become one short message, not a burst.
+
+During quiet hours alerts wait in the outbox as HELD rows (``not_before`` = the end of
+the quiet hours), follow-ups behind them. When the hours end, :func:`bundle_catch_up`
+(called by the delivery job just before :func:`bot.outbox.deliver_due`) turns a channel's
+due held alerts into ONE digest-style message when there are at least ``min_items`` of
+them: "While quiet hours were on: 5 stories", ranked by importance. The bundled rows
+(and their held follow-ups) are marked sent with ``error`` naming the catch-up key, so
+the story still counts as alerted in that channel and is never posted again. Fewer than
+``min_items`` are released one by one as ordinary alerts.
+
+It is all one transaction guarded on the rows' HELD status, so a dispatcher that claimed
+a row first simply wins and the bundle is not made.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, select, update
+
+from bot.models import Alert, AlertKind, DeliveryStatus
+from bot.outbox.codec import alert_from_dict
+from bot.outbox.queue import NewDelivery, Outbox
+from bot.store import Store
+from bot.store import schema as t
+
+__all__ = ["bundle_catch_up"]
+
+log = logging.getLogger(__name__)
+DEFAULT_MIN_ITEMS = 3
+
+
+class _Raced(Exception):
+    """Another worker claimed a row: roll the bundle back."""
+
+
+def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
+                    min_items: int = DEFAULT_MIN_ITEMS) -> list[str]:
+    """Bundle due held alerts per channel; return the catch-up keys enqueued."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    d = t.deliveries
+    with store.begin() as c:
+        rows = c.execute(select(d.c.id, d.c.channel, d.c.story_id, d.c.kind, d.c.payload, d.c.next_try_at).where(
+            d.c.status == DeliveryStatus.HELD.value, d.c.next_try_at <= now,
+            d.c.kind.in_([AlertKind.ALERT.value, AlertKind.FOLLOWUP.value])).order_by(d.c.id)).all()
+    by_channel: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_channel[r.channel].append(r)
+    keys: list[str] = []
+    for channel, items in by_channel.items():
+        alerts = [r for r in items if r.kind == AlertKind.ALERT.value]
+        if len(alerts) < min_items:
+            continue
+        stories = {r.story_id for r in alerts}
+        bundled = alerts + [r for r in items if r.kind == AlertKind.FOLLOWUP.value and r.story_id in stories]
+        ended = max(r.next_try_at for r in alerts)
+        key = f"catchup:{channel}:{ended.isoformat()}"
+        entries = sorted((alert_from_dict(r.payload) for r in alerts), key=lambda a: -a.importance)
+        n = len(entries)
+        alert = Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", title=f"While quiet hours were on: {n} stories",
+                      url="", importance=entries[0].importance, category="catch-up",
+                      text="\n".join(f"• {a.title} ({round(a.importance)}/10)" for a in entries), items=entries)
+        ids = [r.id for r in bundled]
+        try:
+            with store.begin() as c:
+                if outbox.has_key(c, key):
+                    continue
+                done = c.execute(update(d).where(and_(d.c.id.in_(ids), d.c.status == DeliveryStatus.HELD.value))
+                                 .values(status=DeliveryStatus.SENT.value, sent_at=now,
+                                         error=f"bundled into {key}")).rowcount
+                if done != len(ids):
+                    raise _Raced
+                outbox.enqueue(c, [NewDelivery(key=key, alert=alert)], now)
+        except _Raced:
+            log.info("catch-up not bundled: a row was claimed meanwhile", extra={"channel": channel})
+            continue
+        keys.append(key)
+        log.info("quiet-hours catch-up bundled", extra={"channel": channel, "items": n})
+    return keys
