@@ -99,6 +99,7 @@ class FakeDiscord:
     threads: dict[str, str] = field(default_factory=dict)  # thread id (= message id) → parent channel
     webhooks: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (token, channel)
     interaction_edits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (token, body)
+    interaction_callbacks: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (token, body)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope → synced commands
     failures: list[Failure] = field(default_factory=list)
     delay: float = 0.0  # seconds before answering writes (a slow API)
@@ -215,6 +216,17 @@ class FakeDiscord:
         p = c.path
         if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(/messages/(@original|\d+))?", p):
             return self._webhook(c, m.group(1), m.group(2), m.group(4))
+        if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):  # gateway client's answer
+            body = c.body or {}
+            self.interaction_callbacks.append((m.group(2), body))
+            if c.query.get("with_response", ["false"])[0].lower() not in ("true", "1"):
+                return 204, None, {}
+            data = body.get("data") or {}
+            msg = self._message("0", data, self._user(APP_ID, "Signals"))
+            return 200, {"interaction": {"id": m.group(1), "type": 2, "response_message_id": msg["id"],
+                                         "response_message_loading": body.get("type") == 5,
+                                         "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
+                         "resource": {"type": body.get("type"), "message": msg}}, {}
         if c.headers.get("Authorization") != f"Bot {self.token}":
             return self._error(401, 0, "401: Unauthorized")
         if p == "/users/@me":

@@ -27,6 +27,7 @@ __all__ = [
     "handle_click",
     "handle_command",
     "reply_message",
+    "run_text",
 ]
 
 EPHEMERAL = 1 << 6
@@ -131,7 +132,11 @@ def reply_message(reply: Reply) -> Message:
 
 def handle_command(service: CommandService, data: dict[str, Any], caller: Caller) -> Message:
     """An application command (``/signals <sub> ...``) through the shared logic."""
-    text = command_text(data)
+    return run_text(service, command_text(data), caller)
+
+
+def run_text(service: CommandService, text: str, caller: Caller) -> Message:
+    """Command text (``"search nvidia"``) from ``caller`` through the shared logic."""
     inv = Invocation(text=text, user=caller.user, platform="discord", platform_channel=caller.channel,
                      workspace=caller.guild)
     return reply_message(service.run(inv))

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.outbox import Outbox
+from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
 from tests.fakes.discord_api import FakeDiscord
-from tests.scenario.discord.helpers import NEWS, OTHER
+from tests.scenario.discord.helpers import CONFIG, NEWS, OTHER, seed
 
 
 @pytest.fixture
@@ -28,3 +29,16 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
     store = Store.open(f"sqlite:///{tmp_path}/signals.db")
     yield Outbox(store)
     store.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return settings_from_mapping(CONFIG)
+
+
+@pytest.fixture
+def story_store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/stories.db")
+    seed(s, "s-nvidia-1", "Nvidia beats estimates @everyone", ["ai"])
+    yield s
+    s.close()

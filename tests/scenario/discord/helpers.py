@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.models import Alert, AlertKind, SourceRef
+from bot.models import Alert, AlertKind, Article, SourceRef
 from bot.outbox import NewDelivery, Outbox
+from bot.store import Store, StoryRow
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 NEWS, OTHER = "1300000000000000001", "1300000000000000002"
@@ -28,3 +29,19 @@ def enqueue(outbox: Outbox, *alerts: Alert) -> None:
         items.append(NewDelivery(key, a))
     with outbox.store.begin() as c:
         outbox.enqueue(c, items, NOW)
+
+
+AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+CONFIG = {"topics": {"ai": {"keywords": ["nvidia"]}, "chips": {"keywords": ["tsmc"]}},
+          "channels": [{"name": "news", "discord": NEWS, "topics": ["ai"]}],
+          "sources": [{"name": "Wire", "url": "https://wire.example/feed"}]}
+
+
+def seed(store: Store, sid: str, title: str, topics: list[str]) -> None:
+    art = Article(source="Wire", guid=sid, url=f"https://wire.example/{sid}", canonical_url=f"https://wire.example/{sid}",
+                  title=title, text=title, published_at=AT, fetched_at=AT, content_hash=sid, story_id=sid)
+    (stored,) = store.add_articles([art])
+    row = StoryRow(id=sid, first_seen=AT, updated_at=AT, representative_id=stored.id or 0, title=title, n_sources=2,
+                   importance=8.0, category="Industry", topics=topics, scores=None)
+    with store.begin() as c:
+        store.save_story(c, row)

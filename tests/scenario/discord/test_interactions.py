@@ -7,8 +7,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,27 +15,11 @@ import uvicorn
 from nacl.signing import SigningKey
 
 from bot.commands import effective_rules, muted_topics
-from bot.models import Article
-from bot.settings import Settings, settings_from_mapping
-from bot.store import Store, StoryRow
+from bot.settings import Settings
+from bot.store import Store
 from bot.web.app import WebContext, create_app
 from tests.fakes.discord_api import APP_ID, FakeDiscord
 from tests.scenario.discord.helpers import NEWS
-
-AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-CONFIG = {"topics": {"ai": {"keywords": ["nvidia"]}, "chips": {"keywords": ["tsmc"]}},
-          "channels": [{"name": "news", "discord": NEWS, "topics": ["ai"]}],
-          "sources": [{"name": "Wire", "url": "https://wire.example/feed"}]}
-
-
-def seed(store: Store, sid: str, title: str, topics: list[str]) -> None:
-    art = Article(source="Wire", guid=sid, url=f"https://wire.example/{sid}", canonical_url=f"https://wire.example/{sid}",
-                  title=title, text=title, published_at=AT, fetched_at=AT, content_hash=sid, story_id=sid)
-    (stored,) = store.add_articles([art])
-    row = StoryRow(id=sid, first_seen=AT, updated_at=AT, representative_id=stored.id or 0, title=title, n_sources=2,
-                   importance=8.0, category="Industry", topics=topics, scores=None)
-    with store.begin() as c:
-        store.save_story(c, row)
 
 
 class Served:
@@ -64,27 +46,14 @@ def key() -> SigningKey:
     return SigningKey.generate()
 
 
-@pytest.fixture
-def settings() -> Settings:
-    return settings_from_mapping(CONFIG)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/signals.db")
-    seed(s, "s-nvidia-1", "Nvidia beats estimates @everyone", ["ai"])
-    yield s
-    s.close()
-
-
-def serve(fake: FakeDiscord, key: SigningKey, settings: Settings, store: Store, defer_after: float = 2.0) -> Served:
+def serve(fake: FakeDiscord, key: SigningKey, settings: Settings, story_store: Store, defer_after: float = 2.0) -> Served:
     env = {"DISCORD_PUBLIC_KEY": key.verify_key.encode().hex(), "DISCORD_API_URL": fake.base}
-    return Served(WebContext(settings, store, env=env, extra={"discord_defer_after": defer_after}))
+    return Served(WebContext(settings, story_store, env=env, extra={"discord_defer_after": defer_after}))
 
 
 @pytest.fixture
-def app(fake: FakeDiscord, key: SigningKey, settings: Settings, store: Store) -> Iterator[Served]:
-    served = serve(fake, key, settings, store)
+def app(fake: FakeDiscord, key: SigningKey, settings: Settings, story_store: Store) -> Iterator[Served]:
+    served = serve(fake, key, settings, story_store)
     yield served
     served.stop()
 
@@ -125,7 +94,7 @@ async def test_ping_and_signature_checks(app: Served, key: SigningKey) -> None:
 
 
 async def test_slash_commands_run_the_shared_logic(app: Served, key: SigningKey, settings: Settings,
-                                                   store: Store) -> None:
+                                                   story_store: Store) -> None:
     r = (await post(app.url, slash("search", query="nvidia"), key)).json()
     assert r["type"] == 4 and r["data"]["flags"] == 64  # personal answer: ephemeral
     assert r["data"]["allowed_mentions"] == {"parse": []}
@@ -134,14 +103,14 @@ async def test_slash_commands_run_the_shared_logic(app: Served, key: SigningKey,
 
     sub = (await post(app.url, slash("subscribe", topic="chips"), key)).json()
     assert sub["type"] == 4 and "flags" not in sub["data"] and "chips" in sub["data"]["content"]
-    assert effective_rules(settings, store)["news"].topics == ["ai", "chips"]
+    assert effective_rules(settings, story_store)["news"].topics == ["ai", "chips"]
 
     bad = (await post(app.url, slash("subscribe", topic="nope"), key)).json()
     assert bad["data"]["flags"] == 64 and "Unknown topic" in bad["data"]["content"]
 
 
 async def test_button_clicks_record_feedback_and_mute(app: Served, key: SigningKey, settings: Settings,
-                                                      store: Store) -> None:
+                                                      story_store: Store) -> None:
     up = interaction(3, {"custom_id": "signals:up:s-nvidia-1:ai", "component_type": 2})
     r = (await post(app.url, up, key)).json()
     assert r["type"] == 4 and r["data"]["flags"] == 64 and "recorded" in r["data"]["content"]
@@ -155,12 +124,12 @@ async def test_button_clicks_record_feedback_and_mute(app: Served, key: SigningK
 
     mute = (await post(app.url, interaction(3, {"custom_id": "signals:mute:s-nvidia-1:ai"}), key)).json()
     assert "muted" in mute["data"]["content"]
-    assert "ai" in muted_topics(store).get("news", frozenset())
+    assert "ai" in muted_topics(story_store).get("news", frozenset())
 
 
 async def test_slow_commands_are_deferred_then_answered(fake: FakeDiscord, key: SigningKey, settings: Settings,
-                                                        store: Store) -> None:
-    served = serve(fake, key, settings, store, defer_after=0.0)
+                                                        story_store: Store) -> None:
+    served = serve(fake, key, settings, story_store, defer_after=0.0)
     try:
         body = slash("search", query="nvidia")
         r = (await post(served.url, body, key)).json()

@@ -1,0 +1,84 @@
+"""The gateway client without a websocket: login and command sync over REST against the fake API,
+and interactions fed to discord.py's own dispatcher, answered through the callback endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.adapters.discord import DiscordNotifier
+from bot.adapters.discord.gateway import SignalsClient
+from bot.cli import main
+from bot.commands import CommandService
+from bot.models import AlertKind, Delivery, DeliveryStatus
+from bot.settings import Settings
+from bot.store import Store
+from tests.fakes.discord_api import APP_ID, GUILD_ID, FakeDiscord
+from tests.scenario.discord.helpers import NEWS, make_alert
+
+
+def test_cli_sync_registers_commands_explicitly(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
+    monkeypatch.setenv("DISCORD_API_URL", fake.base)
+    assert main(["discord", "sync", "--guild", GUILD_ID]) == 0
+    (group,) = fake.commands[GUILD_ID]
+    assert group["name"] == "signals"
+    assert {o["name"] for o in group["options"]} >= {"help", "search", "top", "why", "subscribe", "unsubscribe",
+                                                     "threshold", "feeds", "digest"}
+    assert "/signals search" in capsys.readouterr().out
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "wrong")
+    assert main(["discord", "sync"]) == 1  # a bad token is one clear error line, not a traceback
+    assert "401" in capsys.readouterr().err
+
+
+_ids = iter(range(1600000000000000000, 1700000000000000000))
+
+
+def payload(kind: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(next(_ids)), "application_id": APP_ID, "type": kind, "token": f"gw{next(_ids)}",
+            "version": 1, "guild_id": GUILD_ID, "channel_id": NEWS, "locale": "en-US", "guild_locale": "en-US",
+            "app_permissions": "0", "entitlements": [], "attachment_size_limit": 10485760, "authorizing_integration_owners": {},
+            "member": {"user": {"id": "42", "username": "ann", "discriminator": "0", "avatar": None},
+                       "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False,
+                       "permissions": "0", "flags": 0},
+            "data": data}
+
+
+async def wait_for(fake: FakeDiscord, n: int) -> None:
+    for _ in range(100):
+        if len(fake.interaction_callbacks) >= n:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_gateway_commands_and_buttons_use_shared_logic(fake: FakeDiscord, settings: Settings,
+                                                             story_store: Store) -> None:
+    client = SignalsClient(CommandService(settings, story_store))
+    await client.login(fake.token)
+    try:
+        assert not fake.calls_to("PUT", r"/commands$")  # login never syncs
+        state = client._connection
+        state.parse_interaction_create(payload(2, {"id": "1", "name": "signals", "type": 1, "options": [
+            {"name": "search", "type": 1, "options": [{"name": "query", "type": 3, "value": "nvidia"}]}]}))
+        await wait_for(fake, 1)
+        # click 👍 on an alert the notifier really posted (Discord sends the message with the click)
+        notifier = DiscordNotifier(token=fake.token)
+        alert = make_alert("s-nvidia-1")
+        await notifier.send(Delivery(1, "alert:s-nvidia-1:news", "news", "s-nvidia-1", AlertKind.ALERT, alert,
+                                     DeliveryStatus.SENDING), NEWS)
+        await notifier.aclose()
+        (posted,) = fake.posted(NEWS)
+        up = posted["components"][0]["components"][0]["custom_id"]
+        state.parse_interaction_create({**payload(3, {"custom_id": up, "component_type": 2}), "message": posted})
+        await wait_for(fake, 2)
+    finally:
+        await client.close()
+    (_, search), (_, click) = fake.interaction_callbacks
+    assert search["type"] == 4 and search["data"]["flags"] == 64
+    assert search["data"]["allowed_mentions"] == {"parse": []}
+    assert "Nvidia beats estimates" in str(search["data"]["embeds"]) and "@everyone" not in str(search["data"])
+    assert click["type"] == 4 and "recorded" in click["data"]["content"] and click["data"]["flags"] == 64
+    assert CommandService(settings, story_store).feedback("s-nvidia-1", "42", "up", topic="ai").changed is False  # stored
