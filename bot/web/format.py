@@ -1,0 +1,62 @@
+"""Jinja2 filters for the web view: times in UTC and "12 min ago", numbers, percentages."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import jinja2
+
+__all__ = ["FILTERS", "ago", "dt"]
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def dt(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    v = _aware(value)
+    return v.astimezone(UTC).strftime(fmt) if v else "—"
+
+
+def span(seconds: float) -> str:
+    s = abs(int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400 * 2:
+        h, m = s // 3600, s % 3600 // 60
+        return f"{h} h {m} min" if m and h < 10 else f"{h} h"
+    return f"{s // 86400} d"
+
+
+@jinja2.pass_context
+def ago(ctx: Any, value: datetime | str | None) -> str:
+    """``12 min ago`` / ``in 4 min`` relative to the page's ``now``."""
+    v = _aware(value)
+    now = ctx.get("now")
+    if v is None or not isinstance(now, datetime):
+        return "—"
+    delta = (now - v).total_seconds()
+    return f"{span(delta)} ago" if delta >= 0 else f"in {span(delta)}"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{math.floor(value * 100 + 0.5)}%"  # half up, as tuning.js
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+FILTERS: dict[str, Callable[..., str]] = {"dt": dt, "ago": ago, "pct": pct, "num": num}
