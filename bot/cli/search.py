@@ -41,9 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from bot.commands.search import search_articles
+
     store = open_store(args)
     query = " ".join(args.query)
-    hits = store.search(query, limit=max(1, args.limit))
+    hits = search_articles(store, query, limit=max(1, args.limit))
     if args.format == "jsonl":
         for h in hits:
             a = h.article

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.adapters.base import truncate
 from bot.commands.explain import explain_story, format_explanation
 from bot.commands.model import Reply, Section
+from bot.commands.search import search_articles
 from bot.errors import CommandError
 from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
@@ -45,7 +46,7 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
     query = query.strip()
     if not query:
         raise CommandError("Usage: search QUERY, e.g. `search nvidia earnings`")
-    hits = store.search(query, limit=limit)
+    hits = search_articles(store, query, limit=limit)
     if not hits:
         return Reply(text=f"No stored article matches “{query}”.")
     sections = []
