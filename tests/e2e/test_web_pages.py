@@ -84,7 +84,7 @@ def test_tuning_slider_updates_the_numbers(page: Any, server: Server) -> None:
     page.locator("#threshold").fill("4.5")
     assert int(page.locator("#gained-count").inner_text()) > 0
     x = float(page.locator("#chosen-line").get_attribute("x1") or 0)
-    cur = float(page.locator(".th-current").get_attribute("x1") or 0)
+    cur = float(page.locator("#chart .th-current").get_attribute("x1") or 0)
     assert x < cur  # the chosen line moved left of the current threshold
     page.locator("#threshold").focus()
     page.keyboard.press("ArrowRight")
