@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import ftfy
@@ -58,8 +59,20 @@ _TRAILING = re.compile(
     re.I | re.X,
 )
 _TRAIL_HINT = re.compile(r"(?i:more|reading|this)\W{0,4}$|[…\]]|\.\.\.")
-_PUNCT = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~‘’“”–—…•·«»"})
+_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~‘’“”–—…•·«»¡¿"
 _ONE_LINE = re.compile(r"\s+")
+# UTF-8 read as Latin-1/windows-1252 (Ã©, â€™, ðŸ’¡, Â ) or as windows-1251 (Ð/Ñ pairs): only then
+# is ftfy's full repair worth its cost (it is ~50x slower than this search).
+_SUSPECT = re.compile(
+    "[\u0080-\u00ad\u00c2-\u00f4\u034f\u0370-\u052f\u0530-\u06ff\u0900-\u09ff\u0e00-\u0fff\u10a0-\u10ff"
+    "\u115f\u1160\u1200-\u137f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3040-\u30ff\u3400-\u9fff"
+    "\uac00-\ud7af\ufeff\ufff9-\ufffc]"
+)
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+    "|[\u0420\u0421][\u0402-\u040f\u0452-\u045f\u2018-\u201e\u2020-\u2022\u2026\u2030\u20ac\u2122]"
+)
 
 
 def _is_boilerplate(line: str) -> bool:
@@ -87,7 +100,12 @@ def strip_boilerplate(text: str) -> str:
 def _repair(text: str) -> str:
     if text.isascii():
         return strip_invisible(text)
-    text = ftfy.fix_text(text, unescape_html=False, uncurl_quotes=False, normalization="NFC")
+    if not _SUSPECT.search(text):  # one scan rules out mojibake, invisible chars and residue
+        return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    if _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_text(text, unescape_html=False, uncurl_quotes=False, normalization="NFC")
+    elif not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     text = strip_invisible(text)
     return strip_script_residue(text)
 
@@ -114,8 +132,8 @@ def clean_title(title: str) -> str:
 
 def content_hash(title: str, text: str) -> str:
     """Stable hash of normalised title and text: case, spacing and punctuation do not count."""
-    norm = " ".join(title.casefold().translate(_PUNCT).split()) + "\n" + " ".join(
-        text.casefold().translate(_PUNCT).split())
+    norm = "\n".join(" ".join(w for w in (t.strip(_PUNCT) for t in s.casefold().split()) if w)
+                     for s in (title, text))
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 

@@ -18,11 +18,15 @@ from functools import lru_cache
 
 __all__ = ["strip_invisible", "strip_script_residue"]
 
-_INVISIBLE = dict.fromkeys(
-    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x80, 0xA0),
-     0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E, 0x200B, 0x200C, 0x200E, 0x200F,
-     *range(0x202A, 0x202F), 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, *range(0x2066, 0x2070), 0xFEFF,
-     0xFFF9, 0xFFFA, 0xFFFB, 0xFFFC],
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200c\u200e\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffc]"
+)
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters of the scripts below: without one, there is no residue to look for.
+_CANDIDATE = re.compile(
+    "[\u0370-\u03ff\u0400-\u052f\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0900-\u09ff\u0e00-\u0fff"
+    "\u10a0-\u10ff\u1200-\u137f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
 )
 _ZWJ_LONE = re.compile(r"(?<![\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F])\u200d|\u200d(?![\U0001F000-\U0001FAFF\u2600-\u27BF])")
 _MULTISPACE = re.compile(r"[ \t]{2,}")
@@ -55,7 +59,9 @@ def _script(ch: str) -> str:
 
 def strip_invisible(text: str) -> str:
     """Drop control, zero-width and bidi-override characters (``\\n`` and ``\\t`` stay)."""
-    text = text.translate(_INVISIBLE)
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text) if _ASCII_CONTROL.search(text) else text
+    text = _INVISIBLE.sub("", text)
     if "\u200d" in text:
         text = _ZWJ_LONE.sub("", text)
     return text
@@ -63,7 +69,7 @@ def strip_invisible(text: str) -> str:
 
 def strip_script_residue(text: str) -> str:
     """Delete short foreign-script runs stuck in Latin text (``"news๐ today"`` → ``"news today"``)."""
-    if text.isascii():
+    if text.isascii() or not _CANDIDATE.search(text):
         return text
     scripts = [_script(c) for c in text]
     latin = scripts.count("L")

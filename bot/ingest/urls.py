@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 __all__ = ["TRACKING_PARAMS", "canonical_url", "is_tracking_param"]
 
@@ -27,6 +27,22 @@ _SPACE = re.compile(r"\s+")
 def is_tracking_param(name: str) -> bool:
     n = name.lower()
     return n in TRACKING_PARAMS or n.startswith(_TRACKING_PREFIXES)
+
+
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9/%:@!$&'()*+,;=._~-]*$")
+
+
+def _query(query: str) -> str:
+    """Drop tracking parameters and sort the rest, keeping each pair's original encoding."""
+    pairs = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        key = unquote_plus(pair.split("=", 1)[0])
+        if not is_tracking_param(key):
+            pairs.append(pair)
+    pairs.sort()
+    return "&".join(pairs)
 
 
 @lru_cache(maxsize=65536)
@@ -46,9 +62,9 @@ def canonical_url(url: str) -> str:
     except ValueError:
         return raw
     scheme = parts.scheme.lower()
-    if not scheme or not parts.hostname:
+    if not parts.hostname:
         return raw.split("#", 1)[0]
-    host = parts.hostname.lower().rstrip(".")
+    host = parts.hostname.rstrip(".")  # urlsplit lower-cases hostname
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
@@ -57,10 +73,7 @@ def canonical_url(url: str) -> str:
         cred = parts.username + (f":{parts.password}" if parts.password is not None else "")
         host = f"{cred}@{host}"
     path = parts.path or "/"
-    path = quote(path, safe="/%:@!$&'()*+,;=-._~")
-    query = ""
-    if parts.query:
-        pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
-        pairs.sort()
-        query = urlencode(pairs, quote_via=quote, safe="/:@!$'()*,;-._~")
+    if not _SAFE_PATH.match(path):
+        path = quote(path, safe="/%:@!$&'()*+,;=-._~")
+    query = _query(parts.query) if parts.query else ""
     return urlunsplit((scheme, host, path, query, ""))
