@@ -24,10 +24,14 @@ from typing import TextIO
 
 from bot.adapters.base import Destination
 from bot.adapters.console import alert_json, format_text
+from bot.commands.overrides import effective_rules, muted_topics
 from bot.ingest import Fetcher, clean_entry, is_teaser
 from bot.models import AlertKind, Article, SourceRef
 from bot.outbox import DeliveryReport, Outbox, deliver_due
 from bot.routing import Action, StoryView, alert_for, plan_story
+from bot.routing.catchup import bundle_catch_up
+from bot.routing.digest import run_digests
+from bot.routing.health import run_health
 from bot.scoring import StoryInput, StoryScorer, representative
 from bot.settings import Settings, SourceSettings
 from bot.store import Store, StoryRow
@@ -109,10 +113,31 @@ class Pipeline:
     async def process_and_deliver(self, report: CycleReport | None = None) -> CycleReport:
         report = report or CycleReport()
         async with self._lock:
-            self.process_pending(report)
+            await asyncio.to_thread(self.process_pending, report)  # CPU work off the event loop
             if not self.dry_run:
+                self.housekeeping()
                 report.delivered = await deliver_due(self.outbox, self.destinations, self.clock)
         return report
+
+    def housekeeping(self) -> None:
+        """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health."""
+        now = self.clock()
+        rules = effective_rules(self.settings, self.store)
+        bundle_catch_up(self.store, self.outbox, now)
+        run_digests(self.settings, self.store, self.outbox, now, rules_by_channel=rules)
+        run_health(self.settings, self.store, self.outbox, now, rules_by_channel=rules)
+
+    async def apply_settings(self, new: Settings, destinations: Mapping[str, Destination] | None = None) -> None:
+        """Swap in a reloaded config between two processing runs; nothing in flight is lost
+        (everything in flight is in the store)."""
+        async with self._lock:
+            old, self.settings = self.settings, new
+            if (old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources):
+                self._scorer = None  # topic models and source weights are rebuilt on next use
+            if old.stories.window != new.stories.window:
+                self._clusterer = None
+            if destinations is not None:
+                self.destinations = dict(destinations)
 
     async def fetch_source(self, source: SourceSettings, report: CycleReport | None = None) -> int:
         """Fetch, clean and store one source. Returns the number of new articles."""
@@ -199,6 +224,8 @@ class Pipeline:
             elif a.is_new_source and a.duplicate_of is None:
                 new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.url))
         now = self.clock()
+        rules_by_channel = effective_rules(self.settings, self.store)  # config + overrides set from chat
+        muted = muted_topics(self.store)
         with self.store.begin() as conn:
             self.store.mark_processed(conn, assigned)
             inputs = [StoryInput(sid, self.store.story_articles(sid, conn)) for sid in touched]
@@ -219,7 +246,7 @@ class Pipeline:
                 added = new_sources.get(inp.story_id, [])
                 plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
                                   alerted=alerted, new_source=added[-1] if added else None, now=now,
-                                  conn=conn)
+                                  rules_by_channel=rules_by_channel, muted=muted, conn=conn)
                 self._record_decisions(conn, view, plan.decisions, now)
                 report.alerts += len(plan.alerted_channels)
                 report.followups += sum(d.action is Action.FOLLOWUP for d in plan.decisions)

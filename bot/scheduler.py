@@ -13,14 +13,16 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.adapters.base import Destination
 from bot.pipeline import Pipeline
 from bot.settings import Settings, SourceSettings
+from bot.settings.watch import ConfigWatcher
 
 __all__ = ["DELIVERY_EVERY", "run_forever", "schedule_sources"]
 
@@ -59,9 +61,29 @@ async def _deliver_job(pipeline: Pipeline) -> None:
         log.exception("delivery job failed")
 
 
+def _watch_config(scheduler: AsyncIOScheduler, pipeline: Pipeline, config_path: str,
+                  rebuild: Callable[[Settings], Mapping[str, Destination]] | None) -> ConfigWatcher:
+    """Reload the config when its file changes; a bad edit is reported and the old config stays."""
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def on_change(new: Settings) -> None:
+        async def swap() -> None:
+            await pipeline.apply_settings(new, rebuild(new) if rebuild else None)
+            schedule_sources(scheduler, pipeline, new)
+            log.warning("config reloaded", extra={"config": config_path, "sources": len(new.sources)})
+        task = loop.create_task(swap())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return ConfigWatcher(config_path, on_change, current=pipeline.settings)
+
+
 async def run_forever(pipeline: Pipeline, settings: Settings,
-                      extra_jobs: Callable[[AsyncIOScheduler], Awaitable[None] | None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM."""
+                      extra_jobs: Callable[[AsyncIOScheduler], Awaitable[None] | None] | None = None, *,
+                      config_path: str | None = None,
+                      rebuild: Callable[[Settings], Mapping[str, Destination]] | None = None) -> None:
+    """Run until SIGINT/SIGTERM. With ``config_path``, edits to the file are picked up live."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -75,6 +97,10 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
         result = extra_jobs(scheduler)
         if result is not None:
             await result
+    watcher = _watch_config(scheduler, pipeline, config_path, rebuild) if config_path else None
+    if watcher is not None:
+        scheduler.add_job(watcher.check_once, IntervalTrigger(seconds=2), id="config-watch", max_instances=1,
+                          coalesce=True)
     scheduler.start()
     log.warning("signals running: %d sources, %d channels; Ctrl-C to stop",
                 len(settings.sources), len(settings.channels))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 __all__ = ["add_run_arguments", "register", "run_with"]
@@ -34,6 +35,7 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
     from bot.adapters.registry import build_destinations
     from bot.pipeline import Pipeline
     from bot.scheduler import run_forever
+    from bot.settings import DEFAULT_CONFIG
     from bot.store import Store
 
     store = Store.open(args.db or settings.database_url)
@@ -45,7 +47,9 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
                 report = await pipeline.run_cycle()
                 print(f"signals: {report}", file=sys.stderr)
                 return 1 if report.errors and report.errors == report.sources and report.sources else 0
-            await run_forever(pipeline, settings)
+            config_path = args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
+            await run_forever(pipeline, settings, config_path=config_path,
+                              rebuild=lambda new: build_destinations(new, args.format))
             return 0
 
     try:

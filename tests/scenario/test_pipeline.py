@@ -1,0 +1,135 @@
+"""The whole flow on loopback: feeds over real HTTP → store → stories → scores → outbox → a webhook.
+
+One story told by two outlets makes one alert that names both; a malformed feed is
+reported and costs nobody else; a restart re-alerts nothing; later coverage becomes a
+follow-up in the alert's thread, never a new alert.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.registry import build_destinations
+from bot.pipeline import Pipeline
+from bot.settings import Settings, settings_from_mapping
+from bot.store import Store
+from tests.fakes.webhook import Receiver
+from tests.feedserver import FeedServer, Reply
+
+STORY_A = ("Nvidia unveils Blackwell Ultra GPU accelerator for AI data centers",
+           "Nvidia on Tuesday unveiled the Blackwell Ultra GPU, an accelerator for training large AI models in "
+           "data centers. The company said the chip doubles training throughput compared with the H200 and will "
+           "ship to cloud providers including Microsoft and Amazon in the second quarter. Chief executive Jensen "
+           "Huang presented the accelerator at the company's developer conference in San Jose.")
+STORY_B = ("Blackwell Ultra: Nvidia's new AI accelerator doubles training speed",
+           "At its developer conference in San Jose, Nvidia presented Blackwell Ultra, a GPU accelerator for AI "
+           "data centers. Jensen Huang said the new chip doubles training throughput over the H200. Microsoft and "
+           "Amazon will be among the first cloud providers to receive it in the second quarter.")
+STORY_C = ("Nvidia Blackwell Ultra GPU to ship to Microsoft and Amazon",
+           "Microsoft and Amazon will receive Nvidia's Blackwell Ultra GPU accelerator in the second quarter, "
+           "Jensen Huang said at the San Jose developer conference, where Nvidia said the chip doubles training "
+           "throughput for AI data centers compared with the H200.")
+OTHER = ("City council approves new bicycle lanes downtown",
+         "The city council voted to approve twelve kilometres of protected bicycle lanes in the downtown area, "
+         "with construction starting in spring. Residents had campaigned for safer cycling routes for years.")
+
+
+def rss(items: list[tuple[str, str]], site: str) -> bytes:
+    now = time.time()
+    body = "".join(
+        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
+        f"<pubDate>{email.utils.formatdate(now - 600 * (i + 1), usegmt=True)}</pubDate>"
+        f"<description>{d}</description></item>" for i, (t, d) in enumerate(items))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
+            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()
+
+
+def config(srv: FeedServer, hook: str, sources: list[str]) -> Settings:
+    return settings_from_mapping({
+        "sources": [{"name": s, "url": srv.url(f"/{s}.xml"), "every": "15m", "full_text": "never"} for s in sources],
+        "topics": {"ai-chips": {"keywords": ["nvidia", "gpu", "accelerator", "ai chip"]}},
+        "channels": [{"name": "infra", "webhook": hook, "min_importance": 0, "followups": "thread"}],
+    })
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+async def cycle(settings: Settings, db: str) -> None:
+    store = Store.open(db)
+    try:
+        async with Pipeline(settings, store, build_destinations(settings)) as p:
+            await p.run_cycle()
+    finally:
+        store.close()
+
+
+async def test_one_story_many_outlets_restart_and_follow_up(tmp_path: Path, receiver: Receiver,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    db = f"sqlite:///{tmp_path}/s.db"
+    with FeedServer() as srv:
+        srv.feed("/wire.xml", rss([STORY_A, OTHER], "wire.example"), etag='"w1"')
+        srv.feed("/daily.xml", rss([STORY_B], "daily.example"), etag='"d1"')
+        srv.add("/broken.xml", Reply(body=b"<rss><channel><item><title>unclosed"))
+        settings = config(srv, receiver.url(), ["wire", "daily", "broken"])
+
+        with caplog.at_level(logging.WARNING):
+            await cycle(settings, db)
+        alerts = [r for r in receiver.received if r["kind"] == "alert"]
+        chips = [a for a in alerts if "Blackwell" in a["title"]]
+        assert len(chips) == 1, alerts
+        assert {s["name"] for s in chips[0]["sources"]} == {"wire", "daily"}
+        assert len(alerts) == 2  # the chip story and the council story, each once
+        assert any("broken" in (getattr(r, "source", "") + r.getMessage()) for r in caplog.records)
+
+        # restart: a new process on the same database re-alerts nothing (conditional GETs answer 304)
+        await cycle(settings, db)
+        assert len([r for r in receiver.received if r["kind"] == "alert"]) == 2
+        assert srv.requests[-1].headers.get("If-None-Match") in ('"w1"', '"d1"', None)
+
+        # later coverage by a third outlet: a follow-up in the alert's thread, not a new alert
+        srv.feed("/late.xml", rss([STORY_C], "late.example"))
+        settings = config(srv, receiver.url(), ["wire", "daily", "broken", "late"])
+        await cycle(settings, db)
+    kinds = [r["kind"] for r in receiver.received]
+    assert kinds.count("alert") == 2 and kinds.count("followup") == 1
+    follow = next(r for r in receiver.received if r["kind"] == "followup")
+    assert follow["story_id"] == chips[0]["story_id"] and follow["thread_id"]
+    assert len(follow["sources"]) == 3
+
+
+def test_cli_run_once_dry_run_jsonl(tmp_path: Path) -> None:
+    with FeedServer() as srv:
+        srv.feed("/wire.xml", rss([STORY_A, OTHER], "wire.example"), etag='"w1"')
+        cfg = tmp_path / "c.yaml"
+        cfg.write_text(
+            f"sources:\n  - name: Wire\n    url: {srv.url('/wire.xml')}\n    every: 15m\n    full_text: never\n"
+            "topics:\n  ai-chips:\n    keywords: [nvidia, gpu, accelerator]\n"
+            "channels:\n  - name: c\n    console: true\n    topics: [ai-chips]\n    min_importance: 0\n")
+        args = [sys.executable, "-m", "bot", "run", "--once", "--dry-run", "--format", "jsonl",
+                "--config", str(cfg), "--db", f"sqlite:///{tmp_path}/s.db"]
+        first = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        second = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    lines = [json.loads(x) for x in first.stdout.splitlines() if x.startswith("{")]
+    assert len(lines) == 1
+    rec = lines[0]
+    for key in ("story_id", "title", "url", "sources", "category", "importance", "relevance", "summary", "tags",
+                "channels", "published_at"):
+        assert key in rec, key
+    assert rec["channels"] == ["c"] and 0 <= rec["importance"] <= 10 and rec["relevance"]["ai-chips"] >= 0.5
+    assert second.returncode == 0 and not [x for x in second.stdout.splitlines() if x.startswith("{")]
+    assert srv.requests[-1].headers.get("If-None-Match") == '"w1"'
