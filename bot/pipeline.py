@@ -153,6 +153,9 @@ class Pipeline:
         if result.status == "ok" and result.feed is not None:
             report.fetched += 1
             for entry in result.feed.entries:
+                if not entry.url:  # nothing to link to in an alert (and no canonical URL to dedupe by)
+                    log.info("entry without a link skipped", extra={"source": source.name, "guid": entry.guid})
+                    continue
                 try:
                     articles.append(clean_entry(entry, source.name, now))
                 except Exception:  # one bad entry must not cost the others
@@ -222,7 +225,7 @@ class Pipeline:
             if a.is_new_story:
                 report.new_stories += 1
             elif a.is_new_source and a.duplicate_of is None:
-                new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.url))
+                new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.canonical_url or art.url))
         now = self.clock()
         rules_by_channel = effective_rules(self.settings, self.store)  # config + overrides set from chat
         muted = muted_topics(self.store)
@@ -234,7 +237,7 @@ class Pipeline:
                 rep = representative(inp.articles)
                 first_seen = min(a.fetched_at for a in inp.articles)
                 view = StoryView(
-                    id=inp.story_id, title=rep.title, text=rep.text, url=rep.url, importance=sc.importance,
+                    id=inp.story_id, title=rep.title, text=rep.text, url=rep.canonical_url or rep.url, importance=sc.importance,
                     category=sc.category, event=sc.event, domain=sc.domain, topics=list(sc.topics),
                     relevance=dict(sc.relevance), sources=_sources(inp.articles), first_seen=first_seen,
                     published_at=rep.published_at)
@@ -285,5 +288,5 @@ def _item(a: Article) -> ClusterItem:
 def _sources(articles: Sequence[Article]) -> list[SourceRef]:
     seen: dict[str, SourceRef] = {}
     for a in articles:
-        seen.setdefault(a.source, SourceRef(a.source, a.url))
+        seen.setdefault(a.source, SourceRef(a.source, a.canonical_url or a.url))
     return list(seen.values())
