@@ -1,33 +1,29 @@
-"""The Tuning page's numbers: what a channel's ``min_importance`` would have produced.
+"""The Tuning page's numbers: what another ``min_importance`` would have done in a channel.
 
-For one channel over the last N days: the importance distribution of its stories (those
-that passed every other rule, and those filtered out before the threshold), alerts per
-day at each threshold, precision from 👍/👎 feedback, and the stories gained or lost by
-moving the threshold. A story "qualifies" when its recorded decision shows that only the
-threshold stood between it and the channel (posted, below min_importance, held for quiet
-hours, spilled over a cap), so a threshold change is judged on the channel's real
-history without re-running the classifiers. Caps are not applied: the counts are what
-would have qualified, before ``max_per_hour`` / ``max_per_day``.
+The figures come from :func:`bot.routing.replay.replay`, the same replay as ``signals
+tune``: every stored story of the last N days is routed again through the channel's
+rules (file plus chat overrides, caps and quiet hours included) at each threshold from
+0 to 10 in steps of 0.5. The page adds what a chart needs: the importance distribution
+of the channel's stories, split into those only the threshold decides and those other
+rules (topics, keywords, categories...) keep out whatever the threshold.
+
+Every threshold's figures are computed on the server, so the slider only looks them
+up (no arithmetic in the browser) and the page shows the same numbers without script.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
-from bot.routing.rules import DEFAULT_MIN_IMPORTANCE, Reason
-from bot.settings import ChannelRules
+from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+from bot.routing.rules import Action, check_rules
+from bot.settings import Settings
 from bot.store import Store
-from bot.store import schema as t
 
-__all__ = ["QUALIFYING", "Bin", "ThresholdRow", "TuningStory", "TuningView", "thresholds", "tuning_view"]
+__all__ = ["STEP", "Bin", "ThresholdRow", "TuningStory", "TuningView", "thresholds", "tuning_view"]
 
-QUALIFYING = {Reason.POSTED, Reason.BELOW_IMPORTANCE, Reason.QUIET_HOURS, Reason.OVER_CAP, Reason.DIGEST_ONLY,
-              Reason.FOLLOWUP, Reason.ALREADY_ALERTED}
 STEP = 0.5
 
 
@@ -36,18 +32,19 @@ class TuningStory:
     id: str
     title: str
     importance: float
-    day: str  # YYYY-MM-DD (UTC) of the decision
-    label: int  # net feedback: 1 useful, -1 not, 0 none or tied
 
 
 @dataclass(frozen=True, slots=True)
 class ThresholdRow:
     threshold: float
-    alerts_per_day: float
+    alerts_per_day: float  # mean over the window's days (channel time zone), as `signals tune`
     max_per_day: int
     alerts: int
+    digest_items: int
+    precision: float | None  # share of alerted stories with net 👍 among those with feedback
     rated: int
-    precision: float | None  # share of rated alerts marked useful
+    gained: list[str] = field(default_factory=list)  # story ids, vs the current threshold
+    lost: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,67 +61,52 @@ class TuningView:
     days: int
     current: float
     chosen: float
-    stories: list[TuningStory]  # qualifying, by importance descending
-    filtered: int  # stories routed away by other rules (topic, keyword...) in the window
+    stories: dict[str, TuningStory]
+    qualifying: int  # stories only the threshold decides
+    filtered: int  # stories other rules keep out
     bins: list[Bin]
     rows: list[ThresholdRow]
     selected: ThresholdRow
-    gained: list[TuningStory] = field(default_factory=list)
-    lost: list[TuningStory] = field(default_factory=list)
+    gained: list[TuningStory]
+    lost: list[TuningStory]
+
+    @property
+    def current_row(self) -> ThresholdRow:
+        return next(r for r in self.rows if math.isclose(r.threshold, self.current))
 
 
 def thresholds() -> list[float]:
     return [i * STEP for i in range(int(10 / STEP) + 1)]
 
 
-def row_for(stories: list[TuningStory], threshold: float, days: int) -> ThresholdRow:
-    hit = [s for s in stories if s.importance >= threshold]
-    per_day = Counter(s.day for s in hit)
-    rated = [s for s in hit if s.label]
-    good = sum(1 for s in rated if s.label > 0)
-    return ThresholdRow(threshold=threshold, alerts_per_day=math.floor(len(hit) / days * 100 + 0.5) / 100,
-                        max_per_day=max(per_day.values(), default=0), alerts=len(hit), rated=len(rated),
-                        precision=good / len(rated) if rated else None)
+def _bin_of(value: float) -> int:
+    return min(int(value / STEP), int(10 / STEP) - 1) if value > 0 else 0
 
 
-def tuning_view(store: Store, channel: str, rules: ChannelRules, now: datetime, days: int = 14,
+def tuning_view(store: Store, settings: Settings, channel: str, now: datetime, days: int = 14,
                 chosen: float | None = None) -> TuningView:
-    current = rules.min_importance if rules.min_importance is not None else DEFAULT_MIN_IMPORTANCE
-    chosen = current if chosen is None else min(10.0, max(0.0, round(chosen / STEP) * STEP))
-    d, s, f = t.decisions, t.stories, t.feedback
+    """Replay the channel's last ``days`` at every threshold; ``chosen`` is the slider's value."""
+    rules, muted = effective_rules(settings, store, channel)
     since = now - timedelta(days=days)
-    with store.begin() as c:
-        rows = c.execute(select(d.c.story_id, d.c.reason, d.c.importance, d.c.at, s.c.title)
-                         .join(s, s.c.id == d.c.story_id)
-                         .where(d.c.channel == channel, d.c.at >= since, d.c.at <= now)).all()
-        ids = [r.story_id for r in rows]
-        votes = c.execute(select(f.c.story_id, f.c.label).where(
-            f.c.story_id.in_(ids), (f.c.channel == channel) | f.c.channel.is_(None))).all()
-    net: dict[str, int] = defaultdict(int)
-    for v in votes:
-        net[v.story_id] += v.label
-    stories: list[TuningStory] = []
-    others: list[float] = []
-    for r in rows:
-        if r.reason in QUALIFYING:
-            stories.append(TuningStory(r.story_id, r.title, float(r.importance), f"{r.at:%Y-%m-%d}",
-                                       (net[r.story_id] > 0) - (net[r.story_id] < 0)))
-        else:
-            others.append(float(r.importance))
-    stories.sort(key=lambda x: (-x.importance, x.id))
-    bins = [Bin(lo, lo + STEP, sum(1 for x in stories if _in(x.importance, lo)), sum(1 for x in others if _in(x, lo)))
-            for lo in thresholds()[:-1]]
-    table = [row_for(stories, th, days) for th in thresholds()]
-    lo, hi = sorted((current, chosen))
-    moved = [x for x in stories if lo <= x.importance < hi]
-    view = TuningView(channel=channel, days=days, current=current, chosen=chosen, stories=stories,
-                      filtered=len(others), bins=bins, rows=table, selected=row_for(stories, chosen, days))
-    if chosen < current:
-        view.gained = moved
-    else:
-        view.lost = moved
-    return view
+    stories = load_stories(store, since, now)
+    report = replay(stories, settings, channel, rules=rules, muted=muted, thresholds=thresholds(),
+                    feedback=load_feedback(store, channel), since=since, until=now)
+    open_rules = rules.model_copy(update={"min_importance": 0.0})
+    qualifying = {s.id for s in stories if check_rules(s, channel, open_rules, muted).action is not Action.SKIP}
+    counts = [[0, 0] for _ in range(int(10 / STEP))]
+    for s in stories:
+        counts[_bin_of(s.importance)][0 if s.id in qualifying else 1] += 1
+    bins = [Bin(i * STEP, (i + 1) * STEP, q, o) for i, (q, o) in enumerate(counts)]
+    rows = [ThresholdRow(threshold=r.threshold, alerts_per_day=r.mean_per_day, max_per_day=r.max_per_day,
+                         alerts=len(r.alerts), digest_items=r.digest_items, precision=r.precision, rated=r.labelled,
+                         gained=list(r.gained), lost=list(r.lost)) for r in report.results]
+    pick = report.current if chosen is None or not math.isfinite(chosen) else min(10.0, max(0.0, chosen))
+    selected = min(rows, key=lambda r: (abs(r.threshold - pick), r.threshold))
+    by_id = {s.id: TuningStory(s.id, s.title, s.importance) for s in stories}
 
+    def ranked(ids: list[str]) -> list[TuningStory]:
+        return sorted((by_id[i] for i in ids), key=lambda s: (-s.importance, s.id))
 
-def _in(value: float, lo: float) -> bool:
-    return lo <= value < lo + STEP or (lo + STEP >= 10 and value >= 10)
+    return TuningView(channel=channel, days=days, current=report.current, chosen=selected.threshold,
+                      stories=by_id, qualifying=len(qualifying), filtered=len(stories) - len(qualifying), bins=bins,
+                      rows=rows, selected=selected, gained=ranked(selected.gained), lost=ranked(selected.lost))

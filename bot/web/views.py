@@ -25,7 +25,7 @@ from bot.commands.overrides import effective_rules, get_override
 from bot.web import queries, tuning
 from bot.web.app import WebContext
 from bot.web.auth import COOKIE, SESSION_SECONDS, Access, Auth
-from bot.web.format import FILTERS
+from bot.web.format import FILTERS, num, pct
 
 __all__ = ["routes"]
 
@@ -115,8 +115,7 @@ class Views:
             chosen: float | None = float(p["threshold"]) if p.get("threshold") else None
         except ValueError:
             chosen = None
-        rules = effective_rules(st, self.ctx.store)[channel]
-        view = tuning.tuning_view(self.ctx.store, channel, rules, self.now(), days, chosen)
+        view = tuning.tuning_view(self.ctx.store, st, channel, self.now(), days, chosen)
         override = get_override(self.ctx.store, channel, "min_importance")
         return self.render(request, access, "tuning.html", view=view, channels=names, override=override,
                            chart=tuning_chart(view), curve=tuning_curve(view), data=tuning_data(view))
@@ -210,10 +209,13 @@ def tuning_curve(view: tuning.TuningView) -> dict[str, Any]:
 
 
 def tuning_data(view: tuning.TuningView) -> dict[str, Any]:
-    """What the slider script needs to recompute the figures in the browser."""
+    """Every threshold's figures, formatted as the page shows them: the slider only looks them up."""
     return {"days": view.days, "current": view.current, "channel": view.channel,
-            "stories": [{"id": s.id, "title": s.title, "imp": s.importance, "day": s.day, "label": s.label}
-                        for s in view.stories]}
+            "rows": {f"{r.threshold:g}": {"alerts_per_day": num(r.alerts_per_day, 2), "max_per_day": str(r.max_per_day),
+                                          "alerts": str(r.alerts), "digest_items": str(r.digest_items),
+                                          "precision": pct(r.precision), "rated": str(r.rated),
+                                          "gained": r.gained, "lost": r.lost} for r in view.rows},
+            "stories": {s.id: [s.title, num(s.importance)] for s in view.stories.values()}}
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:

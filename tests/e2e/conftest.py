@@ -125,5 +125,5 @@ def page(browser: Any) -> Iterator[Any]:
     assert errors == [], f"browser errors: {errors}"
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(OUT / f"web-{name}.png"), full_page=True)
+def shot(page: Any, name: str, full: bool = True) -> None:
+    page.screenshot(path=str(OUT / f"web-{name}.png"), full_page=full)

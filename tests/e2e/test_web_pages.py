@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.commands.overrides import effective_rules
 from bot.web.tuning import tuning_view
 from tests.e2e.conftest import TOKEN, Server, shot
 from tests.unit.web.seed import HOSTILE, NOW
@@ -25,7 +24,7 @@ def test_signals_page_lists_stories_with_reasons(page: Any, server: Server) -> N
     below = page.locator('.dec[data-reason="below_min_importance"]').first.inner_text()
     assert re.search(r"below \d+ by \d\.\d", below)
     assert page.locator(".dec a[href^='https://slack.com/archives/C0AI/p']").count() > 0  # posted → message link
-    shot(page, "signals")
+    shot(page, "signals", full=False)
 
 
 def test_search_and_filters(page: Any, server: Server) -> None:
@@ -43,7 +42,7 @@ def test_search_and_filters(page: Any, server: Server) -> None:
     chans = set(page.locator(".dec .ch").all_inner_texts())
     assert chans == {"#security"}
     assert page.locator(".dec.tone-sent").count() < page.locator("li.story").count()
-    shot(page, "signals-filtered")
+    shot(page, "signals-filtered", full=False)
 
 
 def test_click_a_story_shows_members_explanation_feedback_and_deliveries(page: Any, server: Server) -> None:
@@ -62,23 +61,27 @@ def test_click_a_story_shows_members_explanation_feedback_and_deliveries(page: A
 
 def test_tuning_slider_updates_the_numbers(page: Any, server: Server) -> None:
     s = server.seeded
-    rules = effective_rules(s.settings, s.store)["ai-infra"]
     page.goto(f"{server.url}/tuning?channel=ai-infra&days=14")
     assert page.locator("#chart rect.bar-q").count() > 0
     assert page.locator("#sel-threshold").inner_text() == "6.0"
     for value in ("4", "8.5", "6"):
         page.locator("#threshold").fill(value)
-        want = tuning_view(s.store, "ai-infra", rules, NOW, 14, float(value))
+        want = tuning_view(s.store, s.settings, "ai-infra", NOW, 14, float(value))
+        assert page.locator("#sel-threshold").inner_text() == f"{float(value):.1f}"
         assert page.locator("#sel-alerts").inner_text() == f"{want.selected.alerts_per_day:.2f}"
         assert page.locator("#sel-max").inner_text() == str(want.selected.max_per_day)
+        assert page.locator("#sel-total").inner_text() == str(want.selected.alerts)
         assert page.locator("#gained-count").inner_text() == str(len(want.gained))
         assert page.locator("#lost-count").inner_text() == str(len(want.lost))
         assert page.locator("#yaml-line").inner_text() == f"min_importance: {float(value):g}"
-        assert page.locator("#gained li:not(.none)").count() == len(want.gained)
+        assert page.locator("#gained li:not(.none)").all_inner_texts() == [
+            f"{x.importance:.1f} {x.title}" for x in want.gained]
+        assert page.locator("#lost li:not(.none)").count() == len(want.lost)
         # the server renders the same figures for the same threshold (the no-JS form)
         server_side = page.context.new_page()
         server_side.goto(f"{server.url}/tuning?channel=ai-infra&days=14&threshold={value}")
-        for sel in ("#sel-alerts", "#sel-max", "#sel-precision", "#gained-count", "#lost-count", "#yaml-line"):
+        for sel in ("#sel-alerts", "#sel-max", "#sel-digest", "#sel-precision", "#sel-rated", "#sel-total",
+                    "#gained-count", "#lost-count", "#yaml-line", "#gained", "#lost"):
             assert server_side.locator(sel).inner_text() == page.locator(sel).inner_text(), sel
         server_side.close()
     page.locator("#threshold").fill("4.5")
@@ -121,7 +124,7 @@ def test_phone_layout(browser: Any, server: Server) -> None:
         p.goto(f"{server.url}/{name}")
         width = p.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{name} scrolls sideways ({width}px)"
-        shot(p, f"{name}-phone")
+        shot(p, f"{name}-phone", full=False)
     ctx.close()
 
 

@@ -1,6 +1,7 @@
 /* Signals tuning page: make the min_importance slider live.
-   The page works without this script (the slider is a GET form); this only recomputes
-   the figures in the browser with the same rules as bot/web/tuning.py. */
+   The page works without this script (the slider is a GET form). Every threshold's
+   figures are computed on the server by the same replay as `signals tune` and embedded
+   in #tuning-data; this script only looks them up and redraws. */
 (function () {
   "use strict";
   var dataEl = document.getElementById("tuning-data");
@@ -11,29 +12,13 @@
   var left = parseFloat(line.getAttribute("data-left"));
   var right = parseFloat(line.getAttribute("data-right"));
 
-  function fmt1(v) { return (Math.floor(v * 10 + 0.5) / 10).toFixed(1); }
-  function fmtG(v) { return String(v); }
   function setText(id, text) { var el = document.getElementById(id); if (el) { el.textContent = text; } }
 
-  function row(th) {
-    var hit = data.stories.filter(function (s) { return s.imp >= th; });
-    var perDay = {};
-    var maxDay = 0, rated = 0, good = 0;
-    hit.forEach(function (s) {
-      perDay[s.day] = (perDay[s.day] || 0) + 1;
-      if (perDay[s.day] > maxDay) { maxDay = perDay[s.day]; }
-      if (s.label !== 0) { rated += 1; if (s.label > 0) { good += 1; } }
-    });
-    return {
-      perDay: Math.floor(hit.length / data.days * 100 + 0.5) / 100,
-      maxDay: maxDay, rated: rated,
-      precision: rated ? Math.floor(good / rated * 100 + 0.5) + "%" : "\u2014"
-    };
-  }
-
-  function fill(listId, stories) {
+  function fill(listId, ids) {
     var ul = document.getElementById(listId);
     while (ul.firstChild) { ul.removeChild(ul.firstChild); }
+    var stories = ids.map(function (id) { return [id].concat(data.stories[id]); });
+    stories.sort(function (a, b) { return parseFloat(b[2]) - parseFloat(a[2]) || (a[0] < b[0] ? -1 : 1); });
     if (!stories.length) {
       var none = document.createElement("li");
       none.className = "muted none";
@@ -45,10 +30,10 @@
       var li = document.createElement("li");
       var imp = document.createElement("span");
       imp.className = "imp-s";
-      imp.textContent = fmt1(s.imp);
+      imp.textContent = s[2];
       var a = document.createElement("a");
-      a.href = "/story/" + encodeURIComponent(s.id);
-      a.textContent = s.title;  /* textContent: feed text is never parsed as HTML */
+      a.href = "/story/" + encodeURIComponent(s[0]);
+      a.textContent = s[1];  /* textContent: feed text is never parsed as HTML */
       li.appendChild(imp);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(a);
@@ -58,29 +43,29 @@
 
   function update() {
     var th = parseFloat(slider.value);
-    var r = row(th);
-    setText("threshold-out", fmt1(th));
-    setText("sel-threshold", fmt1(th));
-    setText("sel-alerts", r.perDay.toFixed(2));
-    setText("sel-max", String(r.maxDay));
-    setText("sel-precision", r.precision);
-    setText("sel-rated", r.rated + " rated");
-    setText("yaml-line", "min_importance: " + fmtG(th));
-    var lo = Math.min(th, data.current), hi = Math.max(th, data.current);
-    var moved = data.stories.filter(function (s) { return s.imp >= lo && s.imp < hi; });
-    var gained = th < data.current ? moved : [];
-    var lost = th < data.current ? [] : moved;
-    setText("gained-count", String(gained.length));
-    setText("lost-count", String(lost.length));
-    fill("gained", gained);
-    fill("lost", lost);
-    var x = left + (right - left) * th / 10;
+    var row = data.rows[String(th)];
+    if (!row) { return; }
+    var shown = th.toFixed(1);
+    setText("threshold-out", shown);
+    setText("sel-threshold", shown);
+    setText("sel-alerts", row.alerts_per_day);
+    setText("sel-max", row.max_per_day);
+    setText("sel-digest", row.digest_items);
+    setText("sel-precision", row.precision);
+    setText("sel-rated", row.rated);
+    setText("sel-total", row.alerts);
+    setText("gained-count", String(row.gained.length));
+    setText("lost-count", String(row.lost.length));
+    setText("yaml-line", "min_importance: " + String(th));
+    fill("gained", row.gained);
+    fill("lost", row.lost);
+    var x = (left + (right - left) * th / 10).toFixed(1);
     document.querySelectorAll(".th-chosen").forEach(function (l) {
-      l.setAttribute("x1", x.toFixed(1));
-      l.setAttribute("x2", x.toFixed(1));
+      l.setAttribute("x1", x);
+      l.setAttribute("x2", x);
     });
     document.querySelectorAll("#threshold-table tbody tr").forEach(function (tr) {
-      tr.classList.toggle("chosen", parseFloat(tr.getAttribute("data-threshold")) === th);
+      tr.classList.toggle("chosen", tr.getAttribute("data-threshold") === String(th));
     });
     if (window.history && window.history.replaceState) {
       var url = new URL(window.location.href);
