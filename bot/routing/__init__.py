@@ -8,6 +8,7 @@ digests and source health notices), ``replay`` (history at other thresholds, for
 from bot.routing.catchup import bundle_catch_up
 from bot.routing.digest import build_digest, run_digests
 from bot.routing.health import run_health
+from bot.routing.jobs import RoutingTick, run_routing_jobs
 from bot.routing.planner import Plan, alert_for, plan_story
 from bot.routing.policy import apply_timing, quiet_until
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE, Action, Decision, Reason, StoryView, check_rules
@@ -18,6 +19,7 @@ __all__ = [
            "Decision",
            "Plan",
            "Reason",
+           "RoutingTick",
            "StoryView",
            "alert_for",
            "apply_timing",
@@ -28,4 +30,5 @@ __all__ = [
            "quiet_until",
            "run_digests",
            "run_health",
+           "run_routing_jobs",
 ]
