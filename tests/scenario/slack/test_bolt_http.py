@@ -126,3 +126,9 @@ def test_retried_event_is_processed_once(server, fake):
     time.sleep(0.5)
     calls = fake.calls_to("chat.postEphemeral")
     assert len(calls) == 1 and "search QUERY" in calls[0].params["text"]
+
+
+def test_url_verification_challenge(server):
+    body = json.dumps({"type": "url_verification", "challenge": "ch4ll", "token": "x"})
+    r = post(server, body, "application/json")
+    assert r.status_code == 200 and "ch4ll" in r.text
