@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint bench train clean
+.PHONY: demo run test test-browser-deps lint bench train clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,17 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+test: $(STAMP) test-browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Browser tests (tests/e2e) drive Debian's chromium with Playwright; never a downloaded browser.
+test-browser-deps: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; }; } \
+	  || echo "warning: chromium not installed; browser tests will be skipped"
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
 
 train: $(STAMP)
 	$(BIN)/signals train --data ../shared/data
