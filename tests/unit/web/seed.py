@@ -94,7 +94,8 @@ def seed(store: Store, now: datetime = NOW, n: int = 60) -> list[str]:
                         text=f"{title}. Full text from {o} about {subject} and {topic}.",
                         published_at=at + timedelta(minutes=7 * k), fetched_at=at + timedelta(minutes=7 * k + 2),
                         content_hash=f"{sid}-{o}", story_id=sid) for k, o in enumerate(outlets)]
-        stored = store.add_articles(arts)
+        with store.begin() as c:
+            stored = store.add_articles(arts, c)
         summary = [f"{subject} news summarised, point {k + 1}." for k in range(2)]
         scores = {"importance": imp, "category": category, "domain": "tech", "event": category.lower(),
                   "relevance": {topic: round(rnd.uniform(0.55, 0.97), 2)}, "summary": summary,
