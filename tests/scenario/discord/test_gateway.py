@@ -4,6 +4,7 @@ and interactions fed to discord.py's own dispatcher, answered through the callba
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -19,18 +20,24 @@ from tests.fakes.discord_api import APP_ID, GUILD_ID, FakeDiscord
 from tests.scenario.discord.helpers import NEWS, make_alert
 
 
+def cli(*argv: str) -> int:
+    """Run the CLI in a fresh thread: ``asyncio.run`` needs a thread with no running loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(main, list(argv)).result()
+
+
 def test_cli_sync_registers_commands_explicitly(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DISCORD_BOT_TOKEN", fake.token)
     monkeypatch.setenv("DISCORD_API_URL", fake.base)
-    assert main(["discord", "sync", "--guild", GUILD_ID]) == 0
+    assert cli("discord", "sync", "--guild", GUILD_ID) == 0
     (group,) = fake.commands[GUILD_ID]
     assert group["name"] == "signals"
     assert {o["name"] for o in group["options"]} >= {"help", "search", "top", "why", "subscribe", "unsubscribe",
                                                      "threshold", "feeds", "digest"}
     assert "/signals search" in capsys.readouterr().out
     monkeypatch.setenv("DISCORD_BOT_TOKEN", "wrong")
-    assert main(["discord", "sync"]) == 1  # a bad token is one clear error line, not a traceback
+    assert cli("discord", "sync") == 1  # a bad token is one clear error line, not a traceback
     assert "401" in capsys.readouterr().err
 
 
