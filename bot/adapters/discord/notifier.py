@@ -193,16 +193,23 @@ class DiscordNotifier(Notifier):
         if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id and alert.followup_mode == "edit":
             return None  # an edit is idempotent: doing it again is harmless
         channel = str(delivery.thread_id) if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id else target
+        return await self.find_in_channel(channel, delivery, author_id=self.user_id, where=f"discord:{target}")
+
+    async def find_in_channel(self, channel: str, delivery: Delivery, *, author_id: str | None = None,
+                              webhook_id: str | None = None, where: str = "discord") -> SentMessage | None:
+        """The delivery's message among ``channel``'s recent ones (by nonce or footer marker), if any."""
         http = await self.http()
         try:
             messages = await http.logs_from(channel, self.history_limit)
         except discord.NotFound:
             return None  # no thread yet, so the follow-up was not posted
         except discord.DiscordException as exc:
-            raise translate_error(exc, f"discord:{target}") from exc
+            raise translate_error(exc, where) from exc
         nonce, marker = nonce_for(delivery.key), marker_for(delivery.key)
         for m in messages:
-            if self.user_id and str(m.get("author", {}).get("id")) != self.user_id:
+            if author_id and str(m.get("author", {}).get("id")) != author_id:
+                continue
+            if webhook_id and str(m.get("webhook_id")) != webhook_id:
                 continue
             footers = [e.get("footer", {}).get("text", "") for e in m.get("embeds", [])]
             if m.get("nonce") == nonce or any(marker in f for f in footers):

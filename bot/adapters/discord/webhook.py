@@ -8,9 +8,11 @@ Limits, by Discord's design:
 - A plain channel webhook cannot start threads and may not attach interactive buttons,
   so alerts carry no buttons and follow-ups always *edit* the alert's sources field
   (``followup_mode: thread`` behaves as ``edit``).
-- A webhook token cannot list channel messages and execute-webhook takes no nonce, so
-  :meth:`find_sent` cannot tell whether a post made just before a crash went through:
-  it answers "unknown" and the dispatcher posts again (at-least-once for that window).
+- A webhook token cannot list channel messages and execute-webhook takes no nonce. If a
+  bot token is also available (``bot_token=`` or env ``DISCORD_BOT_TOKEN``) and the bot
+  can read the webhook's channel, :meth:`find_sent` looks for the delivery's footer
+  marker there; otherwise it answers "unknown" and the dispatcher posts again, so a
+  crash between the post and recording it can duplicate that one message.
 - Webhook URLs on another host (a test server, a proxy) are honoured: requests are
   re-based onto the URL's host. discord.py retries 429s itself without a cap, so a wait
   longer than ``max_wait`` is turned into :class:`~bot.errors.RateLimited` here instead.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 from types import TracebackType
 from typing import Any
@@ -31,7 +34,7 @@ from discord.http import Route
 
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
-from bot.adapters.discord.notifier import translate_error
+from bot.adapters.discord.notifier import DiscordNotifier, translate_error
 from bot.errors import PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
@@ -91,10 +94,13 @@ class DiscordWebhookNotifier(Notifier):
 
     name = "discord_webhook"
 
-    def __init__(self, *, max_wait: float = 30.0) -> None:
+    def __init__(self, *, max_wait: float = 30.0, bot_token: str | None = None) -> None:
         self.max_wait = max_wait
+        self.bot_token = (bot_token if bot_token is not None else os.environ.get("DISCORD_BOT_TOKEN")) or None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._places: dict[int, tuple[str | None, str | None]] = {}  # webhook id → (guild, channel)
+        self._reader: DiscordNotifier | None = None
 
     def _webhook(self, target: str) -> tuple[discord.Webhook, str]:
         try:
@@ -126,14 +132,37 @@ class DiscordWebhookNotifier(Notifier):
             raise
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc
-        guild = getattr(msg, "guild_id", None) or (msg.guild.id if msg.guild else None)
+        guild, _ = await self._place(webhook)
         link = f"https://discord.com/channels/{guild}/{msg.channel.id}/{msg.id}" if guild else None
         return SentMessage(message_id=str(msg.id), permalink=link)
 
+    async def _place(self, webhook: discord.Webhook) -> tuple[str | None, str | None]:
+        """The webhook's guild and channel (one look-up per webhook and process)."""
+        if webhook.id not in self._places:
+            try:
+                info = await webhook.fetch(prefer_auth=False)
+                self._places[webhook.id] = (str(info.guild_id) if info.guild_id else None,
+                                            str(info.channel_id) if info.channel_id else None)
+            except (discord.DiscordException, aiohttp.ClientError, OSError):
+                return None, None
+        return self._places[webhook.id]
+
     async def find_sent(self, delivery: Delivery, target: str) -> SentMessage | None:
-        return None  # a webhook cannot read the channel; see the module docstring
+        """Needs a bot token that can read the channel; see the module docstring."""
+        alert = delivery.alert
+        if self.bot_token is None or (alert.kind is AlertKind.FOLLOWUP and delivery.thread_id):
+            return None  # unknown (or an edit, which is safe to repeat)
+        webhook, where = self._webhook(target)
+        _, channel = await self._place(webhook)
+        if channel is None:
+            return None
+        if self._reader is None:
+            self._reader = DiscordNotifier(token=self.bot_token)
+        return await self._reader.find_in_channel(channel, delivery, webhook_id=str(webhook.id), where=where)
 
     async def aclose(self) -> None:
+        if self._reader is not None:
+            await self._reader.aclose()
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None

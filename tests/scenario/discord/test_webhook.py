@@ -62,3 +62,35 @@ def test_parse_webhook_url() -> None:
     assert (base, wid, token) == (None, 123456789012345678, "abc-DEF_1.2")
     base, _, _ = parse_webhook_url("http://127.0.0.1:8080/api/v10/webhooks/1/tok")
     assert base == "http://127.0.0.1:8080/api/v10"
+
+
+async def test_webhook_restart_reconciles_with_a_bot_token(fake: FakeDiscord, outbox: Outbox) -> None:
+    url = fake.add_webhook(NEWS)
+    enqueue(outbox, make_alert("s1"))
+    (d,) = outbox.due(NOW)
+    assert outbox.claim(d)
+    first = DiscordWebhookNotifier(bot_token=fake.token)
+    sent = await first.send(d, url)  # posted, then the process died before recording it
+    await first.aclose()
+    assert sent.permalink and sent.permalink.endswith(f"/{NEWS}/{sent.message_id}")
+
+    restarted = DiscordWebhookNotifier(bot_token=fake.token)
+    report = await deliver_due(outbox, {"news": Destination(restarted, url)}, lambda: NOW)
+    await restarted.aclose()
+    assert (report.reconciled, report.sent) == (1, 0) and len(fake.posted(NEWS)) == 1
+    assert outbox.thread_id("s1", "news") == sent.message_id
+
+
+async def test_webhook_without_bot_token_cannot_reconcile(fake: FakeDiscord, outbox: Outbox) -> None:
+    """The documented limit: a webhook alone cannot read the channel, so a crash window re-posts."""
+    url = fake.add_webhook(NEWS)
+    enqueue(outbox, make_alert("s1"))
+    (d,) = outbox.due(NOW)
+    assert outbox.claim(d)
+    first = DiscordWebhookNotifier(bot_token="")
+    await first.send(d, url)
+    await first.aclose()
+    restarted = DiscordWebhookNotifier(bot_token="")
+    report = await deliver_due(outbox, {"news": Destination(restarted, url)}, lambda: NOW)
+    await restarted.aclose()
+    assert (report.reconciled, report.sent) == (0, 1) and len(fake.posted(NEWS)) == 2
