@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 if str(ROOT := Path(__file__).resolve().parents[2]) not in sys.path:  # plain `pytest` (not -m) run
@@ -325,3 +326,19 @@ async def test_json_feed_relative_url_and_text_content(feed_server: FeedServer) 
     first, second = (clean_entry(e, "J", NOW) for e in res.feed.entries)
     assert first.canonical_url == "https://j.example/1"
     assert second.url == url.rsplit("/", 1)[0] + "/2" and second.text == "Line one.\nLine two."
+
+
+async def test_stock_httpx_transport_behaves_the_same(feed_server: FeedServer) -> None:
+    ok = feed_server.feed("/s.xml", rss(item(1)), etag='"s1"')
+    moved = feed_server.redirect("/s-old.xml", ok, 308)
+    busy = feed_server.add("/s-busy.xml", Reply(status=503, headers={"Retry-After": "0"}), Reply(body=rss(item(2))))
+    big = feed_server.add("/s-big.xml", Reply(chunks=lambda: (b"<rss>" + b"z" * 65536 for _ in range(20))))
+    settings = FetchSettings(timeout=5, retries=1, max_bytes=100_000)  # type: ignore[arg-type]
+    async with Fetcher(settings, backoff=0.01, transport=httpx.AsyncHTTPTransport()) as f:
+        first = await poll(f, src("S", moved))
+        again = await poll(f, src("S", moved), first.state)
+        retried = await poll(f, src("B", busy))
+        capped = await poll(f, src("Big", big))
+        refused = await poll(f, src("No", "http://127.0.0.1:9/x.xml"))
+    assert first.status == "ok" and first.state.url == ok and again.status == "not_modified"
+    assert retried.status == "ok" and "too large" in (capped.error or "") and "network error" in (refused.error or "")
