@@ -32,6 +32,7 @@ __all__ = [
     "fit_embeds",
     "marker_for",
     "nonce_for",
+    "plain",
     "render_alert",
     "render_followup_note",
     "safe_url",
@@ -63,18 +64,25 @@ LIMITS = Limits()
 _MENTION = re.compile(r"@(everyone|here)", re.I)
 _TAG = re.compile(r"<(@[!&]?|#|/)")  # <@123> <@!123> <@&123> <#123> </cmd:1>
 _LINK_CHARS = re.compile(r"([\[\]\\])")
+# C0/C1 controls except tab and newline, zero-width space, bidi embeddings/overrides/isolates
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069]")
 
 
 def defuse(text: str) -> str:
-    """Make mention syntax inert (``@\u200beveryone``, ``<\u200b@&1>``); control chars removed."""
-    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    """Make mention syntax inert (``@\u200beveryone``, ``<\u200b@&1>``); control and bidi-override chars removed."""
+    text = _CONTROL.sub("", text)
     text = _MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
     return _TAG.sub(lambda m: "<" + ZWSP + m.group(1), text)
 
 
+def plain(text: str) -> str:
+    """Feed text for a description or field: defused, and ``[x](url)`` cannot become a masked link."""
+    return _LINK_CHARS.sub(r"\\\1", defuse(text))
+
+
 def _link_text(text: str) -> str:
     """Text for inside ``[...](url)``: brackets escaped so it cannot close the link early."""
-    return _LINK_CHARS.sub(r"\\\1", defuse(text)).replace("\n", " ")
+    return plain(text).replace("\n", " ")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -140,7 +148,7 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
     """One embed for an alert or follow-up (follow-ups show the grown sources field)."""
     footer = "Signals" + (f" · {marker}" if marker else "")
     if alert.kind is AlertKind.NOTICE:
-        return {"description": truncate(defuse(alert.text or alert.title), LIMITS.description),
+        return {"description": truncate(plain(alert.text or alert.title), LIMITS.description),
                 "color": 0x95A5A6, "footer": {"text": footer}}
     if alert.kind is AlertKind.DIGEST:
         lines = [f"{i + 1}. `{defuse(it.badge)}` {_link(it.title, it.url, 200)}" for i, it in enumerate(alert.items)]
@@ -157,7 +165,7 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
     if url := safe_url(alert.url):
         embed["url"] = url
     if alert.summary:
-        embed["description"] = _join_lines([f"• {defuse(b)}" for b in alert.summary], LIMITS.description)
+        embed["description"] = _join_lines([f"• {plain(b)}" for b in alert.summary], LIMITS.description)
     fields: list[dict[str, Any]] = []
     if alert.sources:
         n = len(alert.sources)

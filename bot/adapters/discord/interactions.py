@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.adapters.base import truncate
-from bot.adapters.discord.embeds import LIMITS, NO_MENTIONS, defuse, fit_embeds, safe_url
+from bot.adapters.discord.embeds import LIMITS, NO_MENTIONS, defuse, fit_embeds, plain, safe_url
 from bot.adapters.discord.views import ButtonClick, custom_id, parse_custom_id
 from bot.commands import CommandService, Invocation, Reply
 from bot.errors import CommandError
@@ -115,7 +115,7 @@ def reply_message(reply: Reply) -> Message:
             if url := safe_url(s.url):
                 e["url"] = url
         if s.lines:
-            e["description"] = truncate(defuse("\n".join(s.lines)), LIMITS.description)
+            e["description"] = truncate(plain("\n".join(s.lines)), LIMITS.description)
         if s.context:
             e["footer"] = {"text": truncate(defuse(s.context), LIMITS.footer)}
         if e:

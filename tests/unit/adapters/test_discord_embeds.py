@@ -17,6 +17,7 @@ from bot.adapters.discord.embeds import (
     fit_embeds,
     marker_for,
     nonce_for,
+    plain,
     render_alert,
     safe_url,
 )
@@ -97,6 +98,10 @@ def test_hostile_title_is_defused_and_in_limits() -> None:
 def test_defuse_and_safe_url() -> None:
     assert defuse("@everyone and @here") == "@\u200beveryone and @\u200bhere"
     assert defuse("<@&1> <@!2> <#3>") == "<\u200b@&1> <\u200b@!2> <\u200b#3>"
+    assert defuse("@ever\u200byone \u202eevil\x00") == "@\u200beveryone evil"  # no smuggling, no bidi spoof
+    assert plain("[login](https://evil.example)") == "\\[login\\](https://evil.example)"
+    e = render_alert(make(summary=["see [here](https://evil.example)"]))
+    assert "\\[here\\]" in e["description"]
     assert safe_url("javascript:alert(1)") is None and safe_url("ftp://x") is None and safe_url("") is None
     assert safe_url("https://x.example/a(b) c") == "https://x.example/a%28b%29%20c"
 
