@@ -15,6 +15,7 @@ follow-ups (coverage arriving later) — those do not change alert counts.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,10 +94,11 @@ class SimHistory:
     spilled: list[tuple[datetime, str]] = field(default_factory=list)
 
     def alerts_since(self, channel: str, since: datetime) -> int:
-        return sum(1 for at in self.alerts if at >= since)
+        return len(self.alerts) - bisect_left(self.alerts, since)  # appended in time order
 
     def spilled_since(self, channel: str, since: datetime, exclude: str = "") -> int:
-        return sum(1 for at, sid in self.spilled if at >= since and sid != exclude)
+        start = bisect_left(self.spilled, (since, ""))
+        return sum(1 for _, sid in self.spilled[start:] if sid != exclude)
 
     def update_notice(self, key: str, alert: Alert) -> bool:
         return True  # notices do not change the figures

@@ -16,7 +16,9 @@ Cron day-of-week numbers follow cron (0 and 7 = Sunday), not APScheduler 3's
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -62,15 +64,34 @@ def _dow(field: str) -> str:
     return re.sub(r"\d+", lambda m: _DOW[int(m.group(0))] if int(m.group(0)) <= 7 else m.group(0), field)
 
 
+@lru_cache(maxsize=256)
 def cron_trigger(schedule: str, tz: ZoneInfo) -> CronTrigger:
+    """The (cached, immutable) trigger for a 5-field cron ``schedule`` in ``tz``."""
     minute, hour, day, month, dow = schedule.split()
     return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_dow(dow), timezone=tz)
 
 
+# Per schedule, the last answer and the span it holds for: [asked, answer) all share it.
+# Routing asks for the next digest for every over-cap story, mostly in time order.
+_NEXT: dict[tuple[str, ZoneInfo], tuple[datetime, datetime]] = {}
+_NEXT_LOCK = threading.Lock()
+
+
 def next_fire(schedule: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The first slot strictly after ``now`` (UTC)."""
+    with _NEXT_LOCK:
+        hit = _NEXT.get((schedule, tz))
+    if hit is not None and hit[0] <= now < hit[1]:
+        return hit[1]
     at = cron_trigger(schedule, tz).get_next_fire_time(None, now + timedelta(seconds=1))
-    return at.astimezone(UTC) if at else None
+    if at is None:
+        return None
+    at = at.astimezone(UTC)
+    with _NEXT_LOCK:
+        if len(_NEXT) > 1024:
+            _NEXT.clear()
+        _NEXT[(schedule, tz)] = (now, at)
+    return at
 
 
 def fire_times(schedule: str, tz: ZoneInfo, start: datetime, end: datetime, limit: int = 10_000) -> list[datetime]:
