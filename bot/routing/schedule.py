@@ -81,7 +81,7 @@ def next_fire(schedule: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The first slot strictly after ``now`` (UTC)."""
     with _NEXT_LOCK:
         hit = _NEXT.get((schedule, tz))
-    if hit is not None and hit[0] <= now < hit[1]:
+    if hit is not None and hit[0] <= now and now + timedelta(seconds=1) <= hit[1]:
         return hit[1]
     at = cron_trigger(schedule, tz).get_next_fire_time(None, now + timedelta(seconds=1))
     if at is None:
