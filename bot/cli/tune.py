@@ -11,6 +11,7 @@ distribution with the threshold lines and the alerts/day curve.
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def _tune(args: argparse.Namespace) -> int:
     from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
     from bot.settings import load_settings
     from bot.store import Store
+    from bot.store.store import DEFAULT_DB
 
     settings = load_settings(args.config)
     names = [c.name for c in settings.channels]
@@ -73,7 +75,10 @@ def _tune(args: argparse.Namespace) -> int:
     until = _parse_until(args.until)
     since = until - timedelta(days=args.days)
     levels = _thresholds(args.thresholds)
-    store = Store.open(args.db or settings.database_url)
+    url = args.db or settings.database_url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB
+    if url.startswith("sqlite:///") and ":memory:" not in url and not os.path.exists(url.removeprefix("sqlite:///")):
+        raise CommandError(f"no database at {url}: nothing to replay yet (run the bot first, or pass --db)")
+    store = Store.open(url)
     try:
         stories = load_stories(store, since, until)
         channels = [args.channel] if args.channel else names
