@@ -112,6 +112,8 @@ class FakeDiscord:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # keep-alive + split header/body writes would wait for delayed ACKs
+            wbufsize = 1 << 16  # one write per response (flushed by the server after each request)
 
             def _handle(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)

@@ -157,7 +157,7 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
                                  "color": colour_for(max((i.importance for i in alert.items), default=0)),
                                  "footer": {"text": footer}}
         return embed
-    embed = {"title": truncate(defuse(alert.title).replace("\n", " ") or "(untitled)", LIMITS.title),
+    embed = {"title": truncate(defuse(alert.title[: LIMITS.title * 2]).replace("\n", " ") or "(untitled)", LIMITS.title),
              "color": colour_for(alert.importance),
              "author": {"name": truncate(_badge(alert), LIMITS.author)},
              "footer": {"text": truncate(f"Signals · story {defuse(alert.story_id)}" + (f" · {marker}" if marker else ""),
@@ -165,7 +165,7 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
     if url := safe_url(alert.url):
         embed["url"] = url
     if alert.summary:
-        embed["description"] = _join_lines([f"• {plain(b)}" for b in alert.summary], LIMITS.description)
+        embed["description"] = _join_lines([f"• {plain(b[: LIMITS.description])}" for b in alert.summary[:50]], LIMITS.description)
     fields: list[dict[str, Any]] = []
     if alert.sources:
         n = len(alert.sources)
