@@ -29,9 +29,7 @@ from bot.ingest import Fetcher, clean_entry, is_teaser
 from bot.models import AlertKind, Article, SourceRef
 from bot.outbox import DeliveryReport, Outbox, deliver_due
 from bot.routing import Action, StoryView, alert_for, plan_story
-from bot.routing.catchup import bundle_catch_up
-from bot.routing.digest import run_digests
-from bot.routing.health import run_health
+from bot.routing.jobs import run_routing_jobs
 from bot.scoring import StoryInput, StoryScorer, representative
 from bot.settings import Settings, SourceSettings
 from bot.store import Store, StoryRow
@@ -121,11 +119,8 @@ class Pipeline:
 
     def housekeeping(self) -> None:
         """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health."""
-        now = self.clock()
-        rules = effective_rules(self.settings, self.store)
-        bundle_catch_up(self.store, self.outbox, now)
-        run_digests(self.settings, self.store, self.outbox, now, rules_by_channel=rules)
-        run_health(self.settings, self.store, self.outbox, now, rules_by_channel=rules)
+        run_routing_jobs(self.settings, self.store, self.outbox, self.clock(),
+                         rules_by_channel=effective_rules(self.settings, self.store))
 
     async def apply_settings(self, new: Settings, destinations: Mapping[str, Destination] | None = None) -> None:
         """Swap in a reloaded config between two processing runs; nothing in flight is lost
