@@ -147,14 +147,30 @@ def _cap_notice(channel: str, window: CapWindow, count: int, digest_at: datetime
     return NewDelivery(key=f"cap:{channel}:{window.name}:{window.start.isoformat()}", alert=alert)
 
 
+def _notice_for(history: ChannelHistory, channel: str, window: CapWindow, count: int, digest_at: datetime | None,
+                where: str, quiet_end: datetime | None) -> list[NewDelivery]:
+    """The window's notice: update the queued one's count, or a new one (none if already sent)."""
+    notice = _cap_notice(channel, window, count, digest_at, where)
+    if history.update_notice(notice.key, notice.alert):
+        return []
+    status = DeliveryStatus.HELD if quiet_end is not None else DeliveryStatus.PENDING
+    return [replace(notice, status=status, not_before=quiet_end)]
+
+
 def apply_timing(decision: Decision, story: StoryView, rules: ChannelRules, settings: Settings, now: datetime,
                  history: ChannelHistory | None) -> Timing:
-    """Apply caps (alerts only) then quiet hours (alerts and follow-ups) to a content decision."""
+    """Apply caps (alerts only) then quiet hours (alerts and follow-ups) to a content decision.
+
+    Over a cap, a story still gets its alert if a less important one is queued in the
+    same window and not yet posted: that one goes to the digest instead (lower-ranked
+    stories spill, whatever order they arrived in within a batch).
+    """
     if decision.action not in (Action.ALERT, Action.FOLLOWUP) or is_urgent(story, rules):
         return Timing(decision)
     channel = decision.channel
     tz = zone_for(rules, settings)
     quiet_end = quiet_until(rules, settings, now)
+    notices: list[NewDelivery] = []
     if decision.action is Action.ALERT and history is not None:
         for window in cap_windows(rules, tz, now):
             sent = history.alerts_since(channel, window.start)
@@ -164,18 +180,20 @@ def apply_timing(decision: Decision, story: StoryView, rules: ChannelRules, sett
             where = format_local(digest_at, tz, now) if digest_at else ""
             detail = (f"{window.setting} {window.limit} reached ({sent} alerts this {window.name}); "
                       + (f"in the {where} digest" if digest_at else "no digest configured"))
+            victim = history.lowest_unsent(channel, window.start) if window.limit > 0 else None
+            if victim is not None and victim.importance < story.importance and victim.story_id != story.id \
+                    and history.demote(channel, victim, f"{detail}; replaced by a more important story"):
+                count = history.spilled_since(channel, window.start, exclude=story.id)
+                notices += _notice_for(history, channel, window, count, digest_at, where, quiet_end)
+                continue  # this story takes the freed place; check the next window
             count = history.spilled_since(channel, window.start, exclude=story.id) + 1
-            notice = _cap_notice(channel, window, count, digest_at, where)
-            timing = Timing(replace(decision, action=Action.DIGEST, reason=Reason.OVER_CAP, detail=detail))
-            if not history.update_notice(notice.key, notice.alert):
-                held = quiet_end is not None
-                timing.notices.append(replace(notice, status=DeliveryStatus.HELD if held else DeliveryStatus.PENDING,
-                                              not_before=quiet_end))
-            return timing
+            notices += _notice_for(history, channel, window, count, digest_at, where, quiet_end)
+            return Timing(replace(decision, action=Action.DIGEST, reason=Reason.OVER_CAP, detail=detail),
+                          notices=notices)
     if quiet_end is not None:
         spec = parse_quiet_hours(rules.quiet_hours or "")
         detail = f"quiet hours {spec} ({tz.key}); delivered at {format_local(quiet_end, tz, now)}"
         action = Action.HOLD if decision.action is Action.ALERT else Action.FOLLOWUP
         return Timing(replace(decision, action=action, reason=Reason.QUIET_HOURS, detail=detail, not_before=quiet_end),
-                      status=DeliveryStatus.HELD, not_before=quiet_end)
-    return Timing(decision)
+                      status=DeliveryStatus.HELD, not_before=quiet_end, notices=notices)
+    return Timing(decision, notices=notices)

@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.models import Alert, SourceRef
+from bot.routing.history import Unsent
 from bot.routing.policy import apply_timing, effective_digest
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE, Action, Decision, Reason, StoryView, check_rules
 from bot.routing.schedule import next_fire, zone_for
@@ -102,6 +103,12 @@ class SimHistory:
 
     def update_notice(self, key: str, alert: Alert) -> bool:
         return True  # notices do not change the figures
+
+    def lowest_unsent(self, channel: str, since: datetime) -> Unsent | None:
+        return None  # replayed alerts go out at once: nothing waits in a queue
+
+    def demote(self, channel: str, item: Unsent, detail: str) -> bool:
+        return False
 
 
 @dataclass(slots=True)

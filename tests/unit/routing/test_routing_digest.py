@@ -88,6 +88,8 @@ def test_over_cap_stories_land_in_the_next_digest(world) -> None:
                         "digest": {"schedule": "0 17 * * *"}}])
     w = world(s)
     w.route(view("first", 6), utc(2026, 11, 24, 14, 1))
+    [row] = w.rows()
+    w.outbox.mark_sent(row.id, "m1", utc(2026, 11, 24, 14, 1))  # posted: it keeps its place
     w.route(view("second", 9.5), utc(2026, 11, 24, 14, 2))  # urgent: still alerted
     w.route(view("third", 7), utc(2026, 11, 24, 14, 3))
     with w.store.begin() as conn:

@@ -12,6 +12,7 @@ from bot.outbox import alert_from_dict
 from bot.routing import Action, Reason
 from bot.routing.policy import cap_windows, quiet_until
 from bot.routing.schedule import next_fire, wall_time
+from bot.store import schema as t
 from tests.unit.routing.routing_helpers import make_settings, view
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -172,3 +173,23 @@ def test_few_held_alerts_are_released_one_by_one(world) -> None:
     w.route(view("b", 6), utc(2026, 11, 24, 23, 5))
     assert bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 0)) == []
     assert [d.story_id for d in w.outbox.due(utc(2026, 11, 25, 6, 0))] == ["a", "b"]
+
+
+def test_over_cap_a_queued_lower_ranked_alert_gives_its_place(world) -> None:
+    """A batch after downtime: the cap keeps the most important stories, not the first to arrive."""
+    s = make_settings([{"name": "news", "console": True, "max_per_hour": 2, "digest": {"schedule": "0 17 * * *"}}])
+    w = world(s)
+    t0 = utc(2026, 11, 24, 14, 5)
+    for sid, imp in [("a", 6), ("b", 7), ("c", 8), ("d", 5.5)]:
+        w.route(view(sid, imp), t0)
+    alerts = [r.story_id for r in w.rows() if r.kind == AlertKind.ALERT.value]
+    assert sorted(alerts) == ["b", "c"]
+    with w.store.begin() as conn:
+        decided = {r.story_id: (r.action, r.reason) for r in conn.execute(t.decisions.select())}
+    assert decided["a"] == ("digest", "over_cap") and decided["d"] == ("digest", "over_cap")
+    [notice] = [r for r in w.rows() if r.kind == AlertKind.NOTICE.value]
+    assert alert_from_dict(notice.payload).text.startswith("2 more stories in the 17:00 digest")
+    # Once posted, an alert is never taken back.
+    for r in w.rows():
+        w.outbox.mark_sent(r.id, "m", t0)
+    assert w.route(view("e", 9.5 - 1), t0 + timedelta(minutes=1)).decisions[0].action is Action.DIGEST
