@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -183,39 +182,41 @@ def _matches(card: StoryCard, outcome: str) -> bool:
 
 def list_stories(store: Store, settings: Settings, rules: dict[str, ChannelRules], flt: Filters,
                  now: datetime) -> list[StoryCard]:
-    """Recent stories, newest first (search results: best match first), with their decisions."""
+    """Recent stories, newest first (search results: best match first), with their decisions.
+
+    Ids and topics are read for the whole window (cheap columns); full rows, decisions and
+    deliveries only for the page being shown.
+    """
     s = t.stories
     window = SINCE.get(flt.since, SINCE["7d"])
-    q = select(s)
+    q = select(s.c.id, s.c.topics)
     if window is not None:
         q = q.where(s.c.first_seen >= now - window)
     if flt.category:
         q = q.where(s.c.category == flt.category)
     order: dict[str, int] | None = None
     if flt.q.strip():
-        hits = store.search(flt.q, limit=200)
         order = {}
-        for h in hits:
+        for h in store.search(flt.q, limit=200):
             if h.article.story_id and h.article.story_id not in order:
                 order[h.article.story_id] = len(order)
         q = q.where(s.c.id.in_(list(order)))
     with store.begin() as c:
-        rows = [StoryRow(**r._mapping) for r in c.execute(q.order_by(s.c.first_seen.desc()).limit(3000))]
-    if flt.topic:
-        rows = [r for r in rows if flt.topic in (r.topics or [])]
+        light = c.execute(q.order_by(s.c.first_seen.desc(), s.c.id).limit(20_000)).all()
+    ids = [r.id for r in light if not flt.topic or flt.topic in (r.topics or [])]
     if order is not None:
-        rows.sort(key=lambda r: order[r.id])
+        ids.sort(key=lambda i: order[i])
     cards: list[StoryCard] = []
-    for chunk in _chunks(rows, 200):
-        cards += [x for x in _cards(store, settings, rules, chunk, flt.channel) if _matches(x, flt.outcome)]
+    step = max(flt.limit, 50) if flt.outcome else flt.limit
+    for i in range(0, len(ids), step):
+        chunk = ids[i:i + step]
+        with store.begin() as c:
+            rows = {r.id: StoryRow(**r._mapping) for r in c.execute(select(s).where(s.c.id.in_(chunk)))}
+        page = [rows[x] for x in chunk if x in rows]
+        cards += [x for x in _cards(store, settings, rules, page, flt.channel) if _matches(x, flt.outcome)]
         if len(cards) >= flt.limit:
             break
     return cards[:flt.limit]
-
-
-def _chunks(rows: list[StoryRow], n: int) -> Iterable[list[StoryRow]]:
-    for i in range(0, len(rows), n):
-        yield rows[i:i + n]
 
 
 def story_detail(store: Store, settings: Settings, rules: dict[str, ChannelRules], story_id: str) -> StoryDetail | None:

@@ -49,6 +49,7 @@ class Views:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(FILTERS)
+        self.tuning_cache = tuning.TuningCache()
 
     def now(self) -> datetime:
         clock = self.ctx.extra.get("clock")
@@ -115,7 +116,7 @@ class Views:
             chosen: float | None = float(p["threshold"]) if p.get("threshold") else None
         except ValueError:
             chosen = None
-        view = tuning.tuning_view(self.ctx.store, st, channel, self.now(), days, chosen)
+        view = tuning.tuning_view(self.ctx.store, st, channel, self.now(), days, chosen, self.tuning_cache)
         override = get_override(self.ctx.store, channel, "min_importance")
         return self.render(request, access, "tuning.html", view=view, channels=names, override=override,
                            chart=tuning_chart(view), curve=tuning_curve(view), data=tuning_data(view))
