@@ -3,8 +3,9 @@
 * Every post carries ``metadata`` ``signals_delivery`` with the outbox key; after a crash
   between posting and recording, :meth:`SlackNotifier.find_sent` looks for that key in
   the channel's recent history (or the thread) so the dispatcher never posts twice.
-* 429s: the client's ``AsyncRateLimitErrorRetryHandler`` waits ``Retry-After`` and retries
-  once; after that budget we raise :class:`RateLimited` and the outbox pauses the channel.
+* 429s: the client's rate-limit retry handler waits a short ``Retry-After`` (≤ 10 s) and
+  retries once; past that budget, or for a longer wait, we raise :class:`RateLimited` and
+  the outbox pauses only that channel until then.
   We also pace ourselves to about one message per second per channel.
 * Errors that retrying cannot fix (``channel_not_found``, ``invalid_auth``, ...) raise
   :class:`PermanentDeliveryError` for that delivery only; 5xx and network failures raise
@@ -27,6 +28,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Notifier
@@ -34,7 +38,7 @@ from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, rende
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["EVENT_TYPE", "PERMANENT_ERRORS", "SlackNotifier", "make_client"]
+__all__ = ["EVENT_TYPE", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier", "make_client"]
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +52,36 @@ PERMANENT_ERRORS = frozenset({
 })
 
 
+class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """Wait out a 429 in place only when ``Retry-After`` is short; a long one is raised at once as
+    :class:`RateLimited`, so the outbox pauses just that channel instead of blocking the dispatcher."""
+
+    def __init__(self, max_retry_count: int = 1, max_wait: float = 10.0) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        for k, v in response.headers.items():
+            if k.lower() == "retry-after":
+                try:
+                    return float(v[0] if isinstance(v, list | tuple) else v) <= self.max_wait
+                except (TypeError, ValueError):
+                    return False
+        return True
+
+
 def make_client(token: str, base_url: str | None = None, *, rate_limit_retries: int = 1,
-                server_error_retries: int = 2, timeout: int = 15) -> AsyncWebClient:
-    """An ``AsyncWebClient`` with retry handlers for 429 (``Retry-After``), 5xx and dropped connections."""
+                server_error_retries: int = 2, timeout: int = 15, max_wait: float = 10.0) -> AsyncWebClient:
+    """An ``AsyncWebClient`` with retry handlers for 429 (short ``Retry-After``), 5xx and dropped connections."""
     kwargs: dict[str, Any] = {}
     if base_url:
         kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(token=token, timeout=timeout, retry_handlers=[
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        ShortRateLimitRetryHandler(max_retry_count=rate_limit_retries, max_wait=max_wait),
         AsyncServerErrorRetryHandler(max_retry_count=server_error_retries),
     ], **kwargs)
 

@@ -18,7 +18,7 @@ from bot.adapters.slack.app import build_app
 from bot.settings import Settings
 from bot.store import Store
 
-__all__ = ["enabled", "run_socket_mode", "start_socket_mode"]
+__all__ = ["enabled", "run_socket_mode", "start_if_enabled", "start_socket_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ async def start_socket_mode(settings: Settings, store: Store, env: Mapping[str, 
     await handler.connect_async()
     log.info("slack socket mode connected")
     return handler
+
+
+async def start_if_enabled(settings: Settings, store: Store, env: Mapping[str, str]) -> AsyncSocketModeHandler | None:
+    """For the worker: connect when ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN`` are set, else None."""
+    return await start_socket_mode(settings, store, env) if enabled(env) else None
 
 
 async def run_socket_mode(settings: Settings, store: Store, env: Mapping[str, str],

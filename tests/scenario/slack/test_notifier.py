@@ -55,6 +55,15 @@ async def test_429_beyond_retry_budget_raises_rate_limited(fake):
     assert "C1" not in fake.messages
 
 
+async def test_long_retry_after_is_not_waited_in_place(fake):
+    fake.fail("chat.postMessage", status=429, retry_after=120)
+    start = time.monotonic()
+    with pytest.raises(RateLimited) as info:
+        await notifier(fake).send(delivery(make_alert()), "C1")
+    assert info.value.retry_after == 120 and time.monotonic() - start < 2
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
 async def test_500_is_retried_then_transient_error(fake):
     fake.fail("chat.postMessage", status=500)
     assert (await notifier(fake).send(delivery(make_alert()), "C1")).message_id
