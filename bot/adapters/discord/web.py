@@ -41,6 +41,7 @@ from bot.adapters.discord.interactions import (
 )
 from bot.adapters.discord.notifier import set_api_base
 from bot.commands import CommandService, first_time
+from bot.errors import ConfigError, ConfigIssue
 from bot.web.app import WebContext
 
 __all__ = ["InteractionsEndpoint", "routes", "verify_signature"]
@@ -137,6 +138,12 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     key = env.get("DISCORD_PUBLIC_KEY")
     if not key:
         return []
+    try:
+        VerifyKey(bytes.fromhex(key))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError([ConfigIssue("environment", None, "DISCORD_PUBLIC_KEY",
+                                       "expected the application's public key: 64 hex characters "
+                                       "(Developer Portal → General Information)")]) from exc
     set_api_base(env.get("DISCORD_API_URL"))
     endpoint = InteractionsEndpoint(CommandService(ctx.settings, ctx.store), key,
                                     defer_after=float(ctx.extra.get("discord_defer_after", 2.0)))

@@ -15,6 +15,7 @@ import uvicorn
 from nacl.signing import SigningKey
 
 from bot.commands import effective_rules, muted_topics
+from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store import Store
 from bot.web.app import WebContext, create_app
@@ -142,3 +143,11 @@ async def test_slow_commands_are_deferred_then_answered(fake: FakeDiscord, key: 
     ((token, edit),) = fake.interaction_edits
     assert token == body["token"] and "Nvidia beats estimates" in json.dumps(edit)
     assert edit["allowed_mentions"] == {"parse": []}
+
+
+def test_bad_public_key_is_a_config_error(settings: Settings, story_store: Store) -> None:
+    ctx = WebContext(settings, story_store, env={"DISCORD_PUBLIC_KEY": "not-hex"})
+    with pytest.raises(ConfigError, match="DISCORD_PUBLIC_KEY"):
+        create_app(ctx, parts=["bot.adapters.discord.web"])
+    assert create_app(WebContext(settings, story_store, env={}), parts=["bot.adapters.discord.web"]).routes[-1].path \
+        == "/healthz"  # not configured: no endpoint

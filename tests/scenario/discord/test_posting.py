@@ -164,3 +164,17 @@ async def test_repeated_post_within_nonce_window_is_deduplicated(fake: FakeDisco
     b = await n.send(d, NEWS)  # e.g. find_sent failed and the dispatcher posted again
     await n.aclose()
     assert a.message_id == b.message_id and len(fake.posted(NEWS)) == 1
+
+
+async def test_registry_builds_discord_destinations(fake: FakeDiscord, outbox: Outbox) -> None:
+    from bot.adapters.registry import build_destinations
+    from bot.settings import settings_from_mapping
+
+    settings = settings_from_mapping({"channels": [{"name": "news", "discord": NEWS},
+                                                   {"name": "hook", "discord_webhook": fake.add_webhook(OTHER)}]})
+    destinations = build_destinations(settings, env={"DISCORD_BOT_TOKEN": fake.token, "DISCORD_API_URL": fake.base})
+    enqueue(outbox, make_alert("s1"), make_alert("s2", channel="hook"))
+    report = await deliver_due(outbox, destinations, lambda: NOW)
+    for d in destinations.values():
+        await d.notifier.aclose()
+    assert report.sent == 2 and len(fake.posted(NEWS)) == 1 and len(fake.posted(OTHER)) == 1
