@@ -144,12 +144,19 @@ class SignalsClient(discord.Client):
         task: asyncio.Task[Message] = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         if done:
-            msg = task.result()
+            msg = _result(task)
             await interaction.response.send_message(ephemeral=msg.ephemeral, **message_kwargs(msg))
             return
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        msg = await task
-        await interaction.edit_original_response(**message_kwargs(msg))
+        await asyncio.wait({task})
+        await interaction.edit_original_response(**message_kwargs(_result(task)))
+
+
+def _result(task: asyncio.Task[Message]) -> Message:
+    if (exc := task.exception()) is not None:
+        log.error("discord command failed", exc_info=exc)
+        return Message(content="Sorry, that command failed. Try again in a minute.")
+    return task.result()
 
 
 def _caller(interaction: discord.Interaction) -> Caller:

@@ -41,7 +41,7 @@ from bot.adapters.discord.interactions import (
 )
 from bot.adapters.discord.notifier import set_api_base
 from bot.commands import CommandService, first_time
-from bot.errors import ConfigError, ConfigIssue
+from bot.errors import ConfigError, ConfigIssue, StoreError
 from bot.web.app import WebContext
 
 __all__ = ["InteractionsEndpoint", "routes", "verify_signature"]
@@ -84,6 +84,8 @@ class InteractionsEndpoint:
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "bad request"}, status_code=400)
+        if not isinstance(payload, dict):
+            return JSONResponse({"error": "bad request"}, status_code=400)
         kind = payload.get("type")
         if kind == PING:
             return JSONResponse({"type": PONG})
@@ -96,8 +98,7 @@ class InteractionsEndpoint:
     async def _run(self, payload: dict[str, Any]) -> Response:
         data = payload.get("data") or {}
         caller = caller_of(payload)
-        if payload.get("id") and not await asyncio.to_thread(first_time, self.service.store,
-                                                             f"discord:{payload['id']}"):
+        if payload.get("id") and not await self._first_time(str(payload["id"])):
             return JSONResponse({"type": MESSAGE, "data": Message(content="Already handled.").to_json()})
         if payload["type"] == COMMAND:
             log.info("discord command", extra={"command": command_text(data)[:80], "user": caller.user})
@@ -110,19 +111,24 @@ class InteractionsEndpoint:
             ephemeral = True
         done, _ = await asyncio.wait({work}, timeout=self.defer_after)
         if done:
-            return JSONResponse({"type": MESSAGE, "data": work.result().to_json()})
+            return JSONResponse({"type": MESSAGE, "data": _result(work, payload).to_json()})
         task = asyncio.create_task(self._follow_up(payload, work))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
         return JSONResponse({"type": DEFERRED, "data": {"flags": 64} if ephemeral else {}})
 
+    async def _first_time(self, interaction_id: str) -> bool:
+        """False for an interaction already handled (a replayed request)."""
+        try:
+            return await asyncio.to_thread(first_time, self.service.store, f"discord:{interaction_id}")
+        except StoreError as exc:  # cannot tell: answering twice beats not answering
+            log.warning("interaction de-dup unavailable: %s", exc)
+            return True
+
     async def _follow_up(self, payload: dict[str, Any], work: asyncio.Task[Message]) -> None:
         """Replace the "thinking…" message with the answer (the deferral fixed its visibility)."""
-        try:
-            message = await work
-        except Exception:
-            log.exception("discord command failed", extra={"interaction": payload.get("id")})
-            message = Message(content="Sorry, that command failed. Try again in a minute.")
+        await asyncio.wait({work})
+        message = _result(work, payload)
         adapter = async_context.get()  # discord.py's webhook adapter: rate limits handled there
         try:
             async with aiohttp.ClientSession() as session:
@@ -131,6 +137,15 @@ class InteractionsEndpoint:
                     payload=message.to_json(with_flags=False))
         except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             log.error("deferred answer not delivered: %s", exc, extra={"interaction": payload.get("id")})
+
+def _result(work: asyncio.Task[Message], payload: dict[str, Any]) -> Message:
+    """The command's answer, or a short apology if it crashed (logged with its traceback)."""
+    exc = work.exception()
+    if exc is None:
+        return work.result()
+    log.error("discord command failed", exc_info=exc, extra={"interaction": payload.get("id")})
+    return Message(content="Sorry, that command failed. Try again in a minute.")
+
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
     """The endpoint, if ``DISCORD_PUBLIC_KEY`` is configured (else nothing is served)."""
