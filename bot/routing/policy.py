@@ -11,6 +11,8 @@ woken at night:
   window, and while it is still queued its count is updated instead of adding another.
 * ``quiet_hours`` ("22:00-07:00", may cross midnight) hold alerts and follow-ups until
   the hours end (``Action.HOLD``; a HELD outbox row with ``not_before`` = the end).
+  Caps do not apply to held alerts: they leave together as one catch-up message
+  (:mod:`bot.routing.catchup`), so they cannot flood the channel.
 * a story with importance >= ``urgent_importance`` (default 9) outranks both: it is
   posted at once.
 
@@ -159,7 +161,7 @@ def _notice_for(history: ChannelHistory, channel: str, window: CapWindow, count:
 
 def apply_timing(decision: Decision, story: StoryView, rules: ChannelRules, settings: Settings, now: datetime,
                  history: ChannelHistory | None) -> Timing:
-    """Apply caps (alerts only) then quiet hours (alerts and follow-ups) to a content decision.
+    """Apply caps (alerts, outside quiet hours) or quiet hours (alerts and follow-ups) to a decision.
 
     Over a cap, a story still gets its alert if a less important one is queued in the
     same window and not yet posted: that one goes to the digest instead (lower-ranked
@@ -171,7 +173,7 @@ def apply_timing(decision: Decision, story: StoryView, rules: ChannelRules, sett
     tz = zone_for(rules, settings)
     quiet_end = quiet_until(rules, settings, now)
     notices: list[NewDelivery] = []
-    if decision.action is Action.ALERT and history is not None:
+    if decision.action is Action.ALERT and history is not None and quiet_end is None:
         for window in cap_windows(rules, tz, now):
             sent = history.alerts_since(channel, window.start)
             if sent < window.limit:
