@@ -149,6 +149,8 @@ class CommandService:
         if not 0 <= value <= 10 or len(args) > 1:
             raise CommandError("Usage: threshold N, with N between 0 and 10")
         require_admin(self.settings, ch, inv.user, inv.platform)
+        if current == value:
+            return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
         set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock())
         return Reply(text=f"#{ch.name} now alerts on importance ≥ {value:g}/10 (was {shown:g}).", ephemeral=False)
 

@@ -43,6 +43,20 @@ COMMAND = "/signals"
 _MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 
 
+class _NoTokenNote(logging.Filter):
+    """Bolt warns that $SLACK_BOT_TOKEN is unused when a client is given: ours carries that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.adapters.slack.bolt")
+    if not any(isinstance(f, _NoTokenNote) for f in logger.filters):
+        logger.addFilter(_NoTokenNote())
+    return logger
+
+
 def build_app(settings: Settings, store: Store, *, token: str, signing_secret: str | None = None,
               base_url: str | None = None, client: AsyncWebClient | None = None,
               service: CommandService | None = None, socket_mode: bool = False) -> AsyncApp:
@@ -50,7 +64,7 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
     svc = service or CommandService(settings, store, prefix=COMMAND)
     client = client or make_client(token, base_url)
     app = AsyncApp(client=client, signing_secret=signing_secret or "", name="signals",
-                   request_verification_enabled=not socket_mode, logger=logging.getLogger("bot.adapters.slack.bolt"))
+                   request_verification_enabled=not socket_mode, logger=_bolt_logger())
 
     @app.middleware
     async def once(body: dict[str, Any], next: Any) -> BoltResponse | None:
