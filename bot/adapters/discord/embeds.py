@@ -148,7 +148,7 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
     """One embed for an alert or follow-up (follow-ups show the grown sources field)."""
     footer = "Signals" + (f" · {marker}" if marker else "")
     if alert.kind is AlertKind.NOTICE:
-        return {"description": truncate(plain(alert.text or alert.title), LIMITS.description),
+        return {"description": truncate(plain((alert.text or alert.title)[: LIMITS.description * 2]), LIMITS.description),
                 "color": 0x95A5A6, "footer": {"text": footer}}
     if alert.kind is AlertKind.DIGEST:
         lines = [f"{i + 1}. `{defuse(it.badge)}` {_link(it.title, it.url, 200)}" for i, it in enumerate(alert.items)]
@@ -157,23 +157,24 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
                                  "color": colour_for(max((i.importance for i in alert.items), default=0)),
                                  "footer": {"text": footer}}
         return embed
-    embed = {"title": truncate(defuse(alert.title[: LIMITS.title * 2]).replace("\n", " ") or "(untitled)", LIMITS.title),
-             "color": colour_for(alert.importance),
+    title = defuse(alert.title[: LIMITS.title * 2]).replace("\n", " ").strip() or "(untitled)"
+    footer = f"Signals · story {defuse(alert.story_id)}" + (f" · {marker}" if marker else "")
+    embed = {"title": truncate(title, LIMITS.title), "color": colour_for(alert.importance),
              "author": {"name": truncate(_badge(alert), LIMITS.author)},
-             "footer": {"text": truncate(f"Signals · story {defuse(alert.story_id)}" + (f" · {marker}" if marker else ""),
-                                         LIMITS.footer)}}
+             "footer": {"text": truncate(footer, LIMITS.footer)}}
     if url := safe_url(alert.url):
         embed["url"] = url
     if alert.summary:
-        embed["description"] = _join_lines([f"• {plain(b[: LIMITS.description])}" for b in alert.summary[:50]], LIMITS.description)
+        bullets = [f"• {plain(b[: LIMITS.description])}" for b in alert.summary[:50]]
+        embed["description"] = _join_lines(bullets, LIMITS.description)
     fields: list[dict[str, Any]] = []
     if alert.sources:
         n = len(alert.sources)
         fields.append({"name": f"{n} source{'s' if n != 1 else ''}", "value": _sources_value(alert.sources),
                        "inline": False})
-    if alert.tags:
-        tags = " ".join(f"`{defuse(t).replace('`', '')}`" for t in alert.tags)
-        fields.append({"name": "Tags", "value": truncate(tags, LIMITS.field_value), "inline": True})
+    tags = [f"`{truncate(defuse(t[:200]).replace('`', ''), 100)}`" for t in alert.tags if t.strip(" `")]
+    if tags:
+        fields.append({"name": "Tags", "value": _join_words(tags, LIMITS.field_value), "inline": True})
     if fields:
         embed["fields"] = fields[: LIMITS.fields]
     if alert.published_at is not None:
@@ -204,6 +205,18 @@ def _join_lines(lines: list[str], limit: int) -> str:
         out.append(line)
         used += len(line) + 1
     return "\n".join(out)
+
+
+def _join_words(words: list[str], limit: int) -> str:
+    """Whole words (tags) separated by spaces, as many as fit."""
+    out: list[str] = []
+    used = 0
+    for w in words:
+        if used + len(w) + 1 > limit:
+            break
+        out.append(w)
+        used += len(w) + 1
+    return " ".join(out) or truncate(words[0], limit)
 
 
 def embed_size(embed: dict[str, Any]) -> int:

@@ -31,6 +31,7 @@ from bot.adapters.base import Notifier, truncate
 from bot.adapters.discord.embeds import (
     NO_MENTIONS,
     alert_payload,
+    defuse,
     fit_embeds,
     marker_for,
     nonce_for,
@@ -156,7 +157,7 @@ class DiscordNotifier(Notifier):
                 raise
         try:  # no thread on the alert message yet: start one (its id is the message id)
             await http.start_thread_with_message(
-                target, thread, name=truncate(delivery.alert.title.replace("\n", " ") or "Follow-ups", 100),
+                target, thread, name=truncate(defuse(delivery.alert.title[:200]).replace("\n", " ") or "Follow-ups", 100),
                 auto_archive_duration=self.thread_archive_minutes)  # type: ignore[arg-type]
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:  # started concurrently: fine, post into it
