@@ -22,6 +22,8 @@ from bot.errors import StoreError
 __all__ = ["current", "ensure", "head", "include_object", "upgrade"]
 
 log = logging.getLogger(__name__)
+if logging.getLogger("alembic").level == logging.NOTSET:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl ..." on every open is noise
 SCRIPTS = "bot.store:migrations"
 FIRST = "0001"
 _PG_LOCK = 0x5167_6E61_6C73  # advisory lock id for migrations ("Signals")

@@ -1,0 +1,124 @@
+"""``signals scheduler``: the one process that enqueues work for the workers.
+
+Why APScheduler behind a Redis lease and not Celery beat: sources have their own
+intervals and come and go with the config; one APScheduler tick that enqueues what is
+due reads them straight from the settings, where beat would need a schedule entry per
+source. Only the holder of the ``scheduler`` lease enqueues; a second instance started
+for availability waits, and takes over within the lease's TTL if the first one dies.
+
+A source's fetch is enqueued only if none is waiting already (a marker in Redis that
+the task clears when it starts), so a slow worker pool never collects a backlog of
+copies. ``process`` and ``deliver`` are enqueued on their own timers too, which is
+what picks up any work a killed worker left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+from datetime import UTC, timedelta
+
+import redis
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.settings import Settings
+from bot.tasks.jobs import enqueue_deliver, enqueue_fetch, enqueue_process
+from bot.tasks.leases import Lease
+
+__all__ = ["SourceClock", "enqueue_all", "run_scheduler"]
+
+log = logging.getLogger(__name__)
+PROCESS_EVERY = timedelta(seconds=10)
+DELIVER_EVERY = timedelta(seconds=5)
+STANDBY_RETRY = 5.0
+
+
+class SourceClock:
+    """When each enabled source is due next; first polls staggered 20 ms apart."""
+
+    def __init__(self, settings: Settings, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self.settings = settings
+        self.every = {s.name: max(1.0, s.every.total_seconds()) for s in settings.sources if s.enabled}
+        self.next = {name: now + 0.02 * i for i, name in enumerate(self.every)}
+
+    def due(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        out = [name for name, at in self.next.items() if at <= now]
+        jitter = self.settings.fetch.jitter
+        for name in out:
+            every = self.every[name]
+            self.next[name] = now + every * (1 + random.uniform(-jitter, jitter))
+        return out
+
+
+def enqueue_all(settings: Settings, r: redis.Redis) -> int:
+    """Enqueue a fetch of every enabled source, then processing and delivery (``--once``)."""
+    n = sum(enqueue_fetch(r, s.name, s.every.total_seconds()) for s in settings.sources if s.enabled)
+    enqueue_process(r)
+    enqueue_deliver(r)
+    return n
+
+
+def _tick(clock: SourceClock, r: redis.Redis) -> None:
+    try:
+        for name in clock.due():
+            enqueue_fetch(r, name, clock.every[name])
+    except redis.RedisError as exc:
+        log.error("cannot enqueue fetches: %s", exc)
+
+
+def _safe(fn, r: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    try:
+        fn(r)
+    except redis.RedisError as exc:
+        log.error("cannot enqueue: %s", exc)
+
+
+async def run_scheduler(settings: Settings, broker_url: str, stop: asyncio.Event | None = None) -> None:
+    """Lead (enqueue) while holding the ``scheduler`` lease, stand by otherwise; until SIGINT/SIGTERM."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    r = redis.Redis.from_url(broker_url)
+    try:
+        while not stop.is_set():
+            lease = Lease(r, "scheduler")
+            if not lease.acquire():
+                log.info("another scheduler holds the lease; standing by")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), STANDBY_RETRY)
+                continue
+            try:
+                await _lead(settings, r, stop, lease)
+            finally:
+                lease.release()
+    finally:
+        r.close()
+
+
+async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: Lease) -> None:
+    clock = SourceClock(settings)
+    sched = AsyncIOScheduler(timezone=UTC)
+    sched.add_job(_tick, IntervalTrigger(seconds=1), args=[clock, r], id="sources", max_instances=1, coalesce=True)
+    sched.add_job(_safe, IntervalTrigger(seconds=PROCESS_EVERY.total_seconds()), args=[enqueue_process, r],
+                  id="process", max_instances=1, coalesce=True)
+    sched.add_job(_safe, IntervalTrigger(seconds=DELIVER_EVERY.total_seconds()), args=[enqueue_deliver, r],
+                  id="deliver", max_instances=1, coalesce=True)
+    sched.start()
+    log.warning("scheduler leading: %d sources", len(clock.every))
+    try:
+        while not stop.is_set() and not lease.lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+    finally:
+        sched.shutdown(wait=False)
+        if lease.lost.is_set():
+            log.error("scheduler lease lost; standing by")

@@ -1,0 +1,158 @@
+"""The three tasks, and how they are enqueued.
+
+* ``signals.fetch(source)`` — under the ``source:<name>`` lease (a source is never
+  fetched by two workers at once; a second copy of the task just returns "busy").
+  New articles and the new ETag commit together, as in one process; then ``process``
+  is enqueued.
+* ``signals.process()`` — single-flight under the ``process`` lease: exactly one
+  worker clusters at a time. Each worker keeps a clusterer in memory; a counter in
+  Redis (``signals:process:gen``) goes up after every run that changed stories, and a
+  worker whose clusterer saw an older generation rebuilds it from the store before
+  processing, so assignments never depend on which worker got the task. A "dirty" flag
+  makes the lease holder run again when articles arrived while it worked.
+* ``signals.deliver()`` — single-flight under the ``deliver`` lease. The outbox's
+  claim (pending→sending, committed before the post) and ``find_sent`` reconciliation
+  already make each post happen once across crashes; the lease adds that no second
+  dispatcher reconciles a row the first one is still posting.
+
+A worker that dies loses its leases after their TTL and its unacknowledged task goes
+back to the broker; the store's idempotency keys make any re-run harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+
+from bot import metrics
+from bot.outbox import deliver_due
+from bot.pipeline import CycleReport
+from bot.stories import ClusterItem
+from bot.tasks.app import app
+from bot.tasks.leases import Lease
+from bot.tasks.runtime import runtime
+
+__all__ = ["deliver", "enqueue_deliver", "enqueue_fetch", "enqueue_process", "fetch", "process"]
+
+log = logging.getLogger(__name__)
+QUEUED = "signals:queued:"
+DIRTY = "signals:process:dirty"
+GEN = "signals:process:gen"
+MARK_TTL = 15  # seconds a queued process/deliver marker holds back duplicates
+
+
+def enqueue_fetch(r: redis.Redis, name: str, hold: float = 60.0) -> bool:
+    """Queue a fetch unless one for this source is already waiting (for up to ``hold`` seconds)."""
+    if not r.set(f"{QUEUED}fetch:{name}", "1", nx=True, ex=max(1, int(hold))):
+        return False
+    fetch.apply_async(args=[name], kwargs={"enqueued_at": time.time()})
+    return True
+
+
+def enqueue_process(r: redis.Redis) -> bool:
+    r.set(DIRTY, "1")
+    if not r.set(f"{QUEUED}process", "1", nx=True, ex=MARK_TTL):
+        return False
+    process.apply_async(kwargs={"enqueued_at": time.time()})
+    return True
+
+
+def enqueue_deliver(r: redis.Redis) -> bool:
+    if not r.set(f"{QUEUED}deliver", "1", nx=True, ex=MARK_TTL):
+        return False
+    deliver.apply_async(kwargs={"enqueued_at": time.time()})
+    return True
+
+
+@app.task(name="signals.fetch")
+def fetch(source: str, enqueued_at: float | None = None) -> str:
+    rt = runtime()
+    metrics.record_queue_lag("fetch", enqueued_at)
+    rt.redis.delete(f"{QUEUED}fetch:{source}")
+    src = rt.sources.get(source)
+    if src is None or not src.enabled:
+        log.warning("fetch task for a source not in the config", extra={"source": source})
+        return _done("fetch", "unknown")
+    with Lease(rt.redis, f"source:{source}") as lease:
+        if not lease.held:
+            return _done("fetch", "busy")
+        try:
+            new = rt.run(rt.pipeline.fetch_source(src, CycleReport()))
+        except Exception:
+            metrics.record_task("fetch", "error")
+            raise
+    if new:
+        enqueue_process(rt.redis)
+    return _done("fetch", "done")
+
+
+@app.task(name="signals.process")
+def process(enqueued_at: float | None = None) -> str:
+    rt = runtime()
+    metrics.record_queue_lag("process", enqueued_at)
+    rt.redis.delete(f"{QUEUED}process")
+    rt.redis.set(DIRTY, "1")
+    alerts = 0
+    with Lease(rt.redis, "process") as lease:
+        if not lease.held:
+            return _done("process", "busy")
+        with rt.process_lock:
+            while rt.redis.delete(DIRTY) and not lease.lost.is_set():
+                alerts += _process_once(rt)
+    if alerts:
+        enqueue_deliver(rt.redis)
+    return _done("process", "done")
+
+
+def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
+    gen = rt.redis.get(GEN)
+    if rt.generation is None or gen is None or int(gen) != rt.generation:
+        _catch_up(rt)
+    report = CycleReport()
+    changed = True
+    try:
+        rt.pipeline.process_pending(report)
+        changed = bool(report.updated_stories)
+    finally:
+        rt.generation = int(rt.redis.incr(GEN)) if changed else (int(gen) if gen is not None else None)
+    if report.updated_stories:
+        log.info("processed", extra={"stories": report.updated_stories, "new_stories": report.new_stories,
+                                     "alerts": report.alerts})
+    return report.alerts + report.followups
+
+
+def _catch_up(rt) -> None:  # type: ignore[no-untyped-def]
+    """Teach this worker's clusterer what other workers assigned since it last ran.
+
+    ``Clusterer.restore`` skips articles it already holds, so this replays only the
+    others' work, in arrival order, with their story ids.
+    """
+    clusterer = rt.pipeline._clusterer  # None: the pipeline builds it from the store on first use
+    if clusterer is None:
+        return
+    since = rt.pipeline.clock() - rt.settings.stories.window
+    clusterer.restore((ClusterItem(id=str(a.id), title=a.title, text=a.text, source=a.source,
+                                   published_at=a.published_at or a.fetched_at, url=a.canonical_url),
+                       a.story_id or "") for a in rt.store.processed_since(since))
+
+
+@app.task(name="signals.deliver")
+def deliver(enqueued_at: float | None = None) -> str:
+    rt = runtime()
+    metrics.record_queue_lag("deliver", enqueued_at)
+    rt.redis.delete(f"{QUEUED}deliver")
+    with Lease(rt.redis, "deliver") as lease:
+        if not lease.held:
+            return _done("deliver", "busy")
+        for _ in range(50):  # due() hands out at most 500 rows at a time
+            report = rt.run(deliver_due(rt.pipeline.outbox, rt.pipeline.destinations, rt.pipeline.clock))
+            if lease.lost.is_set() or not (report.sent or report.reconciled or report.failed):
+                break
+    return _done("deliver", "done")
+
+
+def _done(task: str, outcome: str) -> str:
+    metrics.record_task(task, outcome)
+    return outcome

@@ -1,0 +1,84 @@
+"""What one worker process keeps between tasks: settings, store, a Pipeline on its own event loop.
+
+The Pipeline (with its HTTP client and its clusterer) lives on one asyncio loop in a
+background thread; task threads hand it coroutines, so concurrent fetch tasks share
+one connection pool. Processing runs in the task's own thread (it is CPU work and must
+not stall fetches), behind the ``process`` lease. Created lazily on the first task,
+and again after a fork, so Celery's prefork pool works as well as its thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import redis
+
+from bot.pipeline import Pipeline
+from bot.settings import Settings, SourceSettings, load_settings
+from bot.store import Store
+
+__all__ = ["Runtime", "runtime"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, store: Store, broker_url: str) -> None:
+        from bot.adapters.registry import build_destinations
+
+        self.settings = settings
+        self.store = store
+        self.sources: dict[str, SourceSettings] = {s.name: s for s in settings.sources}
+        self.redis = redis.Redis.from_url(broker_url)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="signals-loop", daemon=True)
+        self._thread.start()
+        self.pipeline = Pipeline(settings, store, build_destinations(settings))
+        self.run(self.pipeline.__aenter__())
+        # Load the classifier models and the clusterer's window now, not inside the first task.
+        self.pipeline._ensure_models()
+        self.generation: int | None = None  # which clusterer state this process's clusterer reflects
+        self.process_lock = threading.Lock()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run a coroutine on the runtime's loop from any thread; wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        try:
+            self.run(self.pipeline.__aexit__(None, None, None), timeout=30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+            self.store.close()
+            self.redis.close()
+
+
+_lock = threading.Lock()
+_current: tuple[int, Runtime] | None = None
+
+
+def runtime() -> Runtime:
+    """This process's runtime, built from ``$SIGNALS_CONFIG``, ``$SIGNALS_DATABASE_URL``, ``$SIGNALS_BROKER_URL``."""
+    global _current
+    with _lock:
+        if _current is None or _current[0] != os.getpid():
+            settings = load_settings(os.environ.get("SIGNALS_CONFIG") or None)
+            store = Store.open(os.environ.get("SIGNALS_DATABASE_URL") or settings.database_url)
+            _current = (os.getpid(), Runtime(settings, store, os.environ["SIGNALS_BROKER_URL"]))
+            log.info("worker runtime ready", extra={"sources": len(settings.sources), "pid": os.getpid()})
+        return _current[1]
+
+
+def close_runtime() -> None:
+    global _current
+    with _lock:
+        if _current is not None and _current[0] == os.getpid():
+            _current[1].close()
+        _current = None
