@@ -22,7 +22,7 @@ __all__ = ["main"]
 # Sub-command modules, in the order ``--help`` lists them.
 COMMANDS = [
     "run", "demo", "config", "classify", "cluster", "stories", "why", "feedback",
-    "search", "train", "eval", "tune", "discord", "web", "sources", "db", "audit",
+    "search", "train", "eval", "tune", "discord", "web", "sources", "db", "audit", "worker", "scheduler",
 ]
 
 
