@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 __all__ = ["register"]
 
@@ -35,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _token() -> str | None:
     token = os.environ.get("DISCORD_BOT_TOKEN", "").strip()
     if not token:
-        print("signals discord: set DISCORD_BOT_TOKEN to the bot's token (Developer Portal → Bot)")
+        print("signals discord: set DISCORD_BOT_TOKEN to the bot's token (Developer Portal → Bot)", file=sys.stderr)
         return None
     return token
 
