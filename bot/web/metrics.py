@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -72,8 +73,9 @@ def _queues(url: str) -> Iterator[Metric]:
     try:
         client = redis.Redis.from_url(url, socket_timeout=2)
         try:
+            prefix = os.environ.get("SIGNALS_REDIS_PREFIX", "signals:")  # kombu's global_keyprefix
             for q in QUEUES:
-                g.add_metric([q], client.llen(q))
+                g.add_metric([q], client.llen(prefix + q))
         finally:
             client.close()
     except redis.RedisError as exc:

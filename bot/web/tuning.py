@@ -14,6 +14,7 @@ up (no arithmetic in the browser) and the page shows the same numbers without sc
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,15 +114,18 @@ class TuningCache:
     def __init__(self, ttl: float = 60.0, size: int = 16) -> None:
         self.ttl, self.size = ttl, size
         self._items: OrderedDict[tuple[object, ...], TuningReport] = OrderedDict()
+        self._lock = threading.Lock()  # pages are built in the thread pool
 
     def get(self, key: tuple[object, ...], compute: Callable[[], TuningReport]) -> TuningReport:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
         report = compute()
-        self._items[key] = report
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = report
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
         return report
 
 

@@ -1,9 +1,11 @@
 """The web view: Signals, Story, Tuning and Sources pages, server-rendered with Jinja2.
 
 Answers "why didn't this reach the channel?" and "what would a different threshold
-do?" from the store the worker writes. Every page works without JavaScript; a small
-local script only makes the tuning slider live. Nothing is fetched from elsewhere and
-everything from feeds is escaped (autoescape, plus a strict Content-Security-Policy).
+do?" from the store the worker writes. Queries run in the thread pool, so a slow replay
+never holds up the Slack/Discord endpoints served by the same process. Every page works
+without JavaScript; a small local script only makes the tuning slider live. Nothing is
+fetched from elsewhere and everything from feeds is escaped (autoescape, plus a strict
+Content-Security-Policy).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -83,7 +86,8 @@ class Views:
         if flt.since not in queries.SINCE:
             flt.since = "7d"
         st = self.ctx.settings
-        cards = queries.list_stories(self.ctx.store, st, effective_rules(st, self.ctx.store), flt, self.now())
+        cards = await run_in_threadpool(lambda: queries.list_stories(
+            self.ctx.store, st, effective_rules(st, self.ctx.store), flt, self.now()))
         more = None
         if len(cards) >= flt.limit and flt.limit < 500:
             more = "?" + urlencode({k: v for k, v in {**p, "limit": str(min(500, flt.limit * 2))}.items()})
@@ -94,8 +98,9 @@ class Views:
 
     async def story(self, request: Request, access: Access) -> Response:
         st = self.ctx.settings
-        detail = queries.story_detail(self.ctx.store, st, effective_rules(st, self.ctx.store),
-                                      request.path_params["story_id"][:80])
+        sid = request.path_params["story_id"][:80]
+        detail = await run_in_threadpool(lambda: queries.story_detail(
+            self.ctx.store, st, effective_rules(st, self.ctx.store), sid))
         if detail is None:
             return self.render(request, access, "notfound.html", status=404, active="signals",
                                what=f"No story with id “{request.path_params['story_id'][:80]}”.")
@@ -116,13 +121,14 @@ class Views:
             chosen: float | None = float(p["threshold"]) if p.get("threshold") else None
         except ValueError:
             chosen = None
-        view = tuning.tuning_view(self.ctx.store, st, channel, self.now(), days, chosen, self.tuning_cache)
+        view = await run_in_threadpool(tuning.tuning_view, self.ctx.store, st, channel, self.now(), days, chosen,
+                                       self.tuning_cache)
         override = get_override(self.ctx.store, channel, "min_importance")
         return self.render(request, access, "tuning.html", view=view, channels=names, override=override,
                            chart=tuning_chart(view), curve=tuning_curve(view), data=tuning_data(view))
 
     async def sources(self, request: Request, access: Access) -> Response:
-        rows = queries.source_health(self.ctx.store, self.ctx.settings, self.now())
+        rows = await run_in_threadpool(queries.source_health, self.ctx.store, self.ctx.settings, self.now())
         return self.render(request, access, "sources.html", sources=rows)
 
     # -- sign-in --------------------------------------------------------------------
