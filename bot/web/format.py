@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-__all__ = ["FILTERS", "ago", "dt"]
+__all__ = ["FILTERS", "ago", "dt", "safe_url"]
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -51,6 +51,12 @@ def ago(ctx: Any, value: datetime | str | None) -> str:
     return f"{span(delta)} ago" if delta >= 0 else f"in {span(delta)}"
 
 
+def safe_url(value: str | None) -> str:
+    """Only http(s) links from feeds reach an ``href`` (no ``javascript:`` or ``data:``)."""
+    v = (value or "").strip()
+    return v if v.lower().startswith(("https://", "http://")) else ""
+
+
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{math.floor(value * 100 + 0.5)}%"  # half up, as tuning.js
 
@@ -59,4 +65,4 @@ def num(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-FILTERS: dict[str, Callable[..., str]] = {"dt": dt, "ago": ago, "pct": pct, "num": num}
+FILTERS: dict[str, Callable[..., str]] = {"dt": dt, "ago": ago, "pct": pct, "num": num, "safe_url": safe_url}

@@ -143,3 +143,22 @@ async def test_empty_store_and_no_channels(tmp_path) -> None:  # type: ignore[no
         assert "No stories match" in (await c.get("/signals")).text
         assert "No channels are configured" in (await c.get("/tuning")).text
     store.close()
+
+
+async def test_only_http_links_from_feeds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.models import Article
+    from bot.store import StoryRow
+    from tests.unit.web.seed import settings
+
+    store = Store.open(f"sqlite:///{tmp_path}/links.db")
+    bad = Article(source="Wire", guid="g", url="javascript:alert(1)", canonical_url="javascript:alert(1)",
+                  title="Evil link", text="t", published_at=NOW, fetched_at=NOW, content_hash="h", story_id="s-evil")
+    (a,) = store.add_articles([bad])
+    with store.begin() as c:
+        store.save_story(c, StoryRow(id="s-evil", first_seen=NOW, updated_at=NOW, representative_id=a.id or 0,
+                                     title="Evil link", n_sources=1, importance=5.0, category="x", topics=[],
+                                     scores=None))
+    async with client(Seeded(settings=settings(), store=store, story_ids=["s-evil"], special="s-evil")) as c:
+        r = await c.get("/story/s-evil")
+        assert r.status_code == 200 and "Evil link" in r.text and "javascript:" not in r.text
+    store.close()
