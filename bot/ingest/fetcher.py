@@ -239,6 +239,9 @@ class Fetcher:
         except FetchError as exc:
             st.last_status = exc.status
             return self._fail(st, str(exc), t0)
+        except Exception as exc:  # a bug or an exotic transport error must not stop the other sources
+            logger.exception("unexpected error fetching", extra={"source": source.name, "url": st.url})
+            return self._fail(st, f"{source.name}: unexpected error: {type(exc).__name__}: {exc}", t0)
         st.last_status = answer.status
         if answer.permanent_url and answer.status < 400 and answer.permanent_url != st.url:
             logger.warning("feed moved permanently to %s (update the config)", answer.permanent_url,
@@ -257,6 +260,10 @@ class Fetcher:
             feed = parse_feed(answer.body, source.name, url=st.url, content_type=answer.headers.get("content-type"))
         except FeedParseError as exc:
             return self._fail(st, f"malformed feed from {st.url}: {exc}", t0)
+        except Exception as exc:  # parser bug on a weird document: report it as this feed's problem
+            logger.exception("parser failed", extra={"source": source.name, "url": st.url})
+            return self._fail(st, f"malformed feed from {st.url}: {source.name}: parser failed: "
+                                  f"{type(exc).__name__}: {exc}", t0)
         st.etag = answer.headers.get("etag")
         st.last_modified = answer.headers.get("last-modified")
         st.failures, st.last_error, st.last_ok_at = 0, None, now
