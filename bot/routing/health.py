@@ -11,7 +11,7 @@ also every channel without a ``sources`` list (all sources are theirs).
 
 Keys make it idempotent: ``health:down:<source>:<channel>:<failing since>`` and
 ``health:up:...`` with the same tail, so running :func:`run_health` every minute, or
-after a restart, never repeats a notice. Notices wait for the end of quiet hours.
+after a restart, never repeats a notice. Notices wait for the end of quiet hours. Adapters add their own notice marker (⚠), so the text has none.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                     continue
                 tail = (h.since or h.last_ok_at or datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
                 how = f"paused: {h.error}" if h.paused else f"failing for {_ago(now - h.since) if h.since else '?'}"
-                text = f"⚠️ Source {name} is {how}" + ("" if h.paused else f" ({h.error})") + \
+                text = f"Source {name} is {how}" + ("" if h.paused else f" ({h.error})") + \
                     ". Stories from it are missing until it recovers."
                 items += [_notice(ch, f"health:down:{name}:{ch}:{tail}", text, src.url)
                           for ch in audience(settings, name, rules_by_channel)]
@@ -126,7 +126,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                     since = datetime.fromisoformat(tail)
                     back = h.last_ok_at or now
                     gap = f" after {_ago(back - since)}" if since.year > 1970 else ""
-                    items.append(_notice(ch, up, f"✅ Source {name} is working again{gap}.", src.url))
+                    items.append(_notice(ch, up, f"Source {name} is working again{gap}.", src.url))
         items = [_after_quiet_hours(i, settings, now, rules_by_channel) for i in items]
         added = [i.key for i in items if not outbox.has_key(conn, i.key)]
         outbox.enqueue(conn, items, now)

@@ -34,7 +34,7 @@ def test_failing_source_is_reported_once_then_recovery_once(world) -> None:
     w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", failures=0, last_ok_at=back))
     up = run_health(s, w.store, w.outbox, back + timedelta(minutes=1))
     assert len(up) == 2 and run_health(s, w.store, w.outbox, back + timedelta(minutes=2)) == []
-    assert notices(w)[-1][2] == "✅ Source wire is working again after 6h."
+    assert notices(w)[-1][2] == "Source wire is working again after 6h."
 
     # A new outage is a new episode: told again.
     w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", failures=1, last_error="x",
