@@ -62,7 +62,7 @@ def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
         n = len(entries)
         alert = Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", title=f"While quiet hours were on: {n} stories",
                       url="", importance=entries[0].importance, category="catch-up",
-                      text="\n".join(f"• {a.title} ({round(a.importance)}/10)" for a in entries), items=entries)
+                      text="Held during quiet hours, most important first.", items=entries)
         ids = [r.id for r in bundled]
         try:
             with store.begin() as c:

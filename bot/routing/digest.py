@@ -127,7 +127,8 @@ def build_digest(conn: Connection, settings: Settings, channel: str, rules: Chan
     title = f"Digest: {n} {'story' if n == 1 else 'stories'} since {format_local(since, tz, now)}"
     if total > n:
         title += f" (top {n} of {total})"
-    text = "\n".join(f"• {i.title} ({round(i.importance)}/10)" for i in items)
+    # ``text`` is an intro line (adapters list ``items`` themselves).
+    text = "Stories you did not get as alerts, most important first."
     return Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", title=title, url="",
                  importance=max(i.importance for i in items), category="digest", text=text, items=items)
 
