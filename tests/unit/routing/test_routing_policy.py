@@ -193,3 +193,16 @@ def test_over_cap_a_queued_lower_ranked_alert_gives_its_place(world) -> None:
     for r in w.rows():
         w.outbox.mark_sent(r.id, "m", t0)
     assert w.route(view("e", 9.5 - 1), t0 + timedelta(minutes=1)).decisions[0].action is Action.DIGEST
+
+
+def test_digest_slots_and_day_caps_follow_dst() -> None:
+    # 09:00 Berlin is 08:00Z before the spring change and 07:00Z after it.
+    assert next_fire("0 9 * * *", BERLIN, utc(2026, 3, 28, 9)) == utc(2026, 3, 29, 7)
+    assert next_fire("0 9 * * *", BERLIN, utc(2026, 3, 27, 9)) == utc(2026, 3, 28, 8)
+    # The spring-forward day has 23 hours, the fall-back day 25.
+    s = quiet_settings(max_per_day=5)
+    rules = s.rules(s.channels[0])
+    [day] = cap_windows(rules, BERLIN, utc(2026, 3, 29, 12))
+    assert day.end - day.start == timedelta(hours=23)
+    [day] = cap_windows(rules, BERLIN, utc(2026, 10, 25, 12))
+    assert day.end - day.start == timedelta(hours=25)
