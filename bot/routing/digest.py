@@ -58,7 +58,8 @@ def last_digest(conn: Connection, channel: str) -> _Previous | None:
     """The channel's latest scheduled digest: when it was built and which stories it listed."""
     d = t.deliveries
     row = conn.execute(select(d.c.created_at, d.c.payload).where(
-        d.c.channel == channel, d.c.key.like(f"digest:{channel}:%"), d.c.status != DeliveryStatus.FAILED.value)
+        d.c.key >= f"digest:{channel}:", d.c.key < f"digest:{channel};", d.c.channel == channel,
+        d.c.status != DeliveryStatus.FAILED.value)
         .order_by(d.c.created_at.desc(), d.c.id.desc()).limit(1)).first()
     if row is None:
         return None
