@@ -63,8 +63,8 @@ _PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~‘’“”–—…•·«»¡¿"
 _ONE_LINE = re.compile(r"\s+")
 # UTF-8 read as Latin-1/windows-1252 (Ã©, â€™, ðŸ’¡, Â ) or as windows-1251 (Ð/Ñ pairs): only then
 # is ftfy's full repair worth its cost (it is ~50x slower than this search).
-_SUSPECT = re.compile(
-    "[\u0080-\u00ad\u00c2-\u00f4\u034f\u0370-\u052f\u0530-\u06ff\u0900-\u09ff\u0e00-\u0fff\u10a0-\u10ff"
+_SUSPECT = re.compile(  # invisible characters, or letters of a script whose lone characters are residue
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u0370-\u052f\u0530-\u06ff\u0900-\u09ff\u0e00-\u0fff\u10a0-\u10ff"
     "\u115f\u1160\u1200-\u137f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3040-\u30ff\u3400-\u9fff"
     "\uac00-\ud7af\ufeff\ufff9-\ufffc]"
 )
@@ -100,14 +100,13 @@ def strip_boilerplate(text: str) -> str:
 def _repair(text: str) -> str:
     if text.isascii():
         return strip_invisible(text)
-    if not _SUSPECT.search(text):  # one scan rules out mojibake, invisible chars and residue
-        return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
-    if _MOJIBAKE_HINT.search(text):
+    if _MOJIBAKE_HINT.search(text):  # two cheap scans decide whether the costly passes can change anything
         text = ftfy.fix_text(text, unescape_html=False, uncurl_quotes=False, normalization="NFC")
     elif not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = strip_invisible(text)
-    return strip_script_residue(text)
+    if _SUSPECT.search(text):
+        text = strip_script_residue(strip_invisible(text))
+    return text
 
 
 def clean_text(text: str, *, boilerplate: bool = True) -> str:

@@ -32,8 +32,8 @@ def is_teaser(entry: RawEntry) -> bool:
     """True when the entry carries only a short or cut-off summary of its article."""
     if not entry.url:
         return False
-    if len(entry.content) > 1500 and not _CUT.search(entry.content[-60:]):
-        return False  # long full content: skip the HTML pass
+    if len(entry.content) > 800 and not _CUT.search(entry.content[-60:]):
+        return False  # long full content (well over 30 words): skip the HTML pass
     text = html_to_text(entry.content or entry.summary)
     words = len(text.split())
     if words == 0:

@@ -37,28 +37,32 @@ def looks_like_html(text: str) -> bool:
     return bool(_TAG.search(text))
 
 
-def _walk(el: etree._Element, out: list[str]) -> None:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    tag = tag.rsplit("}", 1)[-1].lower()
-    if tag in _DROP or el.tag is etree.Comment or el.tag is etree.ProcessingInstruction:
+def _walk(parent: etree._Element, out: list[str]) -> None:
+    """Append the visible text under ``parent`` (not its own text/tail) to ``out``."""
+    for el in parent:
+        tag = el.tag
+        if type(tag) is not str or tag in _DROP:  # comments, PIs, scripts...: only the tail is text
+            if el.tail:
+                out.append(el.tail)
+            continue
+        if tag in _BLOCK:
+            out.append("\n• " if tag == "li" else "\n")
+            if el.text:
+                out.append(el.text)
+            if len(el):
+                _walk(el, out)
+            out.append("\n")
+        else:
+            if tag == "br":
+                out.append("\n")
+            elif tag == "td" or tag == "th":
+                out.append(" ")
+            if el.text:
+                out.append(el.text)
+            if len(el):
+                _walk(el, out)
         if el.tail:
             out.append(el.tail)
-        return
-    block = tag in _BLOCK
-    if block or tag == "br":
-        out.append("\n")
-    elif tag in ("td", "th"):
-        out.append(" ")
-    if tag == "li":
-        out.append("• ")
-    if el.text:
-        out.append(el.text)
-    for child in el:
-        _walk(child, out)
-    if block:
-        out.append("\n")
-    if el.tail:
-        out.append(el.tail)
 
 
 def _tidy(text: str) -> str:
@@ -86,7 +90,8 @@ def html_to_text(markup: str) -> str:
         root = None
     if root is None:
         return _tidy(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
-    out: list[str] = []
     body = root.find("body")
-    _walk(body if body is not None else root, out)
+    top = body if body is not None else root
+    out: list[str] = [top.text or ""]
+    _walk(top, out)
     return _tidy("".join(out))
