@@ -2,7 +2,8 @@
 
 ``store_url`` is parametrised over SQLite (a file in tmp_path) and PostgreSQL
 (127.0.0.1:5432, trust auth, database ``test``): each PostgreSQL test gets a fresh
-schema, dropped afterwards, so tests never see each other's rows. Where PostgreSQL or
+schema, dropped afterwards, so tests never see each other's rows. ``redis_url`` gives
+each test its own key prefix the same way. Where PostgreSQL or
 Redis is not running, those cases are skipped on a developer's machine and fail in CI
 (``CI`` set), where ``.ci/run`` starts both.
 """
@@ -72,16 +73,22 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database for one test (flushed before and after): db 9 by default."""
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Redis for one test, in a key namespace of its own (``SIGNALS_REDIS_PREFIX``), deleted afterwards.
+
+    Concurrent test runs on one machine share the server but never each other's queues or leases.
+    """
     _need("Redis", *REDIS_HOSTPORT)
     import redis
 
     url = os.environ.get("SIGNALS_TEST_REDIS", "redis://127.0.0.1:6379/9")
-    client = redis.Redis.from_url(url)
-    client.flushdb()
+    prefix = f"t{_RUN}{uuid.uuid4().hex[:6]}:"
+    monkeypatch.setenv("SIGNALS_REDIS_PREFIX", prefix)
     try:
         yield url
     finally:
-        client.flushdb()
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
         client.close()

@@ -2,6 +2,8 @@
 
 Safe to run twice for availability: only the holder of the Redis ``scheduler`` lease
 enqueues. ``--once`` enqueues every source once and exits (tests, cron, a first fill).
+Without ``SIGNALS_BROKER_URL`` the worker schedules itself (``signals run``), so this
+process just waits for SIGTERM: the same Procfile works with and without a broker.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ def _scheduler(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
 
     broker = args.broker or os.environ.get("SIGNALS_BROKER_URL")
-    if not broker:
-        print("signals scheduler: set SIGNALS_BROKER_URL (e.g. redis://127.0.0.1:6379/0) or --broker")
-        return 2
     settings = load_settings(args.config)
+    if not broker:
+        if args.once:
+            print("signals scheduler: SIGNALS_BROKER_URL is not set; nothing to enqueue into")
+            return 2
+        return _idle()
     from bot.tasks.app import configure
     from bot.tasks.beat import enqueue_all, run_scheduler
 
@@ -45,4 +49,17 @@ def _scheduler(args: argparse.Namespace) -> int:
         print(f"signals scheduler: enqueued {n} fetches")
         return 0
     asyncio.run(run_scheduler(settings, broker))
+    return 0
+
+
+def _idle() -> int:
+    import logging
+    import signal
+    import threading
+
+    logging.getLogger(__name__).warning("SIGNALS_BROKER_URL is not set: the worker schedules itself; idling")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
     return 0

@@ -1,7 +1,8 @@
-"""``signals worker``: a Celery worker that fetches, processes and delivers (needs ``SIGNALS_BROKER_URL``).
+"""``signals worker``: a Celery worker that fetches, processes and delivers tasks from ``SIGNALS_BROKER_URL``.
 
 Run several (on one machine or many) against one PostgreSQL database and one Redis;
-``signals scheduler`` feeds them. See docs/production.md.
+``signals scheduler`` feeds them. See docs/production.md. Without a broker it runs
+the single-process loop of ``signals run``, so one Procfile serves both set-ups.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
 
     broker = args.broker or os.environ.get("SIGNALS_BROKER_URL")
-    if not broker:
-        print("signals worker: set SIGNALS_BROKER_URL (e.g. redis://127.0.0.1:6379/0) or --broker")
-        return 2
+    if not broker:  # the embedded default: one process fetches, processes and delivers on its own schedule
+        import logging
+
+        from bot.cli.run import run_with
+
+        logging.getLogger(__name__).warning("SIGNALS_BROKER_URL is not set: running everything in this process")
+        return run_with(load_settings(args.config), argparse.Namespace(
+            once=False, dry_run=False, format="text", db=args.db, config=args.config))
     if args.config:
         os.environ["SIGNALS_CONFIG"] = args.config
     settings = load_settings(args.config)  # fail fast on a bad config, before Celery starts
@@ -49,6 +55,12 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.tasks.app import CORE_QUEUE, FETCH_QUEUE, configure
     from bot.tasks.runtime import close_runtime
 
+    if args.pool != "prefork":  # one process: get the models loaded before the first task arrives
+        from celery.signals import worker_ready
+
+        from bot.tasks.runtime import runtime
+
+        worker_ready.connect(lambda **_: runtime(), weak=False)
     worker_shutdown.connect(lambda **_: close_runtime(), weak=False)
     worker_process_shutdown.connect(lambda **_: close_runtime(), weak=False)
     app = configure(broker)

@@ -43,6 +43,8 @@ def configure(broker_url: str | None = None) -> Celery:
     if not url:
         raise RuntimeError("SIGNALS_BROKER_URL is not set")
     app.conf.broker_url = url
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options, "global_keyprefix": os.environ.get("SIGNALS_REDIS_PREFIX", "signals:")}
     return app
 
 

@@ -65,7 +65,7 @@ def enqueue_all(settings: Settings, r: redis.Redis) -> int:
     return n
 
 
-def _tick(clock: SourceClock, r: redis.Redis) -> None:
+async def _tick(clock: SourceClock, r: redis.Redis) -> None:  # async: runs on the loop, no executor thread
     try:
         for name in clock.due():
             enqueue_fetch(r, name, clock.every[name])
@@ -73,7 +73,7 @@ def _tick(clock: SourceClock, r: redis.Redis) -> None:
         log.error("cannot enqueue fetches: %s", exc)
 
 
-def _safe(fn, r: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+async def _safe(fn, r: redis.Redis) -> None:  # type: ignore[no-untyped-def]
     try:
         fn(r)
     except redis.RedisError as exc:

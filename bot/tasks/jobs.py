@@ -6,7 +6,7 @@
   is enqueued.
 * ``signals.process()`` — single-flight under the ``process`` lease: exactly one
   worker clusters at a time. Each worker keeps a clusterer in memory; a counter in
-  Redis (``signals:process:gen``) goes up after every run that changed stories, and a
+  Redis (``process:gen``) goes up after every run that changed stories, and a
   worker whose clusterer saw an older generation rebuilds it from the store before
   processing, so assignments never depend on which worker got the task. A "dirty" flag
   makes the lease holder run again when articles arrived while it worked.
@@ -31,36 +31,36 @@ from bot.outbox import deliver_due
 from bot.pipeline import CycleReport
 from bot.stories import ClusterItem
 from bot.tasks.app import app
-from bot.tasks.leases import Lease
+from bot.tasks.leases import Lease, key
 from bot.tasks.runtime import runtime
 
 __all__ = ["deliver", "enqueue_deliver", "enqueue_fetch", "enqueue_process", "fetch", "process"]
 
 log = logging.getLogger(__name__)
-QUEUED = "signals:queued:"
-DIRTY = "signals:process:dirty"
-GEN = "signals:process:gen"
+QUEUED = "queued:"
+DIRTY = "process:dirty"
+GEN = "process:gen"
 MARK_TTL = 15  # seconds a queued process/deliver marker holds back duplicates
 
 
 def enqueue_fetch(r: redis.Redis, name: str, hold: float = 60.0) -> bool:
     """Queue a fetch unless one for this source is already waiting (for up to ``hold`` seconds)."""
-    if not r.set(f"{QUEUED}fetch:{name}", "1", nx=True, ex=max(1, int(hold))):
+    if not r.set(key(f"{QUEUED}fetch:{name}"), "1", nx=True, ex=max(1, int(hold))):
         return False
     fetch.apply_async(args=[name], kwargs={"enqueued_at": time.time()})
     return True
 
 
 def enqueue_process(r: redis.Redis) -> bool:
-    r.set(DIRTY, "1")
-    if not r.set(f"{QUEUED}process", "1", nx=True, ex=MARK_TTL):
+    r.set(key(DIRTY), "1")
+    if not r.set(key(f"{QUEUED}process"), "1", nx=True, ex=MARK_TTL):
         return False
     process.apply_async(kwargs={"enqueued_at": time.time()})
     return True
 
 
 def enqueue_deliver(r: redis.Redis) -> bool:
-    if not r.set(f"{QUEUED}deliver", "1", nx=True, ex=MARK_TTL):
+    if not r.set(key(f"{QUEUED}deliver"), "1", nx=True, ex=MARK_TTL):
         return False
     deliver.apply_async(kwargs={"enqueued_at": time.time()})
     return True
@@ -70,7 +70,7 @@ def enqueue_deliver(r: redis.Redis) -> bool:
 def fetch(source: str, enqueued_at: float | None = None) -> str:
     rt = runtime()
     metrics.record_queue_lag("fetch", enqueued_at)
-    rt.redis.delete(f"{QUEUED}fetch:{source}")
+    rt.redis.delete(key(f"{QUEUED}fetch:{source}"))
     src = rt.sources.get(source)
     if src is None or not src.enabled:
         log.warning("fetch task for a source not in the config", extra={"source": source})
@@ -92,14 +92,14 @@ def fetch(source: str, enqueued_at: float | None = None) -> str:
 def process(enqueued_at: float | None = None) -> str:
     rt = runtime()
     metrics.record_queue_lag("process", enqueued_at)
-    rt.redis.delete(f"{QUEUED}process")
-    rt.redis.set(DIRTY, "1")
+    rt.redis.delete(key(f"{QUEUED}process"))
+    rt.redis.set(key(DIRTY), "1")
     alerts = 0
     with Lease(rt.redis, "process") as lease:
         if not lease.held:
             return _done("process", "busy")
         with rt.process_lock:
-            while rt.redis.delete(DIRTY) and not lease.lost.is_set():
+            while rt.redis.delete(key(DIRTY)) and not lease.lost.is_set():
                 alerts += _process_once(rt)
     if alerts:
         enqueue_deliver(rt.redis)
@@ -107,7 +107,7 @@ def process(enqueued_at: float | None = None) -> str:
 
 
 def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
-    gen = rt.redis.get(GEN)
+    gen = rt.redis.get(key(GEN))
     if rt.generation is None or gen is None or int(gen) != rt.generation:
         _catch_up(rt)
     report = CycleReport()
@@ -116,7 +116,7 @@ def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
         rt.pipeline.process_pending(report)
         changed = bool(report.updated_stories)
     finally:
-        rt.generation = int(rt.redis.incr(GEN)) if changed else (int(gen) if gen is not None else None)
+        rt.generation = int(rt.redis.incr(key(GEN))) if changed else (int(gen) if gen is not None else None)
     if report.updated_stories:
         log.info("processed", extra={"stories": report.updated_stories, "new_stories": report.new_stories,
                                      "alerts": report.alerts})
@@ -142,12 +142,12 @@ def _catch_up(rt) -> None:  # type: ignore[no-untyped-def]
 def deliver(enqueued_at: float | None = None) -> str:
     rt = runtime()
     metrics.record_queue_lag("deliver", enqueued_at)
-    rt.redis.delete(f"{QUEUED}deliver")
+    rt.redis.delete(key(f"{QUEUED}deliver"))
     with Lease(rt.redis, "deliver") as lease:
         if not lease.held:
             return _done("deliver", "busy")
         for _ in range(50):  # due() hands out at most 500 rows at a time
-            report = rt.run(deliver_due(rt.pipeline.outbox, rt.pipeline.destinations, rt.pipeline.clock))
+            report = rt.run_delivery(deliver_due(rt.pipeline.outbox, rt.pipeline.destinations, rt.pipeline.clock))
             if lease.lost.is_set() or not (report.sent or report.reconciled or report.failed):
                 break
     return _done("deliver", "done")

@@ -20,10 +20,18 @@ from types import TracebackType
 import redis
 from redis.exceptions import LockError, RedisError
 
-__all__ = ["PREFIX", "Lease", "default_ttl"]
+__all__ = ["Lease", "default_ttl", "key"]
 
 log = logging.getLogger(__name__)
-PREFIX = "signals:lease:"
+
+
+def key(name: str) -> str:
+    """A Redis key in this deployment's namespace (``$SIGNALS_REDIS_PREFIX``, default ``signals:``).
+
+    The same prefix goes in front of Celery's own keys (kombu's ``global_keyprefix``), so
+    several deployments, or test runs, can share one Redis without seeing each other.
+    """
+    return os.environ.get("SIGNALS_REDIS_PREFIX", "signals:") + name
 
 
 def default_ttl() -> float:
@@ -37,7 +45,7 @@ class Lease:
     def __init__(self, client: redis.Redis, name: str, ttl: float | None = None) -> None:
         self.name = name
         self.ttl = ttl or default_ttl()
-        self._lock = client.lock(PREFIX + name, timeout=self.ttl, blocking=False, thread_local=False)
+        self._lock = client.lock(key("lease:" + name), timeout=self.ttl, blocking=False, thread_local=False)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self.held = False

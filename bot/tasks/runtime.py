@@ -2,7 +2,8 @@
 
 The Pipeline (with its HTTP client and its clusterer) lives on one asyncio loop in a
 background thread; task threads hand it coroutines, so concurrent fetch tasks share
-one connection pool. Processing runs in the task's own thread (it is CPU work and must
+one connection pool. Delivery runs on a second loop, so posting never queues behind
+feed parsing. Processing runs in the task's own thread (it is CPU work and must
 not stall fetches), behind the ``process`` lease. Created lazily on the first task,
 and again after a fork, so Celery's prefork pool works as well as its thread pool.
 """
@@ -10,8 +11,10 @@ and again after a fork, so Celery's prefork pool works as well as its thread poo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import socket
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -21,6 +24,7 @@ import redis
 from bot.pipeline import Pipeline
 from bot.settings import Settings, SourceSettings, load_settings
 from bot.store import Store
+from bot.tasks.leases import key
 
 __all__ = ["Runtime", "runtime"]
 
@@ -36,9 +40,8 @@ class Runtime:
         self.store = store
         self.sources: dict[str, SourceSettings] = {s.name: s for s in settings.sources}
         self.redis = redis.Redis.from_url(broker_url)
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="signals-loop", daemon=True)
-        self._thread.start()
+        self.loop = _loop_thread("signals-fetch")
+        self.deliver_loop = _loop_thread("signals-deliver")  # posts never wait behind feed parsing
         self.pipeline = Pipeline(settings, store, build_destinations(settings))
         self.run(self.pipeline.__aenter__())
         # Load the classifier models and the clusterer's window now, not inside the first task.
@@ -47,17 +50,29 @@ class Runtime:
         self.process_lock = threading.Lock()
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run a coroutine on the runtime's loop from any thread; wait for its result."""
+        """Run a coroutine on the fetch loop from any thread; wait for its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def run_delivery(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run a coroutine on the delivery loop (the notifiers' HTTP clients live there)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.deliver_loop).result(timeout)
 
     def close(self) -> None:
         try:
             self.run(self.pipeline.__aexit__(None, None, None), timeout=30)
+        except Exception as exc:  # shutting down: a client bound to the other loop may complain
+            log.warning("worker runtime closed uncleanly: %s", exc)
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=5)
+            for loop in (self.loop, self.deliver_loop):
+                loop.call_soon_threadsafe(loop.stop)
             self.store.close()
             self.redis.close()
+
+
+def _loop_thread(name: str) -> asyncio.AbstractEventLoop:
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name=name, daemon=True).start()
+    return loop
 
 
 _lock = threading.Lock()
@@ -71,7 +86,9 @@ def runtime() -> Runtime:
         if _current is None or _current[0] != os.getpid():
             settings = load_settings(os.environ.get("SIGNALS_CONFIG") or None)
             store = Store.open(os.environ.get("SIGNALS_DATABASE_URL") or settings.database_url)
-            _current = (os.getpid(), Runtime(settings, store, os.environ["SIGNALS_BROKER_URL"]))
+            rt = Runtime(settings, store, os.environ["SIGNALS_BROKER_URL"])
+            _current = (os.getpid(), rt)
+            rt.redis.sadd(key("workers:ready"), f"{socket.gethostname()}:{os.getpid()}")  # for ops and benchmarks
             log.info("worker runtime ready", extra={"sources": len(settings.sources), "pid": os.getpid()})
         return _current[1]
 
@@ -80,5 +97,8 @@ def close_runtime() -> None:
     global _current
     with _lock:
         if _current is not None and _current[0] == os.getpid():
-            _current[1].close()
+            rt = _current[1]
+            with contextlib.suppress(redis.RedisError):
+                rt.redis.srem(key("workers:ready"), f"{socket.gethostname()}:{os.getpid()}")
+            rt.close()
         _current = None

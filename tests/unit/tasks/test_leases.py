@@ -1,0 +1,82 @@
+"""Redis leases and scheduler leadership, on a real Redis (own key prefix per test)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import redis
+
+from bot.settings import settings_from_mapping
+from bot.tasks import beat
+from bot.tasks.leases import Lease, key
+
+
+@pytest.fixture
+def r(redis_url: str) -> redis.Redis:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+async def _until(cond, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def test_one_holder_at_a_time_and_release_hands_over(r: redis.Redis) -> None:
+    with Lease(r, "source:a", ttl=5) as first:
+        assert first.held
+        with Lease(r, "source:a", ttl=5) as second:
+            assert not second.held
+        with Lease(r, "source:b", ttl=5) as other:
+            assert other.held  # leases are per name
+    with Lease(r, "source:a", ttl=5) as again:
+        assert again.held
+
+
+def test_a_live_holder_keeps_renewing_past_the_ttl(r: redis.Redis) -> None:
+    with Lease(r, "process", ttl=0.6) as holder:
+        time.sleep(1.5)
+        assert not Lease(r, "process", ttl=0.6).acquire()
+        assert not holder.lost.is_set()
+
+
+def test_a_dead_holders_lease_expires(r: redis.Redis) -> None:
+    dead = Lease(r, "deliver", ttl=0.5)
+    assert dead.acquire()
+    dead._stop.set()  # the holder stops renewing, as a SIGKILLed worker does
+    time.sleep(0.8)
+    taker = Lease(r, "deliver", ttl=0.5)
+    assert taker.acquire()
+    taker.release()
+    assert r.get(key("lease:deliver")) is None
+
+
+async def test_only_one_scheduler_enqueues_and_a_standby_takes_over(redis_url: str, r: redis.Redis,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.tasks.app import FETCH_QUEUE, configure
+
+    configure(redis_url)
+    monkeypatch.setattr(beat, "STANDBY_RETRY", 0.1)
+    monkeypatch.setenv("SIGNALS_LEASE_TTL", "0.6")
+    settings = settings_from_mapping({"sources": [
+        {"name": f"s{i}", "url": f"http://127.0.0.1:9/{i}.xml", "every": "1h"} for i in range(3)]})
+    queue = key(FETCH_QUEUE)
+    stop_a, stop_b = asyncio.Event(), asyncio.Event()
+    a = asyncio.create_task(beat.run_scheduler(settings, redis_url, stop_a))
+    await asyncio.sleep(0.3)
+    b = asyncio.create_task(beat.run_scheduler(settings, redis_url, stop_b))
+    await _until(lambda: r.llen(queue) >= 3)
+    await asyncio.sleep(1.0)
+    assert r.llen(queue) == 3  # each source once, though two schedulers run
+    stop_a.set()
+    await a
+    r.delete(queue, *r.keys(key("queued:*")))
+    await _until(lambda: r.llen(queue) >= 3)  # the standby leads once the lease is free
+    assert r.llen(queue) == 3
+    stop_b.set()
+    await b
