@@ -25,6 +25,7 @@ from typing import TextIO
 from bot.adapters.base import Destination
 from bot.adapters.console import alert_json, format_text
 from bot.commands.overrides import effective_rules, muted_topics
+from bot.faults import checkpoint
 from bot.ingest import Fetcher, clean_entry, is_teaser
 from bot.models import AlertKind, Article, SourceRef
 from bot.outbox import DeliveryReport, Outbox, deliver_due
@@ -143,6 +144,7 @@ class Pipeline:
             report.paused += 1
             return 0
         result = await self._fetcher.fetch(source, state)
+        checkpoint("fetch")
         now = self.clock()
         articles: list[Article] = []
         if result.status == "ok" and result.feed is not None:
@@ -167,6 +169,7 @@ class Pipeline:
         with self.store.begin() as conn:
             new = self.store.add_articles(articles, conn)
             self.store.save_fetch_state(result.state, conn)
+        checkpoint("store")
         report.new_articles += len(new)
         if new:
             log.info("stored new articles", extra={"source": source.name, "count": len(new)})
@@ -221,6 +224,7 @@ class Pipeline:
                 report.new_stories += 1
             elif a.is_new_source and a.duplicate_of is None:
                 new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.canonical_url or art.url))
+        checkpoint("cluster")
         now = self.clock()
         rules_by_channel = effective_rules(self.settings, self.store)  # config + overrides set from chat
         muted = muted_topics(self.store)
@@ -228,6 +232,7 @@ class Pipeline:
             self.store.mark_processed(conn, assigned)
             inputs = [StoryInput(sid, self.store.story_articles(sid, conn)) for sid in touched]
             scores = scorer.score(inputs)
+            checkpoint("score")
             for inp, sc in zip(inputs, scores, strict=True):
                 rep = representative(inp.articles)
                 first_seen = min(a.fetched_at for a in inp.articles)
@@ -255,6 +260,7 @@ class Pipeline:
                 else:
                     self.outbox.enqueue(conn, plan.deliveries, now)
             report.updated_stories += len(inputs)
+        checkpoint("route")
 
     def _record_decisions(self, conn, view: StoryView, decisions, now: datetime) -> None:  # type: ignore[no-untyped-def]
         d = t.decisions

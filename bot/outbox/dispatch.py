@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.adapters.base import Destination
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.faults import checkpoint
 from bot.models import AlertKind, Delivery, DeliveryStatus
 from bot.outbox.queue import Outbox
 
@@ -86,6 +87,7 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             report.retrying += 1
             report.errors.append(str(exc))
             break  # keep the channel's order: later messages wait for this one
+        checkpoint("deliver")
         outbox.mark_sent(delivery.id, sent.message_id, clock())
         report.sent += 1
 
