@@ -13,15 +13,30 @@ import re
 import sys
 from datetime import UTC, datetime
 
-__all__ = ["redact", "setup_logging"]
+__all__ = ["add_secret", "redact", "setup_logging"]
 
 _SECRET = re.compile(r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|[MN][A-Za-z\d]{23,}\.[\w-]{6}\.[\w-]{27,}"
                      r"|(?<=/api/webhooks/)\d+/[\w-]+|(?i:(?:token|secret|password)=)[^&\s]+)")
 _STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
 
 
+_KNOWN: list[str] = []  # exact secret values (from the environment or the secrets file), longest first
+
+
+def add_secret(value: str) -> None:
+    """Redact this exact value everywhere from now on (see :mod:`bot.settings.secrets`). Short values
+    (under 8 characters) are ignored: they would redact ordinary words."""
+    value = value.strip()
+    if len(value) >= 8 and value not in _KNOWN:
+        _KNOWN.append(value)
+        _KNOWN.sort(key=len, reverse=True)
+
+
 def redact(text: str) -> str:
-    """Hide Slack/Discord tokens and secret query parameters in a string."""
+    """Hide Slack/Discord tokens, secret query parameters and registered secret values in a string."""
+    for value in _KNOWN:
+        if value in text:
+            text = text.replace(value, "[redacted]")
     return _SECRET.sub("[redacted]", text)
 
 

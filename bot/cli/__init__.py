@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -45,19 +44,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from bot.logs import setup_logging
+    from bot.logs import redact, setup_logging
+    from bot.settings.secrets import load_secrets
 
     setup_logging(args.verbose, args.log_format)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
+        load_secrets()  # $SIGNALS_SECRETS_FILE into the environment; every secret redacted from here on
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        print(f"signals: configuration error\n{exc}", file=sys.stderr)
+        print(redact(f"signals: configuration error\n{exc}"), file=sys.stderr)
         return 2
     except SignalsError as exc:
-        print(f"signals: {exc}", file=sys.stderr)
+        print(redact(f"signals: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from bot.errors import ConfigError
+    from bot.logs import redact
     from bot.settings import load_settings
 
     try:
@@ -49,7 +50,7 @@ def _check(args: argparse.Namespace) -> int:
         n = len(exc.issues)
         print(f"{n} problem{'s' if n != 1 else ''} found:", file=sys.stderr)
         for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
+            print(f"  {redact(str(issue))}", file=sys.stderr)
         return 2
     print(f"ok: {len(s.sources)} sources, {len(s.topics)} topics, {len(s.channels)} channels")
     return 0
@@ -118,6 +119,7 @@ def _redacted(key: str, value: Any) -> Any:
 # -- show ------------------------------------------------------------------------------
 def _show(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
+    from bot.logs import redact
     from bot.settings import ChannelRules, load_settings
 
     path = _config_path(args.path)
@@ -167,7 +169,7 @@ def _show(args: argparse.Namespace) -> int:
     unknown = sorted(set(overrides) - {c.name for c in settings.channels})
     if unknown and args.channel is None:
         out.append(f"# overrides for channels not in the file (ignored): {', '.join(unknown)}")
-    print("\n".join(out))
+    print(redact("\n".join(out)))  # registered secrets too, wherever they were substituted
     return 0
 
 
