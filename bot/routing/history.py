@@ -1,16 +1,22 @@
 """What timing policies need to know about the past, read inside the routing transaction.
 
-Caps count the channel's top-level alerts (sent or still queued) in a window; the
-over-cap notice counts the stories that spilled into the digest in the same window.
-An alert that is queued but not yet posted (a batch after downtime, quiet hours) can
-still give its place to a more important story: :meth:`lowest_unsent` and :meth:`demote`.
-:class:`StoreHistory` answers from the outbox and ``decisions`` tables on the caller's
-connection, so decisions made earlier in the same batch are already visible.
+Caps count the channel's top-level alerts (sent or still queued) in a window. The
+over-cap notice of a window lists the stories that spilled into the digest (its
+``items``), so its count never counts a story twice and needs no scan of ``decisions``.
+An alert that is queued but not yet posted (a batch after downtime) can still give its
+place to a more important story: :meth:`lowest_unsent` and :meth:`demote`.
+
+:class:`StoreHistory` answers on the routing transaction's connection, so what earlier
+stories of the same batch enqueued is visible. One instance serves a whole transaction
+(:func:`history_for`): the first count per channel and window reads the outbox, later
+ones only read the rows added since (a primary-key range), so a batch of hundreds of
+stories costs a few queries, not a table scan per story.
 ``signals tune`` answers the same questions from a simulation (see ``replay``).
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,11 +24,11 @@ from typing import Protocol
 from sqlalchemy import Connection, delete, func, select, update
 
 from bot.models import Alert, AlertKind, DeliveryStatus
-from bot.outbox.codec import alert_to_dict
+from bot.outbox.codec import alert_from_dict, alert_to_dict
 from bot.routing.rules import Action, Reason
 from bot.store import schema as t
 
-__all__ = ["ChannelHistory", "StoreHistory", "Unsent"]
+__all__ = ["ChannelHistory", "NoticeState", "StoreHistory", "Unsent", "history_for"]
 
 _UNSENT = (DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value)
 
@@ -34,6 +40,17 @@ class Unsent:
     key: str
     story_id: str
     importance: float
+    title: str = ""
+    url: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeState:
+    """A window's cap notice: absent, queued (with the alert to extend) or already posted."""
+
+    exists: bool
+    queued: Alert | None = None
 
 
 class ChannelHistory(Protocol):
@@ -41,12 +58,12 @@ class ChannelHistory(Protocol):
         """Top-level alerts for ``channel`` created at or after ``since`` (sent or queued)."""
         ...
 
-    def spilled_since(self, channel: str, since: datetime, exclude: str = "") -> int:
-        """Other stories (not ``exclude``) sent to the digest by a cap, decided at or after ``since``."""
+    def notice(self, key: str) -> NoticeState:
+        """The notice with this key, and its alert while it is still queued."""
         ...
 
     def update_notice(self, key: str, alert: Alert) -> bool:
-        """Replace the text of a queued (not yet sent) notice; False if it is gone or sent."""
+        """Replace a queued (not yet sent) notice; False if it is gone or sent."""
         ...
 
     def lowest_unsent(self, channel: str, since: datetime) -> Unsent | None:
@@ -63,26 +80,38 @@ class StoreHistory:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._counts: dict[tuple[str, datetime], tuple[int, int]] = {}  # (channel, since) → (count, max id seen)
 
-    def alerts_since(self, channel: str, since: datetime) -> int:
+    def _alerts(self, channel: str, since: datetime, after_id: int = 0) -> int:
         d = t.deliveries
         q = select(func.count()).select_from(d).where(
-            d.c.channel == channel, d.c.kind == AlertKind.ALERT.value, d.c.created_at >= since,
+            d.c.id > after_id, d.c.channel == channel, d.c.kind == AlertKind.ALERT.value, d.c.created_at >= since,
             d.c.status != DeliveryStatus.FAILED.value)
         return int(self.conn.execute(q).scalar_one())
 
-    def spilled_since(self, channel: str, since: datetime, exclude: str = "") -> int:
-        dec = t.decisions
-        q = select(func.count()).select_from(dec).where(
-            dec.c.channel == channel, dec.c.reason == Reason.OVER_CAP.value, dec.c.at >= since,
-            dec.c.story_id != exclude)
-        return int(self.conn.execute(q).scalar_one())
+    def alerts_since(self, channel: str, since: datetime) -> int:
+        top = int(self.conn.execute(select(func.max(t.deliveries.c.id))).scalar() or 0)
+        cached = self._counts.get((channel, since))
+        if cached is None:
+            count = self._alerts(channel, since)
+        else:
+            count, seen = cached
+            if top > seen:
+                count += self._alerts(channel, since, after_id=seen)
+        self._counts[(channel, since)] = (count, top)
+        return count
+
+    def notice(self, key: str) -> NoticeState:
+        d = t.deliveries
+        row = self.conn.execute(select(d.c.status, d.c.payload).where(d.c.key == key)).first()
+        if row is None:
+            return NoticeState(False)
+        return NoticeState(True, alert_from_dict(row.payload) if row.status in _UNSENT else None)
 
     def update_notice(self, key: str, alert: Alert) -> bool:
         d = t.deliveries
-        n = self.conn.execute(update(d).where(
-            d.c.key == key, d.c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value]))
-            .values(payload=alert_to_dict(alert))).rowcount
+        n = self.conn.execute(update(d).where(d.c.key == key, d.c.status.in_(_UNSENT))
+                              .values(payload=alert_to_dict(alert))).rowcount
         return n == 1
 
     def lowest_unsent(self, channel: str, since: datetime) -> Unsent | None:
@@ -90,7 +119,8 @@ class StoreHistory:
         rows = self.conn.execute(select(d.c.key, d.c.story_id, d.c.payload).where(
             d.c.channel == channel, d.c.kind == AlertKind.ALERT.value, d.c.created_at >= since,
             d.c.status.in_(_UNSENT), d.c.attempts == 0)).all()
-        items = [Unsent(r.key, r.story_id or "", float((r.payload or {}).get("importance", 0.0))) for r in rows]
+        items = [Unsent(r.key, r.story_id or "", float(p.get("importance", 0.0)), str(p.get("title", "")),
+                        str(p.get("url", "")), str(p.get("category", ""))) for r in rows for p in [r.payload or {}]]
         return min(items, key=lambda u: u.importance, default=None)
 
     def demote(self, channel: str, item: Unsent, detail: str) -> bool:
@@ -98,6 +128,18 @@ class StoreHistory:
         n = self.conn.execute(delete(d).where(d.c.key == item.key, d.c.status.in_(_UNSENT), d.c.attempts == 0)).rowcount
         if n != 1:
             return False
+        self._counts = {k: v for k, v in self._counts.items() if k[0] != channel}  # recount this channel
         self.conn.execute(update(dec).where(dec.c.story_id == item.story_id, dec.c.channel == channel).values(
             action=Action.DIGEST.value, reason=Reason.OVER_CAP.value, detail=detail))
         return True
+
+
+_BY_CONN: weakref.WeakKeyDictionary[Connection, StoreHistory] = weakref.WeakKeyDictionary()
+
+
+def history_for(conn: Connection) -> StoreHistory:
+    """The :class:`StoreHistory` of this transaction's connection (one per connection)."""
+    hist = _BY_CONN.get(conn)
+    if hist is None:
+        hist = _BY_CONN[conn] = StoreHistory(conn)
+    return hist

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from bot.models import Alert, AlertKind, SourceRef
 from bot.outbox.queue import NewDelivery
-from bot.routing.history import ChannelHistory, StoreHistory
+from bot.routing.history import ChannelHistory, history_for
 from bot.routing.policy import apply_timing
 from bot.routing.rules import Action, Decision, Reason, StoryView, check_rules
 from bot.settings import ChannelRules, Settings
@@ -56,7 +56,7 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
     """
     plan = Plan()
     if history is None and conn is not None:
-        history = StoreHistory(conn)
+        history = history_for(conn)
     for ch in settings.channels:
         rules = (rules_by_channel or {}).get(ch.name) or settings.rules(ch)
         if ch.name in alerted:

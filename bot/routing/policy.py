@@ -139,24 +139,31 @@ def next_digest_at(rules: ChannelRules, settings: Settings, now: datetime) -> da
     return next_fire(digest.schedule, zone_for(rules, settings, digest), now)
 
 
-def _cap_notice(channel: str, window: CapWindow, count: int, digest_at: datetime | None, where: str,
-                ) -> NewDelivery:
-    stories = "story" if count == 1 else "stories"
-    text = (f"{count} more {stories} in the {where} digest" if digest_at else f"{count} more {stories} held back")
-    text += f" ({window.setting} {window.limit} reached)."
+def _story_entry(story: StoryView, channel: str) -> Alert:
+    return Alert(kind=AlertKind.ALERT, channel=channel, story_id=story.id, title=story.title, url=story.url,
+                 importance=story.importance, category=story.category)
+
+
+def _notice_for(history: ChannelHistory, channel: str, window: CapWindow, spilled: StoryView,
+                digest_at: datetime | None, where: str) -> list[NewDelivery]:
+    """Add ``spilled`` to the window's notice: extend the queued one, or start it (none once posted)."""
+    key = f"cap:{channel}:{window.name}:{window.start.isoformat()}"
+    state = history.notice(key)
+    if state.exists and state.queued is None:
+        return []  # already posted: the channel is told once per window
+    items = list(state.queued.items) if state.queued else []
+    if all(i.story_id != spilled.id for i in items):
+        items.append(_story_entry(spilled, channel))
+    n = len(items)
+    text = (f"{n} more {'story' if n == 1 else 'stories'} "
+            + (f"in the {where} digest" if digest_at else "held back (no digest configured)")
+            + f" ({window.setting} {window.limit} reached).")
     alert = Alert(kind=AlertKind.NOTICE, channel=channel, story_id="", title=text, url="", importance=0.0,
-                  category="notice", text=text)
-    return NewDelivery(key=f"cap:{channel}:{window.name}:{window.start.isoformat()}", alert=alert)
-
-
-def _notice_for(history: ChannelHistory, channel: str, window: CapWindow, count: int, digest_at: datetime | None,
-                where: str, quiet_end: datetime | None) -> list[NewDelivery]:
-    """The window's notice: update the queued one's count, or a new one (none if already sent)."""
-    notice = _cap_notice(channel, window, count, digest_at, where)
-    if history.update_notice(notice.key, notice.alert):
+                  category="notice", text=text, items=items)
+    if state.queued is not None:
+        history.update_notice(key, alert)
         return []
-    status = DeliveryStatus.HELD if quiet_end is not None else DeliveryStatus.PENDING
-    return [replace(notice, status=status, not_before=quiet_end)]
+    return [NewDelivery(key=key, alert=alert)]
 
 
 def apply_timing(decision: Decision, story: StoryView, rules: ChannelRules, settings: Settings, now: datetime,
@@ -185,11 +192,12 @@ def apply_timing(decision: Decision, story: StoryView, rules: ChannelRules, sett
             victim = history.lowest_unsent(channel, window.start) if window.limit > 0 else None
             if victim is not None and victim.importance < story.importance and victim.story_id != story.id \
                     and history.demote(channel, victim, f"{detail}; replaced by a more important story"):
-                count = history.spilled_since(channel, window.start, exclude=story.id)
-                notices += _notice_for(history, channel, window, count, digest_at, where, quiet_end)
+                demoted = StoryView(id=victim.story_id, title=victim.title, text="", url=victim.url,
+                                    importance=victim.importance, category=victim.category, event="", domain="",
+                                    topics=[], relevance={})
+                notices += _notice_for(history, channel, window, demoted, digest_at, where)
                 continue  # this story takes the freed place; check the next window
-            count = history.spilled_since(channel, window.start, exclude=story.id) + 1
-            notices += _notice_for(history, channel, window, count, digest_at, where, quiet_end)
+            notices += _notice_for(history, channel, window, story, digest_at, where)
             return Timing(replace(decision, action=Action.DIGEST, reason=Reason.OVER_CAP, detail=detail),
                           notices=notices)
     if quiet_end is not None:

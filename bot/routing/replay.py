@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.models import Alert, SourceRef
-from bot.routing.history import Unsent
+from bot.routing.history import NoticeState, Unsent
 from bot.routing.policy import apply_timing, effective_digest
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE, Action, Decision, Reason, StoryView, check_rules
 from bot.routing.schedule import next_fire, zone_for
@@ -92,17 +92,15 @@ class SimHistory:
     """:class:`~bot.routing.history.ChannelHistory` for a simulation: remembers what it decided."""
 
     alerts: list[datetime] = field(default_factory=list)
-    spilled: list[tuple[datetime, str]] = field(default_factory=list)
 
     def alerts_since(self, channel: str, since: datetime) -> int:
         return len(self.alerts) - bisect_left(self.alerts, since)  # appended in time order
 
-    def spilled_since(self, channel: str, since: datetime, exclude: str = "") -> int:
-        start = bisect_left(self.spilled, (since, ""))
-        return sum(1 for _, sid in self.spilled[start:] if sid != exclude)
+    def notice(self, key: str) -> NoticeState:
+        return NoticeState(True)  # notices do not change the figures: act as if already posted
 
     def update_notice(self, key: str, alert: Alert) -> bool:
-        return True  # notices do not change the figures
+        return False
 
     def lowest_unsent(self, channel: str, since: datetime) -> Unsent | None:
         return None  # replayed alerts go out at once: nothing waits in a queue
@@ -164,8 +162,6 @@ def _simulate(stories: Sequence[StoryView], settings: Settings, channel: str, ru
             alerted.append(story)
         elif digest is not None and (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE) \
                 and story.importance >= digest.min_importance:
-            if act.reason is Reason.OVER_CAP:
-                hist.spilled.append((now, story.id))
             per_slot[slots.get(story.id)] += 1
     items = sum(min(n, digest.max_items) for n in per_slot.values()) if digest else 0
     return alerted, items
