@@ -119,6 +119,11 @@ def test_cap_spills_into_digest_and_notice_is_sent_once_per_window(world) -> Non
     assert len(notices) == 1
     assert notices[0].key == "cap:news:hour:2026-11-24T14:00:00+00:00"
     assert alert_from_dict(notices[0].payload).text.startswith("3 more stories in the 17:00 digest")
+    # More coverage of a story that already spilled: still 3 (the notice lists its stories).
+    w.route(view("s3", 6), t0 + timedelta(minutes=20), new_source=SourceRef("blog", "https://b.test/s3"))
+    [notice] = [r for r in w.rows() if r.kind == AlertKind.NOTICE.value]
+    assert [i.story_id for i in alert_from_dict(notice.payload).items] == ["s2", "s3", "s4"]
+    assert alert_from_dict(notice.payload).text.startswith("3 more stories")
     # Once the notice is sent, later spills in the same hour do not add another message.
     w.outbox.mark_sent(notices[0].id, "m1", t0)
     w.route(view("s9", 6), t0 + timedelta(minutes=30))
