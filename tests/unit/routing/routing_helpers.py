@@ -57,19 +57,27 @@ class World:
                                   "domain": v.domain}))
 
     def route(self, v: StoryView, now: datetime, new_source: SourceRef | None = None) -> Plan:
-        self.save(v, now)
+        return self.route_batch([v], now, new_source)[0]
+
+    def route_batch(self, views: list[StoryView], now: datetime, new_source: SourceRef | None = None) -> list[Plan]:
+        """Like the pipeline: every story of a batch planned, recorded and enqueued in ONE transaction."""
+        for v in views:
+            self.save(v, now)
+        plans = []
         with self.store.begin() as conn:
-            alerted = self.outbox.alerted_channels(conn, v.id)
-            plan = plan_story(v, self.settings, summary=["s"], tags=[], alerted=alerted, new_source=new_source,
-                              now=now, conn=conn)
-            d = t.decisions
-            for dec in plan.decisions:
-                conn.execute(d.delete().where(d.c.story_id == v.id, d.c.channel == dec.channel))
-                conn.execute(d.insert().values(story_id=v.id, channel=dec.channel, action=dec.action.value,
-                                               reason=dec.reason.value, detail=dec.detail, importance=v.importance,
-                                               at=now))
-            self.outbox.enqueue(conn, plan.deliveries, now)
-        return plan
+            for v in views:
+                alerted = self.outbox.alerted_channels(conn, v.id)
+                plan = plan_story(v, self.settings, summary=["s"], tags=[], alerted=alerted, new_source=new_source,
+                                  now=now, conn=conn)
+                d = t.decisions
+                for dec in plan.decisions:
+                    conn.execute(d.delete().where(d.c.story_id == v.id, d.c.channel == dec.channel))
+                    conn.execute(d.insert().values(story_id=v.id, channel=dec.channel, action=dec.action.value,
+                                                   reason=dec.reason.value, detail=dec.detail,
+                                                   importance=v.importance, at=now))
+                self.outbox.enqueue(conn, plan.deliveries, now)
+                plans.append(plan)
+        return plans
 
     def rows(self) -> list[Any]:
         with self.store.begin() as conn:

@@ -211,3 +211,21 @@ def test_digest_slots_and_day_caps_follow_dst() -> None:
     assert day.end - day.start == timedelta(hours=23)
     [day] = cap_windows(rules, BERLIN, utc(2026, 10, 25, 12))
     assert day.end - day.start == timedelta(hours=25)
+
+
+def test_caps_in_one_batch_keep_the_top_stories(world) -> None:
+    """The pipeline plans a whole batch in one transaction: counts must see the batch's own alerts."""
+    s = make_settings([{"name": "news", "console": True, "max_per_hour": 3, "max_per_day": 4,
+                        "digest": {"schedule": "0 17 * * *"}}])
+    w = world(s)
+    t0 = utc(2026, 11, 24, 14, 5)
+    batch = [view(f"b{i}", imp) for i, imp in enumerate([6, 8, 5.5, 7, 6.5, 8.5, 5])]
+    w.route_batch(batch, t0)
+    alerts = sorted(r.story_id for r in w.rows() if r.kind == AlertKind.ALERT.value)
+    assert alerts == ["b1", "b3", "b5"]  # 8, 7 and 8.5: the top three, whatever the arrival order
+    [notice] = [r for r in w.rows() if r.kind == AlertKind.NOTICE.value]
+    assert sorted(i.story_id for i in alert_from_dict(notice.payload).items) == ["b0", "b2", "b4", "b6"]
+    # Next hour, same day: one more fits the daily cap of 4, then the day is full.
+    plans = w.route_batch([view("c0", 6), view("c1", 6)], t0 + timedelta(hours=1))
+    assert [p.decisions[0].action for p in plans] == [Action.ALERT, Action.DIGEST]
+    assert plans[1].decisions[0].detail.startswith("max_per_day 4 reached (4 alerts this day)")
