@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -70,6 +70,9 @@ class Views:
             if not access.allowed:
                 log.info("web view refused", extra={"client": request.client.host if request.client else None})
                 return self.render(request, access, "denied.html", status=403, message=access.reason)
+            if request.method == "POST" and not _same_origin(request):
+                return self.render(request, access, "denied.html", status=403,
+                                   message="This form must be sent from this site.")
             return await handler(request, access)
         return endpoint
 
@@ -158,6 +161,14 @@ class Views:
         resp = RedirectResponse("/signals", status_code=303, headers=HEADERS)
         resp.delete_cookie(COOKIE, path="/")
         return resp
+
+
+def _same_origin(request: Request) -> bool:
+    """Forms are only accepted from our own pages (a browser sends ``Origin`` with every POST)."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
 
 
 def tuning_chart(view: tuning.TuningView) -> dict[str, Any]:

@@ -90,7 +90,9 @@ async def test_admin_sign_in_with_the_token(seeded: Seeded) -> None:
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
         r = await c.get("/sources")
         assert "key=SECRET" in r.text and "HTTP 503 Service Unavailable" in r.text
-        r = await c.post("/logout")
+        r = await c.post("/logout", headers={"Origin": "https://evil.example"})
+        assert r.status_code == 403  # a cross-site form cannot sign the admin out (or in)
+        r = await c.post("/logout", headers={"Origin": "http://signals"})
         assert r.status_code == 303
         assert "key=SECRET" not in (await c.get("/sources")).text
 
