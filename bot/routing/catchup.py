@@ -6,7 +6,8 @@ the quiet hours), follow-ups behind them. When the hours end, :func:`bundle_catc
 due held alerts into ONE digest-style message when there are at least ``min_items`` of
 them: "While quiet hours were on: 5 stories", ranked by importance. The bundled rows
 (and their held follow-ups) are marked sent with ``error`` naming the catch-up key, so
-the story still counts as alerted in that channel and is never posted again. Fewer than
+the story still counts as alerted in that channel and is never posted again (caps do not
+count them: the catch-up is one message). Fewer than
 ``min_items`` are released one by one as ordinary alerts.
 
 It is all one transaction guarded on the rows' HELD status, so a dispatcher that claimed
@@ -24,6 +25,7 @@ from sqlalchemy import and_, select, update
 from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.codec import alert_from_dict
 from bot.outbox.queue import NewDelivery, Outbox
+from bot.routing.history import BUNDLED
 from bot.store import Store
 from bot.store import schema as t
 
@@ -70,7 +72,7 @@ def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
                     continue
                 done = c.execute(update(d).where(and_(d.c.id.in_(ids), d.c.status == DeliveryStatus.HELD.value))
                                  .values(status=DeliveryStatus.SENT.value, sent_at=now,
-                                         error=f"bundled into {key}")).rowcount
+                                         error=f"{BUNDLED}{key}")).rowcount
                 if done != len(ids):
                     raise _Raced
                 outbox.enqueue(c, [NewDelivery(key=key, alert=alert)], now)

@@ -1,6 +1,7 @@
 """What timing policies need to know about the past, read inside the routing transaction.
 
-Caps count the channel's top-level alerts (sent or still queued) in a window. The
+Caps count the channel's top-level alerts (sent or still queued) in a window; alerts
+held for quiet hours and posted together in one catch-up message do not count. The
 over-cap notice of a window lists the stories that spilled into the digest (its
 ``items``), so its count never counts a story twice and needs no scan of ``decisions``.
 An alert that is queued but not yet posted (a batch after downtime) can still give its
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 
 from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.codec import alert_from_dict, alert_to_dict
@@ -31,6 +32,7 @@ from bot.store import schema as t
 __all__ = ["ChannelHistory", "NoticeState", "StoreHistory", "Unsent", "history_for"]
 
 _UNSENT = (DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value)
+BUNDLED = "bundled into "  # ``error`` of held alerts posted inside a quiet-hours catch-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,8 @@ class StoreHistory:
         d = t.deliveries
         q = select(func.count()).select_from(d).where(
             d.c.id > after_id, d.c.channel == channel, d.c.kind == AlertKind.ALERT.value, d.c.created_at >= since,
-            d.c.status != DeliveryStatus.FAILED.value)
+            d.c.status != DeliveryStatus.FAILED.value,
+            or_(d.c.error.is_(None), d.c.error.not_like(f"{BUNDLED}%")))  # a catch-up is one message
         return int(self.conn.execute(q).scalar_one())
 
     def alerts_since(self, channel: str, since: datetime) -> int:

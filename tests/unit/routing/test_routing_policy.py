@@ -229,3 +229,15 @@ def test_caps_in_one_batch_keep_the_top_stories(world) -> None:
     plans = w.route_batch([view("c0", 6), view("c1", 6)], t0 + timedelta(hours=1))
     assert [p.decisions[0].action for p in plans] == [Action.ALERT, Action.DIGEST]
     assert plans[1].decisions[0].detail.startswith("max_per_day 4 reached (4 alerts this day)")
+
+
+def test_a_bundled_catch_up_does_not_use_up_the_daily_cap(world) -> None:
+    from bot.routing.catchup import bundle_catch_up
+
+    w = world(quiet_settings(max_per_day=2))
+    after_midnight = utc(2026, 11, 25, 1, 0)  # 02:00 Berlin: the same local day as the morning
+    for i in range(3):
+        w.route(view(f"n{i}", 7), after_midnight + timedelta(minutes=i))
+    assert len(bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 0))) == 1
+    morning = [w.route(view(f"m{i}", 7), utc(2026, 11, 25, 8, i)).decisions[0].action for i in range(3)]
+    assert morning == [Action.ALERT, Action.ALERT, Action.DIGEST]
