@@ -48,11 +48,23 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
                 print(f"signals: {report}", file=sys.stderr)
                 return 1 if report.errors and report.errors == report.sources and report.sources else 0
             config_path = args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
-            await run_forever(pipeline, settings, config_path=config_path,
-                              rebuild=lambda new: build_destinations(new, args.format))
+            socket = None if args.dry_run else await _slack_socket_mode(settings, store)
+            try:
+                await run_forever(pipeline, settings, config_path=config_path,
+                                  rebuild=lambda new: build_destinations(new, args.format))
+            finally:
+                if socket is not None:
+                    await socket.close_async()
             return 0
 
     try:
         return asyncio.run(main())
     finally:
         store.close()
+
+
+async def _slack_socket_mode(settings, store):  # type: ignore[no-untyped-def]
+    """Slash commands and buttons over Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed)."""
+    from bot.adapters.slack.socket import start_if_enabled
+
+    return await start_if_enabled(settings, store, os.environ)

@@ -86,6 +86,8 @@ def check_rules(story: StoryView, channel: str, rules: ChannelRules, muted: froz
     def skip(reason: Reason, detail: str) -> Decision:
         return Decision(channel, Action.SKIP, reason, detail)
 
+    if muted and story.topics and all(t in muted for t in story.topics):
+        return skip(Reason.MUTED, f"muted here: {', '.join(story.topics)}")
     if rules.topics:
         live = [t for t in rules.topics if t not in muted]
         hit = [t for t in live if t in story.topics]

@@ -53,3 +53,10 @@ def test_filters() -> None:
 def test_digest_only() -> None:
     d = check_rules(story(), "c", ChannelRules(mode="digest_only"))
     assert d.action is Action.DIGEST and d.reason is Reason.DIGEST_ONLY
+
+
+def test_mute_applies_in_channels_without_a_topic_list() -> None:
+    d = check_rules(story(), "c", ChannelRules(), muted=frozenset({"ai-chips"}))
+    assert d.reason is Reason.MUTED
+    assert check_rules(story(topics=["ai-chips", "cloud"]), "c", ChannelRules(),
+                       muted=frozenset({"ai-chips"})).action is Action.ALERT  # still about cloud
