@@ -158,7 +158,8 @@ def _simulate(stories: Sequence[StoryView], settings: Settings, channel: str, ru
         timing = apply_timing(decision, story, rules, settings, now, hist)
         act = timing.decision
         if act.action in (Action.ALERT, Action.HOLD):
-            hist.alerts.append(now)
+            if act.action is Action.ALERT:  # held ones leave in a catch-up: caps do not count them
+                hist.alerts.append(now)
             alerted.append(story)
         elif digest is not None and (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE) \
                 and story.importance >= digest.min_importance:
