@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,8 +20,13 @@ from bot.models import RawEntry
 __all__ = ["parse_json_feed"]
 
 
+# JSON escapes can encode lone UTF-16 surrogates ("\ud800"); json.loads keeps them, and every later
+# .encode("utf-8") (hashing, the database, the chat APIs) would raise. Pairs are already joined.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _s(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return _LONE_SURROGATE.sub("\ufffd", value.strip()) if isinstance(value, str) else ""
 
 
 def _author(item: dict[str, Any]) -> str | None:
@@ -59,7 +65,7 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
             content = "\n".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
         summary = html.escape(_s(item.get("summary")))
         title = html.escape(_s(item.get("title")))
-        guid = str(item.get("id") or "").strip() or url
+        guid = _s(str(item.get("id") or "")) or url
         if not guid:
             guid = "sha1:" + hashlib.sha1((title + summary + content).encode()).hexdigest()
         entries.append(RawEntry(
