@@ -8,7 +8,9 @@ them: "While quiet hours were on: 5 stories", ranked by importance. The bundled 
 (and their held follow-ups) are marked sent with ``error`` naming the catch-up key, so
 the story still counts as alerted in that channel and is never posted again (caps do not
 count them: the catch-up is one message). Fewer than
-``min_items`` are released one by one as ordinary alerts.
+``min_items`` are released one by one as ordinary alerts. Beyond ``max_items`` the least
+important ones go to the next digest instead (their rows leave the outbox, their
+decision becomes ``over_cap``), so even a busy night is one readable message.
 
 It is all one transaction guarded on the rows' HELD status, so a dispatcher that claimed
 a row first simply wins and the bundle is not made.
@@ -20,12 +22,12 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 
 from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.codec import alert_from_dict
 from bot.outbox.queue import NewDelivery, Outbox
-from bot.routing.history import BUNDLED
+from bot.routing.history import BUNDLED, StoreHistory, Unsent
 from bot.store import Store
 from bot.store import schema as t
 
@@ -33,6 +35,7 @@ __all__ = ["bundle_catch_up"]
 
 log = logging.getLogger(__name__)
 DEFAULT_MIN_ITEMS = 3
+DEFAULT_MAX_ITEMS = 15
 
 
 class _Raced(Exception):
@@ -40,12 +43,13 @@ class _Raced(Exception):
 
 
 def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
-                    min_items: int = DEFAULT_MIN_ITEMS) -> list[str]:
+                    min_items: int = DEFAULT_MIN_ITEMS, max_items: int = DEFAULT_MAX_ITEMS) -> list[str]:
     """Bundle due held alerts per channel; return the catch-up keys enqueued."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     d = t.deliveries
     with store.begin() as c:
-        rows = c.execute(select(d.c.id, d.c.channel, d.c.story_id, d.c.kind, d.c.payload, d.c.next_try_at).where(
+        rows = c.execute(select(d.c.id, d.c.key, d.c.channel, d.c.story_id, d.c.kind, d.c.payload,
+                                d.c.next_try_at).where(
             d.c.status == DeliveryStatus.HELD.value, d.c.next_try_at <= now,
             d.c.kind.in_([AlertKind.ALERT.value, AlertKind.FOLLOWUP.value])).order_by(d.c.id)).all()
     by_channel: dict[str, list] = defaultdict(list)
@@ -56,14 +60,17 @@ def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
         alerts = [r for r in items if r.kind == AlertKind.ALERT.value]
         if len(alerts) < min_items:
             continue
-        stories = {r.story_id for r in alerts}
+        ranked = sorted(alerts, key=lambda r: -float(r.payload.get("importance", 0.0)))
+        alerts, extra = ranked[:max_items], ranked[max_items:]
+        stories, dropped = {r.story_id for r in alerts}, {r.story_id for r in extra}
         bundled = alerts + [r for r in items if r.kind == AlertKind.FOLLOWUP.value and r.story_id in stories]
-        ended = max(r.next_try_at for r in alerts)
+        ended = max(r.next_try_at for r in ranked)
         key = f"catchup:{channel}:{ended.isoformat()}"
-        entries = sorted((alert_from_dict(r.payload) for r in alerts), key=lambda a: -a.importance)
+        entries = [alert_from_dict(r.payload) for r in alerts]
         n = len(entries)
-        alert = Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", title=f"While quiet hours were on: {n} stories",
-                      url="", importance=entries[0].importance, category="catch-up",
+        title = f"While quiet hours were on: {n} stories" + (f" (+{len(extra)} in the next digest)" if extra else "")
+        alert = Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", title=title, url="",
+                      importance=entries[0].importance, category="catch-up",
                       text="Held during quiet hours, most important first.", items=entries)
         ids = [r.id for r in bundled]
         try:
@@ -75,6 +82,14 @@ def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
                                          error=f"{BUNDLED}{key}")).rowcount
                 if done != len(ids):
                     raise _Raced
+                hist = StoreHistory(c)
+                for r in extra:
+                    if not hist.demote(channel, Unsent(r.key, r.story_id or "", 0.0),
+                                       f"more than {max_items} alerts held during quiet hours; in the next digest"):
+                        raise _Raced
+                c.execute(delete(d).where(d.c.channel == channel, d.c.story_id.in_(dropped),
+                                          d.c.kind == AlertKind.FOLLOWUP.value,
+                                          d.c.status == DeliveryStatus.HELD.value))
                 outbox.enqueue(c, [NewDelivery(key=key, alert=alert)], now)
         except _Raced:
             log.info("catch-up not bundled: a row was claimed meanwhile", extra={"channel": channel})

@@ -241,3 +241,22 @@ def test_a_bundled_catch_up_does_not_use_up_the_daily_cap(world) -> None:
     assert len(bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 0))) == 1
     morning = [w.route(view(f"m{i}", 7), utc(2026, 11, 25, 8, i)).decisions[0].action for i in range(3)]
     assert morning == [Action.ALERT, Action.ALERT, Action.DIGEST]
+
+
+def test_a_busy_night_catch_up_keeps_the_top_stories_and_spills_the_rest(world) -> None:
+    from bot.routing.catchup import bundle_catch_up
+    from bot.routing.digest import build_digest
+
+    s = quiet_settings(digest={"schedule": "0 9 * * *"})
+    w = world(s)
+    night = utc(2026, 11, 24, 23, 0)
+    for i, imp in enumerate([6, 8, 7, 6.5, 7.5]):
+        w.route(view(f"n{i}", imp), night + timedelta(minutes=i))
+    w.route(view("n0", 6), night + timedelta(minutes=9), new_source=SourceRef("blog", "https://b.test/n0"))
+    assert len(bundle_catch_up(w.store, w.outbox, utc(2026, 11, 25, 6, 0), max_items=3)) == 1
+    [due] = w.outbox.due(utc(2026, 11, 25, 6, 0))  # the follow-up of a spilled story is gone too
+    assert [i.story_id for i in due.alert.items] == ["n1", "n4", "n2"]
+    assert due.alert.title == "While quiet hours were on: 3 stories (+2 in the next digest)"
+    with w.store.begin() as conn:
+        digest = build_digest(conn, s, "news", s.rules(s.channels[0]), utc(2026, 11, 25, 8, 0))
+    assert digest is not None and [i.story_id for i in digest.items] == ["n3", "n0"]
