@@ -1,0 +1,265 @@
+"""Incremental same-story clustering over a sliding time window.
+
+Each article is compared with the stories still in the window and either joins the
+best one or starts a new story. Why this shape:
+
+* **Candidates are cheap**: an inverted index maps a term to the stories using it; the
+  article's most distinctive terms pick a handful of candidate stories.
+* **The decision is finer**: TF-IDF cosine with the story's profile is combined with
+  overlap of names (capitalised sequences) and numbers and with title overlap
+  (:mod:`bot.stories.scoring`), so two events about the same firms stay apart.
+* **State is a function of the window only**: document frequencies and story profiles
+  are integer counts over the articles still in the window, and float sums whose order
+  could differ use ``math.fsum``. Replaying the window (:meth:`Clusterer.restore`) thus
+  rebuilds exactly the state an uninterrupted clusterer has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.stories.scoring import Params, Scorer, is_year
+from bot.stories.text import Features, extract
+
+__all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterItem:
+    """One article as the clusterer sees it."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    published_at: datetime | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where an article went.
+
+    ``is_new_source``: the article's source was not yet among the story's sources.
+    ``duplicate_of``: the same outlet re-published or updated an article already in the
+    story; this is the id of that earlier article (and ``is_new_source`` is False).
+    """
+
+    story_id: str
+    is_new_story: bool
+    is_new_source: bool
+    duplicate_of: str | None = None
+
+
+@dataclass(slots=True)
+class _Member:
+    id: str
+    story: str
+    source: str | None
+    url: str | None
+    title: frozenset[str]
+    feats: Features
+    at: float
+
+
+@dataclass(slots=True)
+class _Story:
+    id: str
+    first_at: float
+    members: dict[str, _Member] = field(default_factory=dict)
+    profile: Counter[str] = field(default_factory=Counter)  # term -> members using it
+    names: Counter[str] = field(default_factory=Counter)  # name -> members naming it
+    lead: Counter[str] = field(default_factory=Counter)  # name -> members naming it in the lead
+    years: Counter[str] = field(default_factory=Counter)  # year -> members mentioning it
+    sources: Counter[str] = field(default_factory=Counter)
+
+
+def story_id_for(item_id: str) -> str:
+    """Deterministic story id derived from the id of the story's first article."""
+    return "s" + hashlib.blake2b(item_id.encode("utf-8"), digest_size=8).hexdigest()
+
+
+class Clusterer:
+    """Assigns articles to stories, one at a time, in arrival order.
+
+    ``window``: articles older than this, relative to the newest timestamp seen, leave
+    the candidate search (articles without ``published_at`` take the newest time seen).
+    ``max_items`` bounds memory when timestamps are missing.
+    """
+
+    def __init__(self, window: timedelta = timedelta(hours=72), *, max_items: int = 50_000,
+                 params: Params | None = None) -> None:
+        self.window = window
+        self.max_items = max_items
+        self._scorer = Scorer(params or Params())
+        self._df: Counter[str] = Counter()
+        self._stories: dict[str, _Story] = {}
+        self._members: dict[str, _Member] = {}
+        self._postings: dict[str, set[str]] = {}
+        self._urls: dict[tuple[str | None, str], str] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = 0
+        self._newest = float("-inf")
+
+    # -- public API -------------------------------------------------------------------
+    @property
+    def story_ids(self) -> list[str]:
+        """Stories with at least one article in the window, oldest first."""
+        return sorted(self._stories, key=lambda s: (self._stories[s].first_at, s))
+
+    def sources(self, story_id: str) -> list[str]:
+        """The outlets of a story's articles in the window, in first-seen order."""
+        story = self._stories.get(story_id)
+        return list(story.sources) if story else []
+
+    def members(self, story_id: str) -> list[str]:
+        """Ids of a story's articles still in the window, in arrival order."""
+        story = self._stories.get(story_id)
+        return list(story.members) if story else []
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, item: ClusterItem) -> Assignment:
+        """Assign one article to a story (existing or new) and remember it."""
+        if item.id in self._members:
+            m = self._members[item.id]
+            return Assignment(m.story, False, False, item.id)
+        feats = extract(item.title, item.text)
+        at = self._advance(item)
+        self._expire()  # before matching: stories that left the window are not candidates
+        self._count(feats, +1)
+        story, dup = self._match(item, feats)
+        if story is None:
+            sid = story_id_for(item.id)
+            n = 1
+            while sid in self._stories:  # practically never: hash collision or id reuse
+                sid = story_id_for(f"{item.id}#{n}")
+                n += 1
+            new_story, new_source = True, True
+        else:
+            sid = story
+            new_story = False
+            new_source = item.source is None or self._stories[sid].sources[item.source] == 0
+            if dup is not None:
+                new_source = False
+        self._insert(item, feats, sid, at)
+        self._expire()
+        return Assignment(sid, new_story, new_source, dup)
+
+    def restore(self, items: Iterable[tuple[ClusterItem, str]]) -> None:
+        """Rebuild the window from stored articles and their story ids, in arrival order."""
+        n = 0
+        for item, sid in items:
+            if item.id in self._members:
+                continue
+            feats = extract(item.title, item.text)
+            at = self._advance(item)
+            self._count(feats, +1)
+            self._insert(item, feats, sid, at)
+            self._expire()
+            n += 1
+        logger.info("stories restored", extra={"articles": n, "stories": len(self._stories)})
+
+    # -- internals --------------------------------------------------------------------
+    def _advance(self, item: ClusterItem) -> float:
+        if item.published_at is not None:
+            ts = item.published_at.timestamp()
+            self._newest = max(self._newest, ts)
+            return ts
+        return self._newest if self._newest != float("-inf") else 0.0
+
+    def _count(self, feats: Features, sign: int) -> None:
+        df = self._df
+        for t in feats.terms:
+            v = df[t] + sign
+            if v:
+                df[t] = v
+            else:
+                del df[t]
+
+    def _match(self, item: ClusterItem, feats: Features) -> tuple[str | None, str | None]:
+        if item.url and (item.source, item.url) in self._urls:
+            mid = self._urls[(item.source, item.url)]
+            return self._members[mid].story, mid
+        scorer = self._scorer
+        idf = scorer.idf(self._df, len(self._members) + 1)
+        w = scorer.weights(feats, idf)
+        dnorm = scorer.norm(w)
+        best: tuple[float, str] | None = None
+        for sid in scorer.candidates(w, idf, self._postings):
+            story = self._stories[sid]
+            if item.source is not None and story.sources[item.source]:
+                for m in story.members.values():
+                    if m.source == item.source and scorer.is_duplicate(w, dnorm, m.feats, idf):
+                        return sid, m.id
+            score = scorer.score(scorer.features(feats, w, dnorm, story.profile, story.names, story.lead,
+                                                 story.years, len(story.members), idf))
+            if score >= scorer.params.threshold and (best is None or score > best[0]):
+                best = (score, sid)
+        return (best[1] if best else None), None
+
+    def _insert(self, item: ClusterItem, feats: Features, sid: str, at: float) -> None:
+        story = self._stories.get(sid)
+        if story is None:
+            story = self._stories[sid] = _Story(sid, at)
+        m = _Member(item.id, sid, item.source, item.url, feats.title, feats, at)
+        story.members[item.id] = m
+        if item.source is not None:
+            story.sources[item.source] += 1
+        for t in feats.terms:
+            if story.profile[t] == 0:
+                self._postings.setdefault(t, set()).add(sid)
+            story.profile[t] += 1
+        story.names.update(feats.names)
+        story.lead.update(feats.lead)
+        story.years.update(t for t in feats.numbers if is_year(t))
+        self._members[item.id] = m
+        if item.url:
+            self._urls[(item.source, item.url)] = item.id
+        self._seq += 1
+        heapq.heappush(self._heap, (at, self._seq, item.id))
+
+    def _expire(self) -> None:
+        limit = self._newest - self.window.total_seconds()
+        heap = self._heap
+        while heap and (heap[0][0] < limit or len(self._members) > self.max_items):
+            _, _, mid = heapq.heappop(heap)
+            self._remove(self._members.pop(mid))
+
+    def _remove(self, m: _Member) -> None:
+        self._count(m.feats, -1)
+        story = self._stories[m.story]
+        del story.members[m.id]
+        if m.source is not None:
+            story.sources[m.source] -= 1
+            if not story.sources[m.source]:
+                del story.sources[m.source]
+        years = [t for t in m.feats.numbers if is_year(t)]
+        for counter, gone in ((story.names, m.feats.names), (story.lead, m.feats.lead), (story.years, years)):
+            counter.subtract(gone)
+            for t in gone:
+                if not counter[t]:
+                    del counter[t]
+        for t in m.feats.terms:
+            v = story.profile[t] - 1
+            if v:
+                story.profile[t] = v
+            else:
+                del story.profile[t]
+                post = self._postings[t]
+                post.discard(story.id)
+                if not post:
+                    del self._postings[t]
+        if m.url and self._urls.get((m.source, m.url)) == m.id:
+            del self._urls[(m.source, m.url)]
+        if not story.members:
+            del self._stories[story.id]

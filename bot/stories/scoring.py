@@ -1,0 +1,146 @@
+"""How alike an article and a story are: candidate search, features, decision.
+
+IDF comes from the articles in the window (no training corpus at run time). The
+decision is a weighted sum of a few features whose weights and threshold were chosen
+by ``python -m bot.stories.tune`` with cross-validation over ECB+ topics (see there);
+they are hard-coded in :class:`Params`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.stories.text import Features
+
+__all__ = ["FEATURES", "Params", "Scorer", "is_year"]
+
+FEATURES = ("cosine", "names", "numbers", "name_cosine", "story_names", "key_names", "lead_names",
+            "story_lead", "later_year", "lead_phrases", "story_phrases")
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Weights of :data:`FEATURES`, the join threshold and the search sizes."""
+
+    weights: tuple[float, ...] = (2.46, 2.72, 3.52, 4.07, 1.65, 0.49, 1.43, 1.61, -1.46, 0.23, 0.25)
+    threshold: float = 5.1
+    duplicate: float = 0.8  # same outlet, doc-to-doc cosine at least this: a re-publication
+    query_terms: int = 24
+    candidates: int = 8
+    min_overlap: float = 0.1  # a candidate shares at least this share of the query's weight
+    common_df: float = 0.25  # terms in more than this share of the window don't pick candidates
+
+
+def is_year(t: str) -> bool:
+    return len(t) == 4 and t[:2] in ("19", "20") and t.isdigit()
+
+
+class _Idf:
+    """IDF of the window at one moment: ``log((1 + N) / (1 + df)) + 1``, memoised."""
+
+    __slots__ = ("base", "df", "logs")
+
+    def __init__(self, df: Mapping[str, int], n_docs: int, logs: list[float]) -> None:
+        self.df = df
+        self.base = math.log1p(n_docs) + 1.0
+        self.logs = logs
+
+    def __call__(self, term: str) -> float:
+        return self.base - self.logs[self.df.get(term, 0)]
+
+
+def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: _Idf,
+                 empty: float = 0.0) -> float:
+    """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)``."""
+    tot = hit = 0.0
+    for t in sorted(terms):
+        i = idf(t)
+        tot += i
+        c = counts.get(t, 0)
+        if c:
+            hit += i * min(1.0, c * scale)
+    return hit / tot if tot else empty
+
+
+class Scorer:
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self._logs: list[float] = [0.0]
+
+    def idf(self, df: Mapping[str, int], n_docs: int) -> _Idf:
+        """The IDF function for the current window (call once per article)."""
+        logs = self._logs
+        while len(logs) <= n_docs + 1:
+            logs.append(math.log1p(len(logs)))
+        return _Idf(df, n_docs, logs)
+
+    @staticmethod
+    def weights(feats: Features, idf: _Idf) -> dict[str, float]:
+        """Sub-linear TF times IDF of an article's terms."""
+        base, logs, get = idf.base, idf.logs, idf.df.get
+        log = math.log
+        return {t: (1.0 + log(c)) * (base - logs[get(t, 0)]) if c > 1 else base - logs[get(t, 0)]
+                for t, c in feats.terms.items()}
+
+    def candidates(self, w: Mapping[str, float], idf: _Idf, postings: Mapping[str, set[str]]) -> list[str]:
+        """A few stories sharing the article's most distinctive terms, best first."""
+        p = self.params
+        get = idf.df.get
+        cap = max(20.0, p.common_df * (math.exp(idf.base - 1.0) - 1.0))
+        query = sorted((t for t in w if get(t, 0) <= cap), key=lambda t: (-w[t], t))[: p.query_terms]
+        acc: dict[str, float] = {}
+        total = 0.0
+        for t in query:
+            wt = w[t]
+            total += wt
+            for sid in postings.get(t, ()):
+                acc[sid] = acc.get(sid, 0.0) + wt
+        floor = p.min_overlap * total
+        return sorted((s for s, v in acc.items() if v >= floor), key=lambda s: (-acc[s], s))[: p.candidates]
+
+    def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
+                 name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
+                 year_profile: Mapping[str, int], n_members: int, idf: _Idf) -> tuple[float, ...]:
+        """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story."""
+        base, logs, get = idf.base, idf.logs, idf.df.get
+        inv = 1.0 / n_members
+        # story profile vector: members using a term times its IDF (the mean, up to scale)
+        sq = [(c * (base - logs[get(t, 0)])) ** 2 for t, c in profile.items()]
+        snorm = math.sqrt(math.fsum(sq)) or 1.0
+        pget = profile.get
+        cosine = sum(v * pget(t, 0) * (base - logs[get(t, 0)]) for t, v in w.items()) / (dnorm * snorm)
+        names = _share_cover(feats.names, profile, 2 * inv, idf)
+        numbers = _share_cover(feats.numbers, profile, 2 * inv, idf)
+        nnorm = math.sqrt(math.fsum([w[t] ** 2 for t in feats.names])) or 1.0
+        snn = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2
+                                   for t in name_profile if (c := pget(t, 0))])) or 1.0
+        name_cos = sum(w[t] * pget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names) / (nnorm * snn)
+        half = n_members / 2
+        story_names = _share_cover([t for t, c in name_profile.items() if c >= half], feats.terms, 1.0, idf)
+        key = sorted(feats.names, key=lambda t: (-w[t], t))[:3]
+        tot = math.fsum(w[t] for t in key)
+        key_names = math.fsum(w[t] * pget(t, 0) * inv for t in key) / tot if tot else 0.0
+        lead_names = _share_cover(feats.lead, lead_profile, inv, idf)
+        core = [t for t, c in lead_profile.items() if c >= half]
+        story_lead = _share_cover(core, feats.terms, 1.0, idf)
+        years = [int(t) for t in feats.numbers if is_year(t)]
+        later_year = float(bool(years) and bool(year_profile) and max(years) > max(map(int, year_profile)))
+        lead_phrases = _share_cover([t for t in feats.lead if "~" in t], lead_profile, 2 * inv, idf, 0.5)
+        story_phrases = _share_cover([t for t in core if "~" in t], feats.terms, 1.0, idf, 0.5)
+        return (cosine, names, numbers, name_cos, story_names, key_names, lead_names, story_lead,
+                later_year, lead_phrases, story_phrases)
+
+    def score(self, features: tuple[float, ...]) -> float:
+        return sum(a * b for a, b in zip(self.params.weights, features, strict=True))
+
+    @staticmethod
+    def norm(w: Mapping[str, float]) -> float:
+        return math.sqrt(math.fsum([v * v for v in w.values()])) or 1.0
+
+    def is_duplicate(self, w: Mapping[str, float], dnorm: float, other: Features, idf: _Idf) -> bool:
+        """Same outlet, near-identical text (an update or re-publication)."""
+        ow = self.weights(other, idf)
+        dot = sum(v * ow.get(t, 0.0) for t, v in w.items())
+        return dot / (dnorm * self.norm(ow)) >= self.params.duplicate

@@ -1,0 +1,73 @@
+"""Small hand-written news corpus for the story tests: a few events, several outlets each.
+
+The background stories give the window realistic document frequencies; the two chip
+stories are the hard pair (same companies, different events).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.stories import ClusterItem
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+BACKGROUND = [
+    ("Storm Ciara floods northern England towns",
+     "Heavy rain from Storm Ciara flooded homes in Yorkshire and Cumbria on Sunday as rivers burst their "
+     "banks. The Environment Agency issued 40 flood warnings and rail services between Leeds and Carlisle "
+     "were suspended."),
+    ("Real Madrid beat Barcelona 2-1 in El Clasico",
+     "Vinicius Junior scored twice as Real Madrid beat Barcelona 2-1 at the Bernabeu on Saturday night, "
+     "moving five points clear at the top of La Liga with eleven games left."),
+    ("Finland holds presidential runoff",
+     "Voters in Finland chose between Alexander Stubb and Pekka Haavisto in a presidential runoff on Sunday, "
+     "with turnout above 70 percent according to the justice ministry."),
+    ("Bank of Japan keeps rates unchanged",
+     "The Bank of Japan left its short-term interest rate at 0.1 percent on Tuesday and said wage growth "
+     "would decide the timing of its next move, Governor Kazuo Ueda told reporters in Tokyo."),
+    ("Wildfire forces evacuations near Perth",
+     "Firefighters battled a wildfire in the hills east of Perth, Western Australia, forcing hundreds of "
+     "residents to evacuate as temperatures passed 40 degrees Celsius."),
+    ("Boeing 737 Max deliveries slow after inspections",
+     "Boeing delivered 27 737 Max jets in February, down from 45 a year earlier, after the Federal Aviation "
+     "Administration capped production while inspectors audit its Renton factory."),
+]
+
+# One event (Nvidia's quarterly results), three outlets, different titles and lengths.
+EARNINGS = [
+    ("reuters", "Nvidia quarterly revenue jumps 265% on AI chip demand",
+     "Nvidia reported fourth-quarter revenue of $22.1 billion on Wednesday, up 265% from a year earlier, "
+     "as demand for its H100 data center chips used to train artificial intelligence models kept soaring. "
+     "Data center revenue reached $18.4 billion. Chief executive Jensen Huang said demand for accelerated "
+     "computing had hit a tipping point. The chip maker forecast first-quarter revenue of about $24 billion, "
+     "above analyst estimates, and its shares rose 9% in extended trading."),
+    ("bloomberg", "Nvidia forecast beats estimates as data center sales surge",
+     "Nvidia forecast first-quarter revenue of $24 billion, beating Wall Street estimates, after "
+     "fourth-quarter revenue rose 265% to $22.1 billion. Data center sales of $18.4 billion were driven by "
+     "H100 chips. Jensen Huang said a tipping point had been reached. Shares rose 9% after the bell."),
+    ("verge", "Nvidia's AI boom: $22.1 billion in quarterly revenue",
+     "Nvidia's quarterly revenue hit $22.1 billion, a 265% increase, with $18.4 billion from data center "
+     "H100 chips. The chip maker expects $24 billion next quarter."),
+]
+
+# Same companies (Amazon, Nvidia, chips), a different event.
+CLOUD_CHIPS = (
+    "ft", "Amazon plans to sell its own Trainium AI chips to rival Nvidia",
+    "Amazon Web Services plans to offer its in-house Trainium AI chips to outside customers, challenging "
+    "Nvidia, whose H100 chips dominate data center computing. The cloud provider said on Thursday its "
+    "Trainium2 processors would be rented in new UltraCluster servers, and Anthropic agreed to use them. "
+    "Amazon said the chips cut the cost of training large language models by up to 40%.",
+)
+
+
+def item(i: int | str, title: str, text: str, source: str | None = None, hours: float = 0.0,
+         url: str | None = None) -> ClusterItem:
+    return ClusterItem(str(i), title, text, source, T0 + timedelta(hours=hours), url)
+
+
+@pytest.fixture
+def background() -> list[ClusterItem]:
+    return [item(f"bg{i}", t, x, f"wire{i}", hours=i * 0.1) for i, (t, x) in enumerate(BACKGROUND)]
