@@ -39,7 +39,7 @@ HEADERS = {
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # feeds see no referrer; our forms keep their Origin
     "Cache-Control": "no-store",
 }
 Handler = Callable[[Request, Access], Awaitable[Response]]
