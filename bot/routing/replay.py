@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.models import Alert, SourceRef
+from bot.routing.catchup import DEFAULT_MAX_ITEMS as CATCH_UP_MAX_ITEMS
 from bot.routing.history import NoticeState, Unsent
 from bot.routing.policy import apply_timing, effective_digest
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE, Action, Decision, Reason, StoryView, check_rules
@@ -152,18 +153,27 @@ def _simulate(stories: Sequence[StoryView], settings: Settings, channel: str, ru
     alerted: list[StoryView] = []
     per_slot: Counter[datetime | None] = Counter()
     digest = effective_digest(rules)
+    held: dict[datetime | None, list[StoryView]] = defaultdict(list)  # per end of quiet hours
     for story in stories:
         now = story.first_seen or datetime.min
         decision: Decision = check_rules(story, channel, rules, muted)
         timing = apply_timing(decision, story, rules, settings, now, hist)
         act = timing.decision
-        if act.action in (Action.ALERT, Action.HOLD):
-            if act.action is Action.ALERT:  # held ones leave in a catch-up: caps do not count them
-                hist.alerts.append(now)
+        if act.action is Action.ALERT:
+            hist.alerts.append(now)
             alerted.append(story)
+        elif act.action is Action.HOLD:  # leaves in a catch-up: caps do not count it
+            held[act.not_before].append(story)
         elif digest is not None and (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE) \
                 and story.importance >= digest.min_importance:
             per_slot[slots.get(story.id)] += 1
+    for group in held.values():  # a catch-up keeps its top stories; the rest go to the next digest
+        ranked = sorted(group, key=lambda x: -x.importance)
+        alerted += ranked[:CATCH_UP_MAX_ITEMS]
+        for story in ranked[CATCH_UP_MAX_ITEMS:]:
+            if digest is not None:
+                per_slot[slots.get(story.id)] += 1
+    alerted.sort(key=lambda x: (x.first_seen or datetime.min, x.id))
     items = sum(min(n, digest.max_items) for n in per_slot.values()) if digest else 0
     return alerted, items
 
