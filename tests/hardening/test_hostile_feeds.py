@@ -1,0 +1,190 @@
+"""Hostile feeds over real loopback HTTP, through the real Fetcher (and the pipeline's store step).
+
+Complements ``tests/unit/ingest/test_ingest_parser.py`` (entity attacks on the parser alone)
+and ``tests/scenario/test_fetch_http.py`` (size caps incl. a gzip bomb and an endless body,
+a server slow to answer, refused connections): what is here is what those do not cover —
+entity attacks arriving over HTTP with a listener that counts any outbound entity fetch,
+quadratic blow-up, the three timeout kinds separately (connect, read, total against a
+trickling server), 100 KB titles, invalid UTF-8 and JSON lone surrogates all the way into
+the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.ingest import Fetcher
+from bot.ingest.cleaner import MAX_TITLE
+from bot.models import FetchState
+from bot.pipeline import Pipeline
+from bot.settings import FetchSettings, SourceSettings, settings_from_mapping
+from bot.store import Store
+from tests.feedserver import FeedServer, Reply, feed_server
+
+__all__ = ["feed_server"]
+
+
+def fetcher(**kw: object) -> Fetcher:
+    base: dict[str, object] = {"timeout": 5, "connect_timeout": 2, "retries": 0, "max_bytes": 2_000_000}
+    base.update(kw)
+    return Fetcher(FetchSettings(**base), backoff=0.01)  # type: ignore[arg-type]
+
+
+async def poll(f: Fetcher, name: str, url: str):  # type: ignore[no-untyped-def]
+    return await f.fetch(SourceSettings(name=name, url=url), FetchState(source=name, url=url))
+
+
+def _rss(title: bytes, doctype: bytes = b"", n: int = 1) -> bytes:
+    return (b'<?xml version="1.0" encoding="utf-8"?>' + doctype + b'<rss version="2.0"><channel><title>t</title>'
+            b"<link>https://t.example/</link><item><title>" + title + b"</title><link>https://t.example/%d</link>"
+            b"<guid>g%d</guid><description>d</description></item></channel></rss>" % (n, n))
+
+
+def _titles(res) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.title for e in res.feed.entries] if res.feed else []
+
+
+async def test_external_entities_over_http_are_never_fetched_or_read(feed_server: FeedServer, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    spy = feed_server.url("/spy")
+    feed_server.add("/spy", Reply(body=b"SPIED", content_type="text/plain"))
+    feed_server.add("/evil.dtd", Reply(body=f'<!ENTITY exfil SYSTEM "{spy}?x">'.encode(), content_type="text/plain"))
+    docs = {
+        "file": (b'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://' + str(secret).encode() + b'">]>', b"&xxe;"),
+        "http": (b'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "' + spy.encode() + b'">]>', b"&xxe;"),
+        "parameter": (b'<!DOCTYPE rss [<!ENTITY % dtd SYSTEM "' + feed_server.url("/evil.dtd").encode()
+                      + b'"> %dtd;]>', b"&exfil;"),
+        "external-dtd": (b'<!DOCTYPE rss SYSTEM "' + feed_server.url("/evil.dtd").encode() + b'">', b"&exfil; x"),
+    }
+    urls = {k: feed_server.feed(f"/{k}.xml", _rss(ref, doctype)) for k, (doctype, ref) in docs.items()}
+    async with fetcher() as f:
+        results = {k: await poll(f, k, u) for k, u in urls.items()}
+    for kind, res in results.items():
+        assert res.status in ("ok", "error"), (kind, res)
+        assert not any("SECRET" in t or "SPIED" in t for t in _titles(res)), (kind, _titles(res))
+    assert feed_server.hits["/spy"] == 0 and feed_server.hits["/evil.dtd"] == 0  # nothing left the parser
+
+
+@pytest.mark.parametrize("attack", ["billion-laughs", "quadratic"])
+async def test_entity_expansion_over_http_is_refused_quickly(feed_server: FeedServer, attack: str) -> None:
+    if attack == "billion-laughs":
+        ents = b'<!ENTITY lol "lol">' + b"".join(
+            b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+        doctype, ref = b"<!DOCTYPE rss [" + ents + b"]>", b"&lol9;"
+    else:  # one 50 KB entity referenced 2,000 times: 100 MB if expanded
+        doctype, ref = b'<!DOCTYPE rss [<!ENTITY big "' + b"B" * 50_000 + b'">]>', b"&big;" * 2000
+    url = feed_server.feed("/attack.xml", _rss(ref, doctype))
+    async with fetcher() as f:
+        t0 = time.perf_counter()
+        res = await poll(f, "Attack", url)
+        took = time.perf_counter() - t0
+    assert res.status in ("ok", "error")
+    assert all(len(t) <= MAX_TITLE * 3 for t in _titles(res)) and "lol" * 1000 not in str(_titles(res))
+    assert took < 3.0, f"{attack} took {took:.2f}s"
+
+
+@pytest.fixture
+def blackhole() -> Iterator[int]:
+    """A port whose accept queue is full: a new connection's SYN is dropped, so connect() hangs."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)
+    port = srv.getsockname()[1]
+    fill = []
+    for _ in range(4):
+        s = socket.socket()
+        s.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            s.connect(("127.0.0.1", port))
+        fill.append(s)
+    time.sleep(0.1)
+    yield port
+    for s in fill:
+        s.close()
+    srv.close()
+
+
+async def test_connect_timeout(blackhole: int) -> None:
+    async with fetcher(timeout=5, connect_timeout=0.4) as f:
+        t0 = time.monotonic()
+        res = await poll(f, "Blackhole", f"http://127.0.0.1:{blackhole}/feed.xml")
+        took = time.monotonic() - t0
+    assert res.status == "error" and "timed out" in (res.error or "") and "Connect" in (res.error or "")
+    assert 0.3 < took < 2.0, took
+
+
+async def test_read_timeout_when_the_body_stalls(feed_server: FeedServer) -> None:
+    def stall() -> Iterator[bytes]:
+        yield b"<rss><channel>"
+        time.sleep(3)
+        yield b"</channel></rss>"
+
+    url = feed_server.add("/stall.xml", Reply(chunks=stall))
+    async with fetcher(timeout=0.8) as f:
+        t0 = time.monotonic()
+        res = await poll(f, "Stall", url)
+        took = time.monotonic() - t0
+    assert res.status == "error" and "timed out" in (res.error or ""), res.error
+    assert took < 2.0, took
+
+
+async def test_total_timeout_against_a_trickling_server(feed_server: FeedServer) -> None:
+    """One byte every 0.1 s never trips a read timeout; the total deadline still ends the request."""
+    def trickle() -> Iterator[bytes]:
+        yield b"<rss><channel><title>"
+        for _ in range(100):
+            time.sleep(0.1)
+            yield b"x"
+
+    url = feed_server.add("/trickle.xml", Reply(chunks=trickle))
+    async with fetcher(timeout=1.0) as f:
+        t0 = time.monotonic()
+        res = await poll(f, "Trickle", url)
+        took = time.monotonic() - t0
+    assert res.status == "error" and "timed out" in (res.error or ""), res.error
+    assert 0.9 < took < 2.5, took
+
+
+# -- into the database -----------------------------------------------------------------------
+JSON_SURROGATES = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+                   b'{"id": "j1\\ud800", "url": "https://j.example/1", "title": "Lone \\udfff surrogate",'
+                   b' "content_text": "Text \\ud83d with a half emoji"},'
+                   b'{"id": "j2", "url": "https://j.example/2", "title": "Fine \\ud83d\\ude80 rocket"}]}')
+
+
+async def test_hostile_feeds_are_stored_not_fatal(feed_server: FeedServer, tmp_path: Path) -> None:
+    """100 KB titles, invalid UTF-8, control/bidi characters and JSON lone surrogates: each entry is stored
+    (cleaned), and no feed costs the others their articles."""
+    huge = b"Huge " + b"title " * 20_000
+    bad_utf8 = b"Caf\xc3 na\xefve \xff\xfe broken \xed\xa0\x80 bytes"
+    controls = "Ctrl\x01\x1b[31m \u202eevil\u202c \u200bzero\ufeff width @everyone".encode()
+    urls = {
+        "huge": feed_server.feed("/huge.xml", _rss(huge, n=1)),
+        "utf8": feed_server.feed("/utf8.xml", _rss(bad_utf8, n=2)),
+        "controls": feed_server.feed("/controls.xml", _rss(controls, n=3)),
+        "json": feed_server.feed("/j.json", JSON_SURROGATES, content_type="application/feed+json"),
+        "good": feed_server.feed("/good.xml", _rss(b"An ordinary title", n=4)),
+    }
+    settings = settings_from_mapping({"sources": [{"name": k, "url": u, "full_text": "never"} for k, u in urls.items()],
+                                      "channels": [{"name": "c", "console": True}]})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, {}, process=False) as p:
+            report = await p.run_cycle()
+        arts = {a.source: a for a in store.unprocessed_articles(100)}
+        titles = {a.title for a in store.unprocessed_articles(100)}
+    finally:
+        store.close()
+    assert report.errors == 0 and set(arts) == set(urls), (report, set(arts))
+    assert len(arts["huge"].title) <= MAX_TITLE and arts["huge"].title.startswith("Huge title")
+    assert "Caf" in arts["utf8"].title
+    ctl = arts["controls"].title
+    assert not any(c in ctl for c in "\x01\x1b\u202e\u202c\u200b\ufeff"), repr(ctl)
+    assert "Lone \ufffd surrogate" in titles and "Fine \U0001f680 rocket" in titles
