@@ -1,4 +1,4 @@
-"""A seeded SQLite store in tmp_path and the web app over it (see ``seed.py``)."""
+"""One seeded SQLite store in a temporary directory for the web view's tests (see ``seed.py``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from tests.unit.web.seed import Seeded, open_seeded
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    """Read-only tests share one seeded store per module (seeding takes a moment)."""
+    """Read-only tests share one seeded store (seeding takes a moment); never write to it."""
     s = open_seeded(str(tmp_path_factory.mktemp("web") / "web.db"))
     yield s
     s.store.close()
