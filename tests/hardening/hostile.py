@@ -13,8 +13,10 @@ no injection) so the fuzz tests and the example tests assert the same thing.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -199,3 +201,30 @@ def check_discord(payload: dict[str, Any]) -> None:
         desc = re.sub(r"\\.", "", e.get("description", ""), flags=re.S)
         if e.get("description") and not e["description"].startswith(("+ ", "1. ")):  # alert summaries: no links
             assert "[" not in desc and "]" not in desc, f"unescaped masked-link syntax in {desc[:200]!r}"
+
+
+# -- a small news day for whole-pipeline tests (fault injection, locked database) --------------
+CHIP_A = ("Nvidia unveils Blackwell Ultra GPU accelerator for AI data centers",
+          "Nvidia on Tuesday unveiled the Blackwell Ultra GPU, an accelerator for training large AI models in data "
+          "centers. The company said the chip doubles training throughput compared with the H200 and will ship to "
+          "cloud providers including Microsoft and Amazon in the second quarter.")
+CHIP_B = ("Blackwell Ultra: Nvidia's new AI accelerator doubles training speed",
+          "At its developer conference in San Jose, Nvidia presented Blackwell Ultra, a GPU accelerator for AI data "
+          "centers. Jensen Huang said the new chip doubles training throughput over the H200. Microsoft and Amazon "
+          "will be among the first cloud providers to receive it in the second quarter.")
+COUNCIL = ("City council approves new bicycle lanes downtown",
+           "The city council voted to approve twelve kilometres of protected bicycle lanes in the downtown area, "
+           "with construction starting in spring. Residents had campaigned for safer cycling routes for years.")
+FEEDS = {"wire": [CHIP_A, COUNCIL], "daily": [CHIP_B]}
+N_ARTICLES = 3
+N_STORIES = 2  # the two chip articles are one story
+
+
+def story_rss(items: list[tuple[str, str]], site: str) -> bytes:
+    now = time.time()
+    body = "".join(
+        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
+        f"<pubDate>{email.utils.formatdate(now - 600 * (i + 1), usegmt=True)}</pubDate>"
+        f"<description>{d}</description></item>" for i, (t, d) in enumerate(items))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
+            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()

@@ -1,0 +1,127 @@
+"""The database is locked or briefly unavailable while a cycle runs: it waits or retries, and loses nothing.
+
+Another process (here: another connection in a thread, the same to SQLite) holds an
+exclusive write lock. Two cases:
+
+* shorter than the store's ``busy_timeout`` (10 s, set in :mod:`bot.store.store`): every
+  write of the cycle waits for the lock, then the cycle completes — all articles stored,
+  every story alerted once;
+* longer than the wait (the test shortens ``busy_timeout`` on its own connections to keep
+  it fast): storing fails with a clear :class:`StoreError`, the source's new ETag is *not*
+  saved with it (same transaction), so the next poll fetches the full feed again and
+  stores every article — the scheduler's next run is the retry.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select
+
+from bot.adapters.registry import build_destinations
+from bot.errors import StoreError
+from bot.pipeline import Pipeline
+from bot.settings import Settings, settings_from_mapping
+from bot.store import Store
+from bot.store import schema as t
+from tests.fakes.webhook import Receiver
+from tests.feedserver import FeedServer
+from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES, story_rss
+
+
+@pytest.fixture
+def world() -> Iterator[tuple[FeedServer, Receiver]]:
+    hook = Receiver()
+    with FeedServer() as feeds:
+        for name, items in FEEDS.items():
+            feeds.feed(f"/{name}.xml", story_rss(items, f"{name}.example"), etag=f'"{name}-1"')
+        yield feeds, hook
+    hook.close()
+
+
+def _settings(feeds: FeedServer, hook: Receiver) -> Settings:
+    return settings_from_mapping({
+        "sources": [{"name": n, "url": feeds.url(f"/{n}.xml"), "full_text": "never"} for n in FEEDS],
+        "channels": [{"name": "hook", "webhook": hook.url(), "min_importance": 0}],
+        "source_alert_after": None,
+    })
+
+
+def _hold_write_lock(path: Path, seconds: float, taken: threading.Event) -> threading.Thread:
+    def run() -> None:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("BEGIN EXCLUSIVE")
+        taken.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+        conn.close()
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th
+
+
+def _count(store: Store, table) -> int:  # type: ignore[no-untyped-def]
+    with store.begin() as c:
+        return int(c.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+async def test_cycle_waits_for_a_locked_database_and_loses_nothing(world: tuple[FeedServer, Receiver],
+                                                                   tmp_path: Path) -> None:
+    feeds, hook = world
+    db = tmp_path / "s.db"
+    store = Store.open(f"sqlite:///{db}")
+    taken = threading.Event()
+    holder = _hold_write_lock(db, 3.0, taken)
+    assert taken.wait(10)
+    try:
+        async with Pipeline(_settings(feeds, hook), store, build_destinations(_settings(feeds, hook))) as p:
+            t0 = time.monotonic()
+            report = await p.run_cycle()
+            took = time.monotonic() - t0
+        holder.join(10)
+        assert took >= 2.0, f"the cycle did not wait for the lock ({took:.2f}s)"
+        assert report.errors == 0 and report.new_articles == N_ARTICLES
+        assert _count(store, t.articles) == N_ARTICLES and _count(store, t.stories) == N_STORIES
+        alerts = [r["story_id"] for r in hook.received if r["kind"] == "alert"]
+        assert len(alerts) == len(set(alerts)) == N_STORIES
+    finally:
+        store.close()
+
+
+async def test_lock_longer_than_the_wait_fails_clearly_and_the_next_poll_stores_everything(
+        world: tuple[FeedServer, Receiver], tmp_path: Path) -> None:
+    feeds, hook = world
+    db = tmp_path / "s.db"
+    store = Store.open(f"sqlite:///{db}")
+    store.engine.dispose()
+
+    @event.listens_for(store.engine, "connect")
+    def _short_wait(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA busy_timeout=300")  # after the store's own pragmas: fail fast
+
+    settings = _settings(feeds, hook)
+    taken = threading.Event()
+    holder = _hold_write_lock(db, 2.0, taken)
+    assert taken.wait(10)
+    try:
+        async with Pipeline(settings, store, build_destinations(settings)) as p:
+            with pytest.raises(StoreError, match="locked"):
+                await p.fetch_source(settings.sources[0])
+            holder.join(10)
+            assert _count(store, t.articles) == 0
+            before = len(feeds.requests)
+            # the scheduler's next run for that source (and the others), with the lock gone
+            report = await p.run_cycle()
+        retry = [r for r in feeds.requests[before:] if r.path == "/wire.xml"]
+        assert retry and "If-None-Match" not in retry[0].headers  # the ETag was not saved without its articles
+        assert report.errors == 0 and _count(store, t.articles) == N_ARTICLES
+        alerts = [r["story_id"] for r in hook.received if r["kind"] == "alert"]
+        assert len(alerts) == len(set(alerts)) == N_STORIES
+    finally:
+        store.close()
