@@ -202,32 +202,35 @@ def run_signals(port: int, n: int, process: bool) -> dict[str, float]:
         print(f"note: bot.pipeline unavailable ({exc}); running the same fetch-clean-store calls directly",
               file=sys.stderr)
         Pipeline = None  # type: ignore[assignment,misc]
+    cpu: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as devnull:
         store = Store.open(f"sqlite:///{tmp}/bench.db")
 
         async def cycles() -> tuple[float, float, int]:
             if Pipeline is None:
                 async with Fetcher(settings.fetch) as fetcher:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     ok, _, articles = await _ingest_cycle(settings, store, fetcher)
-                    t1 = time.perf_counter()
+                    t1, c1 = time.perf_counter(), time.process_time()
                     _, unchanged, _ = await _ingest_cycle(settings, store, fetcher)
-                    t2 = time.perf_counter()
+                    t2, c2 = time.perf_counter(), time.process_time()
                 assert ok == n and unchanged == n, (ok, unchanged)
+                cpu.extend([c1 - c0, c2 - c1])
                 return t1 - t0, t2 - t1, articles
             async with Pipeline(settings, store, dry_run=True, process=process, out=devnull) as pipe:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 first = await pipe.run_cycle()
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 second = await pipe.run_cycle()
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.process_time()
             assert first.fetched == n and second.not_modified == n, (str(first), str(second))
+            cpu.extend([c1 - c0, c2 - c1])
             return t1 - t0, t2 - t1, first.new_articles
 
         first, second, articles = asyncio.run(cycles())
         store.close()
     return {"first": first, "second": second, "articles": articles, "peak_mb": _peak_mb(),
-            "pipeline": Pipeline is not None}
+            "cpu_first": cpu[0], "cpu_second": cpu[1], "pipeline": Pipeline is not None}
 
 
 def run_reader(port: int, n: int, workers: int) -> dict[str, float]:
@@ -240,14 +243,15 @@ def run_reader(port: int, n: int, workers: int) -> dict[str, float]:
         r = make_reader(f"{tmp}/reader.sqlite")
         for u in _urls(port, n):
             r.add_feed(u)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r.update_feeds(workers=workers, scheduled=False)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         r.update_feeds(workers=workers, scheduled=False)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         articles = r.get_entry_counts().total
         r.close()
-    return {"first": t1 - t0, "second": t2 - t1, "articles": articles or 0, "peak_mb": _peak_mb()}
+    return {"first": t1 - t0, "second": t2 - t1, "articles": articles or 0, "peak_mb": _peak_mb(),
+            "cpu_first": c1 - c0, "cpu_second": c2 - c1}
 
 
 def _child(kind: str, port: int, n: int, workers: int) -> dict[str, float]:
@@ -264,7 +268,8 @@ def _child(kind: str, port: int, n: int, workers: int) -> dict[str, float]:
 def _line(label: str, r: dict[str, float]) -> str:
     rate = r["articles"] / r["first"] if r["first"] else 0
     return (f"{label}: first cycle {r['first']:.2f} s, conditional cycle {r['second']:.2f} s, "
-            f"{int(r['articles'])} articles, {rate:,.0f} articles/s, peak RSS {r['peak_mb']:.0f} MB")
+            f"{int(r['articles'])} articles, {rate:,.0f} articles/s, peak RSS {r['peak_mb']:.0f} MB "
+            f"(CPU {r['cpu_first']:.2f} s + {r['cpu_second']:.2f} s)")
 
 
 def main() -> int:
@@ -307,11 +312,15 @@ def main() -> int:
 
         print(_line(f"reader {version('reader')} (workers={args.workers})", ref), flush=True)
         r1, r2 = ours["first"] / ref["first"], ours["second"] / ref["second"]
+        c1, c2 = ours["cpu_first"] / ref["cpu_first"], ours["cpu_second"] / ref["cpu_second"]
         ok = r1 <= 0.5 and r2 <= 0.5 and ours["peak_mb"] < 300
-        print(f"SUMMARY signals/reader time ratio: first {r1:.2f}, conditional {r2:.2f} (goal <= 0.50); "
+        load = os.getloadavg()[0]
+        print(f"SUMMARY signals/reader wall-time ratio: first {r1:.2f}, conditional {r2:.2f} (goal <= 0.50); "
+              f"CPU-time ratio: first {c1:.2f}, conditional {c2:.2f}; "
               f"signals first {ours['first']:.2f} s vs {ref['first']:.2f} s, conditional {ours['second']:.2f} s vs "
               f"{ref['second']:.2f} s, {ours['articles'] / ours['first']:,.0f} articles/s, "
-              f"peak {ours['peak_mb']:.0f} MB vs {ref['peak_mb']:.0f} MB (goal < 300) -> {'PASS' if ok else 'MISS'}")
+              f"peak {ours['peak_mb']:.0f} MB vs {ref['peak_mb']:.0f} MB (goal < 300); load avg {load:.1f} "
+              f"-> {'PASS' if ok else 'MISS'}")
         return 0
     finally:
         server.kill()
