@@ -33,7 +33,8 @@ def format_text(alert: Alert) -> str:
         return (f"  ↳ [{alert.channel}] story {alert.story_id}: +{new}, now {len(alert.sources)} sources"
                 f" ({sources_line(alert.sources, 4)})")
     if alert.kind is AlertKind.DIGEST:
-        lines = [f"[{alert.channel}] Digest: {alert.title}"]
+        title = alert.title if alert.title.lower().startswith("digest") else f"Digest: {alert.title}"
+        lines = [f"[{alert.channel}] {title}"]
         lines += [f"  {i + 1}. [{it.badge}] {it.title} — {it.url}" for i, it in enumerate(alert.items)]
         return "\n".join(lines)
     if alert.kind is AlertKind.NOTICE:
