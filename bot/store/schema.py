@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -173,3 +175,10 @@ seen_events = Table(
     Column("id", String(200), primary_key=True),
     Column("at", UTCDateTime, nullable=False),
 )
+
+# Multi-workspace Slack installs (bot.adapters.slack_oauth): slack_sdk's own table layouts, kept under
+# Alembic like every other table (revision 0002). A slack_sdk upgrade that changes them fails the
+# schema-drift test until a revision follows.
+slack_installations = SQLAlchemyInstallationStore.build_installations_table(metadata, "slack_installations")
+slack_bots = SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")
