@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+T = TypeVar("T")
 
 __all__ = [
     "classifier_timer",
@@ -28,6 +31,7 @@ __all__ = [
     "record_stories",
     "record_task",
     "registry",
+    "timed_classifier",
 ]
 
 FETCHES = Counter("signals_fetches", "Feed fetches by outcome (ok, not_modified, error, paused)", ["status"])
@@ -86,6 +90,12 @@ def classifier_timer() -> Iterator[None]:
         yield
     finally:
         CLASSIFIER.observe(time.perf_counter() - started)
+
+
+def timed_classifier(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One-line hook: ``scores = timed_classifier(scorer.score, inputs)``."""
+    with classifier_timer():
+        return fn(*args, **kwargs)
 
 
 def registry() -> CollectorRegistry:

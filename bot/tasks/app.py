@@ -20,6 +20,14 @@ __all__ = ["CORE_QUEUE", "FETCH_QUEUE", "app", "configure"]
 CORE_QUEUE = "signals.core"
 FETCH_QUEUE = "signals.fetch"
 
+
+
+def _transport_options(visibility: int) -> dict[str, int]:
+    """Redis redelivers a task whose worker died after ``visibility`` seconds; sweep often enough to notice."""
+    return {"visibility_timeout": visibility, "unacked_restore_interval": max(1, min(10, visibility // 5)),
+            "unacked_restore_throttle": 1 if visibility < 120 else 10}
+
+
 app = Celery("signals", include=["bot.tasks.jobs"])
 app.conf.update(
     task_acks_late=True,
@@ -33,7 +41,7 @@ app.conf.update(
     worker_hijack_root_logger=False,
     worker_redirect_stdouts=False,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": int(os.environ.get("SIGNALS_VISIBILITY_TIMEOUT", "600"))},
+    broker_transport_options=_transport_options(int(os.environ.get("SIGNALS_VISIBILITY_TIMEOUT", "600"))),
 )
 
 
