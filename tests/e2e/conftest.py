@@ -93,7 +93,7 @@ def admin_server(seeded: Seeded) -> Iterator[Server]:
         yield srv
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API owns an event loop: stop it before other tests run
 def browser() -> Iterator[Any]:
     path = _ensure_chromium()
     OUT.mkdir(exist_ok=True)
