@@ -26,7 +26,7 @@ def _web(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("SIGNALS_WEB_TOKEN"):
-        print("signals web: note: SIGNALS_WEB_TOKEN is unset; pages are served read-only")
+        print("signals web: note: SIGNALS_WEB_TOKEN is unset; pages answer only clients on this machine")
     store = Store.open(args.db or settings.database_url)
     app = create_app(WebContext(settings=settings, store=store, env=dict(os.environ)))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
