@@ -75,11 +75,38 @@ class _Story:
     id: str
     first_at: float
     members: dict[str, _Member] = field(default_factory=dict)
-    profile: Counter[str] = field(default_factory=Counter)  # term -> members using it
-    names: Counter[str] = field(default_factory=Counter)  # name -> members naming it
-    lead: Counter[str] = field(default_factory=Counter)  # name -> members naming it in the lead
-    years: Counter[str] = field(default_factory=Counter)  # year -> members mentioning it
+    profile: dict[str, int] = field(default_factory=dict)  # term -> members using it
+    names: dict[str, int] = field(default_factory=dict)  # name -> members naming it
+    lead: dict[str, int] = field(default_factory=dict)  # name -> members naming it in the lead
+    years: dict[str, int] = field(default_factory=dict)  # year -> members mentioning it
     sources: Counter[str] = field(default_factory=Counter)
+
+
+def _inc(counts: dict[str, int], keys: Iterable[str]) -> list[str]:
+    """Add one to each key; return the keys that are new."""
+    new = []
+    get = counts.get
+    for k in keys:
+        c = get(k)
+        if c is None:
+            counts[k] = 1
+            new.append(k)
+        else:
+            counts[k] = c + 1
+    return new
+
+
+def _dec(counts: dict[str, int], keys: Iterable[str]) -> list[str]:
+    """Subtract one from each key; drop and return the keys that reach zero."""
+    gone = []
+    for k in keys:
+        c = counts[k] - 1
+        if c:
+            counts[k] = c
+        else:
+            del counts[k]
+            gone.append(k)
+    return gone
 
 
 def story_id_for(item_id: str) -> str:
@@ -100,7 +127,7 @@ class Clusterer:
         self.window = window
         self.max_items = max_items
         self._scorer = Scorer(params or Params())
-        self._df: Counter[str] = Counter()
+        self._df: dict[str, int] = {}
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
         self._postings: dict[str, set[str]] = {}
@@ -178,13 +205,10 @@ class Clusterer:
         return self._newest if self._newest != float("-inf") else 0.0
 
     def _count(self, feats: Features, sign: int) -> None:
-        df = self._df
-        for t in feats.terms:
-            v = df[t] + sign
-            if v:
-                df[t] = v
-            else:
-                del df[t]
+        if sign > 0:
+            _inc(self._df, feats.terms)
+        else:
+            _dec(self._df, feats.terms)
 
     def _match(self, item: ClusterItem, feats: Features) -> tuple[str | None, str | None]:
         if item.url and (item.source, item.url) in self._urls:
@@ -215,13 +239,15 @@ class Clusterer:
         story.members[item.id] = m
         if item.source is not None:
             story.sources[item.source] += 1
-        for t in feats.terms:
-            if story.profile[t] == 0:
-                self._postings.setdefault(t, set()).add(sid)
-            story.profile[t] += 1
-        story.names.update(feats.names)
-        story.lead.update(feats.lead)
-        story.years.update(t for t in feats.numbers if is_year(t))
+        for t in _inc(story.profile, feats.terms):
+            post = self._postings.get(t)
+            if post is None:
+                self._postings[t] = {sid}
+            else:
+                post.add(sid)
+        _inc(story.names, feats.names)
+        _inc(story.lead, feats.lead)
+        _inc(story.years, [t for t in feats.numbers if is_year(t)])
         self._members[item.id] = m
         if item.url:
             self._urls[(item.source, item.url)] = item.id
@@ -243,22 +269,14 @@ class Clusterer:
             story.sources[m.source] -= 1
             if not story.sources[m.source]:
                 del story.sources[m.source]
-        years = [t for t in m.feats.numbers if is_year(t)]
-        for counter, gone in ((story.names, m.feats.names), (story.lead, m.feats.lead), (story.years, years)):
-            counter.subtract(gone)
-            for t in gone:
-                if not counter[t]:
-                    del counter[t]
-        for t in m.feats.terms:
-            v = story.profile[t] - 1
-            if v:
-                story.profile[t] = v
-            else:
-                del story.profile[t]
-                post = self._postings[t]
-                post.discard(story.id)
-                if not post:
-                    del self._postings[t]
+        _dec(story.names, m.feats.names)
+        _dec(story.lead, m.feats.lead)
+        _dec(story.years, [t for t in m.feats.numbers if is_year(t)])
+        for t in _dec(story.profile, m.feats.terms):
+            post = self._postings[t]
+            post.discard(story.id)
+            if not post:
+                del self._postings[t]
         if m.url and self._urls.get((m.source, m.url)) == m.id:
             del self._urls[(m.source, m.url)]
         if not story.members:

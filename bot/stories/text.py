@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
 from dataclasses import dataclass
 
 __all__ = ["STOPWORDS", "Features", "extract"]
@@ -51,27 +50,46 @@ def _stem(word: str) -> str:
     return word
 
 
+def _classify(tok: str) -> tuple[int, str | None]:
+    """(kind, term) of one token: 0 number, 1 capitalised content word, 2 other word."""
+    if tok[0].isdigit():
+        return 0, (None if tok == "0" else _intern(tok.replace(",", "")))
+    low = tok.lower()
+    stop = low in STOPWORDS
+    if tok[0].isupper() and not stop:
+        return 1, _intern(_stem(low))
+    return 2, (None if stop or len(low) <= 2 else _intern(_stem(low)))
+
+
+_CACHE: dict[str, tuple[int, str | None]] = {}
+_CACHE_MAX = 200_000  # distinct token spellings remembered; cleared when full
+
+
 def extract(title: str, text: str) -> Features:
     """Features of one article: title and body are read together."""
     body = text[:_MAX_CHARS]
-    terms: Counter[str] = Counter()
+    terms: dict[str, int] = {}
     names: set[str] = set()
     numbers: set[str] = set()
+    lead: set[str] = set()
     phrase: list[str] = []
     start = True  # at a sentence start a capital letter alone says nothing
     opened_at_start = False
-
-    lead: set[str] = set()
     in_lead = True
+    cache = _CACHE
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
+    get = terms.get
 
     def close() -> None:
-        found = ()
         if len(phrase) > 1:
             p = _intern("~".join(phrase))
-            terms[p] += 1
-            found = (p, *phrase)
-        elif phrase and not opened_at_start:
+            terms[p] = get(p, 0) + 1
+            found: tuple[str, ...] = (p, *phrase)
+        elif not opened_at_start:
             found = (phrase[0],)
+        else:
+            found = ()
         names.update(found)
         if in_lead:
             lead.update(found)
@@ -79,36 +97,32 @@ def extract(title: str, text: str) -> Features:
 
     for i, tok in enumerate(_TOKEN.findall(title + "\n" + body)):
         if i == _LEAD_TOKENS:
-            close()
+            if phrase:
+                close()
             in_lead = False
         if tok in _BREAK:
-            close()
+            if phrase:
+                close()
             start = True
             continue
-        low = tok.lower()
-        first = tok[0]
-        if first.isdigit():
-            close()
-            start = False
-            if len(tok) > 1 or tok != "0":
-                n = _intern(tok.replace(",", ""))
-                numbers.add(n)
-                terms[n] += 1
-            continue
-        stop = low in STOPWORDS
-        if first.isupper() and not stop:
-            w = _intern(_stem(low))
+        kind_term = cache.get(tok)
+        if kind_term is None:
+            kind_term = cache[tok] = _classify(tok)
+        kind, term = kind_term
+        if kind == 1:
             if not phrase:
                 opened_at_start = start
-            phrase.append(w)
-            terms[w] += 1
-        else:
+            phrase.append(term)  # type: ignore[arg-type]
+        elif phrase:
             close()
-            if not stop and len(low) > 2:
-                terms[_intern(_stem(low))] += 1
+        if term is not None:
+            terms[term] = get(term, 0) + 1
+            if kind == 0:
+                numbers.add(term)
         start = False
-    close()
+    if phrase:
+        close()
     title_words = frozenset(
         _intern(_stem(w.lower())) for w in _TOKEN.findall(title) if w not in _BREAK and w.lower() not in STOPWORDS
     )
-    return Features(dict(terms), frozenset(names), frozenset(numbers), title_words, frozenset(lead))
+    return Features(terms, frozenset(names), frozenset(numbers), title_words, frozenset(lead))
