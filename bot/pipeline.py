@@ -33,6 +33,8 @@ from bot.routing import Action, StoryView, alert_for, plan_story
 from bot.routing.jobs import run_routing_jobs
 from bot.scoring import StoryInput, StoryScorer, representative
 from bot.settings import Settings, SourceSettings
+from bot.sources.registry import effective_sources
+from bot.sources.runtime import SourceRuntime
 from bot.store import Store, StoryRow
 from bot.store import schema as t
 from bot.stories import Clusterer, ClusterItem
@@ -83,16 +85,18 @@ class Pipeline:
         self._fetcher: Fetcher | None = None
         self._scorer: StoryScorer | None = None
         self._clusterer: Clusterer | None = None
+        self.sources = SourceRuntime(settings, store, clock)  # adaptive next poll, cache hints, WebSub
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
 
     async def __aenter__(self) -> Pipeline:
-        self._fetcher = await Fetcher(self.settings.fetch).__aenter__()
+        self._fetcher = await Fetcher(self.settings.fetch, transport=self.sources.transport()).__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._fetcher is not None:
             await self._fetcher.__aexit__(None, None, None)
             self._fetcher = None
+        await self.sources.aclose()
         for dest in {id(d.notifier): d.notifier for d in self.destinations.values()}.values():
             await dest.aclose()
 
@@ -101,7 +105,9 @@ class Pipeline:
         """Fetch every (given) source once, process what arrived, deliver what is due."""
         started = time.perf_counter()
         report = CycleReport()
-        todo = [s for s in (sources if sources is not None else self.settings.sources) if s.enabled]
+        if sources is None:
+            sources = effective_sources(self.settings, self.store)  # config + sources added/paused at runtime
+        todo = [s for s in sources if s.enabled]
         report.sources = len(todo)
         await asyncio.gather(*(self.fetch_source(s, report) for s in todo))
         if self.process:
@@ -128,6 +134,7 @@ class Pipeline:
         (everything in flight is in the store)."""
         async with self._lock:
             old, self.settings = self.settings, new
+            self.sources.settings = new
             if (old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources):
                 self._scorer = None  # topic models and source weights are rebuilt on next use
             if old.stories.window != new.stories.window:
@@ -166,6 +173,7 @@ class Pipeline:
         else:
             report.errors += 1
             log.warning("fetch failed: %s", result.error, extra={"source": source.name})
+        await self.sources.after_fetch(source, result)  # sets next_poll_at; WebSub subscribe/renew
         with self.store.begin() as conn:
             new = self.store.add_articles(articles, conn)
             self.store.save_fetch_state(result.state, conn)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,35 +24,75 @@ from bot.adapters.base import Destination
 from bot.pipeline import Pipeline
 from bot.settings import Settings, SourceSettings
 from bot.settings.watch import ConfigWatcher
+from bot.sources.registry import effective_sources
 
 __all__ = ["DELIVERY_EVERY", "run_forever", "schedule_sources"]
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=15)
+SOURCES_SYNC_EVERY = timedelta(seconds=30)  # sources added/removed/paused from chat or the CLI
 
 
 def schedule_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline, settings: Settings) -> None:
-    """(Re)create one interval job per enabled source; jobs of removed sources go away."""
-    wanted = {f"source:{s.name}" for s in settings.sources if s.enabled}
+    """One interval job per enabled effective source (config + runtime changes); jobs of removed
+    sources go away, unchanged sources keep their (adaptive) next run time."""
+    enabled = [s for s in effective_sources(settings, pipeline.store) if s.enabled]
+    wanted = {f"source:{s.name}" for s in enabled}
     for job in scheduler.get_jobs():
         if job.id.startswith("source:") and job.id not in wanted:
             job.remove()
     now = datetime.now(UTC)
-    for i, src in enumerate(s for s in settings.sources if s.enabled):
+    states = {st.source: st for st in pipeline.store.fetch_states()} if settings.fetch.adaptive else {}
+    for i, src in enumerate(enabled):
+        job = scheduler.get_job(f"source:{src.name}")
+        if job is not None and job.args[1] == src:
+            continue
         seconds = max(1.0, src.every.total_seconds())
+        first = now + timedelta(milliseconds=20 * i)  # first poll now, staggered ...
+        st = states.get(src.name)
+        if st is not None and st.next_poll_at is not None and st.url == src.url and job is None:
+            first = max(first, min(st.next_poll_at, now + timedelta(days=1)))  # ... unless a restart came early
         scheduler.add_job(
             _fetch_job, IntervalTrigger(seconds=seconds, jitter=seconds * settings.fetch.jitter),
-            args=[pipeline, src], id=f"source:{src.name}", name=src.name, replace_existing=True,
-            max_instances=1, coalesce=True, misfire_grace_time=int(seconds),
-            next_run_time=now + timedelta(milliseconds=20 * i))  # first poll now, staggered
+            args=[pipeline, src, scheduler], id=f"source:{src.name}", name=src.name, replace_existing=True,
+            max_instances=1, coalesce=True, misfire_grace_time=int(seconds), next_run_time=first)
 
 
-async def _fetch_job(pipeline: Pipeline, source: SourceSettings) -> None:
+async def _fetch_job(pipeline: Pipeline, source: SourceSettings, scheduler: AsyncIOScheduler | None = None) -> None:
     try:
         if await pipeline.fetch_source(source):
             await pipeline.process_and_deliver()
+        if scheduler is not None and pipeline.settings.fetch.adaptive:
+            _reschedule(scheduler, pipeline, source)
     except Exception:  # a job must never kill the scheduler
         log.exception("source job failed", extra={"source": source.name})
+
+
+def _reschedule(scheduler: AsyncIOScheduler, pipeline: Pipeline, source: SourceSettings) -> None:
+    """Run the source's job next at its adaptive ``next_poll_at`` (set by the pipeline), with jitter."""
+    at = pipeline.store.fetch_state(source.name, source.url).next_poll_at
+    job = scheduler.get_job(f"source:{source.name}")
+    if at is None or job is None:
+        return
+    now = datetime.now(UTC)
+    spread = max(0.0, (at - now).total_seconds()) * pipeline.settings.fetch.jitter
+    job.modify(next_run_time=max(at, now) + timedelta(seconds=random.uniform(0, spread)))
+
+
+async def _renew_push(pipeline: Pipeline) -> None:
+    """Renew WebSub leases before they end (only when SIGNALS_PUBLIC_URL is set)."""
+    try:
+        if pipeline.sources.subscriber is not None:
+            await pipeline.sources.subscriber.renew_due()
+    except Exception:
+        log.exception("websub renewal failed")
+
+
+async def _sync_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None:
+    try:
+        schedule_sources(scheduler, pipeline, pipeline.settings)
+    except Exception:
+        log.exception("could not refresh the source jobs")
 
 
 async def _deliver_job(pipeline: Pipeline) -> None:
@@ -93,6 +134,10 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
     schedule_sources(scheduler, pipeline, settings)
     scheduler.add_job(_deliver_job, IntervalTrigger(seconds=DELIVERY_EVERY.total_seconds()), args=[pipeline],
                       id="deliver", max_instances=1, coalesce=True)
+    scheduler.add_job(_sync_sources, IntervalTrigger(seconds=SOURCES_SYNC_EVERY.total_seconds()),
+                      args=[scheduler, pipeline], id="sources-sync", max_instances=1, coalesce=True)
+    scheduler.add_job(_renew_push, IntervalTrigger(seconds=60), args=[pipeline], id="websub-renew",
+                      max_instances=1, coalesce=True)
     if extra_jobs is not None:
         result = extra_jobs(scheduler)
         if result is not None:

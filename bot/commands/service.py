@@ -94,7 +94,14 @@ class CommandService:
         if cmd == "why":
             return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None)
         if cmd in ("feeds", "sources"):
-            return queries.feeds_reply(self.store, self.settings)
+            if args:  # add|remove|pause|resume|test: bot.commands.feeds
+                from bot.commands.feeds import feeds_command
+
+                return feeds_command(self.settings, self.store, inv, args, ch, self._actor(inv))
+            from bot.sources.registry import effective_sources
+
+            return queries.feeds_reply(self.store, self.settings.model_copy(
+                update={"sources": effective_sources(self.settings, self.store)}))
         if cmd == "digest":
             rules = effective_rules(self.settings, self.store).get(ch.name) if ch else None
             return queries.digest_reply(self.store, rules, self.clock())

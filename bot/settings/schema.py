@@ -82,6 +82,12 @@ class FetchSettings(_Model):
     pause_after_failures: int = Field(default=10, ge=1)
     user_agent: str = "Signals/0.1 (+https://github.com/signals-bot/signals)"
     jitter: float = Field(default=0.1, ge=0, le=0.5)  # share of the interval
+    # Adaptive polling (bot.sources.adaptive): each source's interval follows how often it publishes,
+    # between its ``min_every`` (default: its ``every``) and ``max_every`` (default: this one).
+    adaptive: bool = True
+    max_every: Duration = timedelta(hours=6)
+    # Hosts or networks user-supplied URLs (chat/CLI ``sources add``) may reach although private/loopback.
+    allow_hosts: list[str] = Field(default_factory=list)
 
 
 class SourceSettings(_Model):
@@ -92,6 +98,8 @@ class SourceSettings(_Model):
     full_text: Literal["auto", "always", "never"] = "auto"  # fetch the article page for teasers
     enabled: bool = True
     topics: list[str] = Field(default_factory=list)  # optional hint: topics this source is about
+    min_every: Duration | None = None  # adaptive polling bounds; None: ``every`` and ``fetch.max_every``
+    max_every: Duration | None = None
 
     @field_validator("url")
     @classmethod

@@ -182,3 +182,32 @@ seen_events = Table(
 slack_installations = SQLAlchemyInstallationStore.build_installations_table(metadata, "slack_installations")
 slack_bots = SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
 slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")
+
+# Sources added, removed, paused or resumed from the CLI or chat, layered over the config file
+# (bot.sources.registry; revision 0003). ``settings`` holds a whole SourceSettings for an added source.
+source_overrides = Table(
+    "source_overrides", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("settings", JSON),  # null: a source of the config file
+    Column("removed", Boolean, nullable=False, default=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("by", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# WebSub (push) subscriptions, one per source (bot.sources.websub; revision 0003).
+websub_subscriptions = Table(
+    "websub_subscriptions", metadata,
+    Column("id", String(64), primary_key=True),  # the callback path segment: /websub/{id}
+    Column("source", String(200), nullable=False, unique=True),
+    Column("topic", Text, nullable=False),
+    Column("hub", Text, nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("state", String(16), nullable=False),  # requested | active | denied | unsubscribing
+    Column("lease_seconds", Integer),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("last_push_at", UTCDateTime),
+    Column("error", Text),
+)

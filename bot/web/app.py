@@ -24,7 +24,8 @@ __all__ = ["PARTS", "WebContext", "create_app"]
 log = logging.getLogger(__name__)
 
 # Modules that contribute routes, in order.
-PARTS = ["bot.adapters.slack.web", "bot.adapters.discord.web", "bot.web.views", "bot.web.health", "bot.web.metrics"]
+PARTS = ["bot.adapters.slack.web", "bot.adapters.discord.web", "bot.web.views", "bot.web.health", "bot.web.metrics",
+         "bot.sources.web"]
 
 
 @dataclass(slots=True)

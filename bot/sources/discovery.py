@@ -1,0 +1,154 @@
+"""Feed discovery: people paste a site's address, not its feed's.
+
+Given a URL, :func:`discover` fetches it (through the caller's client, i.e. behind the
+SSRF guard); if it already is a feed, that is the answer. Otherwise it reads the page's
+``<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`` tags, and only
+when there are none it probes the common paths (``/feed``, ``/rss.xml``, ``/atom.xml``,
+``/index.xml``, ``/feed.json``...), keeping those that parse as a feed. Each candidate
+is offered with its title and entry count so a person can pick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from bot.errors import FeedParseError, SignalsError
+from bot.ingest.parser import ParsedFeed, parse_feed
+
+__all__ = ["COMMON_PATHS", "DiscoveredFeed", "discover", "feed_links"]
+
+log = logging.getLogger(__name__)
+
+COMMON_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/feed.xml", "/rss", "/feeds/posts/default")
+_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
+               "application/rdf+xml", "application/xml", "text/xml"}
+_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredFeed:
+    url: str
+    title: str
+    kind: str  # "rss2.0", "atom1.0", "json1.1"...
+    entries: int
+    via: str  # "direct", "link", "path"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []  # (href, title)
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "base" and a.get("href") and self.base is None:
+            self.base = a["href"]
+        if tag != "link" or not a.get("href"):
+            return
+        rels = a.get("rel", "").lower().split()
+        ctype = a.get("type", "").lower().split(";")[0].strip()
+        if "alternate" in rels and ctype in _FEED_TYPES and "stylesheet" not in rels:
+            self.links.append((a["href"], a.get("title", "")))
+
+
+def feed_links(html: str, page_url: str) -> list[tuple[str, str]]:
+    """``(absolute URL, title)`` of each feed a page advertises with ``<link rel="alternate">``."""
+    p = _Links()
+    try:
+        p.feed(html)
+        p.close()
+    except Exception:  # HTMLParser is lenient; anything else is a broken page: keep what was read
+        log.info("could not read the whole page", extra={"url": page_url})
+    base = urljoin(page_url, p.base) if p.base else page_url
+    out: dict[str, str] = {}
+    for href, title in p.links:
+        url = urljoin(base, href.strip())
+        if urlsplit(url).scheme in ("http", "https"):
+            out.setdefault(url, title)
+    return list(out.items())
+
+
+async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response | None:
+    try:
+        async with client.stream("GET", url, follow_redirects=True) as resp:
+            body = b""
+            async for chunk in resp.aiter_bytes():
+                body += chunk
+                if len(body) > _LIMIT:
+                    log.info("discovery: page too large", extra={"url": url})
+                    return None
+            return httpx.Response(resp.status_code, headers=resp.headers, content=body, request=resp.request)
+    except SignalsError:  # the SSRF guard refused a hop: the caller decides for the first URL
+        raise
+    except httpx.HTTPError as exc:
+        log.info("discovery: %s", exc, extra={"url": url})
+        return None
+
+
+def _as_feed(resp: httpx.Response, url: str) -> ParsedFeed | None:
+    if resp.status_code != 200 or not resp.content:
+        return None
+    ctype = resp.headers.get("content-type", "")
+    if "html" in ctype.lower() and b"<rss" not in resp.content[:2048] and b"<feed" not in resp.content[:2048]:
+        return None
+    try:
+        return parse_feed(resp.content, url, url=url, content_type=ctype)
+    except FeedParseError:
+        return None
+    except Exception:  # a parser failure on junk: not a feed
+        return None
+
+
+async def _probe(client: httpx.AsyncClient, url: str, via: str, title: str = "") -> DiscoveredFeed | None:
+    try:
+        resp = await _get(client, url)
+    except SignalsError as exc:
+        log.info("discovery: refused %s: %s", url, exc)
+        return None
+    if resp is None:
+        return None
+    feed = _as_feed(resp, url)
+    if feed is None:
+        return None
+    return DiscoveredFeed(url=str(resp.url) if via == "direct" else url, title=feed.title or title,
+                          kind=feed.kind, entries=len(feed.entries), via=via)
+
+
+async def discover(client: httpx.AsyncClient, url: str, *, probe_paths: bool = True) -> list[DiscoveredFeed]:
+    """Feeds for ``url``: itself if it is a feed, else advertised links, else common paths.
+
+    Raises what the client's transport raises for ``url`` itself (e.g. the SSRF guard's
+    :class:`~bot.security.UnsafeURL`); candidate URLs that fail are just left out.
+    """
+    resp = await _get(client, url)
+    if resp is None:
+        raise SignalsError(f"{url}: could not be fetched")
+    final = str(resp.url)
+    feed = _as_feed(resp, final)
+    if feed is not None:
+        return [DiscoveredFeed(final, feed.title, feed.kind, len(feed.entries), "direct")]
+    if resp.status_code >= 400:
+        raise SignalsError(f"{url}: HTTP {resp.status_code}")
+    links = feed_links(resp.text, final)
+    found = await asyncio.gather(*(_probe(client, link, "link", title) for link, title in links))
+    out = [f for f in found if f is not None]
+    if not out and probe_paths:
+        parts = urlsplit(final)
+        root = f"{parts.scheme}://{parts.netloc}"
+        candidates = list(dict.fromkeys(urljoin(root, p) for p in COMMON_PATHS))
+        found = await asyncio.gather(*(_probe(client, c, "path") for c in candidates))
+        out = [f for f in found if f is not None]
+    seen: set[str] = set()
+    unique = []
+    for f in out:
+        if f.url not in seen:
+            seen.add(f.url)
+            unique.append(f)
+    return unique

@@ -1,0 +1,160 @@
+"""OPML import and export: the file every feed reader reads and writes.
+
+Real OPML is messier than the spec: feeds nested in folders several levels deep,
+``title`` missing (only ``text``) or both missing, ``xmlUrl`` spelt ``xmlurl``,
+``category`` attributes with comma-separated ``/a/b`` paths, duplicate feeds across
+folders. Import flattens all that into :class:`OpmlFeed` rows (folder names and
+categories kept as ``categories``); :func:`to_sources` turns them into unique
+:class:`SourceSettings`, optionally mapping categories to topics. Parsing uses
+defusedxml, so entity tricks in a downloaded file do nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
+
+from defusedxml.ElementTree import fromstring
+
+from bot.errors import SignalsError
+from bot.settings import SourceSettings
+
+__all__ = ["OpmlError", "OpmlFeed", "parse_opml", "to_opml", "to_sources"]
+
+
+class OpmlError(SignalsError):
+    """The file is not OPML we can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlFeed:
+    url: str
+    title: str
+    site_url: str | None = None
+    categories: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _attr(el: Element, name: str) -> str:
+    """Attribute lookup ignoring case (``xmlUrl``, ``xmlurl``, ``XMLURL`` all occur)."""
+    for k, v in el.attrib.items():
+        if k.lower() == name.lower():
+            return v.strip()
+    return ""
+
+
+def _label(el: Element) -> str:
+    return _attr(el, "title") or _attr(el, "text")
+
+
+def parse_opml(data: bytes | str) -> list[OpmlFeed]:
+    """Every feed outline (one with an ``xmlUrl``), in document order, with its folder path as categories."""
+    try:
+        root = fromstring(data.encode() if isinstance(data, str) else data)
+    except (ParseError, ValueError) as exc:
+        raise OpmlError(f"not an OPML file: {exc}") from exc
+    except Exception as exc:  # defusedxml refusals (entities, DTDs)
+        raise OpmlError(f"refused OPML file: {type(exc).__name__}: {exc}") from exc
+    if root.tag.lower() != "opml":
+        raise OpmlError(f"not an OPML file: the root element is <{root.tag}>, expected <opml>")
+    body = next((c for c in root if c.tag.lower() == "body"), None)
+    if body is None:
+        raise OpmlError("OPML file without a <body>")
+    out: list[OpmlFeed] = []
+
+    def walk(el: Element, folders: tuple[str, ...]) -> None:
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag.lower() != "outline":
+                continue
+            url = _attr(child, "xmlUrl")
+            if url:
+                cats = list(folders)
+                for c in re.split(r"[,]", _attr(child, "category")):
+                    cats += [p for p in c.strip().split("/") if p.strip()]
+                out.append(OpmlFeed(url=url, title=_label(child), site_url=_attr(child, "htmlUrl") or None,
+                                    categories=tuple(dict.fromkeys(x.strip() for x in cats if x.strip()))))
+            label = _label(child)
+            walk(child, (*folders, label) if label and not url else folders)
+
+    walk(body, ())
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _name_for(feed: OpmlFeed) -> str:
+    if feed.title:
+        return re.sub(r"\s+", " ", feed.title).strip()[:200]
+    parts = urlsplit(feed.url)
+    host = (parts.hostname or "feed").removeprefix("www.")
+    path = _slug(parts.path.rsplit(".", 1)[0])
+    return f"{host}-{path}" if path and path not in ("feed", "rss", "atom", "index", "rss-xml") else host
+
+
+def to_sources(feeds: Iterable[OpmlFeed], *, topics_from_categories: bool = False,
+               topic_names: Sequence[str] | None = None, taken: Iterable[str] = (),
+               taken_urls: Iterable[str] = ()) -> tuple[list[SourceSettings], list[str]]:
+    """Unique sources for ``feeds`` and notes on what was skipped.
+
+    Names come from the title (else host + path), made unique against ``taken`` with
+    ``-2``, ``-3``. With ``topics_from_categories``, categories become the source's topic
+    hints — only those matching ``topic_names`` (by slug) when given.
+    """
+    names = set(taken)
+    urls = set(taken_urls)
+    known = {_slug(n): n for n in topic_names} if topic_names is not None else None
+    out: list[SourceSettings] = []
+    notes: list[str] = []
+    for feed in feeds:
+        if feed.url in urls:
+            notes.append(f"{feed.url}: already a source; skipped")
+            continue
+        if not re.match(r"^https?://[^\s/]+", feed.url):
+            notes.append(f"{feed.url}: not an http(s) URL; skipped")
+            continue
+        base = _name_for(feed)
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}-{n}", n + 1
+        topics: list[str] = []
+        if topics_from_categories:
+            for c in feed.categories:
+                if known is None:
+                    topics.append(_slug(c))
+                elif _slug(c) in known:
+                    topics.append(known[_slug(c)])
+            topics = [x for x in dict.fromkeys(topics) if x]
+        out.append(SourceSettings(name=name, url=feed.url, topics=topics))
+        names.add(name)
+        urls.add(feed.url)
+    return out, notes
+
+
+def to_opml(sources: Iterable[SourceSettings], title: str = "Signals sources",
+            now: datetime | None = None) -> str:
+    """OPML 2.0 with one folder per first topic (sources without topics at the top level)."""
+    root = Element("opml", version="2.0")
+    head = SubElement(root, "head")
+    SubElement(head, "title").text = title
+    SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC), usegmt=True)
+    body = SubElement(root, "body")
+    folders: dict[str, Element] = {}
+    for src in sources:
+        parent = body
+        if src.topics:
+            first = src.topics[0]
+            if first not in folders:
+                folders[first] = SubElement(body, "outline", text=first, title=first)
+            parent = folders[first]
+        attrs = {"type": "rss", "text": src.name, "title": src.name, "xmlUrl": src.url}
+        if src.topics:
+            attrs["category"] = ",".join(src.topics)
+        SubElement(parent, "outline", attrs)
+    xml = tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml + "\n"

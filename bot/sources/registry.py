@@ -1,0 +1,215 @@
+"""Sources changed at runtime (CLI or chat), layered over the config file.
+
+The config file stays the declared baseline. The ``source_overrides`` table holds what
+people changed since: sources *added* (a whole :class:`SourceSettings`), config sources
+*removed* or *paused*, one row per source name. :func:`effective_sources` is the list the
+pipeline and the scheduler poll; every change writes an ``audit`` row in the same
+transaction. :func:`export_sources` gives ``signals config export`` the merged list.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from bot.errors import CommandError
+from bot.settings import Settings, SourceSettings
+from bot.store import Store
+from bot.store import schema as t
+
+__all__ = [
+    "SourceChange",
+    "SourceOverride",
+    "add_source",
+    "effective_sources",
+    "export_sources",
+    "list_source_overrides",
+    "pause_source",
+    "remove_source",
+    "resume_source",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOverride:
+    name: str
+    settings: SourceSettings | None  # set for a source added at runtime
+    removed: bool
+    paused: bool
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChange:
+    """What a registry call did, for the CLI/chat answer."""
+
+    name: str
+    action: str  # "added", "removed", "paused", "resumed"
+    source: SourceSettings | None = None
+
+
+def list_source_overrides(store: Store, conn: Connection | None = None) -> list[SourceOverride]:
+    o = t.source_overrides
+    q = select(o).order_by(o.c.name)
+
+    def read(c: Connection) -> list[SourceOverride]:
+        return [SourceOverride(r.name, SourceSettings.model_validate(r.settings) if r.settings else None,
+                               bool(r.removed), bool(r.paused), r.by, r.at) for r in c.execute(q)]
+
+    if conn is not None:
+        return read(conn)
+    with store.begin() as c:
+        return read(c)
+
+
+def effective_sources(settings: Settings, store: Store) -> list[SourceSettings]:
+    """Config sources minus removed ones, plus added ones; paused ones have ``enabled=False``."""
+    ovs = {o.name: o for o in list_source_overrides(store)}
+    out: list[SourceSettings] = []
+    for src in settings.sources:
+        ov = ovs.pop(src.name, None)
+        if ov is None:
+            out.append(src)
+        elif not ov.removed:
+            out.append(src.model_copy(update={"enabled": False}) if ov.paused else src)
+    for ov in ovs.values():
+        if ov.settings is not None and not ov.removed:
+            out.append(ov.settings.model_copy(update={"enabled": False}) if ov.paused else ov.settings)
+    return out
+
+
+def _find(settings: Settings, store: Store, name: str) -> tuple[SourceSettings | None, SourceOverride | None]:
+    config = next((s for s in settings.sources if s.name == name), None)
+    ov = next((o for o in list_source_overrides(store) if o.name == name), None)
+    return config, ov
+
+
+def _dump(src: SourceSettings) -> dict[str, Any]:
+    """JSON-ready, durations in seconds (what ``parse_duration`` reads back)."""
+    return {k: v.total_seconds() if isinstance(v, timedelta) else v for k, v in src.model_dump().items()}
+
+
+def _audit(c: Connection, now: datetime, actor: str, action: str, name: str, before: Any, after: Any) -> None:
+    c.execute(insert(t.audit).values(at=now, actor=actor, action=action, target=f"source:{name}",
+                                     before=before, after=after))
+
+
+def add_source(settings: Settings, store: Store, source: SourceSettings, actor: str,
+               now: datetime | None = None) -> SourceChange:
+    """Add a source at runtime. The URL must already have passed the SSRF guard."""
+    now = now or datetime.now(UTC)
+    config, ov = _find(settings, store, source.name)
+    taken = (config is not None and not (ov and ov.removed)) or (ov is not None and ov.settings and not ov.removed)
+    if taken:
+        raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
+    same_url = [s.name for s in effective_sources(settings, store) if s.url == source.url]
+    if same_url:
+        raise CommandError(f"{source.url} is already polled as “{same_url[0]}”.")
+    o = t.source_overrides
+    dumped = _dump(source)
+    with store.begin() as c:
+        c.execute(delete(o).where(o.c.name == source.name))
+        c.execute(insert(o).values(name=source.name, settings=dumped, removed=False, paused=False, by=actor, at=now))
+        _audit(c, now, actor, "source add", source.name, None, dumped)
+    log.info("source added", extra={"source": source.name, "url": source.url, "actor": actor})
+    return SourceChange(source.name, "added", source)
+
+
+def remove_source(settings: Settings, store: Store, name: str, actor: str, now: datetime | None = None) -> SourceChange:
+    now = now or datetime.now(UTC)
+    config, ov = _find(settings, store, name)
+    o = t.source_overrides
+    with store.begin() as c:
+        if ov is not None and ov.settings is not None and not ov.removed:  # added at runtime: forget it
+            c.execute(delete(o).where(o.c.name == name))
+            _audit(c, now, actor, "source remove", name, _dump(ov.settings), None)
+        elif config is not None and not (ov and ov.removed):
+            _upsert(c, name, actor, now, removed=True, paused=False)
+            _audit(c, now, actor, "source remove", name, _dump(config), None)
+        else:
+            raise CommandError(_unknown(settings, store, name))
+    log.info("source removed", extra={"source": name, "actor": actor})
+    return SourceChange(name, "removed")
+
+
+def pause_source(settings: Settings, store: Store, name: str, actor: str, now: datetime | None = None) -> SourceChange:
+    return _set_paused(settings, store, name, True, actor, now or datetime.now(UTC))
+
+
+def resume_source(settings: Settings, store: Store, name: str, actor: str,
+                  now: datetime | None = None) -> SourceChange:
+    """Resume a paused source; also clears a pause the fetcher set after repeated failures."""
+    return _set_paused(settings, store, name, False, actor, now or datetime.now(UTC))
+
+
+def _set_paused(settings: Settings, store: Store, name: str, paused: bool, actor: str, now: datetime) -> SourceChange:
+    config, ov = _find(settings, store, name)
+    if (config is None and (ov is None or ov.settings is None)) or (ov is not None and ov.removed):
+        raise CommandError(_unknown(settings, store, name))
+    src = config or (ov.settings if ov else None)
+    assert src is not None
+    state = store.fetch_state(name, src.url)
+    was = bool(ov and ov.paused) or state.paused
+    if was == paused:
+        raise CommandError(f"“{name}” is {'already' if paused else 'not'} paused.")
+    o = t.source_overrides
+    with store.begin() as c:
+        if ov is None:
+            _upsert(c, name, actor, now, removed=False, paused=paused)
+        elif ov.settings is None and not paused:
+            c.execute(delete(o).where(o.c.name == name))  # back to the plain config source
+        else:
+            c.execute(update(o).where(o.c.name == name).values(paused=paused, by=actor, at=now))
+        if not paused and state.paused:  # the fetcher's pause after failures or 410
+            state.paused, state.pause_reason, state.failures, state.next_poll_at = False, None, 0, None
+            store.save_fetch_state(state, c)
+        _audit(c, now, actor, "source pause" if paused else "source resume", name, was, paused)
+    log.info("source paused" if paused else "source resumed", extra={"source": name, "actor": actor})
+    return SourceChange(name, "paused" if paused else "resumed")
+
+
+def _upsert(c: Connection, name: str, actor: str, now: datetime, *, removed: bool, paused: bool) -> None:
+    o = t.source_overrides
+    c.execute(delete(o).where(o.c.name == name))
+    c.execute(insert(o).values(name=name, settings=None, removed=removed, paused=paused, by=actor, at=now))
+
+
+def _unknown(settings: Settings, store: Store, name: str) -> str:
+    names = ", ".join(s.name for s in effective_sources(settings, store)) or "none"
+    return f"No source named “{name}”. Sources: {names}"
+
+
+def export_sources(settings: Settings, store: Store) -> tuple[list[dict[str, Any]], list[str]]:
+    """The effective ``sources:`` list as YAML-ready mappings, and notes on what changed at runtime.
+
+    For ``signals config export``: write the list under ``sources:`` (it replaces the file's).
+    """
+    notes: list[str] = []
+    for ov in list_source_overrides(store):
+        what = "added" if ov.settings else ("removed" if ov.removed else "paused")
+        notes.append(f"source {ov.name}: {what} at runtime by {ov.by} at {ov.at:%Y-%m-%d %H:%M} UTC")
+    out = []
+    for src in effective_sources(settings, store):
+        d = src.model_dump(mode="json", exclude_defaults=True)
+        d = {"name": src.name, "url": src.url, **{k: v for k, v in d.items() if k not in ("name", "url")}}
+        for key in ("every", "min_every", "max_every"):
+            value = getattr(src, key)
+            if key in d and value is not None:
+                d[key] = _duration(value.total_seconds())
+        out.append(d)
+    return out, notes
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return f"{s}s"

@@ -1,0 +1,218 @@
+"""Sources that manage themselves, end to end on loopback.
+
+A feed advertises a local WebSub hub (a real HTTP server); the bot polls it once,
+subscribes, the hub verifies the subscription against the real web app (uvicorn), then
+pushes a signed update, which reaches a webhook channel within a second; a badly signed
+push is acknowledged and ignored; a short lease is renewed before it ends. Also: OPML
+import/export through the CLI, and adaptive ``next_poll_at`` after a poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from bot.adapters.registry import build_destinations
+from bot.cli import main
+from bot.pipeline import Pipeline
+from bot.settings import Settings, settings_from_mapping
+from bot.sources.websub import get_subscription, renew_at
+from bot.store import Store
+from bot.web.app import WebContext, create_app
+from tests.fakes.webhook import Receiver
+from tests.fakes.websub_hub import Hub
+from tests.feedserver import FeedServer, Reply
+
+STORIES = [
+    ("Nvidia unveils Blackwell Ultra GPU accelerator for AI data centers",
+     "Nvidia on Tuesday unveiled the Blackwell Ultra GPU, an accelerator for training large AI models in data "
+     "centers. The company said the chip doubles training throughput and will ship to cloud providers."),
+    ("AMD launches MI400 accelerator to rival Nvidia in AI training",
+     "AMD launched the MI400 accelerator for AI training in data centers, saying it beats rival GPUs on memory "
+     "bandwidth. Microsoft and Oracle will deploy it this year, the company said at its event in San Francisco."),
+    ("Intel cancels Falcon Shores GPU as AI strategy shifts",
+     "Intel cancelled its Falcon Shores GPU for AI data centers and will focus on a rack-scale design instead, the "
+     "company said on Thursday, a setback in its effort to compete with Nvidia accelerators."),
+]
+
+
+def feed(n: int, hub: str, self_url: str) -> bytes:
+    now = time.time()
+    items = "".join(
+        f"<item><title>{t}</title><link>https://push.example/{i}</link><guid>https://push.example/{i}</guid>"
+        f"<pubDate>{formatdate(now - 60 * (n - i), usegmt=True)}</pubDate><description>{d}</description></item>"
+        for i, (t, d) in enumerate(STORIES[:n]))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0' xmlns:atom='http://www.w3.org/2005/Atom'>"
+            f"<channel><title>Push News</title><link>https://push.example/</link><description>d</description>"
+            f"<ttl>30</ttl><atom:link rel='hub' href='{hub}'/><atom:link rel='self' href='{self_url}' "
+            f"type='application/rss+xml'/>{items}</channel></rss>").encode()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    h = Hub(lease_seconds=5)
+    yield h
+    h.close()
+
+
+@contextlib.asynccontextmanager
+async def web(settings: Settings, store: Store, pipeline: Pipeline, sock: socket.socket) -> AsyncIterator[str]:
+    """The web app's WebSub part on a real loopback socket, in this event loop (it shares the pipeline)."""
+    app = create_app(WebContext(settings=settings, store=store, extra={"pipeline": pipeline}),
+                     parts=["bot.sources.web"])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def alerted(receiver: Receiver, title: str) -> bool:
+    return any(title in json.dumps(p, ensure_ascii=False) for p in receiver.received)
+
+
+async def test_websub_push_verify_signature_and_renewal(tmp_path: Path, receiver: Receiver, hub: Hub,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    with FeedServer() as srv:
+        feed_url = srv.url("/push.xml")
+        srv.add("/push.xml", Reply(body=feed(1, hub.url, feed_url), headers={"Cache-Control": "max-age=60"}))
+        settings = settings_from_mapping({
+            "sources": [{"name": "push", "url": feed_url, "every": "1m", "full_text": "never"}],
+            "topics": {"ai-chips": {"keywords": ["nvidia", "gpu", "accelerator"]}},
+            "channels": [{"name": "infra", "webhook": receiver.url(), "min_importance": 0}],
+            "fetch": {"allow_hosts": ["127.0.0.1"]},
+        })
+        store = Store.open(f"sqlite:///{tmp_path}/s.db")
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("SIGNALS_PUBLIC_URL", f"http://127.0.0.1:{sock.getsockname()[1]}")
+        async with (Pipeline(settings, store, build_destinations(settings)) as pipeline,
+                    web(settings, store, pipeline, sock) as public):
+                # 1. a poll: the first story is alerted, the hub is found and subscribed to, and verified.
+                report = await pipeline.run_cycle()
+                assert report.fetched == 1 and alerted(receiver, STORIES[0][0])
+                await until(lambda: (s := get_subscription(store, source="push")) is not None and s.state == "active")
+                sub = get_subscription(store, source="push")
+                assert sub is not None and sub.topic == feed_url and sub.lease_seconds == 5
+                assert hub.requests[0]["hub.callback"] == f"{public}/websub/{sub.id}"
+                assert hub.verifications == [("subscribe", 200, True)]
+                assert pipeline.sources.subscriber is not None
+                assert await pipeline.sources.subscriber.renew_due() == 0  # not due yet
+                state = store.fetch_state("push", feed_url)
+                assert state.next_poll_at is not None  # adaptive: <ttl>30</ttl> beats every=1m and max-age=60
+                assert timedelta(minutes=29) < state.next_poll_at - datetime.now(UTC) <= timedelta(minutes=30)
+
+                # 2. a signed push: alerted within a second.
+                t0 = time.monotonic()
+                assert await asyncio.to_thread(hub.publish, feed(2, hub.url, feed_url)) == [202]
+                await until(lambda: alerted(receiver, STORIES[1][0]), timeout=5)
+                latency = time.monotonic() - t0
+                assert latency < 1.0, f"push took {latency:.2f}s"
+
+                # 3. a badly signed push: acknowledged (2xx, per the spec) and ignored.
+                n = len(receiver.received)
+                assert await asyncio.to_thread(hub.publish, feed(3, hub.url, feed_url), bad_signature=True) == [202]
+                await asyncio.sleep(0.5)
+                assert len(receiver.received) == n and not alerted(receiver, STORIES[2][0])
+                assert store.count_articles() == 2
+
+                # 4. the lease runs towards its end: the renewal job (and any poll after that time) renews it.
+                first_expiry = sub.expires_at
+                assert first_expiry is not None
+                await until(lambda: datetime.now(UTC) >= (renew_at(sub) or first_expiry), timeout=6)
+                assert await pipeline.sources.subscriber.renew_due() == 1
+                await until(lambda: len(hub.verifications) == 2)
+                renewed = get_subscription(store, source="push")
+                assert renewed is not None and renewed.state == "active" and renewed.id == sub.id
+                assert renewed.expires_at is not None and renewed.expires_at > first_expiry
+                assert [r["hub.mode"] for r in hub.requests] == ["subscribe", "subscribe"]
+
+                # 5. a push for an unknown subscription is refused (the hub should stop).
+                bogus = await asyncio.to_thread(_post, f"{public}/websub/nope", b"x")
+                assert bogus == 404
+        sock.close()
+        store.close()
+
+
+def _post(url: str, body: bytes) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) -> None:
+    with FeedServer() as srv:
+        url = srv.add("/slow.xml", Reply(body=feed(1, "", "").replace(b"<atom:link rel='hub' href=''/>", b""),
+                                         headers={"Cache-Control": "max-age=7200"}))
+        settings = settings_from_mapping({"sources": [{"name": "slow", "url": url, "every": "5m",
+                                                       "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/a.db")
+        async with Pipeline(settings, store, {}, process=False) as pipeline:
+            before = datetime.now(UTC)
+            await pipeline.run_cycle()
+        st = store.fetch_state("slow", url)
+        store.close()
+    assert st.next_poll_at is not None
+    assert st.next_poll_at - before >= timedelta(hours=2)  # max-age=7200 beats ttl=30 and every=5m
+
+
+def test_cli_opml_import_export_and_pause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "signals.yaml"
+    cfg.write_text("topics:\n  security:\n    keywords: [breach]\nsources:\n"
+                   "  - name: Wire\n    url: https://wire.example/feed\n", encoding="utf-8")
+    opml = tmp_path / "subs.opml"
+    opml.write_text("""<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
+      <outline text="Security"><outline type="rss" text="Krebs" xmlUrl="https://krebsonsecurity.com/feed/"/>
+        <outline type="rss" xmlUrl="https://wire.example/feed"/></outline>
+      <outline type="rss" title="Lobsters" xmlUrl="https://lobste.rs/rss"/></body></opml>""", encoding="utf-8")
+    db = f"sqlite:///{tmp_path}/c.db"
+    base = ["--config", str(cfg), "--db", db]
+    assert main(["sources", "import", str(opml), "--topics-from-categories", *base]) == 0
+    out = capsys.readouterr()
+    assert "added Krebs\thttps://krebsonsecurity.com/feed/  [security]" in out.out
+    assert "already a source" in out.err
+    assert main(["sources", "pause", "Wire", *base]) == 0
+    assert main(["sources", "remove", "Lobsters", *base]) == 0
+    capsys.readouterr()
+    assert main(["sources", "list", *base]) == 0
+    listed = capsys.readouterr().out
+    assert "Wire\thttps://wire.example/feed\tconfig, paused" in listed and "Lobsters" not in listed
+    assert main(["sources", "export", *base]) == 0
+    exported = capsys.readouterr().out
+    assert 'xmlUrl="https://krebsonsecurity.com/feed/"' in exported and "lobste.rs" not in exported
+    assert main(["sources", "add", "http://169.254.169.254/", *base]) == 1
+    assert "metadata" in capsys.readouterr().err

@@ -1,0 +1,78 @@
+"""Feed discovery on saved HTML pages served over loopback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.errors import CommandError
+from bot.settings import settings_from_mapping
+from bot.sources.discovery import discover, feed_links
+from bot.sources.manage import discover_feeds
+from tests.feedserver import FeedServer, Reply, feed_server  # noqa: F401
+
+PAGES = Path(__file__).parent / "pages"
+RSS = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>Chip Notes</title><link>http://x/</link>"
+       b"<description>d</description><item><title>A</title><link>http://x/a</link></item></channel></rss>")
+ATOM = (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Newsroom</title><id>x</id>"
+        b"<updated>2026-11-24T00:00:00Z</updated><entry><title>N</title><id>n1</id><link href='http://x/n'/>"
+        b"<updated>2026-11-24T00:00:00Z</updated></entry></feed>")
+JSONFEED = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Newsroom JSON",
+                       "items": [{"id": "1", "url": "http://x/1", "title": "One"}]}).encode()
+
+
+def page(srv: FeedServer, name: str, path: str = "/") -> str:
+    body = (PAGES / name).read_bytes().replace(b"{BASE}", srv.base_url.encode())
+    return srv.add(path, Reply(body=body, content_type="text/html; charset=utf-8"))
+
+
+def test_feed_links_parse_relative_base_and_case() -> None:
+    html = (PAGES / "basehref.html").read_text()
+    assert feed_links(html, "https://site.example/about/") == [
+        ("https://site.example/news/atom.xml", "Newsroom (Atom)"),
+        ("https://site.example/news/feed.json", "Newsroom (JSON)")]
+
+
+async def test_link_rel_alternate(feed_server: FeedServer) -> None:  # noqa: F811
+    url = page(feed_server, "wordpress.html")
+    feed_server.add("/wp/feed/", Reply(body=RSS))
+    feed_server.add("/wp/comments/feed/", Reply(body=RSS.replace(b"Chip Notes", b"Comments")))
+    async with httpx.AsyncClient() as client:
+        found = await discover(client, url)
+    assert [(f.url, f.title, f.via) for f in found] == [
+        (feed_server.url("/wp/feed/"), "Chip Notes", "link"), (feed_server.url("/wp/comments/feed/"), "Comments", "link")]
+    assert found[0].kind.startswith("rss") and found[0].entries == 1
+    assert feed_server.hits["/feed"] == 0  # links found: no guessing
+
+
+async def test_common_paths_when_no_links(feed_server: FeedServer) -> None:  # noqa: F811
+    url = page(feed_server, "hugo.html", "/blog/")
+    feed_server.add("/index.xml", Reply(body=RSS))
+    feed_server.add("/feed", Reply(body=b"<html>not a feed</html>", content_type="text/html"))
+    async with httpx.AsyncClient() as client:
+        found = await discover(client, url)
+    assert [(f.url, f.via) for f in found] == [(feed_server.url("/index.xml"), "path")]
+
+
+async def test_a_feed_url_is_its_own_answer_and_json_atom(feed_server: FeedServer) -> None:  # noqa: F811
+    feed_server.add("/news/atom.xml", Reply(body=ATOM, content_type="application/atom+xml"))
+    feed_server.add("/news/feed.json", Reply(body=JSONFEED, content_type="application/feed+json"))
+    url = page(feed_server, "basehref.html", "/about")
+    async with httpx.AsyncClient() as client:
+        direct = await discover(client, feed_server.url("/news/atom.xml"))
+        found = await discover(client, url)
+    assert [(f.url, f.via) for f in direct] == [(feed_server.url("/news/atom.xml"), "direct")]
+    assert {f.title for f in found} == {"Newsroom", "Newsroom JSON"}
+
+
+async def test_discovery_goes_through_the_ssrf_guard(feed_server: FeedServer) -> None:  # noqa: F811
+    url = page(feed_server, "wordpress.html")
+    feed_server.add("/wp/feed/", Reply(body=RSS))
+    refused = settings_from_mapping({})
+    with pytest.raises(CommandError, match="private/loopback"):
+        await discover_feeds(refused, url)
+    allowed = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    assert next(f.url for f in await discover_feeds(allowed, url)) == feed_server.url("/wp/feed/")

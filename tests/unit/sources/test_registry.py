@@ -1,0 +1,92 @@
+"""Sources added/removed/paused/resumed at runtime, over the config file, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.errors import CommandError
+from bot.models import FetchState
+from bot.settings import Settings, SourceSettings, settings_from_mapping
+from bot.sources.registry import (
+    add_source,
+    effective_sources,
+    export_sources,
+    pause_source,
+    remove_source,
+    resume_source,
+)
+from bot.store import Store
+from bot.store import schema as t
+
+CONFIG = {"sources": [{"name": "Wire", "url": "https://wire.example/feed"},
+                      {"name": "Blog", "url": "https://blog.example/rss", "every": "1h"}]}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return settings_from_mapping(CONFIG)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/t.db")
+    yield s
+    s.close()
+
+
+def names(settings: Settings, store: Store) -> list[tuple[str, bool]]:
+    return [(s.name, s.enabled) for s in effective_sources(settings, store)]
+
+
+def test_add_pause_resume_remove(settings: Settings, store: Store) -> None:
+    new = SourceSettings(name="Added", url="https://added.example/atom.xml", every="30m")
+    add_source(settings, store, new, "slack:U1")
+    assert names(settings, store) == [("Wire", True), ("Blog", True), ("Added", True)]
+    with pytest.raises(CommandError, match="already exists"):
+        add_source(settings, store, new.model_copy(update={"url": "https://other.example/"}), "slack:U1")
+    with pytest.raises(CommandError, match="already polled"):
+        add_source(settings, store, new.model_copy(update={"name": "Again"}), "slack:U1")
+    pause_source(settings, store, "Wire", "slack:U1")
+    pause_source(settings, store, "Added", "slack:U1")
+    assert names(settings, store) == [("Wire", False), ("Blog", True), ("Added", False)]
+    with pytest.raises(CommandError, match="already paused"):
+        pause_source(settings, store, "Wire", "slack:U1")
+    resume_source(settings, store, "Wire", "slack:U1")
+    resume_source(settings, store, "Added", "slack:U1")
+    assert names(settings, store) == [("Wire", True), ("Blog", True), ("Added", True)]
+    remove_source(settings, store, "Blog", "cli:me")
+    remove_source(settings, store, "Added", "cli:me")
+    assert names(settings, store) == [("Wire", True)]
+    with pytest.raises(CommandError, match="No source named"):
+        remove_source(settings, store, "Blog", "cli:me")
+    add_source(settings, store, SourceSettings(name="Blog", url="https://blog2.example/rss"), "cli:me")  # name free again
+    with store.begin() as c:
+        audit = c.execute(select(t.audit.c.actor, t.audit.c.action, t.audit.c.target).order_by(t.audit.c.id)).all()
+    assert [(a.action, a.target) for a in audit] == [
+        ("source add", "source:Added"), ("source pause", "source:Wire"), ("source pause", "source:Added"),
+        ("source resume", "source:Wire"), ("source resume", "source:Added"), ("source remove", "source:Blog"),
+        ("source remove", "source:Added"), ("source add", "source:Blog")]
+
+
+def test_resume_clears_a_pause_after_failures(settings: Settings, store: Store) -> None:
+    store.save_fetch_state(FetchState(source="Wire", url="https://wire.example/feed", paused=True, failures=10,
+                                      pause_reason="paused after 10 consecutive failures"))
+    resume_source(settings, store, "Wire", "slack:U1")
+    st = store.fetch_state("Wire", "https://wire.example/feed")
+    assert not st.paused and st.failures == 0
+
+
+def test_export_sources(settings: Settings, store: Store) -> None:
+    add_source(settings, store, SourceSettings(name="Added", url="https://added.example/a.xml", every="2h",
+                                               topics=["ai"]), "cli:me")
+    pause_source(settings, store, "Blog", "cli:me")
+    listed, notes = export_sources(settings, store)
+    assert listed == [{"name": "Wire", "url": "https://wire.example/feed"},
+                      {"name": "Blog", "url": "https://blog.example/rss", "every": "1h", "enabled": False},
+                      {"name": "Added", "url": "https://added.example/a.xml", "every": "2h", "topics": ["ai"]}]
+    assert any("Added: added at runtime by cli:me" in n for n in notes)
+    settings_from_mapping({"sources": listed})  # valid config
