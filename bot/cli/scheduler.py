@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scheduler", help="enqueue fetches for the workers on each source's interval")
     p.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
     p.add_argument("--broker", default=None, help="broker URL (default: $SIGNALS_BROKER_URL)")
+    p.add_argument("--db", default=None, help="database URL, for sources managed at runtime "
+                                             "(default: $SIGNALS_DATABASE_URL or the config's)")
     p.add_argument("--once", action="store_true", help="enqueue every source once, then exit")
     p.set_defaults(func=_scheduler)
 
@@ -36,20 +38,26 @@ def _scheduler(args: argparse.Namespace) -> int:
             print("signals scheduler: SIGNALS_BROKER_URL is not set; nothing to enqueue into")
             return 2
         return _idle()
+    from bot.store import Store
     from bot.tasks.app import configure
     from bot.tasks.beat import enqueue_all, run_scheduler
+    from bot.tasks.runtime import active_sources
 
     configure(broker)
-    if args.once:
-        r = redis.Redis.from_url(broker)
-        try:
-            n = enqueue_all(settings, r)
-        finally:
-            r.close()
-        print(f"signals scheduler: enqueued {n} fetches")
+    store = Store.open(args.db or os.environ.get("SIGNALS_DATABASE_URL") or settings.database_url)
+    try:
+        if args.once:
+            r = redis.Redis.from_url(broker)
+            try:
+                n = enqueue_all(settings, r, active_sources(settings, store))
+            finally:
+                r.close()
+            print(f"signals scheduler: enqueued {n} fetches")
+            return 0
+        asyncio.run(run_scheduler(settings, broker, store=store))
         return 0
-    asyncio.run(run_scheduler(settings, broker))
-    return 0
+    finally:
+        store.close()
 
 
 def _idle() -> int:

@@ -20,15 +20,18 @@ import logging
 import random
 import signal
 import time
+from collections.abc import Sequence
 from datetime import UTC, timedelta
 
 import redis
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.settings import Settings
+from bot.settings import Settings, SourceSettings
+from bot.store import Store
 from bot.tasks.jobs import enqueue_deliver, enqueue_fetch, enqueue_process
 from bot.tasks.leases import Lease
+from bot.tasks.runtime import active_sources
 
 __all__ = ["SourceClock", "enqueue_all", "run_scheduler"]
 
@@ -36,16 +39,26 @@ log = logging.getLogger(__name__)
 PROCESS_EVERY = timedelta(seconds=10)
 DELIVER_EVERY = timedelta(seconds=5)
 STANDBY_RETRY = 5.0
+SOURCES_SYNC_EVERY = timedelta(seconds=30)
 
 
 class SourceClock:
     """When each enabled source is due next; first polls staggered 20 ms apart."""
 
-    def __init__(self, settings: Settings, now: float | None = None) -> None:
-        now = time.time() if now is None else now
+    def __init__(self, settings: Settings, sources: Sequence[SourceSettings] | None = None,
+                 now: float | None = None) -> None:
         self.settings = settings
-        self.every = {s.name: max(1.0, s.every.total_seconds()) for s in settings.sources if s.enabled}
-        self.next = {name: now + 0.02 * i for i, name in enumerate(self.every)}
+        self.every: dict[str, float] = {}
+        self.next: dict[str, float] = {}
+        self.refresh(settings.sources if sources is None else sources, now)
+
+    def refresh(self, sources: Sequence[SourceSettings], now: float | None = None) -> None:
+        """Follow sources added, removed or paused since; known sources keep their next time."""
+        now = time.time() if now is None else now
+        self.every = {s.name: max(1.0, s.every.total_seconds()) for s in sources if s.enabled}
+        new = [name for name in self.every if name not in self.next]
+        self.next = {name: at for name, at in self.next.items() if name in self.every}
+        self.next.update({name: now + 0.02 * i for i, name in enumerate(new)})
 
     def due(self, now: float | None = None) -> list[str]:
         now = time.time() if now is None else now
@@ -57,9 +70,10 @@ class SourceClock:
         return out
 
 
-def enqueue_all(settings: Settings, r: redis.Redis) -> int:
+def enqueue_all(settings: Settings, r: redis.Redis, sources: Sequence[SourceSettings] | None = None) -> int:
     """Enqueue a fetch of every enabled source, then processing and delivery (``--once``)."""
-    n = sum(enqueue_fetch(r, s.name, s.every.total_seconds()) for s in settings.sources if s.enabled)
+    todo = settings.sources if sources is None else sources
+    n = sum(enqueue_fetch(r, s.name, s.every.total_seconds()) for s in todo if s.enabled)
     enqueue_process(r)
     enqueue_deliver(r)
     return n
@@ -80,7 +94,15 @@ async def _safe(fn, r: redis.Redis) -> None:  # type: ignore[no-untyped-def]
         log.error("cannot enqueue: %s", exc)
 
 
-async def run_scheduler(settings: Settings, broker_url: str, stop: asyncio.Event | None = None) -> None:
+async def _sync(clock: SourceClock, store: Store) -> None:
+    try:
+        clock.refresh(await asyncio.to_thread(active_sources, clock.settings, store))
+    except Exception:
+        log.exception("cannot read runtime-managed sources; keeping the current list")
+
+
+async def run_scheduler(settings: Settings, broker_url: str, stop: asyncio.Event | None = None,
+                        store: Store | None = None) -> None:
     """Lead (enqueue) while holding the ``scheduler`` lease, stand by otherwise; until SIGINT/SIGTERM."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -97,16 +119,20 @@ async def run_scheduler(settings: Settings, broker_url: str, stop: asyncio.Event
                     await asyncio.wait_for(stop.wait(), STANDBY_RETRY)
                 continue
             try:
-                await _lead(settings, r, stop, lease)
+                await _lead(settings, r, stop, lease, store)
             finally:
                 lease.release()
     finally:
         r.close()
 
 
-async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: Lease) -> None:
+async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: Lease, store: Store | None) -> None:
     clock = SourceClock(settings)
     sched = AsyncIOScheduler(timezone=UTC)
+    if store is not None:  # sources added/paused from chat or the CLI live in the database
+        await _sync(clock, store)
+        sched.add_job(_sync, IntervalTrigger(seconds=SOURCES_SYNC_EVERY.total_seconds()), args=[clock, store],
+                      id="sources-sync", max_instances=1, coalesce=True)
     sched.add_job(_tick, IntervalTrigger(seconds=1), args=[clock, r], id="sources", max_instances=1, coalesce=True)
     sched.add_job(_safe, IntervalTrigger(seconds=PROCESS_EVERY.total_seconds()), args=[enqueue_process, r],
                   id="process", max_instances=1, coalesce=True)

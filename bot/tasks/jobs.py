@@ -10,7 +10,8 @@
   worker whose clusterer saw an older generation rebuilds it from the store before
   processing, so assignments never depend on which worker got the task. A "dirty" flag
   makes the lease holder run again when articles arrived while it worked.
-* ``signals.deliver()`` — single-flight under the ``deliver`` lease. The outbox's
+* ``signals.deliver()`` — single-flight under the ``deliver`` lease; runs the
+  pipeline's housekeeping (digests, catch-ups, health notices) first. The outbox's
   claim (pending→sending, committed before the post) and ``find_sent`` reconciliation
   already make each post happen once across crashes; the lease adds that no second
   dispatcher reconciles a row the first one is still posting.
@@ -71,7 +72,7 @@ def fetch(source: str, enqueued_at: float | None = None) -> str:
     rt = runtime()
     metrics.record_queue_lag("fetch", enqueued_at)
     rt.redis.delete(key(f"{QUEUED}fetch:{source}"))
-    src = rt.sources.get(source)
+    src = rt.source(source)
     if src is None or not src.enabled:
         log.warning("fetch task for a source not in the config", extra={"source": source})
         return _done("fetch", "unknown")
@@ -146,6 +147,10 @@ def deliver(enqueued_at: float | None = None) -> str:
     with Lease(rt.redis, "deliver") as lease:
         if not lease.held:
             return _done("deliver", "busy")
+        try:
+            rt.pipeline.housekeeping()  # quiet-hours catch-ups, digests, source-health notices (idempotent keys)
+        except Exception:
+            log.exception("routing jobs failed; delivering what is queued")
         for _ in range(50):  # due() hands out at most 500 rows at a time
             report = rt.run_delivery(deliver_due(rt.pipeline.outbox, rt.pipeline.destinations, rt.pipeline.clock))
             if lease.lost.is_set() or not (report.sent or report.reconciled or report.failed):

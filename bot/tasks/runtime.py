@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -26,10 +27,11 @@ from bot.settings import Settings, SourceSettings, load_settings
 from bot.store import Store
 from bot.tasks.leases import key
 
-__all__ = ["Runtime", "runtime"]
+__all__ = ["Runtime", "active_sources", "runtime"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SOURCES_TTL = 30.0
 
 
 class Runtime:
@@ -38,7 +40,7 @@ class Runtime:
 
         self.settings = settings
         self.store = store
-        self.sources: dict[str, SourceSettings] = {s.name: s for s in settings.sources}
+        self._sources: tuple[float, dict[str, SourceSettings]] = (0.0, {})
         self.redis = redis.Redis.from_url(broker_url)
         self.loop = _loop_thread("signals-fetch")
         self.deliver_loop = _loop_thread("signals-deliver")  # posts never wait behind feed parsing
@@ -48,6 +50,14 @@ class Runtime:
         self.pipeline._ensure_models()
         self.generation: int | None = None  # which clusterer state this process's clusterer reflects
         self.process_lock = threading.Lock()
+
+    def source(self, name: str) -> SourceSettings | None:
+        """The source as configured now: the config file plus sources added/paused at runtime (cached 30 s)."""
+        at, by_name = self._sources
+        if time.monotonic() - at > SOURCES_TTL or name not in by_name:
+            by_name = {s.name: s for s in active_sources(self.settings, self.store)}
+            self._sources = (time.monotonic(), by_name)
+        return by_name.get(name)
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the fetch loop from any thread; wait for its result."""
@@ -67,6 +77,15 @@ class Runtime:
                 loop.call_soon_threadsafe(loop.stop)
             self.store.close()
             self.redis.close()
+
+
+def active_sources(settings: Settings, store: Store) -> list[SourceSettings]:
+    """Config sources plus those managed at runtime (``bot.sources``), where that module exists."""
+    try:
+        from bot.sources.registry import effective_sources
+    except ImportError:
+        return list(settings.sources)
+    return effective_sources(settings, store)
 
 
 def _loop_thread(name: str) -> asyncio.AbstractEventLoop:

@@ -80,3 +80,16 @@ async def test_only_one_scheduler_enqueues_and_a_standby_takes_over(redis_url: s
     assert r.llen(queue) == 3
     stop_b.set()
     await b
+
+
+def test_source_clock_follows_added_and_removed_sources() -> None:
+    settings = settings_from_mapping({"sources": [
+        {"name": n, "url": f"http://127.0.0.1:9/{n}.xml", "every": "10m"} for n in ("a", "b")]})
+    clock = beat.SourceClock(settings, now=1000.0)
+    assert sorted(clock.due(now=1000.5)) == ["a", "b"]
+    assert clock.due(now=1001.0) == []  # next poll in about ten minutes
+    kept = clock.next["a"]
+    c = settings.sources[0].model_copy(update={"name": "c"})
+    clock.refresh([settings.sources[0], c], now=1002.0)
+    assert set(clock.next) == {"a", "c"} and clock.next["a"] == kept
+    assert clock.due(now=1002.5) == ["c"]
