@@ -73,7 +73,6 @@ class _Member:
 @dataclass(slots=True)
 class _Story:
     id: str
-    first_at: float
     members: dict[str, _Member] = field(default_factory=dict)
     profile: dict[str, int] = field(default_factory=dict)  # term -> members using it
     names: dict[str, int] = field(default_factory=dict)  # name -> members naming it
@@ -139,8 +138,8 @@ class Clusterer:
     # -- public API -------------------------------------------------------------------
     @property
     def story_ids(self) -> list[str]:
-        """Stories with at least one article in the window, oldest first."""
-        return sorted(self._stories, key=lambda s: (self._stories[s].first_at, s))
+        """Stories with at least one article in the window, by their oldest article there."""
+        return sorted(self._stories, key=lambda s: (min(m.at for m in self._stories[s].members.values()), s))
 
     def sources(self, story_id: str) -> list[str]:
         """The outlets of a story's articles in the window, in first-seen order."""
@@ -234,7 +233,7 @@ class Clusterer:
     def _insert(self, item: ClusterItem, feats: Features, sid: str, at: float) -> None:
         story = self._stories.get(sid)
         if story is None:
-            story = self._stories[sid] = _Story(sid, at)
+            story = self._stories[sid] = _Story(sid)
         m = _Member(item.id, sid, item.source, item.url, feats.title, feats, at)
         story.members[item.id] = m
         if item.source is not None:

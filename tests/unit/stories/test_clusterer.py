@@ -126,3 +126,28 @@ def test_assignments_do_not_depend_on_hash_seed(background: list[ClusterItem]) -
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         outs.add(p.stdout)
     assert len(outs) == 1
+
+
+def test_restore_at_any_point_matches_an_uninterrupted_run() -> None:
+    import random
+
+    from tests.unit.stories.conftest import BACKGROUND
+
+    rng = random.Random(3)
+    pool = [(t, x) for t, x in BACKGROUND] + [(t, x) for _, t, x in EARNINGS] + [CLOUD_CHIPS[1:]]
+    stream = []
+    for i in range(60):
+        title, text = rng.choice(pool)
+        sentences = text.split(". ")
+        rng.shuffle(sentences)
+        stream.append(item(f"a{i}", title, ". ".join(sentences[: rng.randint(1, len(sentences))]),
+                           f"outlet{rng.randint(0, 5)}", hours=i * 0.25 + rng.uniform(-0.5, 0.5)))
+    window = timedelta(hours=3)
+    for k in (5, 23, 41):
+        first = Clusterer(window=window)
+        done = [(it, first.add(it).story_id) for it in stream[:k]]
+        newest = max(it.published_at for it, _ in done if it.published_at)
+        second = Clusterer(window=window)
+        second.restore((it, sid) for it, sid in done if it.published_at and it.published_at >= newest - window)
+        assert [second.add(it) for it in stream[k:]] == [first.add(it) for it in stream[k:]]
+        assert second.story_ids == first.story_ids
