@@ -40,30 +40,71 @@ class Item:
     event: int
 
 
-def _words(rng: random.Random, n: int) -> list[str]:
+def _word(rng: random.Random, syllables: int = 3) -> str:
     cons, vow = "bcdfghjklmnprstvz", "aeiou"
-    return ["".join(rng.choice(cons) + rng.choice(vow) for _ in range(3)) + rng.choice(cons) for _ in range(n)]
+    return "".join(rng.choice(cons) + rng.choice(vow) for _ in range(syllables)) + rng.choice(cons)
+
+
+@dataclass(frozen=True)
+class _Event:
+    company: str
+    person: str
+    place: str
+    product: str
+    amount: str
+    terms: list[str]
+
+
+def _event(rng: random.Random) -> _Event:
+    cap = lambda n=3: _word(rng, n).capitalize()  # noqa: E731
+    return _Event(company=f"{cap()} {rng.choice(['Corp', 'Labs', 'Systems', 'Group', 'Motors'])}",
+                  person=f"{cap(2)} {cap()}", place=cap(), product=f"{cap(2)} {rng.randint(2, 99)}",
+                  amount=f"${rng.randint(2, 90)}.{rng.randint(1, 9)} billion", terms=[_word(rng) for _ in range(6)])
+
+
+_TITLES = [
+    "{company} unveils {product} at {place} event",
+    "{product}: {company} bets {amount} on {t0} {t1}",
+    "{person} says {company} will ship {product} from {place}",
+    "{company} launches {product} {t0} {t1} in {place}",
+    "{company}'s {product} promises faster {t0} {t1}, {person} says",
+    "{place}: {company} shows {product} for {t0} {t2}",
+    "{company} to spend {amount} on {product} {t1}",
+    "{person} presents {company} {product} in {place}",
+]
+_TEXTS = [
+    "{company} on Tuesday unveiled {product}, a {t0} {t1} system, at an event in {place}. Chief executive "
+    "{person} said the company would invest {amount} in {t2} {t3} over three years.",
+    "At an event in {place}, {person} of {company} presented {product}. The {t0} {t1} product follows "
+    "{amount} of spending on {t2} and {t4}, {company} said.",
+    "{product} is {company}'s answer to demand for {t0} {t1}, {person} told reporters in {place}. The company "
+    "plans {amount} for {t3} {t5}.",
+]
 
 
 def corpus(n_feeds: int, per_feed: int, outlets_per_event: int = 4, seed: int = 7,
            round_: int = 0) -> dict[str, list[Item]]:
-    """``per_feed`` items in each of ``n_feeds`` feeds; every event is told by ``outlets_per_event`` feeds."""
+    """``per_feed`` items in each of ``n_feeds`` feeds; every event is told by ``outlets_per_event`` feeds.
+
+    Each event has its own made-up company, person, place, product, amount and terms, and
+    each outlet words it differently, the way wire copy and rewrites differ.
+    """
     rng = random.Random(seed * 1000 + round_)
     n_events = max(1, n_feeds * per_feed // outlets_per_event)
-    vocab = [_words(rng, 14) for _ in range(n_events)]
+    events = [_event(rng) for _ in range(n_events)]
     feeds: dict[str, list[Item]] = {f"feed{i:04d}": [] for i in range(n_feeds)}
     names = list(feeds)
     slot = 0
-    for e in range(n_events):
+    for e, ev in enumerate(events):
         for k in range(outlets_per_event):
             name = names[slot % n_feeds]
             slot += 1
-            words = vocab[e][:]
-            rng.shuffle(words)
-            title = " ".join(words[:7]).capitalize()
-            text = (f"{' '.join(words[:12])}. Reported by {name} as part {k} of the coverage. "
-                    f"{' '.join(reversed(words))}.")
-            feeds[name].append(Item(guid=f"r{round_}-e{e}-{name}", title=title, text=text, event=e + 100000 * round_))
+            fields = {"company": ev.company, "person": ev.person, "place": ev.place, "product": ev.product,
+                      "amount": ev.amount, **{f"t{i}": t for i, t in enumerate(ev.terms)}}
+            title = _TITLES[(k + e) % len(_TITLES)].format(**fields)
+            text = _TEXTS[(k + 2 * e) % len(_TEXTS)].format(**fields)
+            feeds[name].append(Item(guid=f"r{round_}-e{e}-{name}", title=title, text=text,
+                                    event=e + 100000 * round_))
     return feeds
 
 
