@@ -1,0 +1,56 @@
+"""The scheduler polls the effective sources and follows each one's adaptive next poll."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.models import FetchState
+from bot.pipeline import Pipeline
+from bot.scheduler import _reschedule, schedule_sources
+from bot.settings import SourceSettings, settings_from_mapping
+from bot.sources.registry import add_source, pause_source
+from bot.store import Store
+
+SETTINGS = settings_from_mapping({"sources": [{"name": "A", "url": "https://a.example/f"},
+                                              {"name": "B", "url": "https://b.example/f"}],
+                                  "fetch": {"jitter": 0}})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/s.db")
+    yield s
+    s.close()
+
+
+async def test_jobs_follow_runtime_changes_and_adaptive_times(store: Store) -> None:
+    later = datetime.now(UTC) + timedelta(hours=3)
+    store.save_fetch_state(FetchState(source="B", url="https://b.example/f", next_poll_at=later))
+    pipeline = Pipeline(SETTINGS, store, {})
+    sched = AsyncIOScheduler(timezone=UTC)
+    sched.start(paused=True)
+    try:
+        schedule_sources(sched, pipeline, SETTINGS)
+        jobs = {j.id: j for j in sched.get_jobs()}
+        assert set(jobs) == {"source:A", "source:B"}
+        assert jobs["source:B"].next_run_time == later  # a restart does not re-poll early
+        assert jobs["source:A"].next_run_time < later
+
+        add_source(SETTINGS, store, SourceSettings(name="C", url="https://c.example/f"), "cli:t")
+        pause_source(SETTINGS, store, "A", "cli:t")
+        before_b = sched.get_job("source:B").next_run_time
+        schedule_sources(sched, pipeline, SETTINGS)  # the periodic sync
+        assert {j.id for j in sched.get_jobs()} == {"source:B", "source:C"}
+        assert sched.get_job("source:B").next_run_time == before_b  # unchanged source: untouched
+
+        soon = datetime.now(UTC) + timedelta(minutes=42)
+        store.save_fetch_state(FetchState(source="C", url="https://c.example/f", next_poll_at=soon))
+        _reschedule(sched, pipeline, SourceSettings(name="C", url="https://c.example/f"))
+        assert sched.get_job("source:C").next_run_time == soon
+    finally:
+        sched.shutdown(wait=False)
