@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -54,16 +54,20 @@ class DomainModel:
         p /= p.sum(axis=1, keepdims=True)
         best = p.argmax(axis=1)
         classes = self._clf.classes_
-        coef = self._clf.coef_
-        Xw = X.tocsr()[:, : self._n_words] if explain else None
+        contribs = self._explain(X.tocsr(), best, explain) if explain else [[] for _ in titles]
+        out = [DomainResult(str(classes[k]), float(p[i, k]), contribs[i]) for i, k in enumerate(best)]
+        return out
+
+    def _explain(self, X: Any, best: np.ndarray, top: int) -> list[list[Contribution]]:
+        """Per row, the word features with the largest |tf-idf × weight| for the predicted class."""
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        cols = X.indices
+        words = cols < self._n_words
+        vals = np.where(words, X.data * self._clf.coef_[best[rows], np.minimum(cols, self._n_words - 1)], 0.0)
         out = []
-        for i, k in enumerate(best):
-            contrib: list[Contribution] = []
-            if Xw is not None:
-                row = Xw[i]
-                if row.nnz:
-                    w = row.data * coef[k, row.indices]
-                    top = np.argsort(-np.abs(w))[:explain]
-                    contrib = [Contribution(str(self._vocab[row.indices[j]]), float(w[j])) for j in top]
-            out.append(DomainResult(str(classes[k]), float(p[i, k]), contrib))
+        for i in range(X.shape[0]):
+            a, b = X.indptr[i], X.indptr[i + 1]
+            seg = vals[a:b]
+            order = np.argsort(-np.abs(seg))[:top]
+            out.append([Contribution(str(self._vocab[cols[a + j]]), float(seg[j])) for j in order if seg[j]])
         return out

@@ -58,7 +58,7 @@ def importance(title: str, text: str, event: str, ctx: StoryContext, watchlist: 
             c.append(Contribution(f"source weight {w:g}", max(-1.0, min(1.5, 0.6 * (w - 1.0)))))
     if EVENT_WEIGHT.get(event):
         c.append(Contribution(f"event: {event}", EVENT_WEIGHT[event]))
-    amount, label = largest_amount(title + "\n" + text[:4000])
+    amount, label = largest_amount(title + "\n" + text[:2500])
     if (s := _stake(amount)) > 0:
         c.append(Contribution(f"at stake: {label}", s))
     if watchlist:

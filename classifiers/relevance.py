@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from classifiers.text import STOPWORDS, stem, tokens
+from classifiers.text import STOPWORDS, stem, stems, tokens
 from classifiers.types import Contribution, TopicSpec
 
 __all__ = ["DocTerms", "TopicModel", "doc_terms"]
@@ -32,20 +32,23 @@ class DocTerms:
     """A document reduced once for every topic: stemmed counts and the title/lead stems."""
 
     counts: Counter[str]
+    title_stems: list[str]
+    lead_stems: list[str]  # the first 150 words after the title
     title: frozenset[str]
-    lead: frozenset[str]
+    lead: frozenset[str]  # the first 60 words after the title
     joined: str  # " stem stem ... " for phrase matching
     title_joined: str
     n: int
 
 
 def doc_terms(title: str, text: str) -> DocTerms:
-    tt = [stem(w) for w in tokens(title)]
-    bt = [stem(w) for w in tokens(text)]
+    """Stem the document once; relevance (every topic) and event rules read the result."""
+    tt = stems(title)
+    bt = stems(text)
     if tt and bt[: len(tt)] == tt:  # text repeats the title (BBC style): don't count it twice
         bt = bt[len(tt):]
     allt = tt + bt
-    return DocTerms(Counter(allt), frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
+    return DocTerms(Counter(allt), tt, bt[:150], frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
                     " " + " ".join(tt) + " ", max(1, len(allt)))
 
 

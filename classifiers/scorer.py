@@ -20,6 +20,7 @@ from classifiers.models import MODEL_DIR, load_artifact, read_manifest
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import SentenceRanker
 from classifiers.tags import extract_tags
+from classifiers.text import stems
 from classifiers.types import Contribution, Document, Scores, StoryContext, TopicSpec
 
 __all__ = ["Scorer"]
@@ -87,13 +88,16 @@ class Scorer:
         for i, d in enumerate(docs):
             ctx = contexts[i] if contexts is not None else StoryContext()
             dom = doms[i]
-            event, event_p, ev_contrib = self.events.predict(d.title, d.text)
+            terms = doc_terms(d.title, d.text) if self.topics else None
+            if terms is not None:
+                event, event_p, ev_contrib = self.events.predict(terms.title_stems, terms.lead_stems)
+            else:
+                event, event_p, ev_contrib = self.events.predict(stems(d.title), stems(d.text[:1000])[:150])
             relevance: dict[str, float] = {}
             topics: list[str] = []
             expl: dict[str, list[Contribution]] = {"domain": dom.contributions, "event": ev_contrib}
             if self.topics:
-                terms = doc_terms(d.title, d.text)
-                for name, model in self.topics.items():
+                for name, model in self.topics.items():  # terms is set whenever topics exist
                     p, contrib = model.score(terms)
                     relevance[name] = p
                     expl[f"relevance:{name}"] = contrib[:5]

@@ -9,13 +9,17 @@ them. Without a trained model the built-in weights (centroid + lead) are used.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from classifiers.text import STOPWORDS, is_boilerplate, sentences, tokens
+from classifiers.text import STOPWORDS, is_boilerplate, sentences
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_DIGIT = re.compile(r"\d")
 
 __all__ = ["FEATURES", "SentenceRanker", "candidate_sentences", "sentence_features"]
 
@@ -26,32 +30,36 @@ MAX_CHARS = 280
 
 
 def candidate_sentences(title: str, text: str) -> list[tuple[str, bool]]:
-    """Sentences worth considering, with whether each starts a paragraph; drops the repeated title."""
+    """Sentences worth considering, with whether each starts a paragraph; drops the repeated title.
+    Boilerplate is filtered later, on the few sentences that rank high (it is rare and the test costs)."""
     out: list[tuple[str, bool]] = []
     t = title.strip().lower()
     for para in text.split("\n"):
         for i, s in enumerate(sentences(para)):
-            if (t and s.lower() == t) or is_boilerplate(s) or len(s) < 25:
+            if len(s) < 25 or (t and s.lower() == t):
                 continue
             out.append((s, i == 0))
     return out
 
 
 def sentence_features(title: str, cands: Sequence[tuple[str, bool]]) -> np.ndarray:
-    toks = [[w for w in tokens(s) if w not in STOPWORDS] for s, _ in cands]
+    words = [set(_WORD.findall(s.lower())) - STOPWORDS for s, _ in cands]
     centroid: Counter[str] = Counter()
-    for ws in toks:
-        centroid.update(set(ws))
-    title_words = {w for w in tokens(title) if w not in STOPWORDS}
+    for ws in words:
+        centroid.update(ws)
+    title_words = set(_WORD.findall(title.lower())) - STOPWORDS
+    n_title = len(title_words) or 1
     n = len(cands)
-    X = np.zeros((n, len(FEATURES)), dtype=np.float64)
-    for i, ((s, para_start), ws) in enumerate(zip(cands, toks, strict=True)):
-        uniq = set(ws)
-        cen = sum(centroid[w] - 1 for w in uniq) / (n * math.sqrt(len(uniq))) if uniq and n > 1 else 0.0
-        X[i] = (1.0, i == 0, i / max(1, n - 1), math.log1p(i), min(len(s), 400) / 200.0, len(s) < 60, cen,
-                len(uniq & title_words) / (len(title_words) or 1), s[:1] in "\"'“‘", any(c.isdigit() for c in s),
-                s.rstrip().endswith("?"), para_start)
-    return X
+    norm = 1.0 / max(1, n)
+    rows = []
+    get = centroid.__getitem__
+    for i, ((s, para_start), ws) in enumerate(zip(cands, words, strict=True)):
+        k = len(ws)
+        cen = (sum(map(get, ws)) - k) * norm / math.sqrt(k) if k and n > 1 else 0.0
+        rows.append((1.0, i == 0, i / max(1, n - 1), math.log1p(i), min(len(s), 400) / 200.0, len(s) < 60, cen,
+                     len(ws & title_words) / n_title, s[:1] in "\"'“‘", _DIGIT.search(s) is not None,
+                     s.endswith("?"), para_start))
+    return np.array(rows, dtype=np.float64)
 
 
 @dataclass(slots=True)
@@ -74,8 +82,14 @@ class SentenceRanker:
             s = text.strip().split("\n")[0] if text.strip() else ""
             return ([_clip(s)] if len(s) >= 25 and not is_boilerplate(s) else []), []
         X = sentence_features(title, cands)
-        score = X @ self.coef_
-        top = sorted(np.argsort(-score, kind="stable")[: self.n_bullets].tolist())
+        order = np.argsort(-(X @ self.coef_), kind="stable").tolist()
+        top: list[int] = []
+        for i in order:  # boilerplate is checked only on the best few: most sentences are never looked at
+            if not is_boilerplate(cands[i][0]):
+                top.append(i)
+                if len(top) == self.n_bullets:
+                    break
+        top.sort()
         return [_clip(cands[i][0]) for i in top], top
 
 

@@ -20,7 +20,7 @@ import threading
 from datetime import datetime
 from typing import Any, TextIO
 
-__all__ = ["register"]
+__all__ = ["register", "stream"]
 
 _BATCH = 256
 
@@ -87,9 +87,18 @@ def _classify(args: argparse.Namespace) -> int:
                   for name, t in s.topics.items()]
         watchlist = list(s.watchlist)
     scorer = Scorer.load(topics=topics, watchlist=watchlist)
+    stream(scorer, sys.stdin, sys.stdout, args.format, args.explain)
+    return 0
+
+
+def stream(scorer: Any, stdin: TextIO, out: TextIO, fmt: str = "jsonl", explain: bool = False) -> int:
+    """Score JSON lines from ``stdin`` onto ``out`` in order, in batches cut when input pauses.
+
+    Also used by ``benchmarks/bench_classify.py``, so the benchmark measures this very path.
+    Returns the number of input lines handled.
+    """
     q: queue.Queue[str | None] = queue.Queue(maxsize=4 * _BATCH)
-    threading.Thread(target=_reader, args=(sys.stdin, q), daemon=True).start()
-    out = sys.stdout
+    threading.Thread(target=_reader, args=(stdin, q), daemon=True).start()
     n = 0
     done = False
     while not done:
@@ -116,6 +125,6 @@ def _classify(args: argparse.Namespace) -> int:
             if err is not None:
                 out.write(json.dumps({"id": None, "line": line_no, "error": err}) + "\n")
             else:
-                _emit(out, args.format, args.explain, doc, next(results))
+                _emit(out, fmt, explain, doc, next(results))
         out.flush()
-    return 0
+    return n
