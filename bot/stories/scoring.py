@@ -31,7 +31,8 @@ class Params:
     query_terms: int = 24
     candidates: int = 8
     min_overlap: float = 0.1  # a candidate shares at least this share of the query's weight
-    common_df: float = 0.25  # terms in more than this share of the window don't pick candidates
+    common_df: float = 0.01  # terms in more than this share of the window (and more than
+    common_floor: int = 50  # this many articles) are too common to pick candidates
 
 
 def is_year(t: str) -> bool:
@@ -89,7 +90,7 @@ class Scorer:
         """A few stories sharing the article's most distinctive terms, best first."""
         p = self.params
         get = idf.df.get
-        cap = max(20.0, p.common_df * (math.exp(idf.base - 1.0) - 1.0))
+        cap = max(p.common_floor, p.common_df * (math.exp(idf.base - 1.0) - 1.0))
         query = sorted((t for t in w if get(t, 0) <= cap), key=lambda t: (-w[t], t))[: p.query_terms]
         acc: dict[str, float] = {}
         total = 0.0
