@@ -14,8 +14,9 @@ from bot.store import Store
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path}/signals.db"
+def db(store_url: str) -> str:
+    """SQLite and PostgreSQL (``store_url`` from tests/conftest.py)."""
+    url = store_url
     store = Store.open(url)
     now = datetime.now(UTC)
     set_override(store, "news", "min_importance", 7.5, "slack:U1", 5.0, now=now - timedelta(days=30))
