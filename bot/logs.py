@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 
 __all__ = ["add_secret", "redact", "setup_logging"]
 
-_SECRET = re.compile(r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|[MN][A-Za-z\d]{23,}\.[\w-]{6}\.[\w-]{27,}"
+# Slack bot/user/app/refresh tokens (xoxe-: rotating refresh tokens), Discord bot tokens (the
+# first part is the base64 bot id: M/N/O), webhook secrets in URLs, secret query parameters.
+_SECRET = re.compile(r"(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|[MNO][A-Za-z\d]{23,}\.[\w-]{6}\.[\w-]{27,}"
                      r"|(?<=/api/webhooks/)\d+/[\w-]+|(?i:(?:token|secret|password)=)[^&\s]+)")
 _STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
 

@@ -117,3 +117,16 @@ def test_cli_config_show_and_errors_never_print_a_token(tmp_path: Path) -> None:
     assert check.returncode == 2 and run.returncode == 2 and "unknown time zone" in run.stderr
     for proc in (show, check, run):
         assert BOT_TOKEN not in proc.stdout + proc.stderr and ODD_SECRET not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("token", [
+    "xoxb-1111-2222-abcdefABCDEF", "xoxp-1-2-3-abc", "xapp-1-A111-222-abcdef", "xoxe-1-My0xLTEyMzQ1Njc4OTA",
+    "xoxe.xoxb-1-MS0yLTM0NTY3ODkw", "MTA4MzQ1Njc4OTAxMjM0NTY3OA.GabcDE.abcdefghijklmnopqrstuvwxyz12345",
+    "ODc2NTQzMjEwOTg3NjU0MzIx.Yabc12.abcdefghijklmnopqrstuvwxyz1234567",
+    "https://discord.com/api/webhooks/123456789/AbC-dEf_ghi", "https://x.example/feed?token=s3cr3t&x=1",
+])
+def test_known_token_shapes_are_redacted_without_registration(token: str) -> None:
+    """Tokens that never went through the environment (e.g. Slack OAuth installs kept in the database)."""
+    out = redact(f"calling with {token} now")
+    secret = token.rsplit("/", 1)[-1].split("token=")[-1].split("&")[0]
+    assert secret not in out and "[redacted]" in out, out
