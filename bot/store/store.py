@@ -176,9 +176,13 @@ class Store:
             if c.dialect.name == "postgresql" and items:
                 _lock_keys(c, [x.canonical_url for x in items] + [x.content_hash for x in items])
             new = self.unknown(items, c)
-            for x in new:
-                row = {f.name: getattr(x, f.name) for f in fields(Article) if f.name != "id"}
-                x.id = c.execute(insert(t.articles).values(**row, processed=False)).inserted_primary_key[0]
+            if new:  # one multi-row INSERT ... RETURNING, ids in parameter order
+                rows = [{**{f.name: getattr(x, f.name) for f in fields(Article) if f.name != "id"}, "processed": False}
+                        for x in new]
+                ids = c.execute(insert(t.articles).returning(t.articles.c.id, sort_by_parameter_order=True),
+                                rows).scalars().all()
+                for x, article_id in zip(new, ids, strict=True):
+                    x.id = article_id
         return new
 
     def unprocessed_articles(self, limit: int = 1000) -> list[Article]:
