@@ -164,6 +164,9 @@ def _signals_settings(port: int, n: int):  # type: ignore[no-untyped-def]
                    "cloud": {"keywords": ["cloud", "data center"]},
                    "security": {"keywords": ["vulnerability", "patch"]}},
         "channels": [{"name": "all", "console": True, "topics": ["ai-chips", "cloud", "security"]}],
+        # 1,000 feeds that stand for 1,000 sites all sit on 127.0.0.1 here: let the per-host limit
+        # allow what 1,000 distinct hosts would (reader runs 16 threads)
+        "fetch": {"per_host": 16},
     })
 
 

@@ -188,8 +188,9 @@ class Pipeline:
         if source.full_text == "never" or self._fetcher is None:
             return articles
         by_guid = {e.guid: e for e in entries}
-        fresh = self.store.unknown(articles)
-        todo = [a for a in fresh if source.full_text == "always" or (a.guid in by_guid and is_teaser(by_guid[a.guid]))]
+        teasers = [a for a in articles if source.full_text == "always"
+                   or (a.guid in by_guid and is_teaser(by_guid[a.guid]))]
+        todo = self.store.unknown(teasers) if teasers else []  # pages only for articles not stored yet
         texts = await asyncio.gather(*(self._fetcher.fetch_article_text(a.url) for a in todo))
         for a, text in zip(todo, texts, strict=True):
             if text and len(text) > len(a.text):
