@@ -62,11 +62,11 @@ def _analyzer(text: str) -> list[str]:
 
 
 def neighbours(texts: list[str], dims: int = 150, min_df: int = 5, top: int = 25,
-               min_cos: float = 0.35) -> dict[str, dict[str, float]]:
+               min_cos: float = 0.35, max_df: float = 0.2) -> dict[str, dict[str, float]]:
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(analyzer=_analyzer, min_df=min_df, max_df=0.2, sublinear_tf=True, dtype=np.float32)
+    vec = TfidfVectorizer(analyzer=_analyzer, min_df=min_df, max_df=max_df, sublinear_tf=True, dtype=np.float32)
     X = vec.fit_transform(texts)
     svd = TruncatedSVD(dims, random_state=0).fit(X)
     T = (svd.components_.T * svd.singular_values_).astype(np.float32)
@@ -78,7 +78,7 @@ def neighbours(texts: list[str], dims: int = 150, min_df: int = 5, top: int = 25
         for i, row in enumerate(sims):
             a = start + i
             row[a] = -1
-            idx = np.argpartition(-row, top)[:top]
+            idx = np.argpartition(-row, min(top, len(row) - 1))[:top]
             keep = {str(vocab[j]): round(float(row[j]), 3) for j in idx if row[j] >= min_cos}
             if keep:
                 out[str(vocab[a])] = keep

@@ -21,7 +21,13 @@ from classifiers.types import Contribution
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-__all__ = ["DomainModel", "DomainResult"]
+__all__ = ["DomainModel", "DomainResult", "margins_2d"]
+
+
+def margins_2d(margins: np.ndarray) -> np.ndarray:
+    """One column per class, also for a two-class model (whose decision_function is 1-D)."""
+    m = np.asarray(margins)
+    return np.column_stack([-m / 2, m / 2]) if m.ndim == 1 else m
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +48,14 @@ class DomainModel:
         self._clf = pipeline.named_steps["clf"]
         self._vocab = self._words.get_feature_names_out()
         self._n_words = len(self._vocab)
+        coef = self._clf.coef_
+        self._coef = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef
 
     def predict(self, titles: Sequence[str], texts: Sequence[str], explain: int = 4) -> list[DomainResult]:
         if not titles:
             return []
         X = self.pipeline.named_steps["union"].transform([lead_text(t, x) for t, x in zip(titles, texts, strict=True)])
-        margins = np.asarray(self._clf.decision_function(X))
+        margins = margins_2d(self._clf.decision_function(X))
         z = margins / self.temperature
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
@@ -63,7 +71,7 @@ class DomainModel:
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         cols = X.indices
         words = cols < self._n_words
-        vals = np.where(words, X.data * self._clf.coef_[best[rows], np.minimum(cols, self._n_words - 1)], 0.0)
+        vals = np.where(words, X.data * self._coef[best[rows], np.minimum(cols, self._n_words - 1)], 0.0)
         out = []
         for i in range(X.shape[0]):
             a, b = X.indptr[i], X.indptr[i + 1]

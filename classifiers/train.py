@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from classifiers import datasets
+from classifiers.domain import margins_2d
 from classifiers.models import MODEL_DIR, save_artifact
 from classifiers.text import lead_text
 
@@ -59,15 +60,18 @@ def load_vectors(path: Path | None) -> tuple[list[str], np.ndarray] | None:
 
 def build_domain_pipeline(vectors: tuple[list[str], np.ndarray] | None, C: float = 0.5) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
     from sklearn.svm import LinearSVC
 
-    from classifiers.features import EmbeddingMean
+    from classifiers.features import EmbeddingMean, head_chars
 
-    parts: list[tuple[str, Any]] = [("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2,
-                                                               dtype=np.float32))]
+    parts: list[tuple[str, Any]] = [
+        ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, dtype=np.float32)),
+        ("chars", make_pipeline(FunctionTransformer(head_chars), TfidfVectorizer(
+            sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2, dtype=np.float32)))]
     if vectors is not None:
-        parts.append(("emb", EmbeddingMean(vocab=vectors[0], vectors=vectors[1])))
+        parts.append(("emb", EmbeddingMean(vocab=vectors[0], vectors=vectors[1], max_words=50000)))
     return Pipeline([("union", FeatureUnion(parts)), ("clf", LinearSVC(C=C))])
 
 
@@ -77,6 +81,20 @@ def _domain_rows(data: Path | None, extra: Sequence[datasets.Labelled]) -> tuple
         rows += [(r, True) for r in datasets.ag_news(data)] + [(r, False) for r in datasets.bbc(data)]
     rows += [(r, False) for r in extra]
     return [lead_text(r.title, r.text) for r, _ in rows], [r.label for r, _ in rows], [ag for _, ag in rows]
+
+
+def _drop_stop_words(model: Any) -> None:
+    """TfidfVectorizer keeps every pruned term in ``stop_words_``, only for introspection: drop it
+    (scikit-learn documents this as safe) so the file stays small and loads fast."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    stack = [model]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, TfidfVectorizer) and hasattr(obj, "stop_words_"):
+            del obj.stop_words_
+        stack.extend(getattr(obj, "steps", []) and [s for _, s in obj.steps])
+        stack.extend(getattr(obj, "transformer_list", []) and [t for _, t in obj.transformer_list])
 
 
 _AG_OK = {"world": {"world", "politics"}, "sports": {"sports"}, "business": {"business"},
@@ -115,16 +133,17 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
             if len(te_ag):
                 pred = m.predict(list(Xa[te_ag]))
                 accs.append(float(np.mean([p in _AG_OK.get(t, {t}) for p, t in zip(pred, ya[te_ag], strict=True)])))
-            margins.append(m.decision_function(list(Xa[te])))
+            margins.append(margins_2d(m.decision_function(list(Xa[te]))))
             truth.append(ya[te])
         if accs:
             scores["ag_news_cv_accuracy"] = round(float(np.mean(accs)), 4)
     model = build_domain_pipeline(vectors).fit(X, y)
     clf = model.named_steps["clf"]
     clf.coef_ = clf.coef_.astype(np.float32)  # half the file, same predictions to 1e-6
+    _drop_stop_words(model)
     temp = _temperature(np.vstack(margins), np.concatenate(truth), model.named_steps["clf"].classes_) if margins else 1.0
     meta = {"data": (["ag_news/dev.csv", "bbc_news_summary"] if data else []) + (["user file"] if extra else []),
-            "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram min_df 2", "vectors": vectors is not None,
+            "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram", "chars": "char_wb 2-5 on the first 260 chars", "vectors": vectors is not None,
                                        "input": "title x2 + first 600 chars"},
             "scores": scores, "temperature": temp}
     save_artifact("domain", {"pipeline": model, "temperature": temp}, meta, out)
