@@ -220,14 +220,16 @@ class Clusterer:
         best: tuple[float, str] | None = None
         for sid in scorer.candidates(w, idf, self._postings):
             story = self._stories[sid]
-            if item.source is not None and story.sources[item.source]:
-                for m in story.members.values():
-                    if m.source == item.source and scorer.is_duplicate(w, dnorm, m.feats, idf):
-                        return sid, m.id
             score = scorer.score(scorer.features(feats, w, dnorm, story.profile, story.names, story.lead,
                                                  story.years, len(story.members), idf))
             if score >= scorer.params.threshold and (best is None or score > best[0]):
                 best = (score, sid)
+        if best is not None and item.source is not None:
+            story = self._stories[best[1]]
+            if story.sources.get(item.source):
+                for m in story.members.values():
+                    if m.source == item.source and scorer.is_duplicate(w, dnorm, m.feats, idf):
+                        return best[1], m.id
         return (best[1] if best else None), None
 
     def _insert(self, item: ClusterItem, feats: Features, sid: str, at: float) -> None:

@@ -31,6 +31,7 @@ class Params:
     query_terms: int = 24
     candidates: int = 8
     min_overlap: float = 0.1  # a candidate shares at least this share of the query's weight
+    min_relative: float = 0.3  # ... and at least this share of the best candidate's
     common_df: float = 0.01  # terms in more than this share of the window (and more than
     common_floor: int = 50  # this many articles) are too common to pick candidates
 
@@ -99,7 +100,7 @@ class Scorer:
             total += wt
             for sid in postings.get(t, ()):
                 acc[sid] = acc.get(sid, 0.0) + wt
-        floor = p.min_overlap * total
+        floor = max(p.min_overlap * total, p.min_relative * max(acc.values(), default=0.0))
         return sorted((s for s, v in acc.items() if v >= floor), key=lambda s: (-acc[s], s))[: p.candidates]
 
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
