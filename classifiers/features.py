@@ -20,7 +20,7 @@ __all__ = ["EmbeddingMean", "head_chars"]
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-def head_chars(texts: Iterable[str], n: int = 260) -> list[str]:
+def head_chars(texts: Iterable[str], n: int = 160) -> list[str]:
     """The first ``n`` characters (the title twice and the start of the lead): what the character
     n-grams read. Character n-grams catch word forms and names the word features miss, and
     reading only the head keeps them cheap on long articles."""

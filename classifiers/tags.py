@@ -14,17 +14,24 @@ from classifiers.text import STOPWORDS, tokens
 
 __all__ = ["extract_tags"]
 
-_NAME = re.compile(r"[A-Z][\w&'’.-]*(?:\s+(?:of\s+|&\s+|de\s+)?[A-Z][\w&'’.-]*){0,3}")
+_NAME = re.compile(r"[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}")
+# Roles and honorifics that precede a name ("Tory MP Boris Johnson" -> "Boris Johnson")
+_ROLE = frozenset(["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mp", "tory", "labour", "president", "prime", "minister", "chancellor", "chief", "executive", "ceo", "chairman", "secretary", "senator", "governor", "king", "queen", "prince", "judge", "coach", "manager", "striker"])
 _SKIP = frozenset(["the", "a", "an", "and", "but", "or", "if", "in", "on", "at", "to", "for", "of", "by", "with", "from", "as", "it", "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "there", "here", "when", "where", "what", "which", "who", "while", "after", "before", "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "however", "but", "also", "meanwhile", "yet", "so", "still", "now", "then", "today", "yesterday", "tomorrow", "last", "next", "this", "bbc", "reuters", "ap", "afp", "news", "said", "says"])
 
 
 def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
+    in_text: set[str] = set()
     for source, boost in ((title, 3), (text[:1500], 1)):
         for m in _NAME.finditer(source):
             words = m.group(0).split()
-            while words and words[0].lower() in _SKIP:
+            for i in range(len(words) - 1, 0, -1):  # "Labour's Mr Livingstone": keep what follows a possessive
+                if words[i - 1].endswith(("'s", "’s")):
+                    words = words[i:]
+                    break
+            while words and (words[0].lower() in _SKIP or words[0].lower() in _ROLE):
                 words = words[1:]
             while words and words[-1].lower() in _SKIP:
                 words = words[:-1]
@@ -37,13 +44,24 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
                 continue
             key = phrase.lower()
             counts[key] += boost
+            if boost == 1:
+                in_text.add(key)
             shown.setdefault(key, phrase)
-    ranked = [shown[key] for key, c in counts.most_common() if c >= 2]
-    # drop tags contained in a longer chosen tag ("Warner" when "Time Warner" is there)
+    # "Boris" and "Johnson" count towards "Boris Johnson"; "TimeWarner" and "Time Warner" are one tag
+    keys = sorted(counts, key=len, reverse=True)
+    for short in keys[::-1]:
+        for long_ in keys:
+            if len(long_) <= len(short):
+                break
+            if counts.get(long_) and (f" {short} " in f" {long_} " or short == long_.replace(" ", "")):
+                counts[long_] += counts.pop(short)
+                break
+    head = text[:1500]
     tags: list[str] = []
-    for t in ranked:
-        if not any(t.lower() in o.lower() or o.lower() in t.lower() for o in tags):
-            tags.append(t)
+    for key, c in counts.most_common():
+        if c < 2 or (" " not in key and (key not in in_text or re.search(rf"\b{re.escape(key)}\b", head))):
+            continue  # a single word only in the title, or also written in lower case: not a name
+        tags.append(shown[key])
         if len(tags) >= k:
             break
     if len(tags) < 3:

@@ -143,7 +143,7 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
     _drop_stop_words(model)
     temp = _temperature(np.vstack(margins), np.concatenate(truth), model.named_steps["clf"].classes_) if margins else 1.0
     meta = {"data": (["ag_news/dev.csv", "bbc_news_summary"] if data else []) + (["user file"] if extra else []),
-            "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram", "chars": "char_wb 2-5 on the first 260 chars", "vectors": vectors is not None,
+            "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram", "chars": "char_wb 2-5 on the first 160 chars", "vectors": vectors is not None,
                                        "input": "title x2 + first 600 chars"},
             "scores": scores, "temperature": temp}
     save_artifact("domain", {"pipeline": model, "temperature": temp}, meta, out)
