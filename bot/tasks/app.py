@@ -53,6 +53,10 @@ def configure(broker_url: str | None = None) -> Celery:
     app.conf.broker_url = url
     app.conf.broker_transport_options = {
         **app.conf.broker_transport_options, "global_keyprefix": os.environ.get("SIGNALS_REDIS_PREFIX", "signals:")}
+    # Publish through connections made with these settings, not ones cached for a previous broker/prefix.
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
     return app
 
 
