@@ -48,9 +48,12 @@ class ClusterItem:
 class Assignment:
     """Where an article went.
 
-    ``is_new_source``: the article's source was not yet among the story's sources.
+    ``is_new_source``: the article's source was not yet among the story's sources (an
+    article without a source counts as new).
     ``duplicate_of``: the same outlet re-published or updated an article already in the
-    story; this is the id of that earlier article (and ``is_new_source`` is False).
+    story (same URL, or TF-IDF cosine >= ``Params.duplicate``); the id of that earlier
+    article, and ``is_new_source`` is False. Adding an id already in the window returns
+    its story with ``duplicate_of`` set to that id.
     """
 
     story_id: str
