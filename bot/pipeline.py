@@ -89,7 +89,8 @@ class Pipeline:
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
 
     async def __aenter__(self) -> Pipeline:
-        self._fetcher = await Fetcher(self.settings.fetch, transport=self.sources.transport()).__aenter__()
+        self._fetcher = await Fetcher(self.settings.fetch).__aenter__()
+        self.sources.observer.attach(self._fetcher.client)  # cache headers, <ttl>, WebSub hub of each poll
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -3,8 +3,9 @@
 The fetcher returns parsed entries only; adaptive polling needs the response's
 ``Cache-Control``/``Expires``/``Date`` headers and the feed's ``<ttl>``, and push needs
 ``<link rel="hub">``/``rel="self"`` (in the body or an HTTP ``Link`` header). Rather than
-parse every feed twice, :class:`ObservingTransport` wraps the fetcher's transport and
-reads these from the response as it streams by: headers as they arrive, and the first
+parse every feed twice, :meth:`FeedObserver.attach` adds a response hook to the
+fetcher's client (or :class:`ObservingTransport` wraps a transport) and reads these
+from the response as it streams by: headers as they arrive, and the first
 64 KB of the body (decompressed when gzip/deflate) scanned with small regexes — the
 channel header, where these elements live, comes before the entries. Results are kept
 per request URL (bounded) in :class:`FeedObserver`.
@@ -93,6 +94,14 @@ class FeedObserver:
     def wrap(self, inner: httpx.AsyncBaseTransport) -> ObservingTransport:
         return ObservingTransport(inner, self)
 
+    def attach(self, client: httpx.AsyncClient) -> None:
+        """Observe every response of ``client`` (an httpx response hook; its transport is left alone)."""
+        client.event_hooks = {**client.event_hooks,
+                              "response": [*client.event_hooks.get("response", []), self.on_response]}
+
+    async def on_response(self, response: httpx.Response) -> None:
+        _observe(self, response.request, response)
+
 
 class _Tee(httpx.AsyncByteStream):
     def __init__(self, inner: httpx.AsyncByteStream, meta: FeedMeta, encoding: str) -> None:
@@ -123,6 +132,21 @@ class _Tee(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
+def _observe(observer: FeedObserver, request: httpx.Request, response: httpx.Response) -> None:
+    """Record the response's headers now, and tee its body stream to scan the feed's head."""
+    if request.method != "GET":
+        return
+    meta = FeedMeta(url=str(request.url), status=response.status_code,
+                    headers={k: response.headers[k] for k in _KEEP if k in response.headers})
+    if "link" in meta.headers:
+        _http_links(meta.headers["link"], meta)
+    observer.record(meta)
+    stream = response.stream
+    if response.status_code == 200 and isinstance(stream, httpx.AsyncByteStream):
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        response.stream = _Tee(stream, meta, encoding)
+
+
 class ObservingTransport(httpx.AsyncBaseTransport):
     """Pass-through transport that records :class:`FeedMeta` for every GET it answers."""
 
@@ -132,19 +156,7 @@ class ObservingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if request.method != "GET":
-            return response
-        meta = FeedMeta(url=str(request.url), status=response.status_code,
-                        headers={k: response.headers[k] for k in _KEEP if k in response.headers})
-        if "link" in meta.headers:
-            _http_links(meta.headers["link"], meta)
-        self.observer.record(meta)
-        if response.status_code != 200:
-            return response
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        stream = response.stream
-        assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _Tee(stream, meta, encoding)
+        _observe(self.observer, request, response)
         return response
 
     async def aclose(self) -> None:

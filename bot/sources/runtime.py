@@ -1,7 +1,7 @@
 """What the pipeline asks of this package around each poll, in one object.
 
-:class:`SourceRuntime` owns the observing transport (freshness headers, ``<ttl>``, hub
-links), the WebSub :class:`~bot.sources.websub.Subscriber` (only when
+:class:`SourceRuntime` owns the feed observer (freshness headers, ``<ttl>``, hub links,
+attached to the fetcher's client as a response hook), the WebSub :class:`~bot.sources.websub.Subscriber` (only when
 ``SIGNALS_PUBLIC_URL`` is set) and the adaptive schedule: after each fetch,
 :meth:`after_fetch` sets ``FetchState.next_poll_at`` from the source's publishing
 history and the response's cache hints, and subscribes/renews push when the feed has
@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 
 from bot.ingest import clean_entry, parse_feed
 from bot.ingest.fetcher import FetchResult
-from bot.ingest.transport import AiohttpTransport
 from bot.security import GuardedTransport, UrlGuard
 from bot.settings import Settings, SourceSettings
 from bot.sources.adaptive import MAX_ITEMS, bounds_for, cache_hints, next_poll_at
@@ -67,10 +66,6 @@ class SourceRuntime:
         if public:
             self._client = guarded_client(settings)
             self.subscriber = Subscriber(store, public, self._client, clock=clock)
-
-    def transport(self) -> httpx.AsyncBaseTransport:
-        """The fetcher's transport (aiohttp, as the Fetcher's default) wrapped by the observer."""
-        return self.observer.wrap(AiohttpTransport(limit=self.settings.fetch.concurrency))
 
     async def aclose(self) -> None:
         if self._client is not None:
