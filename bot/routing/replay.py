@@ -74,18 +74,17 @@ def load_feedback(store: Store, channel: str) -> dict[str, int]:
 
 
 def effective_rules(settings: Settings, store: Store | None, channel: str) -> tuple[ChannelRules, frozenset[str]]:
-    """The channel's rules with runtime overrides (``overrides`` table) applied, and its muted topics."""
-    rules = settings.rules(settings.channel(channel))
+    """The channel's rules with runtime overrides applied, and its muted topics.
+
+    One channel's view of :func:`bot.commands.overrides.effective_rules`, the single place
+    that knows how chat overrides layer over the config.
+    """
     if store is None:
-        return rules, frozenset()
-    o = t.overrides
-    with store.begin() as c:
-        rows = c.execute(select(o.c.key, o.c.value).where(o.c.channel == channel)).all()
-    upd = {k: v for k, v in rows if k in ChannelRules.model_fields}
-    muted = next((frozenset(v or []) for k, v in rows if k == "muted"), frozenset())
-    if upd:
-        rules = ChannelRules.model_validate({**rules.model_dump(), **upd})
-    return rules, muted
+        return settings.rules(settings.channel(channel)), frozenset()
+    from bot.commands.overrides import effective_rules as all_rules
+    from bot.commands.overrides import muted_topics
+
+    return all_rules(settings, store)[channel], muted_topics(store).get(channel, frozenset())
 
 
 @dataclass(slots=True)
