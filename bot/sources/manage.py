@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import re
+import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -80,7 +81,7 @@ def parse_every(value: str | None) -> timedelta | None:
     return every
 
 
-def run_sync(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+def run_sync(coro: Coroutine[Any, Any, T], timeout: float = 180.0) -> T:
     """Run a coroutine from sync code, whether or not this thread already runs an event loop."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result(timeout)
@@ -109,13 +110,29 @@ async def preview(settings: Settings, url: str, limit: int = 5) -> SourcePreview
         articles.append(a)
     items: list[PreviewItem] = []
     if articles:
-        from bot.scoring import StoryInput, StoryScorer
+        from bot.scoring import StoryInput
 
-        scores = await asyncio.to_thread(lambda: StoryScorer(settings).score(
-            [StoryInput(f"preview-{i}", [a]) for i, a in enumerate(articles)]))
+        scorer = await asyncio.to_thread(_scorer, settings)
+        scores = await asyncio.to_thread(scorer.score, [StoryInput(f"preview-{i}", [a]) for i, a in enumerate(articles)])
         items = [PreviewItem(a.title, a.url, a.published_at, s.importance, s.category, list(s.topics))
                  for a, s in zip(articles, scores, strict=True)]
     return SourcePreview(final, feed.title, feed.kind, len(feed.entries), items)
+
+
+_SCORERS: dict[str, Any] = {}
+_SCORERS_LOCK = threading.Lock()
+
+
+def _scorer(settings: Settings) -> Any:
+    """One StoryScorer per topic/watchlist/weights configuration (loading the models takes seconds)."""
+    from bot.scoring import StoryScorer
+
+    key = settings.model_dump_json(include={"topics", "watchlist", "sources"})
+    with _SCORERS_LOCK:
+        if key not in _SCORERS:
+            _SCORERS.clear()
+            _SCORERS[key] = StoryScorer(settings)
+        return _SCORERS[key]
 
 
 async def discover_feeds(settings: Settings, url: str) -> list[DiscoveredFeed]:

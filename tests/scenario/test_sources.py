@@ -126,7 +126,6 @@ async def test_websub_push_verify_signature_and_renewal(tmp_path: Path, receiver
                 assert hub.requests[0]["hub.callback"] == f"{public}/websub/{sub.id}"
                 assert hub.verifications == [("subscribe", 200, True)]
                 assert pipeline.sources.subscriber is not None
-                assert await pipeline.sources.subscriber.renew_due() == 0  # not due yet
                 state = store.fetch_state("push", feed_url)
                 assert state.next_poll_at is not None  # adaptive: <ttl>30</ttl> beats every=1m and max-age=60
                 assert timedelta(minutes=29) < state.next_poll_at - datetime.now(UTC) <= timedelta(minutes=30)
