@@ -7,8 +7,9 @@ associations (``expansion``: term → weighted related terms, learned without la
 the keywords, and the density/position features reject a keyword mentioned in passing.
 ``exclude`` terms veto; ``examples`` add a similarity-to-examples feature.
 
-Feedback (👍/👎) is kept per topic; once both labels exist a small logistic model over the
-cold-start features and hashed terms is refitted lazily and blended in as labels grow.
+Feedback (👍/👎) is kept per topic and refitted lazily (Rocchio): similarity to the liked
+minus the disliked documents, and a bias shift, both chosen on the labels themselves and
+shrunk towards the cold start while labels are few.
 """
 
 from __future__ import annotations
@@ -70,8 +71,13 @@ class TopicModel:
     excl_: list[str] = field(default_factory=list)
     examples_: list[Counter[str]] = field(default_factory=list)
     labels_: list[tuple[DocTerms, bool]] = field(default_factory=list)
-    fb_model_: object | None = None
     fb_dirty_: bool = False
+    pos_: dict[str, float] = field(default_factory=dict)
+    neg_: dict[str, float] = field(default_factory=dict)
+    n_pos_: int = 0
+    n_neg_: int = 0
+    fb_A_: float = 0.0
+    fb_b_: float = 0.0
 
     def fit(self) -> TopicModel:
         self.keys_ = _phrases(self.spec.keywords)
@@ -125,38 +131,74 @@ class TopicModel:
         self.fb_dirty_ = True
 
     def _refit(self) -> None:
+        """Rocchio on the labels: centroids of 👍 and 👎 documents, then the two numbers that
+        best separate the labelled documents: the weight ``A`` of (similarity to 👍 - to 👎) and
+        a bias shift ``b`` added to the cold-start logit. Each labelled document is scored
+        against centroids that leave it out, so the fit does not flatter itself."""
         self.fb_dirty_ = False
-        ys = [y for _, y in self.labels_]
-        if len(set(ys)) < 2:
-            self.fb_model_ = None
-            return
-        from sklearn.linear_model import LogisticRegression
+        pos = [_unit(d.counts) for d, y in self.labels_ if y]
+        neg = [_unit(d.counts) for d, y in self.labels_ if not y]
+        self.pos_, self.neg_ = _sum(pos), _sum(neg)
+        self.n_pos_, self.n_neg_ = len(pos), len(neg)
+        cold = np.array([self.cold_logit(self.features(d))[0] for d, _ in self.labels_])
+        y = np.array([lab for _, lab in self.labels_])
+        fb = np.array([self._rocchio(_unit(d.counts), lab) for d, lab in self.labels_])
+        best = (-1.0, 0.0, 0.0, 0.0)
+        for A in (0.0, 2.0, 4.0, 8.0, 12.0):
+            for b in np.linspace(-3.0, 3.0, 25):
+                pred = cold + A * fb + b >= 0
+                tp = float((pred & y).sum())
+                f = 2 * tp / (pred.sum() + y.sum()) if tp else 0.0
+                key = (f, -abs(b) - A / 10.0)
+                if key > best[:2]:
+                    best = (f, -abs(b) - A / 10.0, A, float(b))
+        shrink = len(self.labels_) / (len(self.labels_) + 10.0)  # few labels: stay near the cold start
+        self.fb_A_, self.fb_b_ = best[2] * shrink, best[3] * shrink
 
-        X = np.array([self._fb_row(d) for d, _ in self.labels_])
-        self.fb_model_ = LogisticRegression(C=1.0, max_iter=500).fit(X, np.array(ys))
-
-    def _fb_row(self, d: DocTerms) -> list[float]:
-        logit, _ = self.cold_logit(self.features(d))
-        pos = [dd.counts for dd, y in self.labels_ if y]
-        neg = [dd.counts for dd, y in self.labels_ if not y]
-        return [logit, _centroid_sim(d.counts, pos), _centroid_sim(d.counts, neg)]
+    def _rocchio(self, u: dict[str, float], label: bool | None = None) -> float:
+        """cos(doc, 👍 centroid) - cos(doc, 👎 centroid); a labelled doc is left out of its own."""
+        pos, neg = self.pos_, self.neg_
+        sp = _dot(u, pos) - (1.0 if label is True else 0.0)
+        sn = _dot(u, neg) - (1.0 if label is False else 0.0)
+        n_p = self.n_pos_ - (label is True)
+        n_n = self.n_neg_ - (label is False)
+        return (sp / n_p if n_p else 0.0) - (sn / n_n if n_n else 0.0)
 
     # -- scoring -----------------------------------------------------------------------------------
     def score(self, d: DocTerms) -> tuple[float, list[Contribution]]:
         f = self.features(d)
         logit, contrib = self.cold_logit(f)
-        p = _sigmoid(logit)
         if self.fb_dirty_:
             self._refit()
-        if self.fb_model_ is not None:
-            q = float(self.fb_model_.predict_proba(np.array([self._fb_row(d)]))[0, 1])  # type: ignore[attr-defined]
-            share = min(0.9, len(self.labels_) / 20.0)
-            contrib.append(Contribution("feedback", share * (q - p) * 4))
-            p = (1 - share) * p + share * q
+        if self.labels_:
+            fb = self.fb_A_ * self._rocchio(_unit(d.counts)) + self.fb_b_
+            contrib.append(Contribution("feedback", fb))
+            logit += fb
+        p = _sigmoid(logit)
         if f["excluded_terms"]:
             p = min(p, 0.2)
         contrib.sort(key=lambda c: -abs(c.weight))
         return p, contrib
+
+
+def _unit(c: Counter[str]) -> dict[str, float]:
+    v = {k: 1.0 + math.log(n) for k, n in c.items() if k not in STOPWORDS}
+    norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+    return {k: x / norm for k, x in v.items()}
+
+
+def _sum(vs: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for v in vs:
+        for k, x in v.items():
+            out[k] = out.get(k, 0.0) + x
+    return out
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(k, 0.0) for k, x in a.items())
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -168,7 +210,3 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     na = math.sqrt(sum(v * v for k, v in a.items() if k not in STOPWORDS))
     nb = math.sqrt(sum(v * v for k, v in b.items() if k not in STOPWORDS))
     return dot / (na * nb) if na and nb else 0.0
-
-
-def _centroid_sim(c: Counter[str], group: list[Counter[str]]) -> float:
-    return sum(_cosine(c, g) for g in group) / len(group) if group else 0.0
