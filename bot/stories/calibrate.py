@@ -50,9 +50,9 @@ def _ranks(x: Sequence[float]) -> list[float]:
     return ranks
 
 
-def _as_story(f: Features) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]:
+def _as_story(f: Features) -> tuple[dict[str, int], ...]:
     one = dict.fromkeys
-    return one(f.terms, 1), one(f.names, 1), one(f.lead, 1), one((t for t in f.numbers if is_year(t)), 1)
+    return one(f.terms, 1), {}, one(f.names, 1), one(f.lead, 1), one((t for t in f.numbers if is_year(t)), 1)
 
 
 def pair_scores(docs: Sequence[str], pairs: Sequence[tuple[int, int]],

@@ -78,6 +78,7 @@ class _Story:
     id: str
     members: dict[str, _Member] = field(default_factory=dict)
     profile: dict[str, int] = field(default_factory=dict)  # term -> members using it
+    core: dict[str, int] = field(default_factory=dict)  # the terms of profile used by two or more
     names: dict[str, int] = field(default_factory=dict)  # name -> members naming it
     lead: dict[str, int] = field(default_factory=dict)  # name -> members naming it in the lead
     years: dict[str, int] = field(default_factory=dict)  # year -> members mentioning it
@@ -223,7 +224,7 @@ class Clusterer:
         best: tuple[float, str] | None = None
         for sid in scorer.candidates(w, idf, self._postings):
             story = self._stories[sid]
-            score = scorer.score(scorer.features(feats, w, dnorm, story.profile, story.names, story.lead,
+            score = scorer.score(scorer.features(feats, w, dnorm, story.profile, story.core, story.names, story.lead,
                                                  story.years, len(story.members), idf))
             if score >= scorer.params.threshold and (best is None or score > best[0]):
                 best = (score, sid)
@@ -243,12 +244,18 @@ class Clusterer:
         story.members[item.id] = m
         if item.source is not None:
             story.sources[item.source] += 1
-        for t in _inc(story.profile, feats.terms):
-            post = self._postings.get(t)
-            if post is None:
-                self._postings[t] = {sid}
+        prof, core, postings = story.profile, story.core, self._postings
+        for t in feats.terms:
+            c = prof.get(t)
+            if c is None:
+                prof[t] = 1
+                post = postings.get(t)
+                if post is None:
+                    postings[t] = {sid}
+                else:
+                    post.add(sid)
             else:
-                post.add(sid)
+                prof[t] = core[t] = c + 1
         _inc(story.names, feats.names)
         _inc(story.lead, feats.lead)
         _inc(story.years, [t for t in feats.numbers if is_year(t)])
@@ -276,11 +283,20 @@ class Clusterer:
         _dec(story.names, m.feats.names)
         _dec(story.lead, m.feats.lead)
         _dec(story.years, [t for t in m.feats.numbers if is_year(t)])
-        for t in _dec(story.profile, m.feats.terms):
-            post = self._postings[t]
-            post.discard(story.id)
-            if not post:
-                del self._postings[t]
+        prof, core = story.profile, story.core
+        for t in m.feats.terms:
+            c = prof[t] - 1
+            if c >= 2:
+                prof[t] = core[t] = c
+            elif c == 1:
+                prof[t] = 1
+                del core[t]
+            else:
+                del prof[t]
+                post = self._postings[t]
+                post.discard(story.id)
+                if not post:
+                    del self._postings[t]
         if m.url and self._urls.get((m.source, m.url)) == m.id:
             del self._urls[(m.source, m.url)]
         if not story.members:

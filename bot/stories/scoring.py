@@ -24,9 +24,9 @@ FEATURES = ("cosine", "names", "numbers", "name_cosine", "story_names", "key_nam
 class Params:
     """Weights of :data:`FEATURES`, the join threshold and the search sizes."""
 
-    # from ``python -m bot.stories.tune`` (5-fold CV over ECB+ topics: pairwise F1 0.838, B3 0.874)
-    weights: tuple[float, ...] = (2.148, 2.303, 3.594, 3.816, 1.624, 0.372, 1.265, 1.303, -1.436, 0.224, 0.28)
-    threshold: float = 4.374
+    # from ``python -m bot.stories.tune`` (5-fold CV over ECB+ topics: pairwise F1 0.839, B3 0.873)
+    weights: tuple[float, ...] = (1.984, 2.335, 3.651, 3.36, 1.762, 0.407, 1.297, 1.324, -1.44, 0.192, 0.243)
+    threshold: float = 4.283
     duplicate: float = 0.8  # same outlet, doc-to-doc cosine at least this: a re-publication
     query_terms: int = 24
     candidates: int = 8
@@ -104,22 +104,25 @@ class Scorer:
         return sorted((s for s, v in acc.items() if v >= floor), key=lambda s: (-acc[s], s))[: p.candidates]
 
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
-                 name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
+                 core: Mapping[str, int], name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
                  year_profile: Mapping[str, int], n_members: int, idf: _Idf) -> tuple[float, ...]:
         """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story."""
         base, logs, get = idf.base, idf.logs, idf.df.get
         inv = 1.0 / n_members
-        # story profile vector: members using a term times its IDF (the mean, up to scale)
-        sq = [(c * (base - logs[get(t, 0)])) ** 2 for t, c in profile.items()]
+        # story vector: members using a term times its IDF (the mean, up to scale); from three
+        # members on, only terms used by two or more (less noise, and much less work)
+        vec = core if n_members >= 3 else profile
+        sq = [(c * (base - logs[get(t, 0)])) ** 2 for t, c in vec.items()]
         snorm = math.sqrt(math.fsum(sq)) or 1.0
+        vget = vec.get
+        cosine = sum(v * vget(t, 0) * (base - logs[get(t, 0)]) for t, v in w.items()) / (dnorm * snorm)
         pget = profile.get
-        cosine = sum(v * pget(t, 0) * (base - logs[get(t, 0)]) for t, v in w.items()) / (dnorm * snorm)
         names = _share_cover(feats.names, profile, 2 * inv, idf)
         numbers = _share_cover(feats.numbers, profile, 2 * inv, idf)
         nnorm = math.sqrt(math.fsum([w[t] ** 2 for t in feats.names])) or 1.0
         snn = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2
-                                   for t in name_profile if (c := pget(t, 0))])) or 1.0
-        name_cos = sum(w[t] * pget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names) / (nnorm * snn)
+                                   for t in name_profile if (c := vget(t, 0))])) or 1.0
+        name_cos = sum(w[t] * vget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names) / (nnorm * snn)
         half = n_members / 2
         story_names = _share_cover([t for t, c in name_profile.items() if c >= half], feats.terms, 1.0, idf)
         key = sorted(feats.names, key=lambda t: (-w[t], t))[:3]

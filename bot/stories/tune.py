@@ -44,7 +44,7 @@ def teacher_rows(items: Sequence[ClusterItem], truth: Sequence[str]) -> tuple[li
         dnorm = c._scorer.norm(w)
         for sid in c._scorer.candidates(w, idf, c._postings):
             st = c._stories[sid]
-            xs.append(list(c._scorer.features(feats, w, dnorm, st.profile, st.names, st.lead, st.years,
+            xs.append(list(c._scorer.features(feats, w, dnorm, st.profile, st.core, st.names, st.lead, st.years,
                                               len(st.members), idf)))
             ys.append(int(sid == y))
         c._insert(it, feats, y, 0.0)
