@@ -1,6 +1,6 @@
 """Domain (business, technology, world, ...): a linear model over words and word vectors.
 
-The fitted scikit-learn pipeline is shipped in ``models/domain.joblib`` (``signals train``).
+The fitted scikit-learn pipeline is shipped in ``models/domain.pkl`` (``signals train``).
 Its input is the title and lead (``features.lead_text``): the domain is decided early in a
 news text and reading less keeps scoring fast. Probabilities are a softmax over the SVM's
 margins (calibrated by ``temperature_`` at training time); the explanation lists the words

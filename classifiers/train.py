@@ -6,7 +6,7 @@
 - associations: unsupervised term associations (no labels) from all the news text, for
   cold-start topic expansion.
 
-Each artifact goes into ``models/<name>.joblib`` with a manifest entry (data, params,
+Each artifact goes into ``models/<name>.pkl`` with a manifest entry (data, params,
 cross-validated scores) through ``classifiers.models.save_artifact``.
 """
 

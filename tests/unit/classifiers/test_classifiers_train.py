@@ -49,7 +49,7 @@ def test_missing_or_incompatible_model_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         Scorer.load(model_dir=tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"models": {"domain": {"format": 999}}}))
-    (tmp_path / "domain.joblib").write_bytes(b"x")
+    (tmp_path / "domain.pkl").write_bytes(b"x")
     with pytest.raises(ModelError, match="format 999"):
         load_artifact("domain", tmp_path)
 
