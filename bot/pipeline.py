@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot import metrics
 from bot.adapters.base import Destination
 from bot.adapters.console import alert_json, format_text
 from bot.commands.overrides import effective_rules, muted_topics
@@ -152,6 +153,7 @@ class Pipeline:
             report.paused += 1
             return 0
         result = await self._fetcher.fetch(source, state)
+        metrics.record_fetch(source.name, result.status)
         checkpoint("fetch")
         now = self.clock()
         articles: list[Article] = []
@@ -180,6 +182,7 @@ class Pipeline:
             self.store.save_fetch_state(result.state, conn)
         checkpoint("store")
         report.new_articles += len(new)
+        metrics.record_articles(len(new))
         if new:
             log.info("stored new articles", extra={"source": source.name, "count": len(new)})
         return len(new)
@@ -199,14 +202,25 @@ class Pipeline:
         return articles
 
     # -- processing --------------------------------------------------------------------
-    def _ensure_models(self) -> tuple[Clusterer, StoryScorer]:
+    def load_models(self) -> tuple[Clusterer, StoryScorer]:
+        """The clusterer (rebuilt from the store's window) and the scorer, loaded on first use."""
         if self._clusterer is None:
             self._clusterer = Clusterer(window=self.settings.stories.window)
-            since = self.clock() - self.settings.stories.window
-            self._clusterer.restore((_item(a), a.story_id or "") for a in self.store.processed_since(since))
+            self.catch_up_stories()
         if self._scorer is None:
             self._scorer = StoryScorer(self.settings, self.store)
         return self._clusterer, self._scorer
+
+    def catch_up_stories(self) -> None:
+        """Replay the window's processed articles into the clusterer, with their story ids.
+
+        ``Clusterer.restore`` skips articles it already holds, so after a restart (or when
+        other workers processed in between) only what it has not seen is replayed.
+        """
+        if self._clusterer is None:
+            return  # built from the store on first use
+        since = self.clock() - self.settings.stories.window
+        self._clusterer.restore((_item(a), a.story_id or "") for a in self.store.processed_since(since))
 
     def process_pending(self, report: CycleReport | None = None) -> CycleReport:
         report = report or CycleReport()
@@ -221,7 +235,7 @@ class Pipeline:
         return report
 
     def _process_batch(self, batch: list[Article], report: CycleReport) -> None:
-        clusterer, scorer = self._ensure_models()
+        clusterer, scorer = self.load_models()
         assigned: list[tuple[int, str]] = []
         touched: dict[str, list[Article]] = {}
         new_sources: dict[str, list[SourceRef]] = {}
@@ -232,6 +246,7 @@ class Pipeline:
             touched.setdefault(a.story_id, []).append(art)
             if a.is_new_story:
                 report.new_stories += 1
+                metrics.record_stories(1)
             elif a.is_new_source and a.duplicate_of is None:
                 new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.canonical_url or art.url))
         checkpoint("cluster")
@@ -241,7 +256,7 @@ class Pipeline:
         with self.store.begin() as conn:
             self.store.mark_processed(conn, assigned)
             inputs = [StoryInput(sid, self.store.story_articles(sid, conn)) for sid in touched]
-            scores = scorer.score(inputs)
+            scores = metrics.timed_classifier(scorer.score, inputs)
             checkpoint("score")
             for inp, sc in zip(inputs, scores, strict=True):
                 rep = representative(inp.articles)
@@ -262,6 +277,7 @@ class Pipeline:
                                   rules_by_channel=rules_by_channel, muted=muted, conn=conn)
                 self._record_decisions(conn, view, plan.decisions, now)
                 report.alerts += len(plan.alerted_channels)
+                metrics.record_alerts(len(plan.alerted_channels))
                 report.followups += sum(d.action is Action.FOLLOWUP for d in plan.decisions)
                 if self.dry_run:
                     if plan.alerted_channels:

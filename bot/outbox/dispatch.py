@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot import metrics
 from bot.adapters.base import Destination
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.faults import checkpoint
@@ -52,6 +53,7 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             outbox.mark_failed(delivery.id, f"channel {channel!r} has no destination in the config")
             log.error("delivery failed: channel not configured", extra={"channel": channel, "delivery": delivery.key})
             report.failed += 1
+            metrics.record_delivery("failed")
             continue
         if delivery.kind is AlertKind.FOLLOWUP:
             delivery.thread_id = outbox.thread_id(delivery.story_id or "", channel)
@@ -62,6 +64,7 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             if found is not None:
                 outbox.mark_sent(delivery.id, found.message_id, clock())
                 report.reconciled += 1
+                metrics.record_delivery("reconciled")
                 continue
             delivery.status = DeliveryStatus.SENDING
         if not outbox.claim(delivery):
@@ -72,11 +75,13 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             outbox.retry_later(delivery.id, str(exc), timedelta(seconds=exc.retry_after), clock())
             log.warning("rate limited; channel paused", extra={"channel": channel, "retry_after": exc.retry_after})
             report.retrying += 1
+            metrics.record_delivery("retrying")
             break
         except PermanentDeliveryError as exc:
             outbox.mark_failed(delivery.id, str(exc))
             log.error("delivery failed permanently: %s", exc, extra={"channel": channel, "story_id": delivery.story_id})
             report.failed += 1
+            metrics.record_delivery("failed")
             report.errors.append(str(exc))
             continue
         except (DeliveryError, OSError, TimeoutError) as exc:
@@ -85,11 +90,13 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             log.warning("delivery failed, will retry in %ss: %s", int(delay.total_seconds()), exc,
                         extra={"channel": channel, "story_id": delivery.story_id})
             report.retrying += 1
+            metrics.record_delivery("retrying")
             report.errors.append(str(exc))
             break  # keep the channel's order: later messages wait for this one
         checkpoint("deliver")
         outbox.mark_sent(delivery.id, sent.message_id, clock())
         report.sent += 1
+        metrics.record_delivery("sent")
 
 
 def _alert_pending(outbox: Outbox, delivery: Delivery) -> bool:

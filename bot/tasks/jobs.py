@@ -30,7 +30,6 @@ import redis
 from bot import metrics
 from bot.outbox import deliver_due
 from bot.pipeline import CycleReport
-from bot.stories import ClusterItem
 from bot.tasks.app import app
 from bot.tasks.leases import Lease, key
 from bot.tasks.runtime import runtime
@@ -125,18 +124,8 @@ def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
 
 
 def _catch_up(rt) -> None:  # type: ignore[no-untyped-def]
-    """Teach this worker's clusterer what other workers assigned since it last ran.
-
-    ``Clusterer.restore`` skips articles it already holds, so this replays only the
-    others' work, in arrival order, with their story ids.
-    """
-    clusterer = rt.pipeline._clusterer  # None: the pipeline builds it from the store on first use
-    if clusterer is None:
-        return
-    since = rt.pipeline.clock() - rt.settings.stories.window
-    clusterer.restore((ClusterItem(id=str(a.id), title=a.title, text=a.text, source=a.source,
-                                   published_at=a.published_at or a.fetched_at, url=a.canonical_url),
-                       a.story_id or "") for a in rt.store.processed_since(since))
+    """Teach this worker's clusterer what other workers assigned since it last ran."""
+    rt.pipeline.catch_up_stories()
 
 
 @app.task(name="signals.deliver")

@@ -47,7 +47,7 @@ class Runtime:
         self.pipeline = Pipeline(settings, store, build_destinations(settings))
         self.run(self.pipeline.__aenter__())
         # Load the classifier models and the clusterer's window now, not inside the first task.
-        self.pipeline._ensure_models()
+        self.pipeline.load_models()
         self.generation: int | None = None  # which clusterer state this process's clusterer reflects
         self.process_lock = threading.Lock()
 

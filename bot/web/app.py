@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Modules that contribute routes, in order.
 PARTS = ["bot.adapters.slack.web", "bot.adapters.discord.web", "bot.web.views", "bot.web.health", "bot.web.metrics",
-         "bot.sources.web"]
+         "bot.sources.web", "bot.web.slack_install"]
 
 
 @dataclass(slots=True)
