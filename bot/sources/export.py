@@ -15,7 +15,7 @@ from bot.settings import Settings
 from bot.sources.registry import export_sources, list_source_overrides
 from bot.store import Store
 
-__all__ = ["merge_sources", "merge_sources_text"]
+__all__ = ["merge_sources", "merge_sources_from_db", "merge_sources_text"]
 
 
 def _block(listed: list[dict[str, Any]], indent: int) -> str:
@@ -59,3 +59,20 @@ def merge_sources(text: str, settings: Settings, store: Store) -> tuple[str, lis
     listed, notes = export_sources(settings, store)
     merged = merge_sources_text(text, listed)
     return merged, [*notes, "sources: list rewritten with runtime changes (comments inside it are not kept)"]
+
+
+def merge_sources_from_db(text: str, settings: Settings, db: str | None) -> tuple[str, list[str]]:
+    """:func:`merge_sources` for ``signals config export``: opens (and closes) the store at ``db``;
+    a SQLite file that does not exist yet has no runtime changes."""
+    import os
+
+    from bot.store.store import DEFAULT_DB
+
+    url = db or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB
+    if url.startswith("sqlite:///") and ":memory:" not in url and not os.path.exists(url.removeprefix("sqlite:///")):
+        return text, []
+    store = Store.open(url)
+    try:
+        return merge_sources(text, settings, store)
+    finally:
+        store.close()

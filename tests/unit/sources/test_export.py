@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.settings import SourceSettings, settings_from_mapping
-from bot.sources.export import merge_sources, merge_sources_text
+from bot.sources.export import merge_sources, merge_sources_from_db, merge_sources_text
 from bot.sources.registry import add_source, pause_source, remove_source
 from bot.store import Store
 
@@ -51,3 +51,14 @@ def test_merge_shapes() -> None:
         merged = merge_sources_text(text, listed)
         assert yaml.safe_load(merged)["sources"] == listed, merged
     assert yaml.safe_load(merge_sources_text(CONFIG, []))["sources"] == []
+
+
+def test_from_db(tmp_path: Path) -> None:
+    settings = settings_from_mapping(yaml.safe_load(CONFIG))
+    assert merge_sources_from_db(CONFIG, settings, f"sqlite:///{tmp_path}/none.db") == (CONFIG, [])
+    assert not (tmp_path / "none.db").exists()  # not created by an export
+    store = Store.open(f"sqlite:///{tmp_path}/e.db")
+    pause_source(settings, store, "Wire", "cli:t")
+    store.close()
+    text, _ = merge_sources_from_db(CONFIG, settings, f"sqlite:///{tmp_path}/e.db")
+    assert settings_from_mapping(yaml.safe_load(text)).sources[0].enabled is False
