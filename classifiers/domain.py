@@ -63,7 +63,8 @@ class DomainModel:
         best = p.argmax(axis=1)
         classes = self._clf.classes_
         contribs = self._explain(X.tocsr(), best, explain) if explain else [[] for _ in titles]
-        out = [DomainResult(str(classes[k]), float(p[i, k]), contribs[i]) for i, k in enumerate(best)]
+        out = [DomainResult(str(classes[k]), float(p[i, k]), contribs[i]) if (titles[i].strip() or texts[i].strip())
+               else DomainResult("other", 0.0, []) for i, k in enumerate(best)]  # nothing to read: no guess
         return out
 
     def _explain(self, X: Any, best: np.ndarray, top: int) -> list[list[Contribution]]:

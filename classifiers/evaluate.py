@@ -41,7 +41,7 @@ def f1(y: Sequence[bool], p: Sequence[bool]) -> float:
 def confusion(truth: Sequence[str], pred: Sequence[str]) -> str:
     labels = sorted(set(truth) | set(pred))
     c = Counter(zip(truth, pred, strict=True))
-    w = max(len(x) for x in labels) + 1
+    w = max(13, max(len(x) for x in labels) + 1)
     lines = ["truth \\ pred".ljust(w) + " ".join(x[:6].rjust(6) for x in labels)]
     lines += [t.ljust(w) + " ".join(str(c[(t, p)]).rjust(6) for p in labels) for t in labels if any(
         c[(t, p)] for p in labels)]
