@@ -97,10 +97,6 @@ def _drop_stop_words(model: Any) -> None:
         stack.extend(getattr(obj, "transformer_list", []) and [t for _, t in obj.transformer_list])
 
 
-_AG_OK = {"world": {"world", "politics"}, "sports": {"sports"}, "business": {"business"},
-          "technology": {"technology", "science"}}
-
-
 def _temperature(margins: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
     """The softmax temperature that minimises log-loss of held-out margins (grid search)."""
     idx = np.searchsorted(classes, y)
@@ -132,7 +128,7 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
             te_ag = te[ag[te]]
             if len(te_ag):
                 pred = m.predict(list(Xa[te_ag]))
-                accs.append(float(np.mean([p in _AG_OK.get(t, {t}) for p, t in zip(pred, ya[te_ag], strict=True)])))
+                accs.append(float(np.mean([p in datasets.AG_ACCEPT.get(t, {t}) for p, t in zip(pred, ya[te_ag], strict=True)])))
             margins.append(margins_2d(m.decision_function(list(Xa[te]))))
             truth.append(ya[te])
         if accs:
@@ -152,21 +148,15 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
 
 def summary_labels(rows: Sequence[datasets.SummaryRow]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sentence features, whether each sentence is in the reference, and its article index."""
-    import re
-
     from classifiers.summary import candidate_sentences, sentence_features
-
-    def norm(s: str) -> str:
-        return re.sub(r"\s+", " ", s).strip().lower()
 
     Xs, ys, gs = [], [], []
     for g, r in enumerate(rows):
         cands = candidate_sentences(r.title, r.text)
         if not cands:
             continue
-        ref = norm(r.reference)
         Xs.append(sentence_features(r.title, cands))
-        ys.extend(norm(s).rstrip(".")[:120] in ref for s, _ in cands)
+        ys.extend(datasets.in_reference(s, r.reference) for s, _ in cands)
         gs.extend([g] * len(cands))
     return np.vstack(Xs), np.array(ys), np.array(gs)
 
