@@ -47,15 +47,19 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
             if boost == 1:
                 in_text.add(key)
             shown.setdefault(key, phrase)
-    # "Boris" and "Johnson" count towards "Boris Johnson"; "TimeWarner" and "Time Warner" are one tag
-    keys = sorted(counts, key=len, reverse=True)
-    for short in keys[::-1]:
-        for long_ in keys:
-            if len(long_) <= len(short):
-                break
-            if counts.get(long_) and (f" {short} " in f" {long_} " or short == long_.replace(" ", "")):
-                counts[long_] += counts.pop(short)
-                break
+    # "Boris" and "Johnson" count towards "Boris Johnson"; "TimeWarner" and "Time Warner" are one tag.
+    # Indexed by word so this stays linear in the number of candidates.
+    longer: dict[str, list[str]] = {}
+    squashed: dict[str, str] = {}
+    for key in counts:
+        if " " in key:
+            squashed[key.replace(" ", "")] = key
+            for w in set(key.split()):
+                longer.setdefault(w, []).append(key)
+    for key in [k for k in counts if " " not in k]:
+        hosts = longer.get(key) or ([squashed[key]] if key in squashed else [])
+        if hosts:
+            counts[max(hosts, key=lambda h: counts[h])] += counts.pop(key)
     head = text[:1500]
     tags: list[str] = []
     for key, c in counts.most_common():
