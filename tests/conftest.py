@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.fakes.webhook import Receiver
+
 PG_BASE = os.environ.get("SIGNALS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_HOSTPORT = ("127.0.0.1", 6379)
 _RUN = uuid.uuid4().hex[:8]
@@ -92,3 +94,11 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 that records posts (see tests/fakes/webhook.py)."""
+    r = Receiver()
+    yield r
+    r.close()

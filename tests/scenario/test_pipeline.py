@@ -13,7 +13,6 @@ import logging
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,13 +58,6 @@ def config(srv: FeedServer, hook: str, sources: list[str]) -> Settings:
         "topics": {"ai-chips": {"keywords": ["nvidia", "gpu", "accelerator", "ai chip"]}},
         "channels": [{"name": "infra", "webhook": hook, "min_importance": 0, "followups": "thread"}],
     })
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 async def cycle(settings: Settings, db: str) -> None:

@@ -7,11 +7,8 @@ hour spills into the digest with a single notice, and the digest lists what was 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.adapters.base import Destination
 from bot.adapters.webhook import WebhookNotifier
@@ -20,13 +17,6 @@ from bot.routing import run_routing_jobs
 from bot.store import Store
 from tests.fakes.webhook import Receiver
 from tests.unit.routing.routing_helpers import World, make_settings, view
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
 
 
 async def test_night_catch_up_urgent_caps_and_digest(tmp_path: Path, receiver: Receiver) -> None:

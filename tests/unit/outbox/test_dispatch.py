@@ -30,13 +30,6 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
     store.close()
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
 def enqueue(outbox: Outbox, *items: Alert) -> int:
     with outbox.store.begin() as c:
         return outbox.enqueue(c, [NewDelivery(f"{a.kind}:{a.story_id}:{a.channel}", a) for a in items], NOW)

@@ -21,13 +21,6 @@ PARTS = ["bot.web.health", "bot.web.metrics"]
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = Store.open(f"sqlite:///{tmp_path}/s.db")
     yield s
