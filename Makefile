@@ -36,6 +36,7 @@ test-browser-deps: $(STAMP)
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet playwright
 
 train: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[train]"
 	$(BIN)/signals train --data ../shared/data
 
 clean:
