@@ -1,6 +1,7 @@
 """Domain (business, technology, world, ...): a linear model over words and word vectors.
 
-The fitted scikit-learn pipeline is shipped in ``models/domain.pkl`` (``signals train``).
+``signals train`` fits a scikit-learn pipeline and ships it compiled to plain arrays
+(``linear_text``) in ``models/domain.pkl``.
 Its input is the title and lead (``features.lead_text``): the domain is decided early in a
 news text and reading less keeps scoring fast. Probabilities are a softmax over the SVM's
 margins (calibrated by ``temperature_`` at training time); the explanation lists the words
@@ -21,6 +22,8 @@ from classifiers.types import Contribution
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
+    from classifiers.linear_text import LinearText
+
 __all__ = ["DomainModel", "DomainResult", "margins_2d"]
 
 
@@ -38,45 +41,47 @@ class DomainResult:
 
 
 class DomainModel:
-    """Wraps the fitted pipeline (``union`` of ``words`` + ``emb``, then ``clf``)."""
+    """The compiled linear model (``linear_text.LinearText``), softmax over its margins, explanations."""
 
-    def __init__(self, pipeline: Pipeline, temperature: float = 1.0) -> None:
-        self.pipeline = pipeline
+    def __init__(self, model: LinearText, temperature: float = 1.0) -> None:
+        self.model = model
         self.temperature = temperature
-        union = pipeline.named_steps["union"]
-        self._words = dict(union.transformer_list)["words"]
-        self._clf = pipeline.named_steps["clf"]
-        self._vocab = self._words.get_feature_names_out()
-        self._n_words = len(self._vocab)
-        coef = self._clf.coef_
-        self._coef = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef
+        self._vocab: list[str] | None = None
+        self._coef = model.word_coef  # (Vw, C)
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Pipeline, temperature: float = 1.0) -> DomainModel:
+        """From a fitted scikit-learn pipeline (an older model file, or straight after training)."""
+        from classifiers.linear_text import compile_pipeline
+
+        return cls(compile_pipeline(pipeline), temperature)
 
     def predict(self, titles: Sequence[str], texts: Sequence[str], explain: int = 4) -> list[DomainResult]:
         if not titles:
             return []
-        X = self.pipeline.named_steps["union"].transform([lead_text(t, x) for t, x in zip(titles, texts, strict=True)])
-        margins = margins_2d(self._clf.decision_function(X))
+        margins, X = self.model.margins([lead_text(t, x) for t, x in zip(titles, texts, strict=True)])
         z = margins / self.temperature
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
         best = p.argmax(axis=1)
-        classes = self._clf.classes_
-        contribs = self._explain(X.tocsr(), best, explain) if explain else [[] for _ in titles]
-        out = [DomainResult(str(classes[k]), float(p[i, k]), contribs[i]) if (titles[i].strip() or texts[i].strip())
+        classes = self.model.classes
+        contribs = self._explain(X, best, explain) if explain else [[] for _ in titles]
+        out = [DomainResult(classes[k], float(p[i, k]), contribs[i]) if (titles[i].strip() or texts[i].strip())
                else DomainResult("other", 0.0, []) for i, k in enumerate(best)]  # nothing to read: no guess
         return out
 
     def _explain(self, X: Any, best: np.ndarray, top: int) -> list[list[Contribution]]:
         """Per row, the word features with the largest |tf-idf × weight| for the predicted class."""
+        if self._vocab is None:
+            self._vocab = self.model.word_names()
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         cols = X.indices
-        words = cols < self._n_words
-        vals = np.where(words, X.data * self._coef[best[rows], np.minimum(cols, self._n_words - 1)], 0.0)
+        vals = X.data * self._coef[cols, best[rows]]
         out = []
         for i in range(X.shape[0]):
             a, b = X.indptr[i], X.indptr[i + 1]
             seg = vals[a:b]
             order = np.argsort(-np.abs(seg))[:top]
-            out.append([Contribution(str(self._vocab[cols[a + j]]), float(seg[j])) for j in order if seg[j]])
+            out.append([Contribution(self._vocab[cols[a + j]], float(seg[j])) for j in order if seg[j]])
         return out

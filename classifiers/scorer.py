@@ -16,6 +16,7 @@ from classifiers.associations import Associations
 from classifiers.domain import DomainModel
 from classifiers.events import EventRules, category_for
 from classifiers.importance import importance
+from classifiers.linear_text import LinearText
 from classifiers.models import MODEL_DIR, load_artifact, read_manifest
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import SentenceRanker
@@ -48,7 +49,10 @@ class Scorer:
         """The shipped models (``ModelError`` if missing or incompatible)."""
         t0 = time.perf_counter()
         dom = load_artifact("domain", model_dir)
-        domain = DomainModel(dom["pipeline"], dom.get("temperature", 1.0))
+        if "linear" in dom:
+            domain = DomainModel(LinearText.from_state(dom["linear"]), dom.get("temperature", 1.0))
+        else:  # a model file written before the compiled format: compile it now (imports scikit-learn)
+            domain = DomainModel.from_pipeline(dom["pipeline"], dom.get("temperature", 1.0))
         models = read_manifest(model_dir).get("models", {})
         ranker = SentenceRanker()
         if "summary" in models:

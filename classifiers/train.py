@@ -23,6 +23,7 @@ import numpy as np
 
 from classifiers import datasets
 from classifiers.domain import margins_2d
+from classifiers.linear_text import compile_pipeline
 from classifiers.models import MODEL_DIR, save_artifact
 from classifiers.text import lead_text
 
@@ -142,7 +143,7 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
             "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram", "chars": "char_wb 2-5 on the first 160 chars", "vectors": vectors is not None,
                                        "input": "title x2 + first 600 chars"},
             "scores": scores, "temperature": temp}
-    save_artifact("domain", {"pipeline": model, "temperature": temp}, meta, out)
+    save_artifact("domain", {"linear": compile_pipeline(model).to_state(), "temperature": temp}, meta, out)
     return meta
 
 
