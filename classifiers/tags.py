@@ -14,36 +14,54 @@ from classifiers.text import STOPWORDS, tokens
 
 __all__ = ["extract_tags"]
 
+_MISS: tuple[str, str] = ("", "")
+_RUN = re.compile(r"\w+")
+_PLAIN = re.compile(r"\w+")
 _NAME = re.compile(r"[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}")
 # Roles and honorifics that precede a name ("Tory MP Boris Johnson" -> "Boris Johnson")
 _ROLE = frozenset(["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mp", "tory", "labour", "president", "prime", "minister", "chancellor", "chief", "executive", "ceo", "chairman", "secretary", "senator", "governor", "king", "queen", "prince", "judge", "coach", "manager", "striker"])
 _SKIP = frozenset(["the", "a", "an", "and", "but", "or", "if", "in", "on", "at", "to", "for", "of", "by", "with", "from", "as", "it", "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "there", "here", "when", "where", "what", "which", "who", "while", "after", "before", "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "however", "but", "also", "meanwhile", "yet", "so", "still", "now", "then", "today", "yesterday", "tomorrow", "last", "next", "this", "bbc", "reuters", "ap", "afp", "news", "said", "says"])
 
 
+def _phrase(match: str) -> tuple[str, str] | None:
+    """A capitalised run -> (key, shown phrase), roles and function words stripped; None if nothing is left."""
+    words = match.split()
+    for i in range(len(words) - 1, 0, -1):  # "Labour's Mr Livingstone": keep what follows a possessive
+        if words[i - 1].endswith(("'s", "’s")):
+            words = words[i:]
+            break
+    while words and (words[0].lower() in _SKIP or words[0].lower() in _ROLE):
+        words = words[1:]
+    while words and words[-1].lower() in _SKIP:
+        words = words[:-1]
+    if not words:
+        return None
+    phrase = " ".join(words).strip(".'’-,")
+    if phrase.endswith(("'s", "’s")):
+        phrase = phrase[:-2]
+    if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 6 and " " in phrase):
+        return None
+    return phrase.lower(), phrase
+
+
+_CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
+
+
 def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
     in_text: set[str] = set()
+    if len(_CACHE) > 200_000:
+        _CACHE.clear()
     for source, boost in ((title, 3), (text[:1500], 1)):
-        for m in _NAME.finditer(source):
-            words = m.group(0).split()
-            for i in range(len(words) - 1, 0, -1):  # "Labour's Mr Livingstone": keep what follows a possessive
-                if words[i - 1].endswith(("'s", "’s")):
-                    words = words[i:]
-                    break
-            while words and (words[0].lower() in _SKIP or words[0].lower() in _ROLE):
-                words = words[1:]
-            while words and words[-1].lower() in _SKIP:
-                words = words[:-1]
-            if not words:
+        for run, n in Counter(_NAME.findall(source)).items():  # first-occurrence order, as before
+            r = _CACHE.get(run, _MISS)
+            if r is _MISS:
+                r = _CACHE[run] = _phrase(run)
+            if r is None:
                 continue
-            phrase = " ".join(words).strip(".'’-,")
-            if phrase.endswith(("'s", "’s")):
-                phrase = phrase[:-2]
-            if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 6 and " " in phrase):
-                continue
-            key = phrase.lower()
-            counts[key] += boost
+            key, phrase = r
+            counts[key] += boost * n
             if boost == 1:
                 in_text.add(key)
             shown.setdefault(key, phrase)
@@ -61,10 +79,21 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         if hosts:
             counts[max(hosts, key=lambda h: counts[h])] += counts.pop(key)
     head = text[:1500]
+    head_words: set[str] | None = None
     tags: list[str] = []
     for key, c in counts.most_common():
-        if c < 2 or (" " not in key and (key not in in_text or re.search(rf"\b{re.escape(key)}\b", head))):
-            continue  # a single word only in the title, or also written in lower case: not a name
+        if c < 2:
+            continue
+        if " " not in key:  # a single word only in the title, or also written in lower case: not a name
+            if key not in in_text:
+                continue
+            if _PLAIN.fullmatch(key):  # \bkey\b for a word of \w only == one of the head's \w runs
+                if head_words is None:
+                    head_words = set(_RUN.findall(head))
+                if key in head_words:
+                    continue
+            elif re.search(rf"\b{re.escape(key)}\b", head):
+                continue
         tags.append(shown[key])
         if len(tags) >= k:
             break
