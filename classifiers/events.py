@@ -84,16 +84,34 @@ class EventRules:
         self.cues_: dict[str, list[tuple[str, str, float]]] = {}
         for event, cues in _CUES.items():
             self.cues_[event] = [(" ".join(stem(w) for w in tokens(c)), c, w) for c, w in cues.items()]
+        # Index every cue by its first stem: a document only looks at the cues it can possibly hit
+        # (a phrase in the text implies its first stem is among the text's stems).
+        self.by_first_: dict[str, list[tuple[str, int]]] = {}
+        for event, cue_list in self.cues_.items():
+            for i, (key, _, _) in enumerate(cue_list):
+                if key:
+                    self.by_first_.setdefault(key.split(" ", 1)[0], []).append((event, i))
+        self.first_keys_ = frozenset(self.by_first_)
         return self
 
     def predict(self, title_stems: Sequence[str], lead_stems: Sequence[str]) -> tuple[str, float, list[Contribution]]:
         """From the stems of the title and of the lead (first ~150 words)."""
         t_set, l_set = set(title_stems), set(lead_stems)
-        t_str, l_str = " " + " ".join(title_stems) + " ", " " + " ".join(lead_stems) + " "
+        candidates: dict[str, list[int]] = {}
+        for first in self.first_keys_ & (t_set | l_set):
+            for event, i in self.by_first_[first]:
+                candidates.setdefault(event, []).append(i)
+        t_str = l_str = ""
+        if candidates:
+            t_str, l_str = " " + " ".join(title_stems) + " ", " " + " ".join(lead_stems) + " "
         best, best_score, best_contrib = "other", 0.0, []
-        for event, cues in self.cues_.items():
+        for event, cues in self.cues_.items():  # events in their fixed order, cues in theirs: same sums as before
+            idx = candidates.get(event)
+            if idx is None:
+                continue
             score, contrib = 0.0, []
-            for key, label, w in cues:
+            for i in sorted(idx):
+                key, label, w = cues[i]
                 if " " in key:
                     pat = " " + key + " "
                     hit = 3.0 * (pat in t_str) + (pat in l_str)
@@ -108,5 +126,3 @@ class EventRules:
         if best_score < _MIN_SCORE:
             return "other", 0.0, best_contrib[:3]
         return best, best_score / (best_score + 3.0), best_contrib[:5]
-
-

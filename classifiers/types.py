@@ -78,17 +78,19 @@ class Scores:
     domain_prob: float = 0.0
     event_prob: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe; contributions become ``{"feature", "weight"}`` objects."""
-        return {
+    def to_dict(self, explanation: bool = True) -> dict[str, Any]:
+        """JSON-safe; contributions become ``{"feature", "weight"}`` objects (left out if not ``explanation``)."""
+        d = {
             "domain": self.domain, "domain_prob": round(self.domain_prob, 4),
             "event": self.event, "event_prob": round(self.event_prob, 4),
             "category": self.category, "importance": round(self.importance, 2),
             "relevance": {k: round(v, 4) for k, v in self.relevance.items()},
             "topics": list(self.topics), "tags": list(self.tags), "summary": list(self.summary),
-            "explanation": {k: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in v]
-                            for k, v in self.explanation.items()},
         }
+        if explanation:
+            d["explanation"] = {k: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in v]
+                                for k, v in self.explanation.items()}
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Scores:

@@ -67,9 +67,7 @@ def _emit(out: TextIO, fmt: str, explain: bool, doc: Any, scores: Any) -> None:
         for b in scores.summary:
             out.write(f"    • {b}\n")
         return
-    d = scores.to_dict()
-    if not explain:
-        d.pop("explanation", None)
+    d = scores.to_dict(explanation=explain)
     out.write(json.dumps({"id": doc.id, **d}, ensure_ascii=False) + "\n")
 
 
