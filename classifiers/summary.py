@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -46,23 +47,35 @@ def candidate_sentences(title: str, text: str) -> list[tuple[str, bool]]:
 
 
 def sentence_features(title: str, cands: Sequence[tuple[str, bool]]) -> np.ndarray:
-    words = [set(_WORD.findall(s.lower())) - STOPWORDS for s, _ in cands]
-    centroid: Counter[str] = Counter()
-    for ws in words:
-        centroid.update(ws)
-    title_words = set(_WORD.findall(title.lower())) - STOPWORDS
+    """One row of ``FEATURES`` per candidate, filled column by column (a Python tuple per sentence
+    and ``np.array`` over them cost more than the features themselves)."""
+    sents = [s for s, _ in cands]
+    stop = STOPWORDS
+    words = [set(_WORD.findall(s)).difference(stop) for s in map(str.lower, sents)]
+    get = Counter(chain.from_iterable(words)).__getitem__  # in how many sentences each word occurs
+    title_words = set(_WORD.findall(title.lower())) - stop
     n_title = len(title_words) or 1
     n = len(cands)
     norm = 1.0 / max(1, n)
-    rows = []
-    get = centroid.__getitem__
-    for i, ((s, para_start), ws) in enumerate(zip(cands, words, strict=True)):
-        k = len(ws)
-        cen = (sum(map(get, ws)) - k) * norm / math.sqrt(k) if k and n > 1 else 0.0
-        rows.append((1.0, i == 0, i / max(1, n - 1), math.log1p(i), min(len(s), 400) / 200.0, len(s) < 60, cen,
-                     len(ws & title_words) / n_title, s[:1] in "\"'“‘", _DIGIT.search(s) is not None,
-                     s.endswith("?"), para_start))
-    return np.array(rows, dtype=np.float64)
+    sqrt = math.sqrt
+    lens = [len(s) for s in sents]
+    X = np.empty((n, len(FEATURES)), dtype=np.float64)
+    if not n:
+        return X
+    X[:, 0] = 1.0
+    X[:, 1] = 0.0
+    X[0, 1] = 1.0
+    X[:, 2] = [i / max(1, n - 1) for i in range(n)]
+    X[:, 3] = [math.log1p(i) for i in range(n)]
+    X[:, 4] = [min(k, 400) / 200.0 for k in lens]
+    X[:, 5] = [k < 60 for k in lens]
+    X[:, 6] = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws and n > 1 else 0.0 for ws in words]
+    X[:, 7] = [len(ws & title_words) / n_title for ws in words]
+    X[:, 8] = [s[:1] in "\"'“‘" for s in sents]
+    X[:, 9] = [_DIGIT.search(s) is not None for s in sents]
+    X[:, 10] = [s.endswith("?") for s in sents]
+    X[:, 11] = [p for _, p in cands]
+    return X
 
 
 @dataclass(slots=True)
