@@ -98,8 +98,9 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         if len(tags) >= k:
             break
     if len(tags) < 3:
-        words = Counter(w for w in tokens(title + " " + title + " " + text[:1500])
-                        if w not in STOPWORDS and len(w) > 3 and not w.isdigit())
+        words = Counter(tokens(title + " " + title + " " + text[:1500]))  # count in C, then drop (order kept)
+        for w in [w for w in words if w in STOPWORDS or len(w) <= 3 or w.isdigit()]:
+            del words[w]
         for w, _ in words.most_common(10):
             if len(tags) >= 3:
                 break
