@@ -25,6 +25,9 @@ from bot.models import Article, RawEntry
 __all__ = ["MAX_TITLE", "clean_entry", "clean_text", "clean_title", "content_hash", "strip_boilerplate"]
 
 MAX_TITLE = 500
+# Input read at most, so a hostile 10 MB title or body costs bounded time (cleaning is ~1 s per MB).
+_TITLE_INPUT = 20 * MAX_TITLE
+_BODY_INPUT = 1_000_000
 _FUTURE_SLACK = timedelta(hours=1)
 
 _BOILERPLATE_LINE = re.compile(
@@ -122,7 +125,7 @@ def clean_text(text: str, *, boilerplate: bool = True) -> str:
 
 def clean_title(title: str) -> str:
     """A title on one line, repaired, at most :data:`MAX_TITLE` characters."""
-    text = _ONE_LINE.sub(" ", clean_text(title, boilerplate=False)).strip()
+    text = _ONE_LINE.sub(" ", clean_text(title[:_TITLE_INPUT], boilerplate=False)).strip()
     if len(text) > MAX_TITLE:
         cut = text.rfind(" ", 0, MAX_TITLE - 1)
         text = text[: cut if cut > MAX_TITLE // 2 else MAX_TITLE - 1].rstrip(" ,;:-") + "…"
@@ -148,13 +151,13 @@ def _utc(dt: datetime | None, fetched_at: datetime) -> datetime | None:
 def clean_entry(entry: RawEntry, source_name: str, fetched_at: datetime) -> Article:
     """Clean one :class:`RawEntry` into an :class:`Article` (pure function, no I/O)."""
     body = entry.content if len(entry.content) >= len(entry.summary) else entry.summary
-    text = clean_text(body)
+    text = clean_text(body[:_BODY_INPUT])
     if not text and entry.summary and body is not entry.summary:
-        text = clean_text(entry.summary)
+        text = clean_text(entry.summary[:_BODY_INPUT])
     title = clean_title(entry.title)
     if not title:
         first = text.split("\n", 1)[0]
-        title = clean_title(first[:MAX_TITLE]) if first else (entry.url or entry.guid)
+        title = clean_title(first[:MAX_TITLE] if first else (entry.url or entry.guid))  # a URL/guid is feed text too
     return Article(
         source=source_name,
         guid=entry.guid,

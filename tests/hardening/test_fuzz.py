@@ -45,6 +45,7 @@ from tests.hardening.hostile import (
 )
 
 _BAD_IN_TITLE = re.compile(r"[\x00-\x1f\x7f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+_BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def _parse(body: bytes, content_type: str | None = None) -> list[RawEntry]:
@@ -66,6 +67,7 @@ def _check_article(entry: RawEntry) -> Alert:
         value.encode("utf-8")
     assert len(art.title) <= MAX_TITLE and "\n" not in art.title
     assert not _BAD_IN_TITLE.search(art.title), repr(art.title)
+    assert not _BAD_IN_TEXT.search(art.text), repr(art.text[:300])  # no terminal escapes for the console either
     return Alert(kind=AlertKind.ALERT, channel="news", story_id="s1", title=art.title, url=art.canonical_url or art.url,
                  importance=7, category="Industry", summary=art.text.split("\n")[:3],
                  sources=[SourceRef("Fuzz", art.url)], published_at=art.published_at)
@@ -117,6 +119,8 @@ def test_hostile_text_in_rss_and_json_feeds(title: str, summary: str, url: str) 
 
 @FUZZ
 @given(st.builds(RawEntry, guid=hostile_text, url=urls, title=any_text, summary=any_text, content=any_text))
+@example(RawEntry(guid="", url="https://h.example/\x1f", title="", summary="", content=""))  # found by this test:
+@example(RawEntry(guid="", url="https://x.example/" + "a" * 3000, title=""))  # the untitled fallback was raw
 def test_cleaner_on_hostile_entries(entry: RawEntry) -> None:
     try:
         alert = _check_article(entry)
