@@ -90,7 +90,7 @@ class Pipeline:
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
 
     async def __aenter__(self) -> Pipeline:
-        self._fetcher = await Fetcher(self.settings.fetch).__aenter__()
+        self._fetcher = await Fetcher(self.settings.fetch, config_sources=lambda: self.settings.sources).__aenter__()
         self.sources.observer.attach(self._fetcher.client)  # cache headers, <ttl>, WebSub hub of each poll
         return self
 

@@ -21,6 +21,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -32,9 +33,11 @@ import httpx
 
 from bot.errors import FeedParseError, FetchError, FetchTimeout
 from bot.ingest.body import BodyTooLarge, UnsupportedEncoding, read_capped
+from bot.ingest.guard import AsyncGuardedTransport, TrustedHosts
 from bot.ingest.parser import ParsedFeed, parse_feed
 from bot.ingest.transport import AiohttpTransport
 from bot.models import FetchState
+from bot.security.ssrf import UnsafeURL, UrlGuard
 from bot.settings import FetchSettings, SourceSettings
 
 __all__ = ["FetchResult", "FetchStatus", "Fetcher"]
@@ -94,16 +97,23 @@ class Fetcher:
     (longest ``Retry-After`` we wait for inside one poll) are tuning knobs for tests.
     ``transport`` defaults to :class:`~bot.ingest.transport.AiohttpTransport` (measured
     several times cheaper per request); pass ``httpx.AsyncHTTPTransport()`` for stock httpx.
+    Whatever it is, the SSRF guard (:mod:`bot.ingest.guard`) wraps it: every request and
+    redirect hop to a private, loopback, link-local or metadata address is refused unless
+    its host is a config source's (``config_sources`` returns the config file's sources;
+    ``None``: each polled source is trusted) or listed in ``fetch.allow_hosts``.
     """
 
     def __init__(self, settings: FetchSettings | None = None, *, backoff: float = 1.0,
                  max_backoff: float = 30.0, max_retry_after: float = 60.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 config_sources: Callable[[], Sequence[SourceSettings]] | None = None) -> None:
         self.settings = settings or FetchSettings()
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
         self._transport = transport
+        self.guard = UrlGuard(allow=self.settings.allow_hosts)
+        self._trust = TrustedHosts(self.guard, config_sources)
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.settings.concurrency)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -112,7 +122,7 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         total = s.timeout.total_seconds()
-        transport = self._transport or AiohttpTransport(limit=s.concurrency)
+        transport = AsyncGuardedTransport(self.guard, self._transport or AiohttpTransport(limit=s.concurrency))
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(total, connect=s.connect_timeout.total_seconds()),
             limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),
@@ -161,6 +171,8 @@ class Fetcher:
         except (TimeoutError, httpx.TimeoutException) as exc:
             what = type(exc).__name__ if isinstance(exc, httpx.TimeoutException) else f"no answer within {total:g}s"
             raise _Retry(FetchTimeout(source, f"timed out ({what})")) from exc
+        except UnsafeURL as exc:  # the SSRF guard, on the first request or a redirect: never retried
+            raise FetchError(source, f"refused by the SSRF guard: {exc}") from exc
         except httpx.TooManyRedirects as exc:
             raise FetchError(source, "too many redirects (more than 5)") from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
@@ -222,6 +234,7 @@ class Fetcher:
         st.url = st.url or source.url
         if st.paused:
             return FetchResult(st, "paused", error=st.pause_reason, elapsed=0.0)
+        self._trust.fetching(source)
         st.last_fetch_at = now
         headers: dict[str, str] = {}
         if st.etag:
@@ -257,7 +270,10 @@ class Fetcher:
             reason = httpx.codes.get_reason_phrase(answer.status)
             return self._fail(st, f"{source.name}: HTTP {answer.status} {reason}", t0)
         try:
-            feed = parse_feed(answer.body, source.name, url=st.url, content_type=answer.headers.get("content-type"))
+            # in a thread: a pathological body (10 MB of broken markup) costs the lenient fallback
+            # parser tens of seconds of CPU, which must not stall every other poll on the event loop
+            feed = await asyncio.to_thread(parse_feed, answer.body, source.name, url=st.url,
+                                           content_type=answer.headers.get("content-type"))
         except FeedParseError as exc:
             return self._fail(st, f"malformed feed from {st.url}: {exc}", t0)
         except Exception as exc:  # parser bug on a weird document: report it as this feed's problem
@@ -277,6 +293,7 @@ class Fetcher:
     async def fetch_page(self, url: str, *, limit: int | None = None) -> bytes | None:
         """GET an HTML page (for full-text extraction); ``None`` on any failure."""
         cap = min(self.settings.max_bytes, limit or 5_000_000)
+        self._trust.refresh()
         try:
             answer = await self._get_with_retries(url, url, {"Accept": "text/html,application/xhtml+xml"},
                                                   limit=cap, now=datetime.now(UTC))
