@@ -134,7 +134,12 @@ class TopicModel:
         """Rocchio on the labels: centroids of 👍 and 👎 documents, then the two numbers that
         best separate the labelled documents: the weight ``A`` of (similarity to 👍 - to 👎) and
         a bias shift ``b`` added to the cold-start logit. Each labelled document is scored
-        against centroids that leave it out, so the fit does not flatter itself."""
+        against centroids that leave it out, so the fit does not flatter itself. ``b`` may only
+        make the topic stricter: votes are far more balanced than the stream (most articles are
+        off-topic), so a positive shift fitted on them floods the channel; among equally good fits
+        the one trusting the votes most (larger ``A``) wins. On Reuters (``signals eval feedback``,
+        15 👍 + 15 👎 per topic) this takes mean F1 from 0.683 (worse than the cold start's 0.733)
+        to 0.757."""
         self.fb_dirty_ = False
         pos = [_unit(d.counts) for d, y in self.labels_ if y]
         neg = [_unit(d.counts) for d, y in self.labels_ if not y]
@@ -144,14 +149,14 @@ class TopicModel:
         y = np.array([lab for _, lab in self.labels_])
         fb = np.array([self._rocchio(_unit(d.counts), lab) for d, lab in self.labels_])
         best = (-1.0, 0.0, 0.0, 0.0)
-        for A in (0.0, 2.0, 4.0, 8.0, 12.0):
-            for b in np.linspace(-3.0, 3.0, 25):
+        for A in (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0):
+            for b in np.linspace(-3.0, 0.0, 13):
                 pred = cold + A * fb + b >= 0
                 tp = float((pred & y).sum())
                 f = 2 * tp / (pred.sum() + y.sum()) if tp else 0.0
-                key = (f, -abs(b) - A / 10.0)
+                key = (f, A / 10.0 - abs(b))
                 if key > best[:2]:
-                    best = (f, -abs(b) - A / 10.0, A, float(b))
+                    best = (f, A / 10.0 - abs(b), A, float(b))
         shrink = len(self.labels_) / (len(self.labels_) + 10.0)  # few labels: stay near the cold start
         self.fb_A_, self.fb_b_ = best[2] * shrink, best[3] * shrink
 

@@ -1,4 +1,4 @@
-"""``signals eval {domain,event,summary,relevance,importance,all} --data DIR`` and
+"""``signals eval {domain,event,summary,relevance,feedback,importance,all} --data DIR`` and
 ``signals eval stories PATH.csv``: measure the classifiers (or the story clustering) on
 labelled data and print accuracy / F1 / confusion matrices next to simple baselines."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["register"]
 
-_WHAT = ["domain", "event", "summary", "relevance", "importance", "all", "stories"]
+_WHAT = ["domain", "event", "summary", "relevance", "feedback", "importance", "all", "stories"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
