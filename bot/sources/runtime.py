@@ -62,6 +62,7 @@ class SourceRuntime:
         self.observer = FeedObserver()
         public = public_url if public_url is not None else os.environ.get("SIGNALS_PUBLIC_URL")
         self._client: httpx.AsyncClient | None = None
+        self._history: dict[str, list[datetime]] = {}  # per source: publication times, newest feed first
         self.subscriber: Subscriber | None = None
         if public:
             self._client = guarded_client(settings)
@@ -71,6 +72,19 @@ class SourceRuntime:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    def history(self, source: str, result: FetchResult) -> list[datetime]:
+        """Publication times: the feed's own dated entries when it was fetched (no database read
+        on a 304 poll), else what the store knows (read once per source and process)."""
+        if result.status == "ok" and result.feed is not None:
+            dated = [e.published_at for e in result.feed.entries if e.published_at is not None]
+            if len(dated) >= 2:
+                self._history[source] = dated[:MAX_ITEMS]
+                return self._history[source]
+            self._history.pop(source, None)
+        if source not in self._history:
+            self._history[source] = publish_history(self.store, source)
+        return self._history[source]
 
     async def after_fetch(self, source: SourceSettings, result: FetchResult) -> None:
         """Set ``result.state.next_poll_at``; subscribe to (or renew) the feed's WebSub hub."""
@@ -92,7 +106,7 @@ class SourceRuntime:
             return
         hints = cache_hints(meta.headers if meta else {}, meta.ttl_minutes if meta else None, now)
         pushed = sub is not None and sub.live(now)
-        at = next_poll_at(publish_history(self.store, source.name), hints, bounds, now, pushed=pushed)
+        at = next_poll_at(self.history(source.name, result), hints, bounds, now, pushed=pushed)
         renew = renew_at(sub) if pushed and sub is not None else None
         if renew is not None:
             at = max(min(at, renew), now)  # poll (and so renew) before the lease ends
