@@ -26,6 +26,7 @@ from bot import metrics
 from bot.adapters.base import Destination
 from bot.adapters.console import alert_json, format_text
 from bot.commands.overrides import effective_rules, muted_topics
+from bot.errors import SignalsError
 from bot.faults import checkpoint
 from bot.ingest import Fetcher, clean_entry, is_teaser
 from bot.models import AlertKind, Article, FetchState, SourceRef
@@ -115,8 +116,7 @@ class Pipeline:
         # (a 304 cycle over 1,000 feeds is otherwise 2,000 small transactions).
         states = {st.source: st for st in self.store.fetch_states()}
         unchanged: list[FetchState] = []
-        await asyncio.gather(*(self.fetch_source(s, report, state=states.get(s.name), unchanged=unchanged)
-                               for s in todo))
+        await asyncio.gather(*(self._fetch_isolated(s, report, states.get(s.name), unchanged) for s in todo))
         if unchanged:
             with self.store.begin() as conn:
                 for st in unchanged:
@@ -152,6 +152,16 @@ class Pipeline:
                 self._clusterer = None
             if destinations is not None:
                 self.destinations = dict(destinations)
+
+    async def _fetch_isolated(self, source: SourceSettings, report: CycleReport, state: FetchState | None,
+                              unchanged: list[FetchState]) -> None:
+        """One source's failure (a locked database, a bug) is logged and costs no other source."""
+        try:
+            await self.fetch_source(source, report, state=state, unchanged=unchanged)
+        except Exception as exc:
+            report.errors += 1
+            log.error("source failed: %s: %s", type(exc).__name__, exc, extra={"source": source.name},
+                      exc_info=not isinstance(exc, SignalsError))
 
     async def fetch_source(self, source: SourceSettings, report: CycleReport | None = None, *,
                            state: FetchState | None = None, unchanged: list[FetchState] | None = None) -> int:
