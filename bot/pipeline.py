@@ -118,9 +118,7 @@ class Pipeline:
         unchanged: list[FetchState] = []
         await asyncio.gather(*(self._fetch_isolated(s, report, states.get(s.name), unchanged) for s in todo))
         if unchanged:
-            with self.store.begin() as conn:
-                for st in unchanged:
-                    self.store.save_fetch_state(st, conn)
+            self.store.save_fetch_states(unchanged)
         if self.process:
             await self.process_and_deliver(report)
         report.seconds = time.perf_counter() - started

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StoreError
@@ -55,6 +55,11 @@ class StoryRow:
 class SearchHit:
     article: Article
     rank: float
+
+
+_STATE_FIELDS = [f.name for f in fields(FetchState) if f.name != "source"]
+_UPDATE_STATE = (update(t.sources).where(t.sources.c.name == bindparam("b_name"))
+                 .values({f: bindparam(f) for f in _STATE_FIELDS}))
 
 
 def _article(row: Any) -> Article:
@@ -128,11 +133,22 @@ class Store:
                                              if f.name != "source"}) for r in rows]
 
     def save_fetch_state(self, state: FetchState, conn: Connection | None = None) -> None:
-        values = {f.name: getattr(state, f.name) for f in fields(FetchState) if f.name != "source"}
+        self.save_fetch_states([state], conn)
+
+    def save_fetch_states(self, states: Sequence[FetchState], conn: Connection | None = None) -> None:
+        """Upsert many sources' fetch state with one compiled UPDATE (and one INSERT for new ones)."""
+        if not states:
+            return
+        rows = [{"b_name": st.source, **{f: getattr(st, f) for f in _STATE_FIELDS}} for st in states]
         with self._conn(conn) as c:
-            done = c.execute(update(t.sources).where(t.sources.c.name == state.source).values(**values)).rowcount
-            if not done:
-                c.execute(insert(t.sources).values(name=state.source, **values))
+            known = set(c.execute(select(t.sources.c.name).where(
+                t.sources.c.name.in_([st.source for st in states]))).scalars())
+            old = [r for r in rows if r["b_name"] in known]
+            new = [{"name": r["b_name"], **{f: r[f] for f in _STATE_FIELDS}} for r in rows if r["b_name"] not in known]
+            if old:
+                c.execute(_UPDATE_STATE, old)
+            if new:
+                c.execute(insert(t.sources), new)
 
     @contextmanager
     def _conn(self, conn: Connection | None) -> Iterator[Connection]:
