@@ -24,7 +24,7 @@ def feeds_command(settings: Settings, store: Store, inv: Invocation, args: list[
     action, rest = args[0].lower(), args[1:]
     if action not in ("add", "remove", "pause", "resume", "test"):
         raise CommandError(USAGE)
-    require_admin(settings, channel, inv.user, inv.platform)
+    require_admin(settings, channel, inv.user, inv.platform, inv.workspace)
     if action == "test":
         if len(rest) != 1:
             raise CommandError("Usage: feeds test URL")

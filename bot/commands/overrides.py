@@ -107,10 +107,13 @@ def muted_topics(store: Store) -> dict[str, frozenset[str]]:
     return {ov.channel: frozenset(ov.value or []) for ov in list_overrides(store) if ov.key == "muted"}
 
 
-def can_change(settings: Settings, channel: ChannelSettings | None, user: str, platform: str) -> bool:
+def can_change(settings: Settings, channel: ChannelSettings | None, user: str, platform: str,
+               workspace: str | None = None) -> bool:
     """Admins: the channel's ``admins`` (or ``defaults.admins``), else the global list; empty = anyone.
 
-    An entry matches the bare user id (``U0123``) or ``platform:id`` (``slack:U0123``).
+    An entry matches the bare user id (``U0123``), ``platform:id`` (``slack:U0123``) or, to
+    scope it to one Slack workspace or Discord guild, ``platform:workspace:id``
+    (``slack:T0123:U0123``, ``discord:GUILD_ID:USER_ID``), which matches only there.
     """
     admins: list[str] = []
     if channel is not None:
@@ -118,9 +121,11 @@ def can_change(settings: Settings, channel: ChannelSettings | None, user: str, p
     admins = admins or list(settings.admins)
     if not admins:
         return True
-    return user in admins or f"{platform}:{user}" in admins
+    mine = {user, f"{platform}:{user}"} | ({f"{platform}:{workspace}:{user}"} if workspace else set())
+    return not mine.isdisjoint(admins)
 
 
-def require_admin(settings: Settings, channel: ChannelSettings | None, user: str, platform: str) -> None:
-    if not can_change(settings, channel, user, platform):
+def require_admin(settings: Settings, channel: ChannelSettings | None, user: str, platform: str,
+                  workspace: str | None = None) -> None:
+    if not can_change(settings, channel, user, platform, workspace):
         raise PermissionDenied("Only this channel's admins can change its settings.")

@@ -128,7 +128,7 @@ class CommandService:
     # -- settings ---------------------------------------------------------------------
     def _topics(self, inv: Invocation, add: bool, topic: str) -> Reply:
         ch = self._need_channel(inv)
-        require_admin(self.settings, ch, inv.user, inv.platform)
+        require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         before = list(effective_rules(self.settings, self.store)[ch.name].topics or [])
         if add and topic in before:
             return Reply(text=f"#{ch.name} already follows {topic}.")
@@ -155,7 +155,7 @@ class CommandService:
             raise CommandError("Usage: threshold N, with N between 0 and 10") from None
         if not 0 <= value <= 10 or len(args) > 1:
             raise CommandError("Usage: threshold N, with N between 0 and 10")
-        require_admin(self.settings, ch, inv.user, inv.platform)
+        require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         if current == value:
             return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
         set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock())
@@ -164,7 +164,7 @@ class CommandService:
     def mute(self, inv: Invocation, topic: str, mute: bool = True) -> Reply:
         """Mute (or unmute) a topic in the invoking channel: alerts about it stop there."""
         ch = self._need_channel(inv)
-        require_admin(self.settings, ch, inv.user, inv.platform)
+        require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         before = list(get_override(self.store, ch.name, "muted") or [])
         if mute == (topic in before):
             return Reply(text=f"{topic} is {'already' if mute else 'not'} muted in #{ch.name}.")
