@@ -71,12 +71,24 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(data, default=str))
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (test runners and daemons replace it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def setup_logging(verbose: int = 0, fmt: str | None = None) -> None:
     fmt = fmt or os.environ.get("SIGNALS_LOG_FORMAT", "text")
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     if (env := os.environ.get("SIGNALS_LOG_LEVEL")):
         level = getattr(logging, env.upper(), level)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

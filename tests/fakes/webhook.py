@@ -16,6 +16,7 @@ class Receiver:
     # scripted answers, consumed in order: (status, headers); then 200
     script: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     down: bool = False  # answer 503 to everything (an outage)
+    gone: set[str] = field(default_factory=set)  # paths that always answer 404
 
     def __post_init__(self) -> None:
         rec = self
@@ -23,7 +24,12 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                status, headers = (503, {}) if rec.down else (rec.script.popleft() if rec.script else (200, {}))
+                if rec.down:
+                    status, headers = 503, {}
+                elif self.path in rec.gone:
+                    status, headers = 404, {}
+                else:
+                    status, headers = rec.script.popleft() if rec.script else (200, {})
                 if status == 200:
                     rec.received.append(body)
                 self.send_response(status)

@@ -75,7 +75,7 @@ async def test_outage_queues_then_delivers_in_order(outbox: Outbox, receiver: Re
 
 async def test_permanent_error_fails_one_delivery_not_the_others(outbox: Outbox, receiver: Receiver) -> None:
     enqueue(outbox, alert("s1", "bad"), alert("s2", "bad"), alert("s1", "good"))
-    receiver.script.append((404, {}))
+    receiver.gone.add("/gone")
     dest = {"bad": Destination(WebhookNotifier(), receiver.url("/gone")),
             "good": Destination(WebhookNotifier(), receiver.url())}
     report = await deliver_due(outbox, dest, lambda: NOW)
