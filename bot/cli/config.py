@@ -243,6 +243,10 @@ def _export(args: argparse.Namespace) -> int:
     raw = _read_overrides(args.db or settings.database_url)
     text = Path(path).read_text(encoding="utf-8")
     merged, notes = merge_overrides(text, {ch: {k: v[0] for k, v in keys.items()} for ch, keys in raw.items()})
+    from bot.sources.export import merge_sources_from_db  # sources added/removed/paused at runtime
+
+    merged, source_notes = merge_sources_from_db(merged, settings, args.db or settings.database_url)
+    notes += source_notes
     try:
         settings_from_mapping(yaml.safe_load(merged), file=f"{path} (merged)")
     except ConfigError as exc:  # an override that no longer fits the file: report, write nothing

@@ -215,3 +215,11 @@ def test_cli_opml_import_export_and_pause(tmp_path: Path, capsys: pytest.Capture
     assert 'xmlUrl="https://krebsonsecurity.com/feed/"' in exported and "lobste.rs" not in exported
     assert main(["sources", "add", "http://169.254.169.254/", *base]) == 1
     assert "metadata" in capsys.readouterr().err
+    assert main(["config", "export", str(cfg), "--db", db]) == 0  # runtime changes written back into the YAML
+    out = capsys.readouterr()
+    import yaml
+
+    exported_cfg = yaml.safe_load(out.out)
+    assert [(s["name"], s.get("enabled", True)) for s in exported_cfg["sources"]] == [("Wire", False), ("Krebs", True)]
+    assert exported_cfg["sources"][1]["topics"] == ["security"] and exported_cfg["topics"]["security"]
+    assert "Krebs: added at runtime" in out.err
