@@ -23,12 +23,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-import numpy as np
 
 from bot.stories.scoring import Params, Scorer, is_year
-from bot.stories.terms import TermTable
 from bot.stories.text import Features, extract
 
 __all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
@@ -74,14 +70,12 @@ class _Member:
     url: str | None
     title: frozenset[str]
     feats: Features
-    ids: np.ndarray  # term ids of feats.terms, in order
     at: float
 
 
 @dataclass(slots=True)
 class _Story:
     id: str
-    slot: int  # small integer naming the story in the postings
     members: dict[str, _Member] = field(default_factory=dict)
     profile: dict[str, int] = field(default_factory=dict)  # term -> members using it
     core: dict[str, int] = field(default_factory=dict)  # the terms of profile used by two or more
@@ -89,11 +83,6 @@ class _Story:
     lead: dict[str, int] = field(default_factory=dict)  # name -> members naming it in the lead
     years: dict[str, int] = field(default_factory=dict)  # year -> members mentioning it
     sources: Counter[str] = field(default_factory=Counter)
-    cache: Any = None  # scoring's view of the story, dropped whenever it changes
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
 
 
 def _inc(counts: dict[str, int], keys: Iterable[str]) -> list[str]:
@@ -141,12 +130,10 @@ class Clusterer:
         self.window = window
         self.max_items = max_items
         self._scorer = Scorer(params or Params())
-        self._terms = TermTable()
+        self._df: dict[str, int] = {}
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
-        self._postings: dict[str, set[int]] = {}  # term -> slots of the stories using it
-        self._slots: list[str | None] = []  # slot -> story id
-        self._free_slots: list[int] = []
+        self._postings: dict[str, set[str]] = {}
         self._urls: dict[tuple[str | None, str], str] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._seq = 0
@@ -179,8 +166,8 @@ class Clusterer:
         feats = extract(item.title, item.text)
         at = self._advance(item)
         self._expire()  # before matching: stories that left the window are not candidates
-        ids = self._terms.add(feats.terms)
-        story, dup = self._match(item, feats, ids)
+        self._count(feats, +1)
+        story, dup = self._match(item, feats)
         if story is None:
             sid = story_id_for(item.id)
             n = 1
@@ -194,7 +181,7 @@ class Clusterer:
             new_source = item.source is None or self._stories[sid].sources[item.source] == 0
             if dup is not None:
                 new_source = False
-        self._insert(item, feats, ids, sid, at)
+        self._insert(item, feats, sid, at)
         self._expire()
         return Assignment(sid, new_story, new_source, dup)
 
@@ -206,7 +193,8 @@ class Clusterer:
                 continue
             feats = extract(item.title, item.text)
             at = self._advance(item)
-            self._insert(item, feats, self._terms.add(feats.terms), sid, at)
+            self._count(feats, +1)
+            self._insert(item, feats, sid, at)
             self._expire()
             n += 1
         logger.info("stories restored", extra={"articles": n, "stories": len(self._stories)})
@@ -219,51 +207,53 @@ class Clusterer:
             return ts
         return self._newest if self._newest != float("-inf") else 0.0
 
-    def _match(self, item: ClusterItem, feats: Features, ids: np.ndarray) -> tuple[str | None, str | None]:
+    def _count(self, feats: Features, sign: int) -> None:
+        if sign > 0:
+            _inc(self._df, feats.terms)
+        else:
+            _dec(self._df, feats.terms)
+
+    def _match(self, item: ClusterItem, feats: Features) -> tuple[str | None, str | None]:
         if item.url and (item.source, item.url) in self._urls:
             mid = self._urls[(item.source, item.url)]
             return self._members[mid].story, mid
-        scorer, terms = self._scorer, self._terms
-        idf = scorer.idf(terms.df, len(self._members) + 1)
-        q = scorer.prepare(feats, ids, idf, terms.dfa)
+        scorer = self._scorer
+        idf = scorer.idf(self._df, len(self._members) + 1)
+        w = scorer.weights(feats, idf)
+        dnorm = scorer.norm(w)
         best: tuple[float, str] | None = None
-        for sid in scorer.candidates(q, self._postings, self._slots):
-            score = scorer.score(scorer.features(q, self._stories[sid], terms))
+        for sid in scorer.candidates(w, idf, self._postings):
+            story = self._stories[sid]
+            score = scorer.score(scorer.features(feats, w, dnorm, story.profile, story.core, story.names, story.lead,
+                                                 story.years, len(story.members), idf))
             if score >= scorer.params.threshold and (best is None or score > best[0]):
                 best = (score, sid)
         if best is not None and item.source is not None:
             story = self._stories[best[1]]
             if story.sources.get(item.source):
                 for m in story.members.values():
-                    if m.source == item.source and scorer.is_duplicate(q, m.feats):
+                    if m.source == item.source and scorer.is_duplicate(w, dnorm, m.feats, idf):
                         return best[1], m.id
         return (best[1] if best else None), None
 
-    def _insert(self, item: ClusterItem, feats: Features, ids: np.ndarray, sid: str, at: float) -> None:
+    def _insert(self, item: ClusterItem, feats: Features, sid: str, at: float) -> None:
         story = self._stories.get(sid)
         if story is None:
-            if self._free_slots:
-                slot = self._free_slots.pop()
-                self._slots[slot] = sid
-            else:
-                slot = len(self._slots)
-                self._slots.append(sid)
-            story = self._stories[sid] = _Story(sid, slot)
-        story.cache = None
-        m = _Member(item.id, sid, item.source, item.url, feats.title, feats, ids, at)
+            story = self._stories[sid] = _Story(sid)
+        m = _Member(item.id, sid, item.source, item.url, feats.title, feats, at)
         story.members[item.id] = m
         if item.source is not None:
             story.sources[item.source] += 1
-        prof, core, postings, slot = story.profile, story.core, self._postings, story.slot
+        prof, core, postings = story.profile, story.core, self._postings
         for t in feats.terms:
             c = prof.get(t)
             if c is None:
                 prof[t] = 1
                 post = postings.get(t)
                 if post is None:
-                    postings[t] = {slot}
+                    postings[t] = {sid}
                 else:
-                    post.add(slot)
+                    post.add(sid)
             else:
                 prof[t] = core[t] = c + 1
         _inc(story.names, feats.names)
@@ -283,9 +273,8 @@ class Clusterer:
             self._remove(self._members.pop(mid))
 
     def _remove(self, m: _Member) -> None:
-        self._terms.remove(m.feats.terms, m.ids)
+        self._count(m.feats, -1)
         story = self._stories[m.story]
-        story.cache = None
         del story.members[m.id]
         if m.source is not None:
             story.sources[m.source] -= 1
@@ -305,12 +294,10 @@ class Clusterer:
             else:
                 del prof[t]
                 post = self._postings[t]
-                post.discard(story.slot)
+                post.discard(story.id)
                 if not post:
                     del self._postings[t]
         if m.url and self._urls.get((m.source, m.url)) == m.id:
             del self._urls[(m.source, m.url)]
         if not story.members:
             del self._stories[story.id]
-            self._slots[story.slot] = None
-            self._free_slots.append(story.slot)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 
 __all__ = ["STOPWORDS", "Features", "extract"]
@@ -18,7 +19,9 @@ __all__ = ["STOPWORDS", "Features", "extract"]
 # Function words plus the feed/URL furniture that says nothing about an event.
 STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "almost", "also", "although", "always", "am", "among", "an", "and", "another", "any", "are", "aren't", "around", "as", "at", "be", "became", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "either", "else", "even", "ever", "every", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "however", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "just", "let's", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "mustn't", "my", "myself", "neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "per", "quite", "rather", "really", "same", "say", "said", "says", "saying", "see", "seen", "shall", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "since", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very", "via", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "whether", "which", "while", "who", "who's", "whom", "whose", "why", "why's", "will", "with", "within", "without", "won't", "would", "wouldn't", "yet", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "told", "according", "new", "news", "report", "reports", "reported", "year", "years", "time", "http", "https", "www", "com", "org", "net", "html", "htm", "php", "asp", "index", "article", "articles", "story", "stories", "www2", "amp", "nbsp", "s", "t", "d", "ll", "re", "ve", "m", "mr", "mrs", "ms", "dr", "st", "jr", "inc", "ltd", "co", "corp"])
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’][^\W\d_]+|-[^\W_]+)*|[.!?:;\n\"“”(]")
+# A number, a word (with inner apostrophes or hyphens), or a sentence break. Possessive
+# quantifiers and skipping blanks in the same match make it about twice as fast (same tokens).
+_TOKEN = re.compile(r"[^\S\n]*+(\d++(?:[.,]\d+)*+|[^\W_]++(?:['’][^\W\d_]+|-[^\W_]+)*+|[.!?:;\n\"“”(])")
 _BREAK = frozenset('.!?:;\n"“”(')
 _LEAD_TOKENS = 60  # the title and about two sentences
 _MAX_CHARS = 20_000  # a very long page adds little beyond its first screens
@@ -63,65 +66,51 @@ def _classify(tok: str) -> tuple[int, str | None]:
 
 _CACHE: dict[str, tuple[int, str | None]] = {}
 _CACHE_MAX = 200_000  # distinct token spellings remembered; cleared when full
+_BREAK_KIND = (3, None)
+
+
+def _fill(tok: str) -> tuple[int, str | None]:
+    kt = _CACHE[tok] = _BREAK_KIND if tok in _BREAK else _classify(tok)
+    return kt
 
 
 def extract(title: str, text: str) -> Features:
-    """Features of one article: title and body are read together."""
-    body = text[:_MAX_CHARS]
-    terms: dict[str, int] = {}
+    """Features of one article: title and body are read together.
+
+    Tokens are classified through a cache (number, capitalised word, other word, break);
+    names are the runs of capitalised words, cut at breaks and at the end of the lead.
+    A run of two or more also counts as a ``"~"``-joined phrase term. A single
+    capitalised word opening a sentence says nothing and is not a name.
+    """
+    if len(_CACHE) > _CACHE_MAX:
+        _CACHE.clear()
+    get = _CACHE.get
+    kinds = [get(tok) or _fill(tok) for tok in _TOKEN.findall(title + "\n" + text[:_MAX_CHARS])]
+    terms: dict[str, int] = Counter([t for _, t in kinds if t])
+    numbers = {t for k, t in kinds if k == 0 and t}
     names: set[str] = set()
-    numbers: set[str] = set()
     lead: set[str] = set()
-    phrase: list[str] = []
-    start = True  # at a sentence start a capital letter alone says nothing
-    opened_at_start = False
-    in_lead = True
-    cache = _CACHE
-    if len(cache) > _CACHE_MAX:
-        cache.clear()
-    get = terms.get
-
-    def close() -> None:
+    caps = [i for i, (k, _) in enumerate(kinds) if k == 1]
+    n = len(caps)
+    j = 0
+    while j < n:
+        first = caps[j]
+        end = j + 1  # the run is caps[j:end]: consecutive indices, not crossing the lead's end
+        while end < n and caps[end] == caps[end - 1] + 1 and caps[end] != _LEAD_TOKENS:
+            end += 1
+        phrase = [kinds[i][1] for i in caps[j:end]]
         if len(phrase) > 1:
-            p = _intern("~".join(phrase))
-            terms[p] = get(p, 0) + 1
-            found: tuple[str, ...] = (p, *phrase)
-        elif not opened_at_start:
-            found = (phrase[0],)
+            p = _intern("~".join(phrase))  # type: ignore[arg-type]
+            terms[p] = terms.get(p, 0) + 1
+            found: list[str] = [p, *phrase]  # type: ignore[list-item]
+        elif first and kinds[first - 1][0] != 3:
+            found = phrase  # type: ignore[assignment]
         else:
-            found = ()
+            found = []
         names.update(found)
-        if in_lead:
+        if first < _LEAD_TOKENS:
             lead.update(found)
-        phrase.clear()
-
-    for i, tok in enumerate(_TOKEN.findall(title + "\n" + body)):
-        if i == _LEAD_TOKENS:
-            if phrase:
-                close()
-            in_lead = False
-        if tok in _BREAK:
-            if phrase:
-                close()
-            start = True
-            continue
-        kind_term = cache.get(tok)
-        if kind_term is None:
-            kind_term = cache[tok] = _classify(tok)
-        kind, term = kind_term
-        if kind == 1:
-            if not phrase:
-                opened_at_start = start
-            phrase.append(term)  # type: ignore[arg-type]
-        elif phrase:
-            close()
-        if term is not None:
-            terms[term] = get(term, 0) + 1
-            if kind == 0:
-                numbers.add(term)
-        start = False
-    if phrase:
-        close()
+        j = end
     title_words = frozenset(
         _intern(_stem(w.lower())) for w in _TOKEN.findall(title) if w not in _BREAK and w.lower() not in STOPWORDS
     )

@@ -38,13 +38,16 @@ def teacher_rows(items: Sequence[ClusterItem], truth: Sequence[str]) -> tuple[li
     ys: list[int] = []
     for it, y in zip(items, truth, strict=True):
         feats = _clusterer.extract(it.title, it.text)
-        ids = c._terms.add(feats.terms)
-        idf = c._scorer.idf(c._terms.df, len(c._members) + 1)
-        q = c._scorer.prepare(feats, ids, idf, c._terms.dfa)
-        for sid in c._scorer.candidates(q, c._postings, c._slots):
-            xs.append(list(c._scorer.features(q, c._stories[sid], c._terms)))
+        c._count(feats, +1)
+        idf = c._scorer.idf(c._df, len(c._members) + 1)
+        w = c._scorer.weights(feats, idf)
+        dnorm = c._scorer.norm(w)
+        for sid in c._scorer.candidates(w, idf, c._postings):
+            st = c._stories[sid]
+            xs.append(list(c._scorer.features(feats, w, dnorm, st.profile, st.core, st.names, st.lead, st.years,
+                                              len(st.members), idf)))
             ys.append(int(sid == y))
-        c._insert(it, feats, ids, y, 0.0)
+        c._insert(it, feats, y, 0.0)
     return xs, ys
 
 
