@@ -24,6 +24,9 @@ HELP = [
     ("mute TOPIC / unmute TOPIC", "stop (or resume) alerts about a topic here"),
     ("threshold [N]", "show or set this channel's minimum importance (0-10)"),
     ("feeds", "the sources and their health"),
+    ("feeds add URL [every 15m]", "watch a feed (or a site: its feed is found); admins"),
+    ("feeds remove|pause|resume NAME", "stop, pause or resume a source; admins"),
+    ("feeds test URL", "fetch once and show how the latest items would score"),
     ("digest", "post a digest of the last day's stories here"),
 ]
 WINDOWS = {"24h": timedelta(hours=24), "1d": timedelta(days=1), "7d": timedelta(days=7), "week": timedelta(days=7)}
