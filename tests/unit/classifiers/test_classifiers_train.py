@@ -1,4 +1,4 @@
-"""Training code on tiny inline data (never ../shared): domain pipeline, sentence ranker,
+"""Training code on tiny inline data (never the shared evaluation data): domain pipeline, sentence ranker,
 associations, the manifest, and loading the result through ``Scorer.load``."""
 
 from __future__ import annotations
