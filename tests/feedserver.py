@@ -19,6 +19,7 @@ Pytest fixture: ``from tests.feedserver import feed_server`` in a test module.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import gzip as _gzip
 import threading
 import time
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["FeedServer", "Recorded", "Reply", "feed_server"]
+__all__ = ["FeedServer", "Recorded", "Reply", "feed_server", "story_rss"]
 
 
 @dataclass
@@ -213,3 +214,14 @@ def _guess_type(suffix: str) -> str:
 def feed_server() -> Iterator[FeedServer]:
     with FeedServer() as srv:
         yield srv
+
+
+def story_rss(items: list[tuple[str, str]], site: str) -> bytes:
+    """An RSS 2.0 feed of (title, description) items on ``site``, dated 10, 20, ... minutes ago."""
+    now = time.time()
+    body = "".join(
+        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
+        f"<pubDate>{email.utils.formatdate(now - 600 * (i + 1), usegmt=True)}</pubDate>"
+        f"<description>{d}</description></item>" for i, (t, d) in enumerate(items))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
+            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()

@@ -13,10 +13,8 @@ no injection) so the fuzz tests and the example tests assert the same thing.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,13 +216,3 @@ COUNCIL = ("City council approves new bicycle lanes downtown",
 FEEDS = {"wire": [CHIP_A, COUNCIL], "daily": [CHIP_B]}
 N_ARTICLES = 3
 N_STORIES = 2  # the two chip articles are one story
-
-
-def story_rss(items: list[tuple[str, str]], site: str) -> bytes:
-    now = time.time()
-    body = "".join(
-        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
-        f"<pubDate>{email.utils.formatdate(now - 600 * (i + 1), usegmt=True)}</pubDate>"
-        f"<description>{d}</description></item>" for i, (t, d) in enumerate(items))
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
-            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()

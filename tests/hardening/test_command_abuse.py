@@ -19,8 +19,8 @@ from bot.commands import CommandService, Invocation
 from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
 from bot.store import schema as t
-from tests.feedserver import FeedServer, feed_server
-from tests.hardening.hostile import FEEDS, story_rss
+from tests.feedserver import FeedServer, feed_server, story_rss
+from tests.hardening.hostile import FEEDS
 
 __all__ = ["feed_server"]
 

@@ -30,8 +30,8 @@ from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
 from bot.store import schema as t
 from tests.fakes.webhook import Receiver
-from tests.feedserver import FeedServer
-from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES, story_rss
+from tests.feedserver import FeedServer, story_rss
+from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES
 
 
 @pytest.fixture

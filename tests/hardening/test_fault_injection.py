@@ -34,8 +34,8 @@ import pytest
 
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.webhook import Receiver
-from tests.feedserver import FeedServer
-from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES, story_rss
+from tests.feedserver import FeedServer, story_rss
+from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES
 
 ROOT = Path(__file__).resolve().parents[2]
 

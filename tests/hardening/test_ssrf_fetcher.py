@@ -16,8 +16,8 @@ from bot.models import FetchState
 from bot.pipeline import Pipeline
 from bot.settings import FetchSettings, SourceSettings, settings_from_mapping
 from bot.store import Store
-from tests.feedserver import FeedServer, feed_server
-from tests.hardening.hostile import FEEDS, story_rss
+from tests.feedserver import FeedServer, feed_server, story_rss
+from tests.hardening.hostile import FEEDS
 
 __all__ = ["feed_server"]
 

@@ -7,12 +7,10 @@ follow-up in the alert's thread, never a new alert.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
 from tests.fakes.webhook import Receiver
-from tests.feedserver import FeedServer, Reply
+from tests.feedserver import FeedServer, Reply, story_rss
 
 STORY_A = ("Nvidia unveils Blackwell Ultra GPU accelerator for AI data centers",
            "Nvidia on Tuesday unveiled the Blackwell Ultra GPU, an accelerator for training large AI models in "
@@ -40,16 +38,6 @@ STORY_C = ("Nvidia Blackwell Ultra GPU to ship to Microsoft and Amazon",
 OTHER = ("City council approves new bicycle lanes downtown",
          "The city council voted to approve twelve kilometres of protected bicycle lanes in the downtown area, "
          "with construction starting in spring. Residents had campaigned for safer cycling routes for years.")
-
-
-def rss(items: list[tuple[str, str]], site: str) -> bytes:
-    now = time.time()
-    body = "".join(
-        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
-        f"<pubDate>{email.utils.formatdate(now - 600 * (i + 1), usegmt=True)}</pubDate>"
-        f"<description>{d}</description></item>" for i, (t, d) in enumerate(items))
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
-            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()
 
 
 def config(srv: FeedServer, hook: str, sources: list[str]) -> Settings:
@@ -73,8 +61,8 @@ async def test_one_story_many_outlets_restart_and_follow_up(tmp_path: Path, rece
                                                             caplog: pytest.LogCaptureFixture) -> None:
     db = f"sqlite:///{tmp_path}/s.db"
     with FeedServer() as srv:
-        srv.feed("/wire.xml", rss([STORY_A, OTHER], "wire.example"), etag='"w1"')
-        srv.feed("/daily.xml", rss([STORY_B], "daily.example"), etag='"d1"')
+        srv.feed("/wire.xml", story_rss([STORY_A, OTHER], "wire.example"), etag='"w1"')
+        srv.feed("/daily.xml", story_rss([STORY_B], "daily.example"), etag='"d1"')
         srv.add("/broken.xml", Reply(body=b"<rss><channel><item><title>unclosed"))
         settings = config(srv, receiver.url(), ["wire", "daily", "broken"])
 
@@ -93,7 +81,7 @@ async def test_one_story_many_outlets_restart_and_follow_up(tmp_path: Path, rece
         assert srv.requests[-1].headers.get("If-None-Match") in ('"w1"', '"d1"', None)
 
         # later coverage by a third outlet: a follow-up in the alert's thread, not a new alert
-        srv.feed("/late.xml", rss([STORY_C], "late.example"))
+        srv.feed("/late.xml", story_rss([STORY_C], "late.example"))
         settings = config(srv, receiver.url(), ["wire", "daily", "broken", "late"])
         await cycle(settings, db)
     kinds = [r["kind"] for r in receiver.received]
@@ -105,7 +93,7 @@ async def test_one_story_many_outlets_restart_and_follow_up(tmp_path: Path, rece
 
 def test_cli_run_once_dry_run_jsonl(tmp_path: Path) -> None:
     with FeedServer() as srv:
-        srv.feed("/wire.xml", rss([STORY_A, OTHER], "wire.example"), etag='"w1"')
+        srv.feed("/wire.xml", story_rss([STORY_A, OTHER], "wire.example"), etag='"w1"')
         cfg = tmp_path / "c.yaml"
         cfg.write_text(
             f"sources:\n  - name: Wire\n    url: {srv.url('/wire.xml')}\n    every: 15m\n    full_text: never\n"
