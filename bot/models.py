@@ -1,7 +1,7 @@
 """Typed objects that cross stages. Each stage takes and returns these, never loose dicts.
 
-Flow: ``RawEntry`` (ingest.parser) → ``Article`` (ingest.cleaner, store) → ``Story``
-(stories) → ``Scores`` (classifiers) → ``Alert`` (routing) → ``Delivery`` (outbox) →
+Flow: ``RawEntry`` (ingest.parser) → ``Article`` (ingest.cleaner, store; ``stories`` sets
+its ``story_id``) → ``Scores`` (classifiers) → ``Alert`` (routing) → ``Delivery`` (outbox) →
 adapters.
 """
 
@@ -21,7 +21,6 @@ __all__ = [
     "RawEntry",
     "SentMessage",
     "SourceRef",
-    "Story",
 ]
 
 
@@ -77,23 +76,6 @@ class Article:
 class SourceRef:
     name: str
     url: str
-
-
-@dataclass(slots=True)
-class Story:
-    """Several articles about one real-world event, one per outlet."""
-
-    id: str
-    first_seen: datetime
-    representative: Article
-    articles: list[Article] = field(default_factory=list)
-
-    @property
-    def sources(self) -> list[SourceRef]:
-        seen: dict[str, SourceRef] = {}
-        for a in self.articles:
-            seen.setdefault(a.source, SourceRef(a.source, a.url))
-        return list(seen.values())
 
 
 class AlertKind(StrEnum):

@@ -6,28 +6,19 @@ repeat that a crash between posting and recording may cause.
 
 from __future__ import annotations
 
-import email.utils
-import time
+from datetime import UTC, datetime
 
 import httpx
 
 from bot.adapters.base import Notifier
 from bot.adapters.console import alert_json, format_text
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.ingest.dates import retry_after
 from bot.models import Delivery, SentMessage
 
-__all__ = ["WebhookNotifier", "retry_after_seconds"]
+__all__ = ["WebhookNotifier"]
 
-
-def retry_after_seconds(value: str | None, default: float = 30.0) -> float:
-    """``Retry-After`` as seconds: a number or an HTTP date."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else default
+DEFAULT_RETRY_AFTER = 30.0  # a 429 without a readable Retry-After
 
 
 class WebhookNotifier(Notifier):
@@ -45,7 +36,8 @@ class WebhookNotifier(Notifier):
             raise DeliveryError(f"webhook {httpx.URL(target).host}", f"{type(exc).__name__}: {exc}") from exc
         where = f"webhook {r.url.host}"
         if r.status_code == 429:
-            raise RateLimited(where, retry_after_seconds(r.headers.get("Retry-After")))
+            wait = retry_after(r.headers.get("Retry-After"), datetime.now(UTC))
+            raise RateLimited(where, DEFAULT_RETRY_AFTER if wait is None else wait)
         if r.status_code >= 500 or r.status_code == 408:
             raise DeliveryError(where, f"HTTP {r.status_code}")
         if r.status_code >= 400:

@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 
 from feedparser.datetimes import _parse_date as _feedparser_date
 
-__all__ = ["parse_date"]
+__all__ = ["parse_date", "retry_after"]
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -43,3 +43,21 @@ def parse_date(value: str | None) -> datetime | None:
         except (OverflowError, ValueError, OSError):
             return None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` in seconds from ``now``: delta-seconds or an HTTP date; ``None`` if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

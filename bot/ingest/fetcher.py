@@ -24,7 +24,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -33,6 +32,7 @@ import httpx
 
 from bot.errors import FeedParseError, FetchError, FetchTimeout
 from bot.ingest.body import BodyTooLarge, UnsupportedEncoding, read_capped
+from bot.ingest.dates import retry_after
 from bot.ingest.guard import AsyncGuardedTransport, TrustedHosts
 from bot.ingest.parser import ParsedFeed, parse_feed
 from bot.ingest.transport import AiohttpTransport
@@ -73,21 +73,6 @@ class _Retry(Exception):
     def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
         self.error = error
         self.retry_after = retry_after
-
-
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 class Fetcher:
@@ -193,7 +178,7 @@ class Fetcher:
                 if answer.status not in _RETRY_STATUS:
                     return answer
                 reason = httpx.codes.get_reason_phrase(answer.status)
-                wait = _retry_after(answer.headers.get("retry-after"), now)
+                wait = retry_after(answer.headers.get("retry-after"), now)
                 raise _Retry(FetchError(source, f"HTTP {answer.status} {reason}", status=answer.status), wait)
             except _Retry as retry:
                 wait = retry.retry_after
