@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from bot.commands.explain import explain_story
+from bot.commands.search import search_articles
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
 from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
@@ -197,7 +198,7 @@ def list_stories(store: Store, settings: Settings, rules: dict[str, ChannelRules
     order: dict[str, int] | None = None
     if flt.q.strip():
         order = {}
-        for h in store.search(flt.q, limit=200):
+        for h in search_articles(store, flt.q, limit=200):  # the same search as /signals search
             if h.article.story_id and h.article.story_id not in order:
                 order[h.article.story_id] = len(order)
         q = q.where(s.c.id.in_(list(order)))
