@@ -15,13 +15,55 @@ OFF = ["Striker scores twice in the cup final", "Bank raises interest rates to c
 def test_votes_lift_liked_articles_and_never_shift_the_bias_up() -> None:
     model = TopicModel(TopicSpec("ship", ["tanker", "shipping", "freight"])).fit()
     unseen = doc_terms("Tanker owners see freight boom", "Oil tankers are booked solid as freight rates soar.")
+    unrelated = doc_terms("Choir sings at festival", "A choir sang hymns at the summer festival.")
     before, _ = model.score(unseen)
+    before_unrelated, _ = model.score(unrelated)
     for t in ON:
         model.add_feedback(doc_terms(t, t), True)
     for t in OFF:
         model.add_feedback(doc_terms(t, t), False)
     after, contrib = model.score(unseen)
-    assert model.fb_b_ <= 0.0 and model.fb_A_ >= 0.0
     assert after >= before and any(c.feature == "feedback" for c in contrib)
+    # no bias shift: an article sharing no term with any voted one keeps its cold-start score
+    assert model.score(unrelated)[0] == before_unrelated
     off, _ = model.score(doc_terms("Goalkeeper saves penalty", "The goalkeeper saved a late penalty."))
     assert off < 0.5
+
+
+def test_a_thumbs_down_on_an_alert_lowers_what_made_it_fire() -> None:
+    model = TopicModel(TopicSpec("ship", ["tanker", "shipping", "freight"])).fit()
+    false_alert = ("Shipping of smartphones delayed", "Shipping of the new smartphone is delayed by a chip shortage.")
+    similar = doc_terms("Smartphone shipping slips", "The smartphone maker said shipping slips to May on chip supply.")
+    before, _ = model.score(similar)
+    for _ in range(3):
+        model.add_feedback(doc_terms(*false_alert), False)
+    for t in ON:
+        model.add_feedback(doc_terms(t, t), True)
+    after, _ = model.score(similar)
+    assert after < before
+    liked, _ = model.score(doc_terms("Tankers booked for crude", "Freight for oil tankers rises."))
+    assert liked > 0.5
+
+
+def test_refit_is_lazy_and_matches_the_primal_solution() -> None:
+    """The dual Newton solver reaches the optimum: the gradient of the primal objective vanishes."""
+    import numpy as np
+
+    from classifiers.relevance import _unit
+
+    model = TopicModel(TopicSpec("ship", ["tanker", "shipping", "freight"])).fit()
+    docs = [(doc_terms(t, t), True) for t in ON] + [(doc_terms(t, t), False) for t in OFF]
+    for d, y in docs:
+        model.add_feedback(d, y)
+    assert model.fb_dirty_ and not model.fb_weights_
+    model.score(docs[0][0])
+    assert not model.fb_dirty_ and model.fb_weights_
+    w = model.fb_weights_
+    grad = {k: v / model.FB_C for k, v in w.items()}
+    for d, y in docs:
+        u = _unit(d.counts)
+        z = model.cold_logit(model.features(d))[0] + sum(w.get(k, 0.0) * v for k, v in u.items())
+        r = 1.0 / (1.0 + np.exp(-z)) - y
+        for k, v in u.items():
+            grad[k] = grad.get(k, 0.0) + r * v
+    assert max(abs(g) for g in grad.values()) < 1e-5
