@@ -67,3 +67,23 @@ def test_refit_is_lazy_and_matches_the_primal_solution() -> None:
         for k, v in u.items():
             grad[k] = grad.get(k, 0.0) + r * v
     assert max(abs(g) for g in grad.values()) < 1e-5
+
+
+def test_stream_protocol_votes_only_on_alerts_and_reported_misses() -> None:
+    """``signals eval feedback``'s realistic protocol: off-topic articles that were not alerted
+    are never voted on (nobody sees them), and the votes reach the model as they are given."""
+    import random
+
+    from classifiers.evaluate import _votes_stream
+
+    spec = TopicSpec("ship", ["tanker", "shipping", "freight"])
+    texts = ON * 5 + OFF * 5 + ["Shipping of smartphones is delayed by chips"] * 5
+    y = [True] * 20 + [False] * 25
+    terms = [doc_terms(t, t) for t in texts]
+    cold = TopicModel(spec).fit()
+    alerted = [cold.score(d)[0] >= spec.threshold for d in terms]
+    model = TopicModel(spec).fit()
+    picked = _votes_stream(model, terms, y, random.Random(0), 12)
+    assert len(picked) == 12 == len(model.labels_) and len(set(picked)) == 12
+    assert all(y[i] or alerted[i] for i in picked)
+    assert [lab for _, lab in model.labels_] == [y[i] for i in picked]
