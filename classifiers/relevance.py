@@ -135,11 +135,11 @@ class TopicModel:
         """Fit ``logit = cold_logit + w · unit(doc)`` on the votes by L2-regularised logistic
         regression, the cold-start logit being a fixed offset (coefficient 1, no intercept).
 
-        Why this form: the cold start already knows the topic and is calibrated on the stream;
+        Why this form: the cold start already knows the topic and sets the stream's base rate;
         the votes only say *where it is wrong*, so only a correction is learned, and the L2 penalty
         shrinks it to zero (the cold start) while votes are few or contradict each other. A liked
-        document that the cold start already scores high hardly moves anything; a 👎 on an alert
-        pushes down exactly the terms that made it fire. There is no learned intercept: votes come
+        document that the cold start already scores high hardly moves anything; a 👎 on a
+        confident alert pushes that document's terms down. There is no learned intercept: votes come
         from a far more balanced sample than the stream (mostly alerts), so a fitted bias would
         say more about who votes than about the topic, and a document sharing no term with any
         voted document keeps its cold-start score exactly. ``FB_C`` was chosen by cross-validation
