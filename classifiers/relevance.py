@@ -176,7 +176,7 @@ class TopicModel:
         for k, c in d.counts.items():
             x = w.get(k)
             if x is not None:
-                s += x * (1.0 + math.log(c))
+                s += x * _LOGTF[c]
         return s / _norm(d) if s else 0.0
 
     # -- scoring -----------------------------------------------------------------------------------
@@ -202,6 +202,16 @@ def _unit(c: Counter[str]) -> dict[str, float]:
     return {k: x / norm for k, x in v.items()}
 
 
+class _LogTf(dict[int, float]):
+    """count -> 1 + log count, filled on first use: a lookup is ~3x cheaper than
+    ``math.log`` in the per-article loops below."""
+
+    def __missing__(self, c: int) -> float:
+        v = self[c] = 1.0 + math.log(c)
+        return v
+
+
+_LOGTF = _LogTf()
 _NORM_MEMO: tuple[object, float] = (None, 1.0)
 
 
@@ -212,7 +222,7 @@ def _norm(d: DocTerms) -> float:
     memo = _NORM_MEMO
     if memo[0] is d:
         return memo[1]
-    n = math.sqrt(sum((1.0 + math.log(c)) ** 2 for k, c in d.counts.items() if k not in STOPWORDS)) or 1.0
+    n = math.sqrt(sum([_LOGTF[c] ** 2 for k, c in d.counts.items() if k not in STOPWORDS])) or 1.0
     _NORM_MEMO = (d, n)
     return n
 
