@@ -263,6 +263,7 @@ class Pipeline:
 
     def _process_batch(self, batch: list[Article], report: CycleReport) -> None:
         clusterer, scorer = self.load_models()
+        scorer.sync_feedback(self.store)  # votes from chat since the last batch count from this one on
         assigned: list[tuple[int, str]] = []
         touched: dict[str, list[Article]] = {}
         new_sources: dict[str, list[SourceRef]] = {}

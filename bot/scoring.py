@@ -1,8 +1,10 @@
 """Glue between stored stories and the classifiers package.
 
 The classifiers know nothing about the store; this module builds their inputs (the
-story's representative text and its coverage) and replays recorded feedback at start,
-which is what makes feedback-trained topic models persistent.
+story's representative text and its coverage) and feeds recorded votes into the topic
+models: all of them at start (persistence), then, before every scoring batch, the votes
+recorded since (by this process or by the web/chat process), so a 👍/👎 counts from the
+next batch on without a restart.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.models import Article
 from bot.settings import Settings
@@ -20,6 +23,9 @@ from bot.store import schema as t
 from classifiers import Document, Scorer, Scores, StoryContext, TopicSpec
 
 __all__ = ["StoryInput", "StoryScorer", "representative"]
+
+_VOTES = select(t.feedback.c.id, t.feedback.c.story_id, t.feedback.c.topic, t.feedback.c.label).where(
+    t.feedback.c.topic.is_not(None))
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +55,54 @@ class StoryScorer:
                             examples=list(t_.examples), threshold=t_.threshold)
                   for name, t_ in settings.topics.items()]
         self.scorer = Scorer.load(topics=topics, watchlist=list(settings.watchlist))
+        self._last_id = 0  # newest vote applied
+        self._mark = (0, 0)  # (votes, sum of id x label) of the table as applied: a changed vote moves it
         if store is not None:
             self.replay_feedback(store)
 
     def replay_feedback(self, store: Store) -> int:
-        """Feed every recorded 👍/👎 back into the per-topic models, oldest first."""
+        """Feed every recorded 👍/👎 into freshly reset per-topic models, oldest first."""
+        with store.begin() as c:
+            rows = c.execute(_VOTES.order_by(t.feedback.c.id)).all()
+        self.scorer.clear_feedback()
+        self._last_id, self._mark = 0, (0, 0)
+        n = self._apply(store, rows)
+        if n:
+            log.info("replayed feedback into topic models", extra={"labels": n})
+        return n
+
+    def sync_feedback(self, store: Store) -> int:
+        """Apply the votes recorded since the last call (by this process or the chat/web one).
+
+        New votes are added as they come. A changed vote (a 👍 turned 👎 updates its row in place)
+        or one committed late under an id already passed (concurrent writers) leaves the table's
+        mark different from what was applied: then the models are rebuilt from every vote, so
+        they always equal a fresh replay of the table."""
         f = t.feedback
         with store.begin() as c:
-            rows = c.execute(select(f.c.story_id, f.c.topic, f.c.label).where(f.c.topic.is_not(None))
-                             .order_by(f.c.id)).all()
+            mark = tuple(c.execute(select(func.count(), func.coalesce(func.sum(f.c.id * f.c.label), 0))
+                                   .where(f.c.topic.is_not(None))).one())
+            rows = c.execute(_VOTES.where(f.c.id > self._last_id).order_by(f.c.id)).all() if mark != self._mark else []
+        if not rows and mark == self._mark:
+            return 0
+        expected = (self._mark[0] + len(rows), self._mark[1] + sum(r.id * r.label for r in rows))
+        if mark != expected:
+            return self.replay_feedback(store)
+        n = self._apply(store, rows)
+        log.info("new feedback applied to topic models", extra={"labels": n})
+        return n
+
+    def _apply(self, store: Store, rows: Sequence[Any]) -> int:
         n = 0
-        for story_id, topic, label in rows:
+        for row_id, story_id, topic, label in rows:
+            self._last_id = max(self._last_id, row_id)
+            self._mark = (self._mark[0] + 1, self._mark[1] + row_id * label)
             if topic not in self.settings.topics:
                 continue
             arts = store.story_articles(story_id)
             if arts:
                 self.scorer.add_feedback(topic, document(representative(arts)), label > 0)
                 n += 1
-        if n:
-            log.info("replayed feedback into topic models", extra={"labels": n})
         return n
 
     def score(self, stories: Sequence[StoryInput]) -> list[Scores]:

@@ -84,6 +84,12 @@ class Scorer:
         if model is not None:
             model.add_feedback(doc_terms(doc.title, doc.text), label)
 
+    def clear_feedback(self) -> None:
+        """Forget every vote (the bot replays the stored ones when they change under it)."""
+        for model in self.topics.values():
+            model.labels_.clear()
+            model.fb_dirty_ = True
+
     def score(self, docs: Sequence[Document], contexts: Sequence[StoryContext] | None = None) -> list[Scores]:
         if contexts is not None and len(contexts) != len(docs):
             raise ValueError("contexts must match docs one to one")
