@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from classifiers.text import STOPWORDS, stem, stems, tokens
+from classifiers.text import STOPWORDS, stem, stem_tokens, stems, tokens
 from classifiers.types import Contribution, TopicSpec
 
 __all__ = ["DocTerms", "TopicModel", "doc_terms"]
@@ -42,10 +42,11 @@ class DocTerms:
     n: int
 
 
-def doc_terms(title: str, text: str) -> DocTerms:
-    """Stem the document once; relevance (every topic) and event rules read the result."""
+def doc_terms(title: str, text: str, text_tokens: list[str] | None = None) -> DocTerms:
+    """Stem the document once; relevance (every topic) and event rules read the result.
+    ``text_tokens`` is ``tokens(text)`` when the caller has cut it already (the scorer has)."""
     tt = stems(title)
-    bt = stems(text)
+    bt = stems(text) if text_tokens is None else stem_tokens(text_tokens)
     if tt and bt[: len(tt)] == tt:  # text repeats the title (BBC style): don't count it twice
         bt = bt[len(tt):]
     allt = tt + bt

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 from classifiers.associations import Associations
@@ -21,7 +22,7 @@ from classifiers.models import MODEL_DIR, load_artifact, read_manifest
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import SentenceRanker
 from classifiers.tags import extract_tags
-from classifiers.text import stems
+from classifiers.text import split_sentences, stems
 from classifiers.types import Contribution, Document, Scores, StoryContext, TopicSpec
 
 __all__ = ["Scorer"]
@@ -92,7 +93,8 @@ class Scorer:
         for i, d in enumerate(docs):
             ctx = contexts[i] if contexts is not None else StoryContext()
             dom = doms[i]
-            terms = doc_terms(d.title, d.text) if self.topics else None
+            split = split_sentences(d.text)  # cut and tokenised once: relevance and summary share it
+            terms = doc_terms(d.title, d.text, list(chain.from_iterable(split[2]))) if self.topics else None
             if terms is not None:
                 event, event_p, ev_contrib = self.events.predict(terms.title_stems, terms.lead_stems)
             else:
@@ -110,7 +112,7 @@ class Scorer:
             best_rel = max(relevance.values()) if relevance else None
             imp, imp_contrib = importance(d.title, d.text, event, ctx, self.watchlist, best_rel, d.published_at)
             expl["importance"] = imp_contrib
-            summary, _ = self.ranker.summarize(d.title, d.text)
+            summary, _ = self.ranker.summarize(d.title, d.text, split)
             out.append(Scores(
                 domain=dom.label, domain_prob=dom.prob, event=event, event_prob=event_p,
                 category=category_for(dom.label, event), importance=imp, relevance=relevance, topics=topics,

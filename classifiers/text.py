@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "sentences", "stem", "stems", "tokens"]
+__all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences", "stem",
+           "stem_tokens", "stems", "tokens"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before whitespace and an
@@ -19,6 +20,10 @@ _SENT_END = re.compile(r"[.!?][\"'”’)\]]?(\s+)(?=[\"'“‘(\[]?[A-Z0-9£$�
 # Candidate abbreviations: a short capitalised word (or U.S.-style initials) before ". "; the
 # callback keeps only real ones. One cheap pattern beats a 30-way alternation tried everywhere.
 _ABBREV = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\.(?=\s)")
+# The same test at a sentence end found by ``_CUT`` (searched in the few characters before the ".").
+_ABBREV_END = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\Z")
+# ``_SENT_END`` for a whole text at once: the whitespace may not cross a line (a paragraph end).
+_CUT = re.compile(r"([.!?][\"'”’)\]]?)([^\S\n]+)(?=[\"'“‘(\[]?[A-Z0-9£$€])")
 _ABBREVS = frozenset(["Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Sr", "Jr", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Inc", "Corp", "Co", "Ltd", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.K", "U.N", "E.U"])
 # Boilerplate: a byline or credit at the start of the sentence, or a tell-tale phrase anywhere
 # (plain substring tests on the lower-cased sentence: much faster than one big alternation).
@@ -59,7 +64,11 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """``[stem(w) for w in tokens(text)]``, with the cache lookups done in C."""
-    toks = _TOKEN.findall(text.lower())
+    return stem_tokens(_TOKEN.findall(text.lower()))
+
+
+def stem_tokens(toks: list[str]) -> list[str]:
+    """``[stem(w) for w in toks]`` for tokens already cut (``split_sentences``), lookups in C."""
     out = list(map(_STEM_CACHE.get, toks))
     if None in out:
         out = [s if s is not None else stem(w) for s, w in zip(out, toks, strict=True)]
@@ -80,7 +89,58 @@ def _stem(word: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """Split into sentences: paragraphs first, then sentence ends. Errs towards splitting."""
+    return split_sentences(text, with_tokens=False)[0]
+
+
+def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], list[bool], list[list[str]]]:
+    """Sentences (stripped, non-empty, in order), whether each starts a paragraph, and the
+    lower-case ``tokens`` of each (empty lists unless ``with_tokens``).
+
+    One pass serves every scorer: the summary reads the sentences and their words, topic
+    relevance the tokens of all of them (their concatenation is exactly ``tokens(text)``: cuts
+    fall on whitespace only). Sentence ends are marked by one C-level substitution, and the
+    abbreviation test ("Mr. Smith") runs only on the few sentence ends that follow a capital,
+    instead of a regex tried at every position of the text (that was most of the splitting time).
+    """
+    if "\x01" in text:  # our marker occurs in the text itself: take the plain, slower route
+        return _split_plain(text, with_tokens)
+    marked = _CUT.sub("\\1\n\x01\\2", text)
+    raw = marked.split("\n")
+    toks = list(map(_TOKEN.findall, marked.lower().split("\n"))) if with_tokens else None
     out: list[str] = []
+    first: list[bool] = []
+    out_toks: list[list[str]] = []
+    for i, p in enumerate(raw):
+        if p[:1] == "\x01":  # a sentence end within the paragraph
+            prev = out[-1]
+            if prev[-1] == "." and (not prev[-5:-1].islower() or prev.endswith("vs.")) and _is_abbrev(prev):
+                out[-1] = (prev + p[1:]).rstrip()  # "Mr. Smith": not a sentence end after all
+                if toks is not None:
+                    out_toks[-1] = out_toks[-1] + toks[i]
+                continue
+            out.append(p[1:].strip())
+            first.append(False)
+        else:
+            p = p.strip()
+            if not p:
+                continue
+            out.append(p)
+            first.append(True)
+        out_toks.append(toks[i] if toks is not None else [])
+    if "\x00" in text:  # the plain route's placeholder: same output either way
+        out = [x.replace("\x00", ".") for x in out]
+    return out, first, out_toks
+
+
+def _is_abbrev(sentence: str) -> bool:
+    """Does ``sentence`` (ending in ".") end with a protected abbreviation, as ``_ABBREV`` reads it?"""
+    m = _ABBREV_END.search(sentence, max(0, len(sentence) - 6), len(sentence) - 1)
+    return m is not None and m.group(1) in _ABBREVS
+
+
+def _split_plain(text: str, with_tokens: bool) -> tuple[list[str], list[bool], list[list[str]]]:
+    out: list[str] = []
+    first: list[bool] = []
     for para in text.split("\n"):
         para = para.strip()
         if not para:
@@ -91,11 +151,13 @@ def sentences(text: str) -> list[str]:
             s = protected[a:m.start(1)].replace("\x00", ".").strip()
             if s:
                 out.append(s)
+                first.append(a == 0)
             a = m.end(1)
         s = protected[a:].replace("\x00", ".").strip()
         if s:
             out.append(s)
-    return out
+            first.append(a == 0)
+    return out, first, [_TOKEN.findall(s.lower()) if with_tokens else [] for s in out]
 
 
 def _protect(m: re.Match[str]) -> str:
