@@ -12,6 +12,8 @@ __all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "senten
            "stem_tokens", "stems", "tokens"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# ASCII bytes that are neither in a token nor a line end -> space (non-ASCII is "?" by then).
+_NON_TOKEN = bytes(i if chr(i) in "abcdefghijklmnopqrstuvwxyz0123456789'\n" else 32 for i in range(256))
 # A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before whitespace and an
 # opening capital, digit or quote; group 1 is the whitespace between the two sentences. The pattern
 # starts with a character set, so the regex engine skips to candidates in C (lookbehinds tried at
@@ -106,7 +108,7 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
         return _split_plain(text, with_tokens)
     marked = _CUT.sub("\\1\n\x01\\2", text)
     raw = marked.split("\n")
-    toks = list(map(_TOKEN.findall, marked.lower().split("\n"))) if with_tokens else None
+    toks = _line_tokens(marked.lower()) if with_tokens else None
     out: list[str] = []
     first: list[bool] = []
     out_toks: list[list[str]] = []
@@ -130,6 +132,18 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     if "\x00" in text:  # the plain route's placeholder: same output either way
         out = [x.replace("\x00", ".") for x in out]
     return out, first, out_toks
+
+
+def _line_tokens(low: str) -> list[list[str]]:
+    """``[tokens(line) for line in low.split("\n")]`` for lower-cased text, about twice as fast: every
+    character that cannot be in a token becomes a space (one C pass over bytes) and ``str.split``
+    cuts the rest. Only lines with an apostrophe ("company's", quotes) need the regex."""
+    out = list(map(str.split, low.encode("ascii", "replace").translate(_NON_TOKEN).decode("ascii").split("\n")))
+    if "'" in low or "’" in low:
+        for i, line in enumerate(low.split("\n")):
+            if "'" in line or "’" in line:
+                out[i] = _TOKEN.findall(line)
+    return out
 
 
 def _is_abbrev(sentence: str) -> bool:
