@@ -25,7 +25,8 @@ _ABBREV = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\.(?=\s)")
 # The same test at a sentence end found by ``_CUT`` (searched in the few characters before the ".").
 _ABBREV_END = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\Z")
 # ``_SENT_END`` for a whole text at once: the whitespace may not cross a line (a paragraph end).
-_CUT = re.compile(r"([.!?][\"'”’)\]]?)([^\S\n]+)(?=[\"'“‘(\[]?[A-Z0-9£$€])")
+# It matches the end mark alone (the whitespace is looked ahead at), so ``_mark`` can append a line break.
+_CUT = re.compile(r"[.!?][\"'”’)\]]?(?=[^\S\n]+[\"'“‘(\[]?[A-Z0-9£$€])")
 _ABBREVS = frozenset(["Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Sr", "Jr", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Inc", "Corp", "Co", "Ltd", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.K", "U.N", "E.U"])
 # Boilerplate: a byline or credit at the start of the sentence, or a tell-tale phrase anywhere
 # (plain substring tests on the lower-cased sentence: much faster than one big alternation).
@@ -106,7 +107,7 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     """
     if "\x01" in text:  # our marker occurs in the text itself: take the plain, slower route
         return _split_plain(text, with_tokens)
-    marked = _CUT.sub("\\1\n\x01\\2", text)
+    marked = _CUT.sub(_mark, text)  # "end. Next" -> "end.\n\x01 Next"
     raw = marked.split("\n")
     toks = _line_tokens(marked.lower()) if with_tokens else None
     out: list[str] = []
@@ -132,6 +133,10 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     if "\x00" in text:  # the plain route's placeholder: same output either way
         out = [x.replace("\x00", ".") for x in out]
     return out, first, out_toks
+
+
+def _mark(m: re.Match[str]) -> str:
+    return m.group() + "\n\x01"  # a callable: 3.11 expands a "\\1"-style template in Python, slower
 
 
 def _line_tokens(low: str) -> list[list[str]]:
