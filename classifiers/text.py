@@ -38,8 +38,9 @@ _BOILER_ANY = ("share this", "share on ", "follow us", "sign up", "subscribe", "
 # "$50 billion", "£3.2bn", "€10m" (symbol first: the regex engine skips quickly to a symbol) and,
 # only when the text has such words at all, "50 billion dollars" / "1.2 mln dlrs".
 _MONEY = re.compile(r"[$£€]\s?(\d+(?:[.,]\d+)*)\s*(trillion|tn|billion|bn|b|million|mln|m|k)?\b", re.I)
-_MONEY_AFTER = re.compile(r"\b(\d+(?:[.,]\d+)*)\s*(trillion|billion|million|bn|mln)\s+(?:dollars|euros|pounds|dlrs|stg)\b",
-                          re.I)
+# (``\b`` before the number, written as a lookbehind after its first digit so the scan skips to digits)
+_MONEY_AFTER = re.compile(r"(\d(?<!\w\d)\d*(?:[.,]\d+)*)\s*(trillion|billion|million|bn|mln)\s+"
+                          r"(?:dollars|euros|pounds|dlrs|stg)\b", re.I)
 _MONEY_WORDS = ("dollars", "euros", "pounds", "dlrs", "stg")
 _SCALE = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mln": 1e6,
           "m": 1e6, "k": 1e3}
@@ -194,7 +195,9 @@ def is_boilerplate(sentence: str) -> bool:
 def largest_amount(text: str) -> tuple[float, str]:
     """The largest money amount mentioned (in units), with the matched text; (0, "") if none."""
     best, label = 0.0, ""
-    matches = list(_MONEY.finditer(text))
+    # every symbol-first amount starts at a currency symbol: find the first one in C, scan from there
+    starts = [i for i in (text.find("$"), text.find("£"), text.find("€")) if i >= 0]
+    matches = list(_MONEY.finditer(text, min(starts))) if starts else []
     low = text.lower()
     if any(w in low for w in _MONEY_WORDS):
         matches += _MONEY_AFTER.finditer(text)
