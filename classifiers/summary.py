@@ -8,12 +8,13 @@ them. Without a trained model the built-in weights (centroid + lead) are used.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, filterfalse, repeat
 
 import numpy as np
 
@@ -57,33 +58,42 @@ def sentence_features(title: str, cands: Sequence[tuple[str, bool]],
     and ``np.array`` over them cost more than the features themselves). ``words`` are the
     candidates' lower-case tokens when the caller has them (``split_sentences``)."""
     sents = [s for s, _ in cands]
+    n = len(cands)
+    if not n:
+        return np.empty((0, len(FEATURES)), dtype=np.float64)
     stop = STOPWORDS
     if words is None:
         words = [_WORD.findall(s) for s in map(str.lower, sents)]
-    ws_all = [set(w).difference(stop) for w in words]
-    get = Counter(chain.from_iterable(ws_all)).__getitem__  # in how many sentences each word occurs
+    # each sentence's content words; filterfalse drops stopwords in C, before the set is built
+    ws_all = list(map(set, map(filterfalse, repeat(stop.__contains__), words)))
     title_words = set(_WORD.findall(title.lower())) - stop
     n_title = len(title_words) or 1
-    n = len(cands)
-    norm = 1.0 / max(1, n)
-    sqrt = math.sqrt
-    lens = [len(s) for s in sents]
-    X = np.empty((n, len(FEATURES)), dtype=np.float64)
-    if not n:
-        return X
-    X[:, 0] = 1.0
-    X[:, 1] = 0.0
-    X[0, 1] = 1.0
-    X[:, 2] = [i / max(1, n - 1) for i in range(n)]
-    X[:, 3] = [math.log1p(i) for i in range(n)]
-    X[:, 4] = [min(k, 400) / 200.0 for k in lens]
-    X[:, 5] = [k < 60 for k in lens]
-    X[:, 6] = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws and n > 1 else 0.0 for ws in ws_all]
+    X = _positions(n).copy()  # bias, first, position, log_position: the same for every text of n sentences
+    lens = np.array([len(s) for s in sents], dtype=np.float64)
+    X[:, 4] = np.minimum(lens, 400.0) / 200.0
+    X[:, 5] = lens < 60
+    if n > 1:
+        get = Counter(chain.from_iterable(ws_all)).__getitem__  # in how many sentences each word occurs
+        norm, sqrt = 1.0 / n, math.sqrt
+        X[:, 6] = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws else 0.0 for ws in ws_all]
+    else:
+        X[:, 6] = 0.0
     X[:, 7] = [len(ws & title_words) / n_title for ws in ws_all]
     X[:, 8] = [s[:1] in "\"'“‘" for s in sents]
     X[:, 9] = [_DIGIT.search(s) is not None for s in sents]
     X[:, 10] = [s.endswith("?") for s in sents]
     X[:, 11] = [p for _, p in cands]
+    return X
+
+
+@functools.cache
+def _positions(n: int) -> np.ndarray:
+    X = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    X[:, 0] = 1.0
+    X[0, 1] = 1.0
+    X[:, 2] = [i / max(1, n - 1) for i in range(n)]
+    X[:, 3] = [math.log1p(i) for i in range(n)]
+    X.flags.writeable = False
     return X
 
 

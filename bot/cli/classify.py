@@ -118,7 +118,7 @@ def stream(scorer: Any, stdin: TextIO, out: TextIO, fmt: str = "jsonl", explain:
             n += 1
             parsed.append((n, *_parse(line, n)))
         docs = [doc for _, doc, err in parsed if err is None]
-        results = iter(scorer.score(docs))
+        results = iter(scorer.score(docs, explain=explain))  # explanations only when they are printed
         for line_no, doc, err in parsed:
             if err is not None:
                 out.write(json.dumps({"id": None, "line": line_no, "error": err}) + "\n")
