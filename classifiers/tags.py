@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain
 from operator import itemgetter
 
 from classifiers.text import STOPWORDS, tokens
@@ -95,7 +96,8 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         if len(tags) >= k:
             break
     if len(tags) < 3:
-        words = Counter(tokens(title + " " + title + " " + text[:1500]))  # count in C, then drop (order kept)
+        tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
+        words = Counter(chain(tt, tt, tokens(head)))  # count in C, then drop (order kept)
         for w in [w for w in words if w in STOPWORDS or len(w) <= 3 or w.isdigit()]:
             del words[w]
         for w, _ in words.most_common(10):
