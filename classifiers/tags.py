@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import chain
+from itertools import chain, filterfalse
 from operator import itemgetter
 
 from classifiers.text import STOPWORDS, tokens
@@ -42,6 +42,20 @@ def _phrase(match: str) -> tuple[str, str] | None:
     if len(phrase) < 2 or (phrase.isupper() and len(phrase) > 6 and " " in phrase):
         return None
     return phrase.lower(), phrase
+
+
+_WORD_RES: dict[str, re.Pattern[str]] = {}
+
+
+def _word_re(key: str) -> re.Pattern[str]:
+    """``\\bkey\\b``, compiled once per name (``re``'s own cache lookup and ``re.escape`` cost more
+    than the search)."""
+    r = _WORD_RES.get(key)
+    if r is None:
+        if len(_WORD_RES) > 50_000:
+            _WORD_RES.clear()
+        r = _WORD_RES[key] = re.compile(rf"\b{re.escape(key)}\b")
+    return r
 
 
 _CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
@@ -90,18 +104,22 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
                 continue
             # a substring test first: names are rarely also written in lower case, and the
             # word-boundary regex is only needed when they are
-            if key in head and re.search(rf"\b{re.escape(key)}\b", head):
+            if key in head and _word_re(key).search(head):
                 continue
         tags.append(shown[key])
         if len(tags) >= k:
             break
     if len(tags) < 3:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
-        words = Counter(chain(tt, tt, tokens(head)))  # count in C, then drop (order kept)
-        for w in [w for w in words if w in STOPWORDS or len(w) <= 3 or w.isdigit()]:
-            del words[w]
-        for w, _ in words.most_common(10):
-            if len(tags) >= 3:
+        words = Counter(filterfalse(STOPWORDS.__contains__, chain(tt, tt, tokens(head))))  # all in C
+        # the 10 most common words of more than 3 letters (a stable sort, then the first 10 that
+        # qualify: the same words in the same order as filtering first and most_common(10))
+        seen = 0
+        for w, _ in sorted(words.items(), key=itemgetter(1), reverse=True):
+            if len(w) <= 3 or w.isdigit():
+                continue
+            seen += 1
+            if seen > 10 or len(tags) >= 3:
                 break
             if not any(w in o.lower() for o in tags):
                 tags.append(w)
