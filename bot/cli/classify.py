@@ -23,6 +23,7 @@ from typing import Any, TextIO
 __all__ = ["register", "stream"]
 
 _BATCH = 256
+_JSON = json.JSONEncoder(ensure_ascii=False)  # == json.dumps(..., ensure_ascii=False), built once
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,7 +105,7 @@ def _emit(out: TextIO, fmt: str, explain: bool, doc: Any, scores: Any) -> None:
             out.write(f"    • {b}\n")
         return
     d = scores.to_dict(explanation=explain)
-    out.write(json.dumps({"id": doc.id, **d}, ensure_ascii=False) + "\n")
+    out.write(_JSON.encode({"id": doc.id, **d}) + "\n")
 
 
 def _classify(args: argparse.Namespace) -> int:
