@@ -13,6 +13,7 @@ __all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "senten
            "stem_tokens", "stems", "tokens"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_APOSTROPHE_TOKEN = re.compile(r"[a-z0-9]+'[a-z]+")  # "company's" is one token as it stands
 # ASCII bytes that are neither in a token nor a line end -> space (non-ASCII is "?" by then).
 _NON_TOKEN = bytes(i if chr(i) in "abcdefghijklmnopqrstuvwxyz0123456789'\n" else 32 for i in range(256))
 # A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before whitespace and an
@@ -155,8 +156,16 @@ def _line_tokens(low: str) -> list[list[str]]:
     out = list(map(str.split, low.encode("ascii", "replace").translate(_NON_TOKEN).decode("ascii").split("\n")))
     if "'" in low or "’" in low:
         for i, line in enumerate(low.split("\n")):
-            if "'" in line or "’" in line:
+            if "’" in line:  # (turned into "?" above)
                 out[i] = _TOKEN.findall(line)
+            elif "'" in line:  # only a piece with "'" can differ from its regex tokens: fix those
+                fixed: list[str] = []
+                for c in out[i]:
+                    if "'" in c and not _APOSTROPHE_TOKEN.fullmatch(c):
+                        fixed += _TOKEN.findall(c)
+                    else:
+                        fixed.append(c)
+                out[i] = fixed
     return out
 
 
@@ -196,8 +205,7 @@ def is_boilerplate(sentence: str) -> bool:
     """Bylines, share/subscribe prompts, credits, navigation: never summary material."""
     if _BOILER_START.match(sentence) or sentence.count("|") >= 2:
         return True
-    low = sentence.lower()
-    return any(k in low for k in _BOILER_ANY)
+    return any(map(sentence.lower().__contains__, _BOILER_ANY))  # (map: no generator frame per phrase)
 
 
 def largest_amount(text: str) -> tuple[float, str]:
