@@ -43,8 +43,10 @@ def _candidates(title: str, sents: Sequence[str]) -> list[int]:
     """Indices of the candidate sentences among all of the text's (``candidate_sentences``)."""
     out: list[int] = []
     t = title.strip().lower()
+    n_t = len(t)
     for i, s in enumerate(sents):
-        if len(s) < 25 or (t and s.lower() == t):
+        # (lower-casing keeps an ASCII sentence's length: only a same-length one can be the title)
+        if len(s) < 25 or (t and (len(s) == n_t or not s.isascii()) and s.lower() == t):
             continue
         out.append(i)
         if len(out) >= MAX_SENTENCES:
