@@ -10,6 +10,7 @@ Category table (the badge): the event decides when it is specific, else the doma
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 from classifiers.text import stem, tokens
 from classifiers.types import Contribution
@@ -96,14 +97,15 @@ class EventRules:
 
     def predict(self, title_stems: Sequence[str], lead_stems: Sequence[str]) -> tuple[str, float, list[Contribution]]:
         """From the stems of the title and of the lead (first ~150 words)."""
+        firsts = self.first_keys_.intersection(chain(title_stems, lead_stems))  # in C, no union built
+        if not firsts:
+            return "other", 0.0, []
         t_set, l_set = set(title_stems), set(lead_stems)
         candidates: dict[str, list[int]] = {}
-        for first in self.first_keys_ & (t_set | l_set):
+        for first in firsts:
             for event, i in self.by_first_[first]:
                 candidates.setdefault(event, []).append(i)
-        t_str = l_str = ""
-        if candidates:
-            t_str, l_str = " " + " ".join(title_stems) + " ", " " + " ".join(lead_stems) + " "
+        t_str, l_str = " " + " ".join(title_stems) + " ", " " + " ".join(lead_stems) + " "
         best, best_score, best_contrib = "other", 0.0, []
         for event, cues in self.cues_.items():  # events in their fixed order, cues in theirs: same sums as before
             idx = candidates.get(event)

@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from classifiers.text import STOPWORDS, stem, stems, tokens
+from classifiers.text import STOPWORDS, stem, stem_tokens, stems, tokens
 from classifiers.types import Contribution, TopicSpec
 
 __all__ = ["DocTerms", "TopicModel", "doc_terms"]
@@ -44,10 +44,11 @@ class DocTerms:
     n: int
 
 
-def doc_terms(title: str, text: str) -> DocTerms:
-    """Stem the document once; relevance (every topic) and event rules read the result."""
+def doc_terms(title: str, text: str, text_tokens: list[str] | None = None) -> DocTerms:
+    """Stem the document once; relevance (every topic) and event rules read the result.
+    ``text_tokens`` is ``tokens(text)`` when the caller has cut it already (the scorer has)."""
     tt = stems(title)
-    bt = stems(text)
+    bt = stems(text) if text_tokens is None else stem_tokens(text_tokens)
     if tt and bt[: len(tt)] == tt:  # text repeats the title (BBC style): don't count it twice
         bt = bt[len(tt):]
     allt = tt + bt
@@ -71,6 +72,8 @@ class TopicModel:
     expansion: dict[str, float] = field(default_factory=dict)  # associated stem -> weight (0..1]
     keys_: list[str] = field(default_factory=list)
     excl_: list[str] = field(default_factory=list)
+    exp_terms_: set[str] = field(default_factory=set)  # the expansion's terms, and each one's rank in it
+    exp_rank_: dict[str, int] = field(default_factory=dict)
     examples_: list[Counter[str]] = field(default_factory=list)
     labels_: list[tuple[DocTerms, bool]] = field(default_factory=list)
     fb_dirty_: bool = False
@@ -79,6 +82,8 @@ class TopicModel:
     def fit(self) -> TopicModel:
         self.keys_ = _phrases(self.spec.keywords)
         self.excl_ = _phrases(self.spec.exclude)
+        self.exp_terms_ = set(self.expansion)
+        self.exp_rank_ = {t: i for i, t in enumerate(self.expansion)}
         self.examples_ = [doc_terms("", e).counts for e in self.spec.examples if e.strip()]
         return self
 
@@ -86,23 +91,30 @@ class TopicModel:
     def _hits(self, d: DocTerms, key: str) -> tuple[int, bool, bool]:
         if " " in key:
             pat = f" {key} "
-            return d.joined.count(pat), pat in d.title_joined, pat in d.joined[: 400]
+            return d.joined.count(pat), pat in d.title_joined, d.joined.find(pat, 0, 400) >= 0
         return d.counts.get(key, 0), key in d.title, key in d.lead
 
     def features(self, d: DocTerms) -> dict[str, float]:
         total = distinct = in_title = in_lead = 0
+        counts = d.counts
         for k in self.keys_:
-            c, t, lead = self._hits(d, k)
+            if " " in k:
+                c, t, lead = self._hits(d, k)
+            else:  # _hits inlined for the common one-word keyword
+                c, t, lead = counts.get(k, 0), k in d.title, k in d.lead
             total += c
             distinct += c > 0
             in_title += t
             in_lead += lead
         assoc = 0.0
         if self.expansion:
-            for term, w in self.expansion.items():
-                c = d.counts.get(term)
-                if c:
-                    assoc += w * (1.0 + math.log(c))
+            # only the associated terms the document has (a C-level intersection, iterating the
+            # smaller side), summed in the expansion's order as before (same float result)
+            present = counts.keys() & self.exp_terms_
+            if present:
+                w_of, log = self.expansion, math.log
+                for term in sorted(present, key=self.exp_rank_.__getitem__):
+                    assoc += w_of[term] * (1.0 + log(counts[term]))
             assoc /= math.sqrt(d.n / 100.0 + 1.0)
         ex = 0.0
         if self.examples_:

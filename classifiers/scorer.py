@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 from classifiers.associations import Associations
@@ -21,12 +22,13 @@ from classifiers.models import MODEL_DIR, load_artifact, read_manifest
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import SentenceRanker
 from classifiers.tags import extract_tags
-from classifiers.text import stems
+from classifiers.text import split_sentences, stems
 from classifiers.types import Contribution, Document, Scores, StoryContext, TopicSpec
 
 __all__ = ["Scorer"]
 
 log = logging.getLogger(__name__)
+_NO_CONTEXT = StoryContext()  # frozen: shared by every document scored without coverage
 
 
 class Scorer:
@@ -90,35 +92,44 @@ class Scorer:
             model.labels_.clear()
             model.fb_dirty_ = True
 
-    def score(self, docs: Sequence[Document], contexts: Sequence[StoryContext] | None = None) -> list[Scores]:
+    def score(self, docs: Sequence[Document], contexts: Sequence[StoryContext] | None = None,
+              explain: bool = True) -> list[Scores]:
+        """Scores per document, in order. ``explain=False`` leaves ``Scores.explanation`` empty and
+        skips building it (the domain model's word contributions are the costly part): for callers
+        that never show it, like ``signals classify`` without ``--explain``."""
         if contexts is not None and len(contexts) != len(docs):
             raise ValueError("contexts must match docs one to one")
-        doms = self.domain.predict([d.title for d in docs], [d.text for d in docs])
+        doms = self.domain.predict([d.title for d in docs], [d.text for d in docs], explain=4 if explain else 0)
         out: list[Scores] = []
+        topics_items = list(self.topics.items())
+        watchlist = self.watchlist
         for i, d in enumerate(docs):
-            ctx = contexts[i] if contexts is not None else StoryContext()
+            ctx = contexts[i] if contexts is not None else _NO_CONTEXT
             dom = doms[i]
-            terms = doc_terms(d.title, d.text) if self.topics else None
-            if terms is not None:
-                event, event_p, ev_contrib = self.events.predict(terms.title_stems, terms.lead_stems)
-            else:
-                event, event_p, ev_contrib = self.events.predict(stems(d.title), stems(d.text[:1000])[:150])
+            title, text = d.title, d.text
+            split = split_sentences(text)  # cut and tokenised once: relevance and summary share it
             relevance: dict[str, float] = {}
             topics: list[str] = []
-            expl: dict[str, list[Contribution]] = {"domain": dom.contributions, "event": ev_contrib}
-            if self.topics:
-                for name, model in self.topics.items():  # terms is set whenever topics exist
+            expl: dict[str, list[Contribution]] = {}
+            if topics_items:
+                terms = doc_terms(title, text, list(chain.from_iterable(split[2])))
+                event, event_p, ev_contrib = self.events.predict(terms.title_stems, terms.lead_stems)
+                for name, model in topics_items:
                     p, contrib = model.score(terms)
                     relevance[name] = p
-                    expl[f"relevance:{name}"] = contrib[:5]
+                    if explain:
+                        expl[f"relevance:{name}"] = contrib[:5]
                     if p >= model.spec.threshold:
                         topics.append(name)
+            else:
+                event, event_p, ev_contrib = self.events.predict(stems(title), stems(text[:1000])[:150])
             best_rel = max(relevance.values()) if relevance else None
-            imp, imp_contrib = importance(d.title, d.text, event, ctx, self.watchlist, best_rel, d.published_at)
-            expl["importance"] = imp_contrib
-            summary, _ = self.ranker.summarize(d.title, d.text)
+            imp, imp_contrib = importance(title, text, event, ctx, watchlist, best_rel, d.published_at)
+            if explain:  # the order the explanation has always had
+                expl = {"domain": dom.contributions, "event": ev_contrib, **expl, "importance": imp_contrib}
+            summary, _ = self.ranker.summarize(title, text, split)
             out.append(Scores(
                 domain=dom.label, domain_prob=dom.prob, event=event, event_prob=event_p,
                 category=category_for(dom.label, event), importance=imp, relevance=relevance, topics=topics,
-                tags=extract_tags(d.title, d.text), summary=summary, explanation=expl))
+                tags=extract_tags(title, text), summary=summary, explanation=expl))
         return out

@@ -8,16 +8,17 @@ them. Without a trained model the built-in weights (centroid + lead) are used.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, filterfalse, repeat
 
 import numpy as np
 
-from classifiers.text import STOPWORDS, is_boilerplate, sentences
+from classifiers.text import STOPWORDS, is_boilerplate, split_sentences
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _DIGIT = re.compile(r"\d")
@@ -34,47 +35,67 @@ MAX_SENTENCES = 40  # beyond this the lead-heavy ranker never picks them; skippi
 def candidate_sentences(title: str, text: str) -> list[tuple[str, bool]]:
     """Sentences worth considering, with whether each starts a paragraph; drops the repeated title.
     Boilerplate is filtered later, on the few sentences that rank high (it is rare and the test costs)."""
-    out: list[tuple[str, bool]] = []
+    sents, first, _ = split_sentences(text, with_tokens=False)
+    return [(sents[i], first[i]) for i in _candidates(title, sents)]
+
+
+def _candidates(title: str, sents: Sequence[str]) -> list[int]:
+    """Indices of the candidate sentences among all of the text's (``candidate_sentences``)."""
+    out: list[int] = []
     t = title.strip().lower()
-    for para in text.split("\n"):
-        for i, s in enumerate(sentences(para)):
-            if len(s) < 25 or (t and s.lower() == t):
-                continue
-            out.append((s, i == 0))
-            if len(out) >= MAX_SENTENCES:
-                return out
+    n_t = len(t)
+    for i, s in enumerate(sents):
+        # (lower-casing keeps an ASCII sentence's length: only a same-length one can be the title)
+        if len(s) < 25 or (t and (len(s) == n_t or not s.isascii()) and s.lower() == t):
+            continue
+        out.append(i)
+        if len(out) >= MAX_SENTENCES:
+            break
     return out
 
 
-def sentence_features(title: str, cands: Sequence[tuple[str, bool]]) -> np.ndarray:
+def sentence_features(title: str, cands: Sequence[tuple[str, bool]],
+                      words: Sequence[Sequence[str]] | None = None) -> np.ndarray:
     """One row of ``FEATURES`` per candidate, filled column by column (a Python tuple per sentence
-    and ``np.array`` over them cost more than the features themselves)."""
+    and ``np.array`` over them cost more than the features themselves). ``words`` are the
+    candidates' lower-case tokens when the caller has them (``split_sentences``)."""
     sents = [s for s, _ in cands]
+    n = len(cands)
+    if not n:
+        return np.empty((0, len(FEATURES)), dtype=np.float64)
     stop = STOPWORDS
-    words = [set(_WORD.findall(s)).difference(stop) for s in map(str.lower, sents)]
-    get = Counter(chain.from_iterable(words)).__getitem__  # in how many sentences each word occurs
+    if words is None:
+        words = [_WORD.findall(s) for s in map(str.lower, sents)]
+    # each sentence's content words; filterfalse drops stopwords in C, before the set is built
+    ws_all = list(map(set, map(filterfalse, repeat(stop.__contains__), words)))
     title_words = set(_WORD.findall(title.lower())) - stop
     n_title = len(title_words) or 1
-    n = len(cands)
-    norm = 1.0 / max(1, n)
-    sqrt = math.sqrt
-    lens = [len(s) for s in sents]
-    X = np.empty((n, len(FEATURES)), dtype=np.float64)
-    if not n:
-        return X
-    X[:, 0] = 1.0
-    X[:, 1] = 0.0
-    X[0, 1] = 1.0
-    X[:, 2] = [i / max(1, n - 1) for i in range(n)]
-    X[:, 3] = [math.log1p(i) for i in range(n)]
-    X[:, 4] = [min(k, 400) / 200.0 for k in lens]
-    X[:, 5] = [k < 60 for k in lens]
-    X[:, 6] = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws and n > 1 else 0.0 for ws in words]
-    X[:, 7] = [len(ws & title_words) / n_title for ws in words]
+    X = _positions(n).copy()  # bias, first, position, log_position: the same for every text of n sentences
+    lens = np.array([len(s) for s in sents], dtype=np.float64)
+    X[:, 4] = np.minimum(lens, 400.0) / 200.0
+    X[:, 5] = lens < 60
+    if n > 1:
+        get = Counter(chain.from_iterable(ws_all)).__getitem__  # in how many sentences each word occurs
+        norm, sqrt = 1.0 / n, math.sqrt
+        X[:, 6] = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws else 0.0 for ws in ws_all]
+    else:
+        X[:, 6] = 0.0
+    X[:, 7] = [len(ws & title_words) / n_title for ws in ws_all]
     X[:, 8] = [s[:1] in "\"'“‘" for s in sents]
     X[:, 9] = [_DIGIT.search(s) is not None for s in sents]
     X[:, 10] = [s.endswith("?") for s in sents]
     X[:, 11] = [p for _, p in cands]
+    return X
+
+
+@functools.cache
+def _positions(n: int) -> np.ndarray:
+    X = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    X[:, 0] = 1.0
+    X[0, 1] = 1.0
+    X[:, 2] = [i / max(1, n - 1) for i in range(n)]
+    X[:, 3] = [math.log1p(i) for i in range(n)]
+    X.flags.writeable = False
     return X
 
 
@@ -92,12 +113,17 @@ class SentenceRanker:
         self.coef_ = m.coef_[0].copy()
         return self
 
-    def summarize(self, title: str, text: str) -> tuple[list[str], list[int]]:
-        cands = candidate_sentences(title, text)
-        if not cands:
+    def summarize(self, title: str, text: str,
+                  split: tuple[list[str], list[bool], list[list[str]]] | None = None) -> tuple[list[str], list[int]]:
+        """Up to ``n_bullets`` sentences in text order, and their indices among the candidates.
+        ``split`` is ``split_sentences(text)`` when the caller has it (the scorer shares it)."""
+        sents, first, toks = split if split is not None else split_sentences(text)
+        idx = _candidates(title, sents)
+        if not idx:
             s = text.strip().split("\n")[0] if text.strip() else ""
             return ([_clip(s)] if len(s) >= 25 and not is_boilerplate(s) else []), []
-        X = sentence_features(title, cands)
+        cands = [(sents[i], first[i]) for i in idx]
+        X = sentence_features(title, cands, [toks[i] for i in idx])
         order = np.argsort(-(X @ self.coef_), kind="stable").tolist()
         top: list[int] = []
         for i in order:  # boilerplate is checked only on the best few: most sentences are never looked at

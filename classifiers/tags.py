@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain, filterfalse
+from operator import itemgetter
 
 from classifiers.text import STOPWORDS, tokens
 
 __all__ = ["extract_tags"]
 
 _MISS: tuple[str, str] = ("", "")
-_RUN = re.compile(r"\w+")
-_PLAIN = re.compile(r"\w+")
 _NAME = re.compile(r"[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}")
 # Roles and honorifics that precede a name ("Tory MP Boris Johnson" -> "Boris Johnson")
 _ROLE = frozenset(["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mp", "tory", "labour", "president", "prime", "minister", "chancellor", "chief", "executive", "ceo", "chairman", "secretary", "senator", "governor", "king", "queen", "prince", "judge", "coach", "manager", "striker"])
@@ -44,27 +44,43 @@ def _phrase(match: str) -> tuple[str, str] | None:
     return phrase.lower(), phrase
 
 
+_WORD_RES: dict[str, re.Pattern[str]] = {}
+
+
+def _word_re(key: str) -> re.Pattern[str]:
+    """``\\bkey\\b``, compiled once per name (``re``'s own cache lookup and ``re.escape`` cost more
+    than the search)."""
+    r = _WORD_RES.get(key)
+    if r is None:
+        if len(_WORD_RES) > 50_000:
+            _WORD_RES.clear()
+        r = _WORD_RES[key] = re.compile(rf"\b{re.escape(key)}\b")
+    return r
+
+
 _CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
 
 
 def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}  # a plain dict: Counter's Python-level __missing__ cost a call per new name
     shown: dict[str, str] = {}
     in_text: set[str] = set()
     if len(_CACHE) > 200_000:
         _CACHE.clear()
+    get = _CACHE.get
     for source, boost in ((title, 3), (text[:1500], 1)):
         for run, n in Counter(_NAME.findall(source)).items():  # first-occurrence order, as before
-            r = _CACHE.get(run, _MISS)
+            r = get(run, _MISS)
             if r is _MISS:
                 r = _CACHE[run] = _phrase(run)
             if r is None:
                 continue
-            key, phrase = r
-            counts[key] += boost * n
+            key = r[0]
+            counts[key] = counts.get(key, 0) + boost * n
             if boost == 1:
                 in_text.add(key)
-            shown.setdefault(key, phrase)
+            if key not in shown:
+                shown[key] = r[1]
     # "Boris" and "Johnson" count towards "Boris Johnson"; "TimeWarner" and "Time Warner" are one tag.
     # Indexed by word so this stays linear in the number of candidates.
     longer: dict[str, list[str]] = {}
@@ -79,30 +95,31 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         if hosts:
             counts[max(hosts, key=lambda h: counts[h])] += counts.pop(key)
     head = text[:1500]
-    head_words: set[str] | None = None
     tags: list[str] = []
-    for key, c in counts.most_common():
+    for key, c in sorted(counts.items(), key=itemgetter(1), reverse=True):  # == Counter.most_common()
         if c < 2:
             continue
         if " " not in key:  # a single word only in the title, or also written in lower case: not a name
             if key not in in_text:
                 continue
-            if _PLAIN.fullmatch(key):  # \bkey\b for a word of \w only == one of the head's \w runs
-                if head_words is None:
-                    head_words = set(_RUN.findall(head))
-                if key in head_words:
-                    continue
-            elif re.search(rf"\b{re.escape(key)}\b", head):
+            # a substring test first: names are rarely also written in lower case, and the
+            # word-boundary regex is only needed when they are
+            if key in head and _word_re(key).search(head):
                 continue
         tags.append(shown[key])
         if len(tags) >= k:
             break
     if len(tags) < 3:
-        words = Counter(tokens(title + " " + title + " " + text[:1500]))  # count in C, then drop (order kept)
-        for w in [w for w in words if w in STOPWORDS or len(w) <= 3 or w.isdigit()]:
-            del words[w]
-        for w, _ in words.most_common(10):
-            if len(tags) >= 3:
+        tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
+        words = Counter(filterfalse(STOPWORDS.__contains__, chain(tt, tt, tokens(head))))  # all in C
+        # the 10 most common words of more than 3 letters (a stable sort, then the first 10 that
+        # qualify: the same words in the same order as filtering first and most_common(10))
+        seen = 0
+        for w, _ in sorted(words.items(), key=itemgetter(1), reverse=True):
+            if len(w) <= 3 or w.isdigit():
+                continue
+            seen += 1
+            if seen > 10 or len(tags) >= 3:
                 break
             if not any(w in o.lower() for o in tags):
                 tags.append(w)

@@ -14,15 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import sys
 import threading
+from collections import deque
 from datetime import datetime
 from typing import Any, TextIO
 
 __all__ = ["register", "stream"]
 
 _BATCH = 256
+_JSON = json.JSONEncoder(ensure_ascii=False)  # == json.dumps(..., ensure_ascii=False), built once
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,10 +34,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_classify)
 
 
-def _reader(stream: TextIO, q: queue.Queue[str | None]) -> None:
-    for line in stream:
-        q.put(line)
-    q.put(None)
+class _Lines:
+    """Lines handed from the reader thread to the scorer: a deque (appends and pops are atomic in
+    C) plus two events that are only touched when a side has to wait. A ``queue.Queue`` woke the
+    reader for every line taken once it was full, which cost more CPU than parsing the line."""
+
+    def __init__(self, limit: int) -> None:
+        self.items: deque[str | None] = deque()
+        self.limit = limit
+        self.ready = threading.Event()  # set when the consumer may have something to take
+        self.room = threading.Event()  # set when the reader may add more
+        self.room.set()
+
+    def put(self, line: str | None) -> None:
+        self.items.append(line)
+        if not self.ready.is_set():
+            self.ready.set()
+        if len(self.items) >= self.limit:  # back-pressure: don't read ahead without bound
+            self.room.clear()
+            if len(self.items) >= self.limit:  # (the consumer may have taken some meanwhile)
+                self.room.wait()
+
+    def take(self, most: int) -> list[str | None]:
+        """Wait for at least one item, then take what is there, up to ``most``."""
+        while not self.items:
+            self.ready.clear()
+            if not self.items:  # (the reader may have added one meanwhile: then ready is set again)
+                self.ready.wait()
+        items = self.items
+        out = [items.popleft() for _ in range(min(most, len(items)))]
+        if not self.room.is_set():
+            self.room.set()
+        return out
+
+
+def _reader(stream: TextIO, lines: _Lines) -> None:
+    try:
+        for line in stream:
+            lines.put(line)
+    finally:
+        lines.put(None)  # also when reading fails: the consumer must not wait forever
 
 
 def _parse(line: str, n: int) -> tuple[Any, str | None]:
@@ -68,7 +105,7 @@ def _emit(out: TextIO, fmt: str, explain: bool, doc: Any, scores: Any) -> None:
             out.write(f"    • {b}\n")
         return
     d = scores.to_dict(explanation=explain)
-    out.write(json.dumps({"id": doc.id, **d}, ensure_ascii=False) + "\n")
+    out.write(_JSON.encode({"id": doc.id, **d}) + "\n")
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -95,22 +132,14 @@ def stream(scorer: Any, stdin: TextIO, out: TextIO, fmt: str = "jsonl", explain:
     Also used by ``benchmarks/bench_classify.py``, so the benchmark measures this very path.
     Returns the number of input lines handled.
     """
-    q: queue.Queue[str | None] = queue.Queue(maxsize=4 * _BATCH)
-    threading.Thread(target=_reader, args=(stdin, q), daemon=True).start()
+    pending = _Lines(4 * _BATCH)
+    threading.Thread(target=_reader, args=(stdin, pending), daemon=True).start()
     n = 0
     done = False
     while not done:
-        item = q.get()
-        lines: list[str] = []
-        while item is not None:
-            lines.append(item)
-            if len(lines) >= _BATCH:
-                break
-            try:
-                item = q.get_nowait()
-            except queue.Empty:
-                break
-        done = item is None
+        taken = pending.take(_BATCH)  # what has arrived, so a pause in the input cuts the batch
+        done = taken[-1] is None  # the end mark can only be last: nothing follows it
+        lines = [x for x in taken if x is not None]
         parsed = []
         for line in lines:
             if not line.strip():
@@ -118,7 +147,7 @@ def stream(scorer: Any, stdin: TextIO, out: TextIO, fmt: str = "jsonl", explain:
             n += 1
             parsed.append((n, *_parse(line, n)))
         docs = [doc for _, doc, err in parsed if err is None]
-        results = iter(scorer.score(docs))
+        results = iter(scorer.score(docs, explain=explain))  # explanations only when they are printed
         for line_no, doc, err in parsed:
             if err is not None:
                 out.write(json.dumps({"id": None, "line": line_no, "error": err}) + "\n")
