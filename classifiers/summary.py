@@ -82,10 +82,22 @@ def sentence_features(title: str, cands: Sequence[tuple[str, bool]],
         X[:, 6] = 0.0
     X[:, 7] = [len(ws & title_words) / n_title for ws in ws_all]
     X[:, 8] = [s[:1] in "\"'“‘" for s in sents]
-    X[:, 9] = [_DIGIT.search(s) is not None for s in sents]
+    X[:, 9] = list(map(_has_digit, sents))
     X[:, 10] = [s.endswith("?") for s in sents]
     X[:, 11] = [p for _, p in cands]
     return X
+
+
+_DIGITS = b"0123456789"
+
+
+def _has_digit(s: str) -> bool:
+    """``\\d`` in ``s``. An ASCII sentence has one exactly when deleting the ASCII digits (one C pass
+    over bytes) shortens it: ~4x cheaper than the regex, whose Unicode digit test per character
+    was a large part of the summary features. Other text keeps the regex (other scripts' digits)."""
+    if s.isascii():
+        return len(s.encode("ascii").translate(None, _DIGITS)) != len(s)
+    return _DIGIT.search(s) is not None
 
 
 @functools.cache
