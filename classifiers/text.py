@@ -16,6 +16,9 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _APOSTROPHE_TOKEN = re.compile(r"[a-z0-9]+'[a-z]+")  # "company's" is one token as it stands
 # ASCII bytes that are neither in a token nor a line end -> space (non-ASCII is "?" by then).
 _NON_TOKEN = bytes(i if chr(i) in "abcdefghijklmnopqrstuvwxyz0123456789'\n" else 32 for i in range(256))
+# The same for Latin-1 text that is not lower-cased yet: A-Z become a-z on the way, other bytes >= 128
+# become spaces (no Latin-1 letter lower-cases to an ASCII one, so ``str.lower`` is not needed).
+_LOWER_NON_TOKEN = bytes(_NON_TOKEN[ord(chr(i).lower())] if i < 128 else 32 for i in range(256))
 # A sentence ends at . ! ? (optionally followed by a closing quote/bracket) before whitespace and an
 # opening capital, digit or quote; group 1 is the whitespace between the two sentences. The pattern
 # starts with a character set, so the regex engine skips to candidates in C (lookbehinds tried at
@@ -28,7 +31,7 @@ _ABBREV = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\.(?=\s)")
 # The same test at a sentence end found by ``_CUT`` (searched in the few characters before the ".").
 _ABBREV_END = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\Z")
 # ``_SENT_END`` for a whole text at once: the whitespace may not cross a line (a paragraph end).
-# It matches the end mark alone (the whitespace is looked ahead at), so ``_mark`` can append a line break.
+# It matches the end mark alone (the whitespace is looked ahead at), so ``_mark_ends`` can append a line break.
 _CUT = re.compile(r"[.!?][\"'”’)\]]?(?=[^\S\n]+[\"'“‘(\[]?[A-Z0-9£$€])")
 _ABBREVS = frozenset(["Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Sr", "Jr", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Inc", "Corp", "Co", "Ltd", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.K", "U.N", "E.U"])
 # Boilerplate: a byline or credit at the start of the sentence, or a tell-tale phrase anywhere
@@ -53,10 +56,11 @@ STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all"
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens (letters/digits, inner apostrophes kept)."""
-    low = text.lower()
-    if len(low) < 200:  # a title or a keyword: the regex is quicker to start
-        return _TOKEN.findall(low)
-    return list(chain.from_iterable(_line_tokens(low)))
+    if len(text) < 200:  # a title or a keyword: the regex is quicker to start
+        low = text.lower()  # (never shorter than the text)
+        if len(low) < 200:
+            return _TOKEN.findall(low)
+    return list(chain.from_iterable(_line_tokens(text)))
 
 
 _STEM_CACHE: dict[str, str] = {}
@@ -121,9 +125,9 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     """
     if "\x01" in text:  # our marker occurs in the text itself: take the plain, slower route
         return _split_plain(text, with_tokens)
-    marked = _CUT.sub(_mark, text)  # "end. Next" -> "end.\n\x01 Next"
+    marked = _mark_ends(text)  # "end. Next" -> "end.\n\x01 Next"
     raw = marked.split("\n")
-    toks = _line_tokens(marked.lower()) if with_tokens else None
+    toks = _line_tokens(marked) if with_tokens else None
     out: list[str] = []
     first: list[bool] = []
     out_toks: list[list[str]] = []
@@ -149,17 +153,51 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     return out, first, out_toks
 
 
-def _mark(m: re.Match[str]) -> str:
-    return m.group() + "\n\x01"  # a callable: 3.11 expands a "\\1"-style template in Python, slower
+def _mark_ends(text: str) -> str:
+    """``_CUT.sub(lambda m: m.group() + "\\n\\x01", text)``: every match starts at a ".", "!" or "?",
+    so those are found by ``str.find`` (memchr-fast) and the pattern is tried there only; scanning
+    the whole text for the character class in the regex engine cost several times more. A match
+    is the end mark plus at most a closing quote or bracket, so matches never overlap a later start."""
+    starts: list[int] = []
+    find = text.find
+    for ch in ".!?":
+        i = find(ch)
+        while i >= 0:
+            starts.append(i)
+            i = find(ch, i + 1)
+    if not starts:
+        return text
+    starts.sort()
+    parts: list[str] = []
+    a = 0
+    match = _CUT.match
+    for i in starts:
+        if i >= a and (m := match(text, i)) is not None:
+            e = m.end()
+            parts += (text[a:e], "\n\x01")
+            a = e
+    if not parts:
+        return text
+    parts.append(text[a:])
+    return "".join(parts)
 
 
-def _line_tokens(low: str) -> list[list[str]]:
-    """``[tokens(line) for line in low.split("\n")]`` for lower-cased text, about twice as fast: every
-    character that cannot be in a token becomes a space (one C pass over bytes) and ``str.split``
-    cuts the rest. Only lines with an apostrophe ("company's", quotes) need the regex."""
-    out = list(map(str.split, low.encode("ascii", "replace").translate(_NON_TOKEN).decode("ascii").split("\n")))
-    if "'" in low or "’" in low:
-        for i, line in enumerate(low.split("\n")):
+def _line_tokens(text: str) -> list[list[str]]:
+    """``[tokens(line) for line in text.split("\n")]``, about twice as fast: every character that
+    cannot be in a token becomes a space (one C pass over bytes) and ``str.split`` cuts the rest.
+    Latin-1 text (most news) is lower-cased in the same pass; other text by ``str.lower`` first
+    (non-ASCII then becomes "?", a space). Only lines with an apostrophe ("company's", quotes)
+    need the regex."""
+    try:
+        low_ascii = text.encode("latin-1").translate(_LOWER_NON_TOKEN).decode("ascii")
+        low = None  # (Latin-1 has no "’": the lower-cased text is not needed below)
+    except UnicodeEncodeError:
+        low = text.lower()
+        low_ascii = low.encode("ascii", "replace").translate(_NON_TOKEN).decode("ascii")
+    lines = low_ascii.split("\n")
+    out = list(map(str.split, lines))
+    if "'" in low_ascii or (low is not None and "’" in low):
+        for i, line in enumerate(low.split("\n") if low is not None else lines):
             if "’" in line:  # (turned into "?" above)
                 out[i] = _TOKEN.findall(line)
             elif "'" in line:  # only a piece with "'" can differ from its regex tokens: fix those
