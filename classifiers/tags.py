@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import chain, filterfalse
+from itertools import chain
 from operator import itemgetter
 
 from classifiers.text import STOPWORDS, tokens
@@ -102,16 +102,25 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         if " " not in key:  # a single word only in the title, or also written in lower case: not a name
             if key not in in_text:
                 continue
-            # a substring test first: names are rarely also written in lower case, and the
-            # word-boundary regex is only needed when they are
-            if key in head and _word_re(key).search(head):
-                continue
+            # names are rarely also written in lower case: str.find looks for the word, and the
+            # word-boundary pattern is tried only where it occurs (``_word_re(key).search(head)``
+            # without the regex engine trying every position: its pattern has no literal prefix)
+            i = head.find(key)
+            if i >= 0:
+                match = _word_re(key).match
+                while i >= 0 and match(head, i) is None:
+                    i = head.find(key, i + 1)
+                if i >= 0:
+                    continue
         tags.append(shown[key])
         if len(tags) >= k:
             break
     if len(tags) < 3:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
-        words = Counter(filterfalse(STOPWORDS.__contains__, chain(tt, tt, tokens(head))))  # all in C
+        words = Counter(chain(tt, tt, tokens(head)))  # counted in C, then the stopwords dropped (order kept)
+        pop = words.pop  # (dict's, in C: Counter's own __delitem__ is Python code)
+        for w in STOPWORDS.intersection(words):
+            pop(w)
         # the 10 most common words of more than 3 letters (a stable sort, then the first 10 that
         # qualify: the same words in the same order as filtering first and most_common(10))
         seen = 0
