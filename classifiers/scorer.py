@@ -115,7 +115,7 @@ class Scorer:
                 terms = doc_terms(title, text, list(chain.from_iterable(split[2])))
                 event, event_p, ev_contrib = self.events.predict(terms.title_stems, terms.lead_stems)
                 for name, model in topics_items:
-                    p, contrib = model.score(terms)
+                    p, contrib = model.score(terms, explain)
                     relevance[name] = p
                     if explain:
                         expl[f"relevance:{name}"] = contrib[:5]
