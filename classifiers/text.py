@@ -84,14 +84,14 @@ def stems(text: str) -> list[str]:
 
 def stem_tokens(toks: list[str]) -> list[str]:
     """``[stem(w) for w in toks]`` for tokens already cut (``split_sentences``), lookups in C."""
-    out = list(map(_STEM_CACHE.get, toks))
-    if None in out:  # new words: stem each distinct one once, then look them all up again in C
+    try:  # (a KeyError instead of testing for None: ``None in out`` compared every stem with None)
+        return list(map(_STEM_CACHE.__getitem__, toks))
+    except KeyError:  # new words: stem each distinct one once, then look them all up again in C
         if len(_STEM_CACHE) > 500_000:
             _STEM_CACHE.clear()
         for w in set(toks).difference(_STEM_CACHE):
             _STEM_CACHE[w] = _stem(w)
-        out = list(map(_STEM_CACHE.__getitem__, toks))
-    return out  # type: ignore[return-value]
+        return list(map(_STEM_CACHE.__getitem__, toks))
 
 
 def _stem(word: str) -> str:
