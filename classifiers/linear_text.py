@@ -11,8 +11,9 @@ and ``LinearText.margins`` rebuilds the same rows for a whole batch:
 - a bigram is in the vocabulary only if both its words are (training keeps every word), so
   bigrams are found with numpy on pairs of word ids (a sorted code array + ``searchsorted``)
   instead of building and hashing a string per token pair;
-- TF-IDF per block from ``np.unique`` over (row, column) codes: counts, sublinear tf x idf, L2;
-- character n-grams of the head are cached per word (they never cross words).
+- TF-IDF per block from one sort of (row, column) codes: counts, sublinear tf x idf, L2;
+- character n-grams of the head are cached per word (they never cross words), as int32 bytes
+  joined once per batch.
 
 The shipped file holds only one dict and numpy arrays, so loading imports neither scikit-learn
 nor its pickles.
@@ -59,10 +60,11 @@ class LinearText:
     emb_coef: np.ndarray  # (dim, C), block weight and emb_scale folded in
     cluster_idf: np.ndarray  # (K,)
     cluster_coef: np.ndarray  # (K, C), block weight folded in
+    lead_chars: int = 600  # what DomainModel feeds it: the title twice and this much of the text
     head_chars: int = 160
     char_range: tuple[int, int] = (2, 5)
     emb_row_scale: np.ndarray | None = None  # (E,) float32 when emb_table is int8 (see ``shrink``)
-    char_cache: dict[str, list[int]] = field(default_factory=dict, repr=False)  # word -> its n-gram ids
+    char_cache: dict[str, bytes] = field(default_factory=dict, repr=False)  # word -> its n-gram ids (int32)
     names: list[str] | None = field(default=None, repr=False)
 
     def to_state(self) -> dict[str, Any]:
@@ -74,9 +76,12 @@ class LinearText:
         if "vocab" not in state:
             raise ValueError("domain model in an older compiled format: retrain (signals train)")
         model = cls(**state)
-        # float32 in memory: a float16 (shipped) matrix would be converted on every product
+        # In memory, the types the products want (no conversion per batch): float32 weights, int64
+        # token tables. The vectors stay int8 (a quarter of the memory; converted per gathered row).
         model.word_coef = model.word_coef.astype(np.float32)
         model.char_coef = model.char_coef.astype(np.float32)
+        for name in ("tok_word", "tok_emb", "tok_cluster"):
+            setattr(model, name, getattr(model, name).astype(np.int64))
         return model
 
     def shrink(self) -> LinearText:
@@ -114,23 +119,24 @@ class LinearText:
         cget = cache.get
         toks: list[str] = []
         ptr = [0]
-        c_ids: list[int] = []
-        c_ptr = [0]
+        grams: list[bytes] = []  # per head word, its char n-gram ids (int32 bytes): one join per batch
+        c_len: list[int] = []
         for t in texts:
             toks += _TOKEN.findall(t.lower())
             ptr.append(len(toks))
-            for w in t[: self.head_chars].lower().split():  # char n-grams never cross words: cache per word
-                ids = cget(w)
-                if ids is None:
-                    ids = self._word_grams(w, cache)
-                c_ids += ids
-            c_ptr.append(len(c_ids))
+            head = t[: self.head_chars].lower().split()  # char n-grams never cross words: cache per word
+            part = list(map(cget, head))
+            if None in part:
+                part = [b if b is not None else self._word_grams(w, cache) for b, w in zip(part, head, strict=True)]
+            grams += part
+            c_len.append(sum(map(len, part)) // 4)
         n = len(texts)
+        c_ids = np.frombuffer(b"".join(grams), dtype=np.int32).astype(np.int64)
         tok = np.fromiter(map(self.vocab.get, toks, repeat(-1)), dtype=np.int64, count=len(toks))
         row = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
         n_word = len(self.word_idf)
 
-        wcol = self.tok_word[tok].astype(np.int64)
+        wcol = self.tok_word[tok]
         both = (wcol[:-1] >= 0) & (wcol[1:] >= 0) & (row[:-1] == row[1:])
         code = wcol[:-1][both] * n_word + wcol[1:][both]
         pos = np.searchsorted(self.bigram_codes, code)
@@ -139,29 +145,28 @@ class LinearText:
         uni = wcol >= 0
         Xw = _tfidf(np.concatenate([row[uni], row[:-1][both][hit]]),
                     np.concatenate([wcol[uni], self.bigram_cols[pos[hit]].astype(np.int64)]), n, self.word_idf)
-        Xc = _tfidf(np.repeat(np.arange(n, dtype=np.int64), np.diff(c_ptr)), np.asarray(c_ids, dtype=np.int64),
-                    n, self.char_idf)
+        Xc = _tfidf(np.repeat(np.arange(n, dtype=np.int64), c_len), c_ids, n, self.char_idf)
         ecl = self.tok_cluster[tok]
         has = ecl >= 0
-        Xk = _tfidf(row[has], ecl[has].astype(np.int64), n, self.cluster_idf)
+        Xk = _tfidf(row[has], ecl[has], n, self.cluster_idf)
         m = (Xw @ self.word_coef + Xc @ self.char_coef + Xk @ self.cluster_coef
              + self._embed(self.tok_emb[tok], row, n) @ self.emb_coef + self.intercept)
         return np.asarray(m, dtype=np.float64), Xw
 
-    def _char_cache(self) -> dict[str, list[int]]:
+    def _char_cache(self) -> dict[str, bytes]:
         if len(self.char_cache) > 300_000:  # bounded: a long-running bot sees endless new words
             self.char_cache.clear()
         return self.char_cache
 
-    def _word_grams(self, w: str, cache: dict[str, list[int]]) -> list[int]:
+    def _word_grams(self, w: str, cache: dict[str, bytes]) -> bytes:
         """char_wb n-gram ids of one word (padded with a space each side, as scikit-learn does)."""
         s = f" {w} "
         lo, hi = self.char_range
         cget = self.char_vocab.get
         ids = [i for i in map(cget, [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)])
                if i is not None]
-        cache[w] = ids
-        return ids
+        cache[w] = b = np.asarray(ids, dtype=np.int32).tobytes()
+        return b
 
     def _embed(self, erow: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
         """Per text, the L2-normalised sum of its words' (rank-weighted) vectors."""
@@ -171,7 +176,7 @@ class LinearText:
             r = row[has]
             starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])  # rows are ascending: segments
             ids = erow[has]
-            vecs = self.emb_table[ids].astype(np.float32)
+            vecs = self.emb_table[ids].astype(np.float32, copy=False)
             if self.emb_row_scale is not None:
                 vecs *= self.emb_row_scale[ids][:, None]
             out[r[starts]] = np.add.reduceat(vecs, starts, axis=0)
@@ -183,10 +188,12 @@ class LinearText:
 
 def _tfidf(rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray) -> csr_matrix:
     """(row, column) occurrences -> rows of (1 + log tf) * idf, L2-normalised (scikit-learn's
-    sublinear TF-IDF). ``np.unique`` on one int64 code per occurrence counts and sorts in one go."""
+    sublinear TF-IDF). One sort of one int64 code per occurrence counts and orders them in one go."""
     v = len(idf)
-    uniq, counts = np.unique(rows * v + cols, return_counts=True)
-    r, c = np.divmod(uniq, v)
+    codes = np.sort(rows * v + cols, kind="stable")  # faster than np.unique's own sort here
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.r_[first, len(codes)])
+    r, c = np.divmod(codes[first], v)
     data = (np.log(counts) + 1.0) * idf[c]
     norms = np.sqrt(np.bincount(r, weights=data * data, minlength=n))
     norms[norms == 0] = 1.0

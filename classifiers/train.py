@@ -60,6 +60,7 @@ def load_vectors(path: Path | None) -> tuple[list[str], np.ndarray] | None:
 
 
 EMB_WORDS = 100_000  # vocabulary read through the word vectors/clusters (GloVe's most frequent words)
+LEAD_CHARS = 400  # text read after the title (AG News: 99% of descriptions whole; BBC: the first sentences)
 N_CLUSTERS = 2000
 CLUSTER_WEIGHT = 0.5  # the cluster block's weight in the union: it complements the words, not replaces them
 
@@ -103,7 +104,7 @@ def _domain_rows(data: Path | None, extra: Sequence[datasets.Labelled]) -> tuple
     if data is not None:
         rows += [(r, True) for r in datasets.ag_news(data)] + [(r, False) for r in datasets.bbc(data)]
     rows += [(r, False) for r in extra]
-    return [lead_text(r.title, r.text) for r, _ in rows], [r.label for r, _ in rows], [ag for _, ag in rows]
+    return [lead_text(r.title, r.text, LEAD_CHARS) for r, _ in rows], [r.label for r, _ in rows], [ag for _, ag in rows]
 
 
 def _drop_stop_words(model: Any) -> None:
@@ -184,9 +185,11 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
             "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram", "chars": "char_wb 2-5 on the first 160 chars",
                                        "vectors": vectors is not None, "vector_words": EMB_WORDS,
                                        "clusters": f"{N_CLUSTERS} k-means word clusters, tfidf, weight {CLUSTER_WEIGHT}",
-                                       "input": "title x2 + first 600 chars"},
+                                       "input": f"title x2 + first {LEAD_CHARS} chars"},
             "scores": scores, "temperature": temp}
-    save_artifact("domain", {"linear": compile_pipeline(model).shrink().to_state(), "temperature": temp}, meta, out)
+    compiled = compile_pipeline(model).shrink()
+    compiled.lead_chars = LEAD_CHARS
+    save_artifact("domain", {"linear": compiled.to_state(), "temperature": temp}, meta, out)
     return meta
 
 
