@@ -75,16 +75,18 @@ class DomainModel:
         return out
 
     def _explain(self, X: Any, best: np.ndarray, top: int) -> list[list[Contribution]]:
-        """Per row, the word features with the largest |tf-idf × weight| for the predicted class."""
+        """Per row, the word features with the largest |tf-idf × weight| for the predicted class.
+        One sort for the whole batch (by row, then by |contribution|), not one per row."""
         if self._vocab is None:
             self._vocab = self.model.word_names()
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        cols = X.indices
-        vals = X.data * self._coef[cols, best[rows]]
-        out = []
-        for i in range(X.shape[0]):
-            a, b = X.indptr[i], X.indptr[i + 1]
-            seg = vals[a:b]
-            order = np.argsort(-np.abs(seg))[:top]
-            out.append([Contribution(self._vocab[cols[a + j]], float(seg[j])) for j in order if seg[j]])
+        n = X.shape[0]
+        rows = np.repeat(np.arange(n), np.diff(X.indptr))
+        vals = X.data * self._coef[X.indices, best[rows]]
+        order = np.lexsort((-np.abs(vals), rows))
+        rank = np.arange(len(order)) - X.indptr[rows[order]]  # rows[order] == rows: CSR rows are ascending
+        keep = order[(rank < top) & (vals[order] != 0)]
+        out: list[list[Contribution]] = [[] for _ in range(n)]
+        vocab = self._vocab
+        for r, c, v in zip(rows[keep].tolist(), X.indices[keep].tolist(), vals[keep].tolist(), strict=True):
+            out[r].append(Contribution(vocab[c], v))
         return out
