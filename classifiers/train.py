@@ -185,7 +185,9 @@ def train_domain(data: Path | None, vectors: tuple[list[str], np.ndarray] | None
             "rows": len(X), "params": {"C": 0.5, "words": "tfidf 1-2gram", "chars": "char_wb 2-5 on the first 160 chars",
                                        "vectors": vectors is not None, "vector_words": EMB_WORDS,
                                        "clusters": f"{N_CLUSTERS} k-means word clusters, tfidf, weight {CLUSTER_WEIGHT}",
-                                       "input": f"title x2 + first {LEAD_CHARS} chars"},
+                                       "input": f"title x2 + first {LEAD_CHARS} chars",
+                                       "compiled": "linear_text.LinearText (one token table + numpy arrays, int8 vectors; "
+                                                   "no scikit-learn at load)"},
             "scores": scores, "temperature": temp}
     compiled = compile_pipeline(model).shrink()
     compiled.lead_chars = LEAD_CHARS
