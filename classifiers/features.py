@@ -20,9 +20,10 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["WORD_PATTERN", "EmbeddingClusters", "EmbeddingMean", "cluster_words", "head_chars"]
+from classifiers.linear_text import WORD_PATTERN
 
-WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"  # the one tokeniser of every word block (lower-cased text)
+__all__ = ["EmbeddingClusters", "EmbeddingMean", "cluster_words", "head_chars"]
+
 _WORD = re.compile(WORD_PATTERN)
 
 

@@ -30,11 +30,12 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from classifiers.features import WORD_PATTERN
+__all__ = ["WORD_PATTERN", "LinearText", "compile_pipeline"]
 
-__all__ = ["LinearText", "compile_pipeline"]
-
-_TOKEN = re.compile(WORD_PATTERN)  # the word blocks' tokeniser (features.WORD_PATTERN)
+# The one tokeniser of every word block (lower-cased text), for training (``features``) and here.
+# Defined here, not in ``features``: importing that module would import scikit-learn at run time.
+WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
+_TOKEN = re.compile(WORD_PATTERN)
 
 
 @dataclass(slots=True)

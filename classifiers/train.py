@@ -75,7 +75,8 @@ def build_domain_pipeline(vectors: tuple[list[str], np.ndarray] | None, C: float
     from sklearn.preprocessing import FunctionTransformer
     from sklearn.svm import LinearSVC
 
-    from classifiers.features import WORD_PATTERN, EmbeddingClusters, EmbeddingMean, head_chars
+    from classifiers.features import EmbeddingClusters, EmbeddingMean, head_chars
+    from classifiers.linear_text import WORD_PATTERN
 
     parts: list[tuple[str, Any]] = [
         ("words", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, token_pattern=WORD_PATTERN,

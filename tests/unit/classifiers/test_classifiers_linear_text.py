@@ -52,3 +52,13 @@ def test_shrunk_model_keeps_the_labels_and_the_margins_to_a_few_thousandths() ->
     assert model.emb_table.dtype == np.int8 and model.emb_row_scale is not None
     np.testing.assert_allclose(got, want, atol=5e-3)
     assert (got.argmax(1) == want.argmax(1)).all()
+
+
+def test_scoring_side_does_not_import_scikit_learn() -> None:
+    """The compiled model exists so that the bot never imports scikit-learn (~50 MB, ~1 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import classifiers.linear_text, classifiers.domain; "
+            "sys.exit(1 if any(m.split('.')[0] == 'sklearn' for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
