@@ -228,15 +228,17 @@ class Clusterer:
         dnorm = scorer.norm(w)
         best: tuple[float, str] | None = None
         index.start(ids, w)
-        for sid in index.candidates(w, ids, idf.base, scorer.params):
-            story = self._stories[sid]
-            n = len(story.members)
-            snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
-            score = scorer.score(scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core, story.names,
-                                                 story.lead, story.years, n, idf, snorm=snorm, dot=dot))
-            if score >= scorer.params.threshold and (best is None or score > best[0]):
-                best = (score, sid)
-        index.finish(ids)
+        try:
+            for sid in index.candidates(w, ids, idf.base, scorer.params):
+                story = self._stories[sid]
+                n = len(story.members)
+                snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
+                score = scorer.score(scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core,
+                                                     story.names, story.lead, story.years, n, idf, snorm=snorm, dot=dot))
+                if score >= scorer.params.threshold and (best is None or score > best[0]):
+                    best = (score, sid)
+        finally:
+            index.finish(ids)
         if best is not None and item.source is not None:
             story = self._stories[best[1]]
             if story.sources.get(item.source):
