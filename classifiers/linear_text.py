@@ -1,12 +1,22 @@
-"""The domain model compiled to plain arrays: same margins as the scikit-learn pipeline, ~10x cheaper.
+"""The domain model compiled to plain arrays: same margins as the scikit-learn pipeline, far cheaper.
 
 Training builds a scikit-learn pipeline (word 1-2-gram TF-IDF + character 2-5-gram TF-IDF of the
-head + mean word vectors, then a linear SVM). Scoring does not need scikit-learn: ``compile_pipeline``
-turns the fitted pipeline into vocabularies (dicts), idf and class-weight arrays, and
-``LinearText.margins`` rebuilds the same sparse rows for a whole batch in one pass (tokenise with
-one regex, look n-grams up with ``map(dict.get)``, one CSR matrix, sublinear tf x idf, L2 per
-block, one sparse x dense product). The shipped file then holds only dicts and numpy arrays, so
-loading it imports neither scikit-learn nor its pickles.
+head + mean word vectors + TF-IDF of word clusters, then a linear SVM). Scoring does not need
+scikit-learn: ``compile_pipeline`` turns the fitted pipeline into one token table and numpy arrays,
+and ``LinearText.margins`` rebuilds the same rows for a whole batch:
+
+- one regex pass per text, then *one* dict lookup per token (``map(dict.get)``, in C) gives the
+  token's row in the table; every per-block id (word column, vector row, cluster) is then a numpy
+  gather, not Python work;
+- a bigram is in the vocabulary only if both its words are (training keeps every word), so
+  bigrams are found with numpy on pairs of word ids (a sorted code array + ``searchsorted``)
+  instead of building and hashing a string per token pair;
+- TF-IDF per block from one sort of (row, column) codes: counts, sublinear tf x idf, L2;
+- character n-grams of the head are cached per word (they never cross words), as int32 bytes
+  joined once per batch.
+
+The shipped file holds only one dict and numpy arrays, so loading imports neither scikit-learn
+nor its pickles.
 """
 
 from __future__ import annotations
@@ -14,141 +24,235 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-__all__ = ["LinearText", "compile_pipeline"]
+__all__ = ["WORD_PATTERN", "LinearText", "compile_pipeline"]
 
-_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
-_EMB_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")  # features.EmbeddingMean's tokens
+# The one tokeniser of every word block (lower-cased text), for training (``features``) and here.
+# Defined here, not in ``features``: importing that module would import scikit-learn at run time.
+WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
+_TOKEN = re.compile(WORD_PATTERN)
 
 
 @dataclass(slots=True)
 class LinearText:
-    """A linear classifier over (word TF-IDF | char_wb TF-IDF of the head | mean word vectors)."""
+    """A linear classifier over (word TF-IDF | char_wb TF-IDF of the head | mean word vectors |
+    word-cluster TF-IDF). ``vocab`` maps a token to its row in the ``tok_*`` tables; each table
+    has one extra last entry, -1, so that unknown tokens (-1) gather "absent" for free."""
 
     classes: list[str]
     intercept: np.ndarray  # (C,)
-    word_vocab: dict[str, int]  # insertion order == column order
+    vocab: dict[str, int]  # token -> row
+    tok_word: np.ndarray  # (T+1,) int32: word-block column of the unigram, or -1
+    tok_emb: np.ndarray  # (T+1,) int32: row in emb_table, or -1
+    tok_cluster: np.ndarray  # (T+1,) int32: cluster id, or -1
+    bigram_codes: np.ndarray  # (B,) int64, sorted: first word column * n_word + second word column
+    bigram_cols: np.ndarray  # (B,) int32: the bigram's word-block column
     word_idf: np.ndarray
     word_coef: np.ndarray  # (Vw, C)
     char_vocab: dict[str, int]
     char_idf: np.ndarray
     char_coef: np.ndarray  # (Vc, C)
-    emb_index: dict[str, int]
-    emb_table: np.ndarray  # (E, dim) float16, rank weights folded in
-    emb_coef: np.ndarray  # (dim, C)
-    emb_scale: float = 1.0
+    emb_table: np.ndarray  # (E, dim) float16, rank weights folded in (int8 once ``shrink``-ed)
+    emb_coef: np.ndarray  # (dim, C), block weight and emb_scale folded in
+    cluster_idf: np.ndarray  # (K,)
+    cluster_coef: np.ndarray  # (K, C), block weight folded in
+    lead_chars: int = 600  # what DomainModel feeds it: the title twice and this much of the text
     head_chars: int = 160
     char_range: tuple[int, int] = (2, 5)
-    char_cache: dict[str, list[int]] = field(default_factory=dict, repr=False)  # word -> its n-gram ids
+    emb_row_scale: np.ndarray | None = None  # (E,) float32 when emb_table is int8 (see ``shrink``)
+    char_cache: dict[str, bytes] = field(default_factory=dict, repr=False)  # word -> its n-gram ids (int32)
+    names: list[str] | None = field(default=None, repr=False)
 
     def to_state(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__ if k != "char_cache"}  # type: ignore[attr-defined]
+        skip = ("char_cache", "names")
+        return {k: getattr(self, k) for k in self.__slots__ if k not in skip}  # type: ignore[attr-defined]
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> LinearText:
-        return cls(**state)
+        if "vocab" not in state:
+            raise ValueError("domain model in an older compiled format: retrain (signals train)")
+        model = cls(**state)
+        # In memory, the types the products want (no conversion per batch): float32 weights, int64
+        # token tables. The vectors stay int8 (a quarter of the memory; converted per gathered row).
+        model.word_coef = model.word_coef.astype(np.float32)
+        model.char_coef = model.char_coef.astype(np.float32)
+        for name in ("tok_word", "tok_emb", "tok_cluster"):
+            setattr(model, name, getattr(model, name).astype(np.int64))
+        return model
+
+    def shrink(self) -> LinearText:
+        """The shipped form, a third smaller: word vectors as int8 with one scale per word (each
+        text's vector is L2-normalised anyway, so only directions matter) and the word/char
+        weights as float16. Margins move by a few thousandths, far below the gaps that decide a label."""
+        if self.emb_row_scale is None:
+            t = self.emb_table.astype(np.float32)
+            scale = np.abs(t).max(axis=1) / 127.0
+            scale[scale == 0] = 1.0
+            self.emb_table = np.round(t / scale[:, None]).astype(np.int8)
+            self.emb_row_scale = scale.astype(np.float32)
+        self.word_coef = self.word_coef.astype(np.float16)
+        self.char_coef = self.char_coef.astype(np.float16)
+        return self
 
     def word_names(self) -> list[str]:
-        return list(self.word_vocab)
+        """The word block's column names (unigrams, and bigrams rebuilt from their two words)."""
+        if self.names is None:
+            n_word = len(self.word_idf)
+            names = [""] * n_word
+            for tok, row in self.vocab.items():
+                col = int(self.tok_word[row])
+                if col >= 0:
+                    names[col] = tok
+            for code, col in zip(self.bigram_codes.tolist(), self.bigram_cols.tolist(), strict=True):
+                a, b = divmod(code, n_word)
+                names[col] = f"{names[a]} {names[b]}"
+            self.names = names
+        return self.names
 
     def margins(self, texts: Sequence[str]) -> tuple[np.ndarray, csr_matrix]:
         """Class margins (n, C) and the word block's TF-IDF rows (for explanations)."""
-        wget, eget = self.word_vocab.get, self.emb_index.get
         cache = self._char_cache()
         cget = cache.get
-        w_ids: list[int] = []
-        c_ids: list[int] = []
-        e_ids: list[int] = []
-        w_ptr, c_ptr, e_ptr = [0], [0], [0]
+        toks: list[str] = []
+        ptr = [0]
+        grams: list[bytes] = []  # per head word, its char n-gram ids (int32 bytes): one join per batch
+        c_len: list[int] = []
         for t in texts:
-            low = t.lower()
-            toks = _WORD_TOKEN.findall(low)
-            w_ids += [i for i in map(wget, toks) if i is not None]
-            w_ids += [i for i in map(wget, map(" ".join, pairwise(toks))) if i is not None]
-            w_ptr.append(len(w_ids))
-            for w in t[: self.head_chars].lower().split():  # char n-grams never cross words: cache per word
-                ids = cget(w)
-                if ids is None:
-                    ids = self._word_grams(w, cache)
-                c_ids += ids
-            c_ptr.append(len(c_ids))
-            e_ids += [i for i in map(eget, _EMB_WORD.findall(low)) if i is not None]
-            e_ptr.append(len(e_ids))
-        Xw = _tfidf(w_ids, w_ptr, self.word_idf)
-        Xc = _tfidf(c_ids, c_ptr, self.char_idf)
-        m = Xw @ self.word_coef + Xc @ self.char_coef + self._embed(e_ids, e_ptr) @ self.emb_coef + self.intercept
+            toks += _TOKEN.findall(t.lower())
+            ptr.append(len(toks))
+            head = t[: self.head_chars].lower().split()  # char n-grams never cross words: cache per word
+            part = list(map(cget, head))
+            if None in part:
+                part = [b if b is not None else self._word_grams(w, cache) for b, w in zip(part, head, strict=True)]
+            grams += part
+            c_len.append(sum(map(len, part)) // 4)
+        n = len(texts)
+        c_ids = np.frombuffer(b"".join(grams), dtype=np.int32).astype(np.int64)
+        tok = np.fromiter(map(self.vocab.get, toks, repeat(-1)), dtype=np.int64, count=len(toks))
+        row = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+        n_word = len(self.word_idf)
+
+        wcol = self.tok_word[tok]
+        both = (wcol[:-1] >= 0) & (wcol[1:] >= 0) & (row[:-1] == row[1:])
+        code = wcol[:-1][both] * n_word + wcol[1:][both]
+        pos = np.searchsorted(self.bigram_codes, code)
+        pos[pos == len(self.bigram_codes)] = 0
+        hit = self.bigram_codes[pos] == code if len(self.bigram_codes) else np.zeros(len(code), dtype=bool)
+        uni = wcol >= 0
+        Xw = _tfidf(np.concatenate([row[uni], row[:-1][both][hit]]),
+                    np.concatenate([wcol[uni], self.bigram_cols[pos[hit]].astype(np.int64)]), n, self.word_idf)
+        Xc = _tfidf(np.repeat(np.arange(n, dtype=np.int64), c_len), c_ids, n, self.char_idf)
+        ecl = self.tok_cluster[tok]
+        has = ecl >= 0
+        Xk = _tfidf(row[has], ecl[has], n, self.cluster_idf)
+        m = (Xw @ self.word_coef + Xc @ self.char_coef + Xk @ self.cluster_coef
+             + self._embed(self.tok_emb[tok], row, n) @ self.emb_coef + self.intercept)
         return np.asarray(m, dtype=np.float64), Xw
 
-    def _char_cache(self) -> dict[str, list[int]]:
+    def _char_cache(self) -> dict[str, bytes]:
         if len(self.char_cache) > 300_000:  # bounded: a long-running bot sees endless new words
             self.char_cache.clear()
         return self.char_cache
 
-    def _word_grams(self, w: str, cache: dict[str, list[int]]) -> list[int]:
+    def _word_grams(self, w: str, cache: dict[str, bytes]) -> bytes:
         """char_wb n-gram ids of one word (padded with a space each side, as scikit-learn does)."""
         s = f" {w} "
         lo, hi = self.char_range
         cget = self.char_vocab.get
         ids = [i for i in map(cget, [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)])
                if i is not None]
-        cache[w] = ids
-        return ids
+        cache[w] = b = np.asarray(ids, dtype=np.int32).tobytes()
+        return b
 
-    def _embed(self, ids: list[int], ptr: list[int]) -> np.ndarray:
-        """Per row, the L2-normalised sum of its words' (rank-weighted) vectors, times ``emb_scale``."""
-        n = len(ptr) - 1
+    def _embed(self, erow: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
+        """Per text, the L2-normalised sum of its words' (rank-weighted) vectors."""
         out = np.zeros((n, self.emb_table.shape[1]), dtype=np.float64)
-        if ids:
-            p = np.asarray(ptr)
-            full = np.flatnonzero(np.diff(p))  # rows with words; reduceat needs non-empty segments
-            out[full] = np.add.reduceat(self.emb_table[np.asarray(ids)].astype(np.float32), p[full], axis=0)
+        has = erow >= 0
+        if has.any():
+            r = row[has]
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])  # rows are ascending: segments
+            ids = erow[has]
+            vecs = self.emb_table[ids].astype(np.float32, copy=False)
+            if self.emb_row_scale is not None:
+                vecs *= self.emb_row_scale[ids][:, None]
+            out[r[starts]] = np.add.reduceat(vecs, starts, axis=0)
             norms = np.linalg.norm(out, axis=1)
             ok = norms > 0
-            out[ok] *= (self.emb_scale / norms[ok])[:, None]
+            out[ok] /= norms[ok][:, None]
         return out
 
 
-def _tfidf(ids: list[int], ptr: list[int], idf: np.ndarray) -> csr_matrix:
-    """Rows of counts -> (1 + log tf) * idf, L2-normalised (scikit-learn's sublinear TF-IDF)."""
-    n = len(ptr) - 1
-    X = csr_matrix((np.ones(len(ids), dtype=np.float64), np.asarray(ids, dtype=np.int32),
-                    np.asarray(ptr, dtype=np.int32)), shape=(n, len(idf)))
-    X.sum_duplicates()
-    X.data = (np.log(X.data) + 1.0) * idf[X.indices]
-    rows = np.repeat(np.arange(n), np.diff(X.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=X.data * X.data, minlength=n))
+def _tfidf(rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray) -> csr_matrix:
+    """(row, column) occurrences -> rows of (1 + log tf) * idf, L2-normalised (scikit-learn's
+    sublinear TF-IDF). One sort of one int64 code per occurrence counts and orders them in one go."""
+    v = len(idf)
+    codes = np.sort(rows * v + cols, kind="stable")  # faster than np.unique's own sort here
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.r_[first, len(codes)])
+    r, c = np.divmod(codes[first], v)
+    data = (np.log(counts) + 1.0) * idf[c]
+    norms = np.sqrt(np.bincount(r, weights=data * data, minlength=n))
     norms[norms == 0] = 1.0
-    X.data /= norms[rows]
-    return X
+    data = (data / norms[r]).astype(np.float32)  # float32 x float32 coefficients: no upcast copy
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+    return csr_matrix((data, c.astype(np.int32), indptr), shape=(n, v))
 
 
 def compile_pipeline(pipeline: Any) -> LinearText:
-    """The fitted ``Pipeline([("union", FeatureUnion([words, chars, emb])), ("clf", LinearSVC)])``
-    as plain arrays (see ``train.build_domain_pipeline``)."""
-    union = dict(pipeline.named_steps["union"].transformer_list)
-    words, chars, emb = union["words"], union["chars"].steps[-1][1], union["emb"]
+    """The fitted ``Pipeline([("union", FeatureUnion([words, chars, emb, clusters])), ("clf", LinearSVC)])``
+    as plain arrays (see ``train.build_domain_pipeline``); transformer weights are folded into the
+    coefficients (a weight scales its block's features, so it may scale their weights instead)."""
+    union_step = pipeline.named_steps["union"]
+    union = dict(union_step.transformer_list)
+    weights = union_step.transformer_weights or {}
+    words, chars, emb, clus = union["words"], union["chars"].steps[-1][1], union["emb"], union["clusters"]
     clf = pipeline.named_steps["clf"]
     coef = np.asarray(clf.coef_, dtype=np.float64)
     intercept = np.asarray(clf.intercept_, dtype=np.float64)
     if coef.shape[0] == 1:  # two classes: one margin column per class, as domain.margins_2d
         coef, intercept = np.vstack([-coef[0] / 2, coef[0] / 2]), np.array([-intercept[0] / 2, intercept[0] / 2])
-    nw, nc = len(words.vocabulary_), len(chars.vocabulary_)
+    nw, nc, ne = len(words.vocabulary_), len(chars.vocabulary_), emb.dim_
     head = union["chars"].steps[0][1].kw_args or {}
 
-    def vocab(v: dict[str, int]) -> dict[str, int]:
-        return dict(sorted(((str(k), int(i)) for k, i in v.items()), key=lambda kv: kv[1]))
+    def block(a: int, b: int, name: str) -> np.ndarray:
+        return np.ascontiguousarray(coef[:, a:b].T * weights.get(name, 1.0), dtype=np.float32)
 
+    vocab: dict[str, int] = {}
+    tables: dict[str, dict[int, int]] = {"word": {}, "emb": {}, "cluster": {}}
+    bigrams: list[tuple[str, str, int]] = []
+    for term, col in sorted(words.vocabulary_.items(), key=lambda kv: kv[1]):
+        if " " in term:
+            a, b = term.split(" ")
+            bigrams.append((a, b, int(col)))
+        else:
+            tables["word"][vocab.setdefault(str(term), len(vocab))] = int(col)
+    for w, i in emb.index_.items():
+        tables["emb"][vocab.setdefault(w, len(vocab))] = int(i)
+    for w, k in clus.index_.items():
+        tables["cluster"][vocab.setdefault(w, len(vocab))] = int(k)
+
+    def table(name: str) -> np.ndarray:
+        t = np.full(len(vocab) + 1, -1, dtype=np.int32)
+        for r, v in tables[name].items():
+            t[r] = v
+        return t
+
+    tok_word = table("word")
+    codes = np.array([int(tok_word[vocab[a]]) * nw + int(tok_word[vocab[b]]) for a, b, _ in bigrams], dtype=np.int64)
+    order = np.argsort(codes)
     return LinearText(
-        classes=[str(c) for c in clf.classes_], intercept=intercept,
-        word_vocab=vocab(words.vocabulary_), word_idf=np.asarray(words.idf_, dtype=np.float32),
-        word_coef=np.ascontiguousarray(coef[:, :nw].T, dtype=np.float32),
-        char_vocab=vocab(chars.vocabulary_), char_idf=np.asarray(chars.idf_, dtype=np.float32),
-        char_coef=np.ascontiguousarray(coef[:, nw:nw + nc].T, dtype=np.float32),
-        emb_index=dict(emb.index_), emb_table=emb.table_,
-        emb_coef=np.ascontiguousarray(coef[:, nw + nc:].T, dtype=np.float32), emb_scale=float(emb.scale),
+        classes=[str(c) for c in clf.classes_], intercept=intercept, vocab=vocab,
+        tok_word=tok_word, tok_emb=table("emb"), tok_cluster=table("cluster"),
+        bigram_codes=codes[order], bigram_cols=np.array([c for *_, c in bigrams], dtype=np.int32)[order],
+        word_idf=np.asarray(words.idf_, dtype=np.float32), word_coef=block(0, nw, "words"),
+        char_vocab={str(k): int(i) for k, i in sorted(chars.vocabulary_.items(), key=lambda kv: kv[1])},
+        char_idf=np.asarray(chars.idf_, dtype=np.float32), char_coef=block(nw, nw + nc, "chars"),
+        emb_table=emb.table_, emb_coef=block(nw + nc, nw + nc + ne, "emb") * np.float32(emb.scale),
+        cluster_idf=np.asarray(clus.idf_, dtype=np.float32), cluster_coef=block(nw + nc + ne, coef.shape[1], "clusters"),
         head_chars=int(head.get("n", 160)), char_range=tuple(chars.ngram_range))

@@ -12,6 +12,8 @@ best one or starts a new story. Why this shape:
   are integer counts over the articles still in the window, and float sums whose order
   could differ use ``math.fsum``. Replaying the window (:meth:`Clusterer.restore`) thus
   rebuilds exactly the state an uninterrupted clusterer has.
+* **Speed** comes from :class:`bot.stories.index.WindowIndex` (integer term ids, array
+  document frequencies, story norms and candidate overlaps with numpy).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+
+from bot.stories.index import StoryTerms, WindowIndex
 from bot.stories.scoring import Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
@@ -70,15 +75,15 @@ class _Member:
     url: str | None
     title: frozenset[str]
     feats: Features
+    ids: np.ndarray  # term ids of feats.terms, in its order
     at: float
 
 
 @dataclass(slots=True)
 class _Story:
     id: str
+    terms: StoryTerms  # profile (term -> members using it), core (those used by two or more)
     members: dict[str, _Member] = field(default_factory=dict)
-    profile: dict[str, int] = field(default_factory=dict)  # term -> members using it
-    core: dict[str, int] = field(default_factory=dict)  # the terms of profile used by two or more
     names: dict[str, int] = field(default_factory=dict)  # name -> members naming it
     lead: dict[str, int] = field(default_factory=dict)  # name -> members naming it in the lead
     years: dict[str, int] = field(default_factory=dict)  # year -> members mentioning it
@@ -130,10 +135,9 @@ class Clusterer:
         self.window = window
         self.max_items = max_items
         self._scorer = Scorer(params or Params())
-        self._df: dict[str, int] = {}
+        self._index = WindowIndex()
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
-        self._postings: dict[str, set[str]] = {}
         self._urls: dict[tuple[str | None, str], str] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._seq = 0
@@ -166,8 +170,8 @@ class Clusterer:
         feats = extract(item.title, item.text)
         at = self._advance(item)
         self._expire()  # before matching: stories that left the window are not candidates
-        self._count(feats, +1)
-        story, dup = self._match(item, feats)
+        ids = self._index.add_doc(feats.terms, self._track_limit())
+        story, dup = self._match(item, feats, ids)
         if story is None:
             sid = story_id_for(item.id)
             n = 1
@@ -181,7 +185,7 @@ class Clusterer:
             new_source = item.source is None or self._stories[sid].sources[item.source] == 0
             if dup is not None:
                 new_source = False
-        self._insert(item, feats, sid, at)
+        self._insert(item, feats, ids, sid, at)
         self._expire()
         return Assignment(sid, new_story, new_source, dup)
 
@@ -193,8 +197,7 @@ class Clusterer:
                 continue
             feats = extract(item.title, item.text)
             at = self._advance(item)
-            self._count(feats, +1)
-            self._insert(item, feats, sid, at)
+            self._insert(item, feats, self._index.add_doc(feats.terms, self._track_limit()), sid, at)
             self._expire()
             n += 1
         logger.info("stories restored", extra={"articles": n, "stories": len(self._stories)})
@@ -207,27 +210,35 @@ class Clusterer:
             return ts
         return self._newest if self._newest != float("-inf") else 0.0
 
-    def _count(self, feats: Features, sign: int) -> None:
-        if sign > 0:
-            _inc(self._df, feats.terms)
-        else:
-            _dec(self._df, feats.terms)
+    def _track_limit(self) -> float:
+        """Terms used by more articles than this have no postings: twice the most a
+        query term may have (:class:`bot.stories.index.WindowIndex`)."""
+        p = self._scorer.params
+        return 2.0 * max(p.common_floor, p.common_df * (len(self._members) + 1))
 
-    def _match(self, item: ClusterItem, feats: Features) -> tuple[str | None, str | None]:
+    def _match(self, item: ClusterItem, feats: Features, ids: np.ndarray) -> tuple[str | None, str | None]:
         if item.url and (item.source, item.url) in self._urls:
             mid = self._urls[(item.source, item.url)]
             return self._members[mid].story, mid
         scorer = self._scorer
-        idf = scorer.idf(self._df, len(self._members) + 1)
-        w = scorer.weights(feats, idf)
+        index = self._index
+        n_docs = len(self._members) + 1
+        idf = scorer.idf(index.df, n_docs)
+        w = scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base))
         dnorm = scorer.norm(w)
         best: tuple[float, str] | None = None
-        for sid in scorer.candidates(w, idf, self._postings):
-            story = self._stories[sid]
-            score = scorer.score(scorer.features(feats, w, dnorm, story.profile, story.core, story.names, story.lead,
-                                                 story.years, len(story.members), idf))
-            if score >= scorer.params.threshold and (best is None or score > best[0]):
-                best = (score, sid)
+        index.start(ids, w)
+        try:
+            for sid in index.candidates(w, ids, idf.base, scorer.params):
+                story = self._stories[sid]
+                n = len(story.members)
+                snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
+                score = scorer.score(scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core,
+                                                     story.names, story.lead, story.years, n, idf, snorm=snorm, dot=dot))
+                if score >= scorer.params.threshold and (best is None or score > best[0]):
+                    best = (score, sid)
+        finally:
+            index.finish(ids)
         if best is not None and item.source is not None:
             story = self._stories[best[1]]
             if story.sources.get(item.source):
@@ -236,26 +247,15 @@ class Clusterer:
                         return best[1], m.id
         return (best[1] if best else None), None
 
-    def _insert(self, item: ClusterItem, feats: Features, sid: str, at: float) -> None:
+    def _insert(self, item: ClusterItem, feats: Features, ids: np.ndarray, sid: str, at: float) -> None:
         story = self._stories.get(sid)
         if story is None:
-            story = self._stories[sid] = _Story(sid)
-        m = _Member(item.id, sid, item.source, item.url, feats.title, feats, at)
+            story = self._stories[sid] = _Story(sid, self._index.new_story(sid))
+        m = _Member(item.id, sid, item.source, item.url, feats.title, feats, ids, at)
         story.members[item.id] = m
         if item.source is not None:
             story.sources[item.source] += 1
-        prof, core, postings = story.profile, story.core, self._postings
-        for t in feats.terms:
-            c = prof.get(t)
-            if c is None:
-                prof[t] = 1
-                post = postings.get(t)
-                if post is None:
-                    postings[t] = {sid}
-                else:
-                    post.add(sid)
-            else:
-                prof[t] = core[t] = c + 1
+        self._index.join(story.terms, feats.terms, ids.tolist())
         _inc(story.names, feats.names)
         _inc(story.lead, feats.lead)
         _inc(story.years, [t for t in feats.numbers if is_year(t)])
@@ -273,9 +273,16 @@ class Clusterer:
             self._remove(self._members.pop(mid))
 
     def _remove(self, m: _Member) -> None:
-        self._count(m.feats, -1)
         story = self._stories[m.story]
         del story.members[m.id]
+        self._index.leave(story.terms, m.feats.terms, m.ids.tolist(), not story.members)
+        self._index.remove_doc(m.feats.terms, m.ids)
+        if m.url and self._urls.get((m.source, m.url)) == m.id:
+            del self._urls[(m.source, m.url)]
+        if not story.members:  # the story goes with its counts
+            del self._stories[story.id]
+            self._index.drop_story(story.terms)
+            return
         if m.source is not None:
             story.sources[m.source] -= 1
             if not story.sources[m.source]:
@@ -283,21 +290,3 @@ class Clusterer:
         _dec(story.names, m.feats.names)
         _dec(story.lead, m.feats.lead)
         _dec(story.years, [t for t in m.feats.numbers if is_year(t)])
-        prof, core = story.profile, story.core
-        for t in m.feats.terms:
-            c = prof[t] - 1
-            if c >= 2:
-                prof[t] = core[t] = c
-            elif c == 1:
-                prof[t] = 1
-                del core[t]
-            else:
-                del prof[t]
-                post = self._postings[t]
-                post.discard(story.id)
-                if not post:
-                    del self._postings[t]
-        if m.url and self._urls.get((m.source, m.url)) == m.id:
-            del self._urls[(m.source, m.url)]
-        if not story.members:
-            del self._stories[story.id]

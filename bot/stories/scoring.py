@@ -58,8 +58,9 @@ def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, 
                  empty: float = 0.0) -> float:
     """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)``."""
     tot = hit = 0.0
+    base, logs, get = idf.base, idf.logs, idf.df.get
     for t in sorted(terms):
-        i = idf(t)
+        i = base - logs[get(t, 0)]  # idf(t), inline: this runs for every candidate
         tot += i
         c = counts.get(t, 0)
         if c:
@@ -80,12 +81,13 @@ class Scorer:
         return _Idf(df, n_docs, logs)
 
     @staticmethod
-    def weights(feats: Features, idf: _Idf) -> dict[str, float]:
-        """Sub-linear TF times IDF of an article's terms."""
-        base, logs, get = idf.base, idf.logs, idf.df.get
+    def weights(feats: Features, idf: _Idf, idfs: Iterable[float] | None = None) -> dict[str, float]:
+        """Sub-linear TF times IDF of an article's terms (``idfs``: their IDF, if the caller has it)."""
+        if idfs is None:
+            base, logs, get = idf.base, idf.logs, idf.df.get
+            idfs = [base - logs[get(t, 0)] for t in feats.terms]
         log = math.log
-        return {t: (1.0 + log(c)) * (base - logs[get(t, 0)]) if c > 1 else base - logs[get(t, 0)]
-                for t, c in feats.terms.items()}
+        return {t: (1.0 + log(c)) * i if c > 1 else i for (t, c), i in zip(feats.terms.items(), idfs, strict=True)}
 
     def candidates(self, w: Mapping[str, float], idf: _Idf, postings: Mapping[str, set[str]]) -> list[str]:
         """A few stories sharing the article's most distinctive terms, best first."""
@@ -105,17 +107,25 @@ class Scorer:
 
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
                  core: Mapping[str, int], name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
-                 year_profile: Mapping[str, int], n_members: int, idf: _Idf) -> tuple[float, ...]:
-        """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story."""
+                 year_profile: Mapping[str, int], n_members: int, idf: _Idf, *,
+                 snorm: float | None = None, dot: float | None = None) -> tuple[float, ...]:
+        """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story.
+
+        ``snorm`` and ``dot``, the story vector's norm and its dot product with ``w`` (below),
+        may come from the caller: the clusterer computes them from arrays, much faster
+        (:meth:`bot.stories.index.WindowIndex.story_vector`).
+        """
         base, logs, get = idf.base, idf.logs, idf.df.get
         inv = 1.0 / n_members
         # story vector: members using a term times its IDF (the mean, up to scale); from three
         # members on, only terms used by two or more (less noise, and much less work)
         vec = core if n_members >= 3 else profile
-        sq = [(c * (base - logs[get(t, 0)])) ** 2 for t, c in vec.items()]
-        snorm = math.sqrt(math.fsum(sq)) or 1.0
+        if snorm is None:
+            snorm = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2 for t, c in vec.items()])) or 1.0
         vget = vec.get
-        cosine = sum(v * vget(t, 0) * (base - logs[get(t, 0)]) for t, v in w.items()) / (dnorm * snorm)
+        if dot is None:
+            dot = math.fsum([v * vec[t] * (base - logs[get(t, 0)]) for t, v in w.items() if t in vec])
+        cosine = dot / (dnorm * snorm)
         pget = profile.get
         names = _share_cover(feats.names, profile, 2 * inv, idf)
         numbers = _share_cover(feats.numbers, profile, 2 * inv, idf)

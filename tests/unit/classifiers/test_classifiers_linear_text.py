@@ -1,4 +1,5 @@
-"""The compiled domain model (``linear_text``) gives the scikit-learn pipeline's margins, on tiny inline data."""
+"""The compiled domain model (``linear_text``) gives the scikit-learn pipeline's margins (every block:
+words and bigrams, character n-grams, word vectors, word clusters), on tiny inline data."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ LABELS = ["sports", "business", "sports", "business", "sports", "business", "ent
 def _pipeline() -> object:
     vocab = ["the", "a", "goal", "striker", "bank", "shares", "league", "profit", "film", "album"]
     vecs = np.eye(len(vocab), 4, dtype=np.float32) + 0.1
+    clusters = np.arange(len(vocab), dtype=np.int32) % 4
     X = [lead_text(t, t + " " + t) for t in TEXTS]
-    return build_domain_pipeline((vocab, vecs)).fit(X, LABELS)
+    pipe = build_domain_pipeline((vocab, vecs), clusters=clusters)
+    pipe.set_params(union__emb__skip=0, union__clusters__skip=0)  # a tiny vocabulary: read every word
+    return pipe.fit(X, LABELS)
 
 
 def test_compiled_margins_equal_the_pipeline_and_survive_a_state_round_trip() -> None:
@@ -33,5 +37,28 @@ def test_compiled_margins_equal_the_pipeline_and_survive_a_state_round_trip() ->
     np.testing.assert_allclose(got, want, atol=1e-5)
     again, _ = model.margins(X)  # second pass reads the per-word n-gram cache
     np.testing.assert_allclose(again, want, atol=1e-5)
-    assert words.shape == (len(X), len(model.word_vocab))
+    assert words.shape == (len(X), len(model.word_idf))
+    names = model.word_names()
+    assert "striker" in names and "the striker" in names  # bigram names rebuilt from their words
     assert model.classes == ["business", "entertainment", "sports"]
+
+
+def test_shrunk_model_keeps_the_labels_and_the_margins_to_a_few_thousandths() -> None:
+    pipe = _pipeline()
+    X = [lead_text(t, t) for t in [*TEXTS, "Striker scores late winner", "Bank shares slide on profit warning"]]
+    want = margins_2d(pipe.decision_function(X))  # type: ignore[attr-defined]
+    model = LinearText.from_state(compile_pipeline(pipe).shrink().to_state())
+    got, _ = model.margins(X)
+    assert model.emb_table.dtype == np.int8 and model.emb_row_scale is not None
+    np.testing.assert_allclose(got, want, atol=5e-3)
+    assert (got.argmax(1) == want.argmax(1)).all()
+
+
+def test_scoring_side_does_not_import_scikit_learn() -> None:
+    """The compiled model exists so that the bot never imports scikit-learn (~50 MB, ~1 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import classifiers.linear_text, classifiers.domain; "
+            "sys.exit(1 if any(m.split('.')[0] == 'sklearn' for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,0 +1,76 @@
+"""The window index computes what scoring would compute from the plain counts."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from bot.stories import Clusterer, ClusterItem
+from bot.stories.scoring import Scorer
+from tests.unit.stories.conftest import BACKGROUND, CLOUD_CHIPS, EARNINGS, item
+
+
+def _stream(n: int = 80, seed: int = 5) -> list[ClusterItem]:
+    rng = random.Random(seed)
+    pool = [*BACKGROUND, *((t, x) for _, t, x in EARNINGS), CLOUD_CHIPS[1:]]
+    out = []
+    for i in range(n):
+        title, text = rng.choice(pool)
+        sentences = text.split(". ")
+        rng.shuffle(sentences)
+        out.append(item(f"a{i}", title, ". ".join(sentences[: rng.randint(1, len(sentences))]),
+                        f"outlet{rng.randint(0, 4)}", hours=i * 0.2))
+    return out
+
+
+def test_story_vector_matches_the_scoring_formula() -> None:
+    """Norm and dot product from the arrays equal scoring's own sums over the dicts."""
+    c = Clusterer()
+    for it in _stream():
+        c.add(it)
+    index, scorer = c._index, Scorer(c._scorer.params)
+    probe = _stream(3, seed=9)[-1]
+    from bot.stories.text import extract
+
+    feats = extract(probe.title, probe.text)
+    ids = index.add_doc(feats.terms, math.inf)
+    idf = scorer.idf(index.df, len(c) + 1)
+    w = scorer.weights(feats, idf)
+    assert scorer.weights(feats, idf, index.idf(ids, len(c) + 1, idf.base)) == w
+    dnorm = scorer.norm(w)
+    index.start(ids, w)
+    checked = 0
+    for story in c._stories.values():
+        n = len(story.members)
+        snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
+        args = (feats, w, dnorm, story.terms.profile, story.terms.core, story.names, story.lead, story.years, n, idf)
+        fast = scorer.features(*args, snorm=snorm, dot=dot)
+        plain = scorer.features(*args)
+        assert fast == pytest.approx(plain, rel=1e-12, abs=1e-12)
+        checked += n >= 3
+    index.finish(ids)
+    assert checked  # stories whose vector is ``core`` were covered too
+
+
+def test_untracked_postings_are_rebuilt_exactly() -> None:
+    """A term too common to keep postings for gets them back, exact, when it is queried."""
+    from bot.stories.index import WindowIndex
+    from bot.stories.text import extract
+
+    params = Scorer(Clusterer()._scorer.params).params
+    docs = [extract(it.title, it.text) for it in _stream(40)]
+    results = []
+    for limit in (math.inf, 0.5):  # keep every term's postings / keep none
+        index = WindowIndex()
+        stories = [index.new_story(f"s{k}") for k in range(7)]
+        got = []
+        for k, f in enumerate(docs):
+            ids = index.add_doc(f.terms, limit)
+            w = {t: float(len(t) % 5 + 1) for t in f.terms}
+            got.append(index.candidates(w, ids, math.log1p(k + 1) + 1.0, params))
+            index.join(stories[k % 7], f.terms, ids.tolist())
+        results.append(got)
+    assert results[0] == results[1]
+    assert any(len(c) > 1 for c in results[0])
