@@ -202,6 +202,8 @@ def _line_tokens(text: str) -> list[list[str]]:
             if "’" in line:  # (turned into "?" above)
                 out[i] = _TOKEN.findall(line)
             elif "'" in line:  # only a piece with "'" can differ from its regex tokens: fix those
+                if low is None and _apostrophes_ok(line):
+                    continue
                 fixed: list[str] = []
                 for c in out[i]:
                     if "'" in c and not _APOSTROPHE_TOKEN.fullmatch(c):
@@ -210,6 +212,23 @@ def _line_tokens(text: str) -> list[list[str]]:
                         fixed.append(c)
                 out[i] = fixed
     return out
+
+
+def _apostrophes_ok(line: str) -> bool:
+    """Is every space-separated piece of ``line`` (lower-cased, only token characters and spaces)
+    that holds a "'" one token already ("company's")? Looks at those pieces only, found by
+    ``str.find``: most lines with an apostrophe need no fixing, and a loop over all their pieces
+    cost more than cutting them."""
+    fullmatch = _APOSTROPHE_TOKEN.fullmatch
+    i = line.find("'")
+    while i >= 0:
+        end = line.find(" ", i)
+        if end < 0:
+            end = len(line)
+        if fullmatch(line, line.rfind(" ", 0, i) + 1, end) is None:
+            return False
+        i = line.find("'", end)
+    return True
 
 
 def _is_abbrev(sentence: str) -> bool:
