@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.stories.scoring import Params, Scorer, is_year
+from bot.stories.scoring import Params, Scorer
 from bot.stories.text import Features, extract
 
 __all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
@@ -81,7 +81,7 @@ class _Story:
     core: dict[str, int] = field(default_factory=dict)  # the terms of profile used by two or more
     names: dict[str, int] = field(default_factory=dict)  # name -> members naming it
     lead: dict[str, int] = field(default_factory=dict)  # name -> members naming it in the lead
-    years: dict[str, int] = field(default_factory=dict)  # year -> members mentioning it
+    years: dict[str, int] = field(default_factory=dict)  # year or main weekday -> members (``Features.when``)
     sources: Counter[str] = field(default_factory=Counter)
 
 
@@ -258,7 +258,7 @@ class Clusterer:
                 prof[t] = core[t] = c + 1
         _inc(story.names, feats.names)
         _inc(story.lead, feats.lead)
-        _inc(story.years, [t for t in feats.numbers if is_year(t)])
+        _inc(story.years, feats.when)
         self._members[item.id] = m
         if item.url:
             self._urls[(item.source, item.url)] = item.id
@@ -282,7 +282,7 @@ class Clusterer:
                 del story.sources[m.source]
         _dec(story.names, m.feats.names)
         _dec(story.lead, m.feats.lead)
-        _dec(story.years, [t for t in m.feats.numbers if is_year(t)])
+        _dec(story.years, m.feats.when)
         prof, core = story.profile, story.core
         for t in m.feats.terms:
             c = prof[t] - 1
