@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.stories import background
 from bot.stories.scoring import Params, Scorer
 from bot.stories.text import Features, extract
 
@@ -60,11 +61,12 @@ def pair_scores(docs: Sequence[str], pairs: Sequence[tuple[int, int]],
     """``(cosine, p_same)`` for each pair of documents (the first line of each is its title)."""
     scorer = Scorer(params or Params())
     feats = [extract(d.split(". ", 1)[0][:200], d) for d in docs]
-    df: dict[str, int] = {}
+    n_bg, bg = background.load() if scorer.params.background else (0, {})
+    df: dict[str, int] = dict(bg)  # as the clusterer counts: background plus the window
     for f in feats:
         for t in f.terms:
             df[t] = df.get(t, 0) + 1
-    idf = scorer.idf(df, len(docs))
+    idf = scorer.idf(df, len(docs) + n_bg)
     weights = [scorer.weights(f, idf) for f in feats]
     norms = [scorer.norm(w) for w in weights]
     cos, p_same = [], []

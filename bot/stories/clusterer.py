@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.stories import background
 from bot.stories.scoring import Params, Scorer
 from bot.stories.text import Features, extract
 
@@ -130,7 +131,9 @@ class Clusterer:
         self.window = window
         self.max_items = max_items
         self._scorer = Scorer(params or Params())
-        self._df: dict[str, int] = {}
+        # document frequencies start from the background corpus (a prior, see background)
+        self._n_bg, bg = background.load() if self._scorer.params.background else (0, {})
+        self._df: dict[str, int] = dict(bg)
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
         self._postings: dict[str, set[str]] = {}
@@ -218,7 +221,7 @@ class Clusterer:
             mid = self._urls[(item.source, item.url)]
             return self._members[mid].story, mid
         scorer = self._scorer
-        idf = scorer.idf(self._df, len(self._members) + 1)
+        idf = scorer.idf(self._df, len(self._members) + 1 + self._n_bg)
         w = scorer.weights(feats, idf)
         dnorm = scorer.norm(w)
         best: tuple[float, str] | None = None

@@ -39,7 +39,7 @@ def teacher_rows(items: Sequence[ClusterItem], truth: Sequence[str]) -> tuple[li
     for it, y in zip(items, truth, strict=True):
         feats = _clusterer.extract(it.title, it.text)
         c._count(feats, +1)
-        idf = c._scorer.idf(c._df, len(c._members) + 1)
+        idf = c._scorer.idf(c._df, len(c._members) + 1 + c._n_bg)
         w = c._scorer.weights(feats, idf)
         dnorm = c._scorer.norm(w)
         for sid in c._scorer.candidates(w, idf, c._postings):
