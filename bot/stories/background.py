@@ -10,7 +10,7 @@ the terms it is full of.
 The background is built by a command from news texts (not from the data the
 clusterer is measured on) and ships as a small gzip'd TSV next to the models::
 
-    python -m bot.stories.background ../shared/data
+    python -m bot.stories.make_background ../shared/data
 
 Only terms in at least ``--min-df`` documents are kept (the rest count as unseen,
 which is what a rare term is anyway). A missing file means no background.
@@ -84,7 +84,7 @@ def load(path: Path = BACKGROUND_FILE) -> tuple[int, dict[str, int]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bot.stories.background", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m bot.stories.make_background", description=__doc__.split("\n")[0])
     ap.add_argument("data", type=Path, help="the shared data folder (reuters21578, ag_news, bbc_news_summary)")
     ap.add_argument("--min-df", type=int, default=3)
     ap.add_argument("--out", type=Path, default=BACKGROUND_FILE)
@@ -94,6 +94,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"background: {n} documents, {len(df)} terms -> {args.out} ({args.out.stat().st_size} bytes)")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

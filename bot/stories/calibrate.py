@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.stories import background
-from bot.stories.scoring import Params, Scorer
+from bot.stories.scoring import Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
 __all__ = ["main", "pair_scores"]
@@ -53,7 +53,7 @@ def _ranks(x: Sequence[float]) -> list[float]:
 
 def _as_story(f: Features) -> tuple[dict[str, int], ...]:
     one = dict.fromkeys
-    return one(f.terms, 1), {}, one(f.names, 1), one(f.lead, 1), one(f.when, 1)
+    return one(f.terms, 1), {}, one(f.names, 1), one(f.lead, 1), one((t for t in f.numbers if is_year(t)), 1)
 
 
 def pair_scores(docs: Sequence[str], pairs: Sequence[tuple[int, int]],

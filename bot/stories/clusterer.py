@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.stories import background
-from bot.stories.scoring import Params, Scorer
+from bot.stories.scoring import Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
 __all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
@@ -82,7 +82,7 @@ class _Story:
     core: dict[str, int] = field(default_factory=dict)  # the terms of profile used by two or more
     names: dict[str, int] = field(default_factory=dict)  # name -> members naming it
     lead: dict[str, int] = field(default_factory=dict)  # name -> members naming it in the lead
-    years: dict[str, int] = field(default_factory=dict)  # year or main weekday -> members (``Features.when``)
+    years: dict[str, int] = field(default_factory=dict)  # year -> members mentioning it
     sources: Counter[str] = field(default_factory=Counter)
 
 
@@ -261,7 +261,7 @@ class Clusterer:
                 prof[t] = core[t] = c + 1
         _inc(story.names, feats.names)
         _inc(story.lead, feats.lead)
-        _inc(story.years, feats.when)
+        _inc(story.years, [t for t in feats.numbers if is_year(t)])
         self._members[item.id] = m
         if item.url:
             self._urls[(item.source, item.url)] = item.id
@@ -285,7 +285,7 @@ class Clusterer:
                 del story.sources[m.source]
         _dec(story.names, m.feats.names)
         _dec(story.lead, m.feats.lead)
-        _dec(story.years, m.feats.when)
+        _dec(story.years, [t for t in m.feats.numbers if is_year(t)])
         prof, core = story.profile, story.core
         for t in m.feats.terms:
             c = prof[t] - 1

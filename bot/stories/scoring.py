@@ -13,22 +13,21 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.stories.text import WEEKDAYS, Features
+from bot.stories.text import Features
 
 __all__ = ["FEATURES", "Params", "Scorer", "is_year"]
 
 FEATURES = ("cosine", "names", "numbers", "name_cosine", "story_names", "key_names", "lead_names",
-            "story_lead", "later_year", "lead_phrases", "story_phrases", "day_match", "day_clash", "year_clash")
+            "story_lead", "later_year", "lead_phrases", "story_phrases")
 
 
 @dataclass(frozen=True, slots=True)
 class Params:
     """Weights of :data:`FEATURES`, the join threshold and the search sizes."""
 
-    # from ``python -m bot.stories.tune`` (5-fold CV over ECB+ topics: pairwise F1 0.874, B3 0.903)
-    weights: tuple[float, ...] = (1.9, 2.164, 3.582, 3.098, 1.764, 0.184, 1.044, 1.343, -1.021, 0.249, 0.123,
-                                  0.573, -0.558, -0.626)
-    threshold: float = 4.305
+    # from ``python -m bot.stories.tune`` (5-fold CV over ECB+ topics: pairwise F1 0.876, B3 0.902)
+    weights: tuple[float, ...] = (1.952, 2.314, 3.658, 3.23, 1.749, 0.214, 1.306, 1.154, -1.372, 0.159, 0.158)
+    threshold: float = 4.285
     duplicate: float = 0.8  # same outlet, doc-to-doc cosine at least this: a re-publication
     query_terms: int = 24
     candidates: int = 8
@@ -70,21 +69,6 @@ def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, 
     return hit / tot if tot else empty
 
 
-def _days(when: frozenset[str], when_profile: Mapping[str, int], inv: float) -> tuple[float, float]:
-    """(share of the story's members whose main weekday is the article's, 1 if none is).
-
-    The second is 1 only when both name a main weekday: an event happens on one day, and
-    a report says which ("fired on Saturday"); silence is no evidence either way.
-    """
-    mine = [d for d in WEEKDAYS if d in when]
-    if not mine:
-        return 0.0, 0.0
-    match = max(when_profile.get(d, 0) for d in mine) * inv
-    if match:
-        return match, 0.0
-    return 0.0, float(any(d in when_profile for d in WEEKDAYS))
-
-
 class Scorer:
     def __init__(self, params: Params) -> None:
         self.params = params
@@ -123,12 +107,8 @@ class Scorer:
 
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
                  core: Mapping[str, int], name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
-                 when_profile: Mapping[str, int], n_members: int, idf: _Idf) -> tuple[float, ...]:
-        """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story.
-
-        ``when_profile`` counts the members naming each year and each main weekday
-        (:attr:`Features.when`).
-        """
+                 year_profile: Mapping[str, int], n_members: int, idf: _Idf) -> tuple[float, ...]:
+        """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story."""
         base, logs, get = idf.base, idf.logs, idf.df.get
         inv = 1.0 / n_members
         # story vector: members using a term times its IDF (the mean, up to scale); from three
@@ -153,15 +133,12 @@ class Scorer:
         lead_names = _share_cover(feats.lead, lead_profile, inv, idf)
         core = [t for t, c in lead_profile.items() if c >= half]
         story_lead = _share_cover(core, feats.terms, 1.0, idf)
-        years = [int(t) for t in feats.when if t[0].isdigit()]
-        story_years = [int(t) for t in when_profile if t[0].isdigit()]
-        later_year = float(bool(years) and bool(story_years) and max(years) > max(story_years))
-        year_clash = float(bool(years) and bool(story_years) and max(years) != max(story_years))
-        day_match, day_clash = _days(feats.when, when_profile, inv)
+        years = [int(t) for t in feats.numbers if is_year(t)]
+        later_year = float(bool(years) and bool(year_profile) and max(years) > max(map(int, year_profile)))
         lead_phrases = _share_cover([t for t in feats.lead if "~" in t], lead_profile, 2 * inv, idf, 0.5)
         story_phrases = _share_cover([t for t in core if "~" in t], feats.terms, 1.0, idf, 0.5)
         return (cosine, names, numbers, name_cos, story_names, key_names, lead_names, story_lead,
-                later_year, lead_phrases, story_phrases, day_match, day_clash, year_clash)
+                later_year, lead_phrases, story_phrases)
 
     def score(self, features: tuple[float, ...]) -> float:
         return sum(a * b for a, b in zip(self.params.weights, features, strict=True))

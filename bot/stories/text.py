@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["STOPWORDS", "WEEKDAYS", "Features", "extract"]
+__all__ = ["STOPWORDS", "Features", "extract"]
 
 # Function words plus the feed/URL furniture that says nothing about an event.
 STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "almost", "also", "although", "always", "am", "among", "an", "and", "another", "any", "are", "aren't", "around", "as", "at", "be", "became", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "either", "else", "even", "ever", "every", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "however", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "just", "let's", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "mustn't", "my", "myself", "neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "per", "quite", "rather", "really", "same", "say", "said", "says", "saying", "see", "seen", "shall", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "since", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very", "via", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "whether", "which", "while", "who", "who's", "whom", "whose", "why", "why's", "will", "with", "within", "without", "won't", "would", "wouldn't", "yet", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "told", "according", "new", "news", "report", "reports", "reported", "year", "years", "time", "http", "https", "www", "com", "org", "net", "html", "htm", "php", "asp", "index", "article", "articles", "story", "stories", "www2", "amp", "nbsp", "s", "t", "d", "ll", "re", "ve", "m", "mr", "mrs", "ms", "dr", "st", "jr", "inc", "ltd", "co", "corp"])
@@ -26,10 +26,6 @@ _BREAK = frozenset('.!?:;\n"“”(')
 _LEAD_TOKENS = 60  # the title and about two sentences
 _MAX_CHARS = 20_000  # a very long page adds little beyond its first screens
 _intern = sys.intern
-# Weekdays as terms (lower case, as ``terms`` keeps them). News says *when* an event
-# happened mostly by weekday ("fired on Saturday"), so two events of one kind on
-# different days are told apart by it (see ``scoring``).
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +42,6 @@ class Features:
     numbers: frozenset[str]
     title: frozenset[str]
     lead: frozenset[str]  # names in the title and the first sentences: who the event is about
-    # when the event happened: the years named and the weekday(s) named most often
-    when: frozenset[str] = frozenset()
 
 
 def _stem(word: str) -> str:
@@ -78,10 +72,6 @@ _BREAK_KIND = (3, None)
 def _fill(tok: str) -> tuple[int, str | None]:
     kt = _CACHE[tok] = _BREAK_KIND if tok in _BREAK else _classify(tok)
     return kt
-
-
-def _is_year(t: str) -> bool:
-    return len(t) == 4 and t[:2] in ("19", "20") and t.isdigit()
 
 
 def extract(title: str, text: str) -> Features:
@@ -124,7 +114,4 @@ def extract(title: str, text: str) -> Features:
     title_words = frozenset(
         _intern(_stem(w.lower())) for w in _TOKEN.findall(title) if w not in _BREAK and w.lower() not in STOPWORDS
     )
-    day_counts = [(c, d) for d in WEEKDAYS if (c := terms.get(d))]
-    top = max(day_counts)[0] if day_counts else 0
-    when = frozenset([*(d for c, d in day_counts if c == top), *(t for t in numbers if _is_year(t))])
-    return Features(terms, frozenset(names), frozenset(numbers), title_words, frozenset(lead), when)
+    return Features(terms, frozenset(names), frozenset(numbers), title_words, frozenset(lead))

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.stories import background
 from bot.stories.clusterer import Clusterer, ClusterItem
 from bot.stories.scoring import Params
-from bot.stories.text import WEEKDAYS, extract
+from bot.stories.text import extract
 
 
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -47,9 +47,3 @@ def test_shipped_background_is_a_prior_not_the_window() -> None:
     assert bare._df == {t: 1 for t in extract(item.title, item.text).terms}
     assert all(c._df[t] == df.get(t, 0) + 1 for t in bare._df)
 
-
-def test_when_names_years_and_the_main_weekday() -> None:
-    f = extract("Coach fired", "The team fired its coach on Saturday. He was hired in 2005; "
-                "they lost on Friday and on Saturday again, 88-72.")
-    assert f.when == {"saturday", "2005"}
-    assert "saturday" in WEEKDAYS
