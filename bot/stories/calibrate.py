@@ -22,7 +22,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.stories import background
 from bot.stories.scoring import Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
@@ -61,8 +60,8 @@ def pair_scores(docs: Sequence[str], pairs: Sequence[tuple[int, int]],
     """``(cosine, p_same)`` for each pair of documents (the first line of each is its title)."""
     scorer = Scorer(params or Params())
     feats = [extract(d.split(". ", 1)[0][:200], d) for d in docs]
-    n_bg, bg = background.load() if scorer.params.background else (0, {})
-    df: dict[str, int] = dict(bg)  # as the clusterer counts: background plus the window
+    n_bg = scorer.n_background
+    df: dict[str, int] = dict(scorer.background)  # as the clusterer counts: background plus the window
     for f in feats:
         for t in f.terms:
             df[t] = df.get(t, 0) + 1

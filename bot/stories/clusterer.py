@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.stories import background
 from bot.stories.scoring import Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
@@ -132,8 +131,8 @@ class Clusterer:
         self.max_items = max_items
         self._scorer = Scorer(params or Params())
         # document frequencies start from the background corpus (a prior, see background)
-        self._n_bg, bg = background.load() if self._scorer.params.background else (0, {})
-        self._df: dict[str, int] = dict(bg)
+        self._n_bg = self._scorer.n_background
+        self._df: dict[str, int] = dict(self._scorer.background)
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
         self._postings: dict[str, set[str]] = {}
