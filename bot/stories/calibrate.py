@@ -60,11 +60,12 @@ def pair_scores(docs: Sequence[str], pairs: Sequence[tuple[int, int]],
     """``(cosine, p_same)`` for each pair of documents (the first line of each is its title)."""
     scorer = Scorer(params or Params())
     feats = [extract(d.split(". ", 1)[0][:200], d) for d in docs]
-    df: dict[str, int] = {}
+    n_bg = scorer.n_background
+    df: dict[str, int] = dict(scorer.background)  # as the clusterer counts: background plus the window
     for f in feats:
         for t in f.terms:
             df[t] = df.get(t, 0) + 1
-    idf = scorer.idf(df, len(docs))
+    idf = scorer.idf(df, len(docs) + n_bg)
     weights = [scorer.weights(f, idf) for f in feats]
     norms = [scorer.norm(w) for w in weights]
     cos, p_same = [], []

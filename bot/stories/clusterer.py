@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from bot.stories.index import StoryTerms, WindowIndex
-from bot.stories.scoring import Params, Scorer, is_year
+from bot.stories.scoring import Idf, Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
 __all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
@@ -90,6 +90,16 @@ class _Story:
     sources: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """An article's candidate stories with their feature rows, and what the duplicate test needs."""
+
+    rows: list[tuple[str, tuple[float, ...]]]
+    w: dict[str, float]
+    dnorm: float
+    idf: Idf
+
+
 def _inc(counts: dict[str, int], keys: Iterable[str]) -> list[str]:
     """Add one to each key; return the keys that are new."""
     new = []
@@ -135,7 +145,9 @@ class Clusterer:
         self.window = window
         self.max_items = max_items
         self._scorer = Scorer(params or Params())
-        self._index = WindowIndex()
+        # document frequencies count the window on top of the background corpus (a prior, see background)
+        self._n_bg = self._scorer.n_background
+        self._index = WindowIndex(self._scorer.background)
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
         self._urls: dict[tuple[str | None, str], str] = {}
@@ -221,31 +233,41 @@ class Clusterer:
             mid = self._urls[(item.source, item.url)]
             return self._members[mid].story, mid
         scorer = self._scorer
-        index = self._index
-        n_docs = len(self._members) + 1
-        idf = scorer.idf(index.df, n_docs)
-        w = scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base))
-        dnorm = scorer.norm(w)
         best: tuple[float, str] | None = None
-        index.start(ids, w)
-        try:
-            for sid in index.candidates(w, ids, idf.base, scorer.params):
-                story = self._stories[sid]
-                n = len(story.members)
-                snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
-                score = scorer.score(scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core,
-                                                     story.names, story.lead, story.years, n, idf, snorm=snorm, dot=dot))
-                if score >= scorer.params.threshold and (best is None or score > best[0]):
-                    best = (score, sid)
-        finally:
-            index.finish(ids)
+        m = self._candidates(feats, ids)
+        for sid, x in m.rows:
+            score = scorer.score(x)
+            if score >= scorer.params.threshold and (best is None or score > best[0]):
+                best = (score, sid)
         if best is not None and item.source is not None:
             story = self._stories[best[1]]
             if story.sources.get(item.source):
-                for m in story.members.values():
-                    if m.source == item.source and scorer.is_duplicate(w, dnorm, m.feats, idf):
-                        return best[1], m.id
+                for mem in story.members.values():
+                    if mem.source == item.source and scorer.is_duplicate(m.w, m.dnorm, mem.feats, m.idf):
+                        return best[1], mem.id
         return (best[1] if best else None), None
+
+    def _candidates(self, feats: Features, ids: np.ndarray) -> _Candidates:
+        """The candidate stories of an article already counted into the index, with the feature
+        vector of each (``python -m bot.stories.tune`` fits the decision on these rows)."""
+        scorer = self._scorer
+        index = self._index
+        n_docs = len(self._members) + 1 + self._n_bg
+        idf = scorer.idf(index.df, n_docs)
+        w = scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base))
+        dnorm = scorer.norm(w)
+        rows: list[tuple[str, tuple[float, ...]]] = []
+        index.start(ids, w)
+        try:
+            for sid in index.candidates(w, ids, idf.base, scorer.params, self._n_bg):
+                story = self._stories[sid]
+                n = len(story.members)
+                snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
+                rows.append((sid, scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core,
+                                                  story.names, story.lead, story.years, n, idf, snorm=snorm, dot=dot)))
+        finally:
+            index.finish(ids)
+        return _Candidates(rows, w, dnorm, idf)
 
     def _insert(self, item: ClusterItem, feats: Features, ids: np.ndarray, sid: str, at: float) -> None:
         story = self._stories.get(sid)

@@ -64,11 +64,14 @@ class WindowIndex:
     changes the cost only, never a result.
     """
 
-    def __init__(self) -> None:
-        self.df: dict[str, int] = {}  # term -> articles using it (what scoring looks up)
-        self._tid: dict[str, int] = {}  # term -> id, while df > 0
+    def __init__(self, background: Mapping[str, int] | None = None) -> None:
+        # term -> documents using it, the window's on top of the background corpus's (what scoring looks up)
+        self._bg: Mapping[str, int] = background or {}
+        self.df: dict[str, int] = dict(self._bg)
+        self._tid: dict[str, int] = {}  # term -> id, while the window uses it
         self._free: list[int] = []
-        self._dfa = np.zeros(4096, _I)  # id -> df
+        self._dfa = np.zeros(4096, _I)  # id -> window df (what "too common" and postings go by)
+        self._bga = np.zeros(4096, _I)  # id -> background df
         self._w = np.zeros(4096)  # id -> weight in the article being matched
         self._post: list[array[int] | None] = [None] * 4096  # id -> story slots; None: not tracked
         self._logs = np.zeros(0)  # k -> log1p(k), as Scorer.idf memoises it
@@ -84,15 +87,17 @@ class WindowIndex:
         ids = list(map(tid.get, keys))
         if None in ids:
             free = self._free
+            bg = self._bg.get
             for i in [i for i, x in enumerate(ids) if x is None]:
-                n = free.pop() if free else self._grow()  # may replace _post
+                n = free.pop() if free else self._grow()  # may replace _post and _bga
                 tid[keys[i]] = ids[i] = n
                 self._post[n] = array("q")
+                self._bga[n] = bg(keys[i], 0)
         arr = np.array(ids, _I)
         dfa = self._dfa
         dfa[arr] += 1
         counts = dfa[arr]
-        self.df.update(zip(keys, counts.tolist(), strict=True))
+        self.df.update(zip(keys, (counts + self._bga[arr]).tolist(), strict=True))
         if counts.max() > track_limit:
             post = self._post
             for i in arr[counts > track_limit].tolist():
@@ -104,13 +109,15 @@ class WindowIndex:
         """Count an article out (after :meth:`leave`)."""
         dfa = self._dfa
         dfa[ids] -= 1
-        left = dfa[ids].tolist()
+        window = dfa[ids]
+        left = window.tolist()
         df = self.df
-        df.update(zip(terms, left, strict=True))
+        df.update(zip(terms, (window + self._bga[ids]).tolist(), strict=True))
         if 0 in left:
-            tid, free, post = self._tid, self._free, self._post
+            tid, free, post, bg = self._tid, self._free, self._post, self._bg
             for t in compress(terms, map(not_, left)):
-                del df[t]
+                if t not in bg:
+                    del df[t]
                 i = tid.pop(t)
                 free.append(i)
                 post[i] = None
@@ -120,6 +127,7 @@ class WindowIndex:
         size = len(self._dfa)
         if n >= size:
             self._dfa = np.concatenate([self._dfa, np.zeros(size, _I)])
+            self._bga = np.concatenate([self._bga, np.zeros(size, _I)])
             self._w = np.concatenate([self._w, np.zeros(size)])
             self._post = self._post + [None] * size
             size *= 2
@@ -188,7 +196,7 @@ class WindowIndex:
         """The IDF ``base - log1p(df)`` of terms (as :class:`bot.stories.scoring.Scorer` has it)."""
         if n_docs >= len(self._logs):
             self._logs = np.array([math.log1p(k) for k in range(2 * n_docs + 64)])
-        return (base - self._logs[self._dfa[ids]]).tolist()
+        return (base - self._logs[self._dfa[ids] + self._bga[ids]]).tolist()
 
     def start(self, ids: np.ndarray, w: Mapping[str, float]) -> None:
         """Before matching an article: spread its weights ``w`` (in ``ids`` order) by term id."""
@@ -214,20 +222,22 @@ class WindowIndex:
                     ids, counts = ids[keep], counts[keep]
             vec = story._vec = (ids, counts)
         ids, counts = vec
-        x = counts * (base - self._logs[self._dfa[ids]])
+        x = counts * (base - self._logs[self._dfa[ids] + self._bga[ids]])
         return math.sqrt(math.fsum((x * x).tolist())) or 1.0, math.fsum((self._w[ids] * x).tolist())
 
     # -- candidate search ---------------------------------------------------------------
-    def candidates(self, w: Mapping[str, float], ids: np.ndarray, base: float, params: Params) -> list[str]:
+    def candidates(self, w: Mapping[str, float], ids: np.ndarray, base: float, params: Params,
+                   n_background: int = 0) -> list[str]:
         """A few stories sharing the article's most distinctive terms, best first.
 
         The query is the article's ``params.query_terms`` heaviest terms that are not too
-        common in the window; a story qualifies with at least ``min_overlap`` of the
+        common in the window (window counts only: they are what the postings hold); a story qualifies with at least ``min_overlap`` of the
         query's weight and ``min_relative`` of the best story's overlap.
-        ``w`` is in the order of ``ids``; ``base`` is the IDF's ``log1p(n_docs) + 1``.
+        ``w`` is in the order of ``ids``; ``base`` is the IDF's ``log1p(n_docs) + 1``, ``n_docs``
+        counting ``n_background`` background documents.
         """
         p = params
-        cap = max(p.common_floor, p.common_df * (math.exp(base - 1.0) - 1.0))
+        cap = max(p.common_floor, p.common_df * (math.exp(base - 1.0) - 1.0 - n_background))
         rare = np.flatnonzero(self._dfa[ids] <= cap).tolist()
         keys, vals, idl = list(w), list(w.values()), ids.tolist()
         query = sorted([(-vals[i], keys[i], idl[i]) for i in rare])[: p.query_terms]

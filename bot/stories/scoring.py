@@ -1,6 +1,7 @@
 """How alike an article and a story are: candidate search, features, decision.
 
-IDF comes from the articles in the window (no training corpus at run time). The
+IDF comes from the articles in the window counted on top of a shipped background
+corpus (:mod:`bot.stories.background`; nothing is fetched at run time). The
 decision is a weighted sum of a few features whose weights and threshold were chosen
 by ``python -m bot.stories.tune`` with cross-validation over ECB+ topics (see there);
 they are hard-coded in :class:`Params`.
@@ -12,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.stories import background
 from bot.stories.text import Features
 
 __all__ = ["FEATURES", "Params", "Scorer", "is_year"]
@@ -24,9 +26,9 @@ FEATURES = ("cosine", "names", "numbers", "name_cosine", "story_names", "key_nam
 class Params:
     """Weights of :data:`FEATURES`, the join threshold and the search sizes."""
 
-    # from ``python -m bot.stories.tune`` (5-fold CV over ECB+ topics: pairwise F1 0.839, B3 0.873)
-    weights: tuple[float, ...] = (1.984, 2.335, 3.651, 3.36, 1.762, 0.407, 1.297, 1.324, -1.44, 0.192, 0.243)
-    threshold: float = 4.283
+    # from ``python -m bot.stories.tune`` (5-fold CV over ECB+ topics: pairwise F1 0.874, B3 0.901)
+    weights: tuple[float, ...] = (2.065, 2.281, 3.631, 3.233, 1.63, 0.197, 1.294, 1.135, -1.405, 0.157, 0.249)
+    threshold: float = 4.263
     duplicate: float = 0.8  # same outlet, doc-to-doc cosine at least this: a re-publication
     query_terms: int = 24
     candidates: int = 8
@@ -34,13 +36,14 @@ class Params:
     min_relative: float = 0.3  # ... and at least this share of the best candidate's
     common_df: float = 0.01  # terms in more than this share of the window (and more than
     common_floor: int = 50  # this many articles) are too common to pick candidates
+    background: bool = True  # count the shipped background corpus into document frequencies
 
 
 def is_year(t: str) -> bool:
     return len(t) == 4 and t[:2] in ("19", "20") and t.isdigit()
 
 
-class _Idf:
+class Idf:
     """IDF of the window at one moment: ``log((1 + N) / (1 + df)) + 1``, memoised."""
 
     __slots__ = ("base", "df", "logs")
@@ -54,7 +57,7 @@ class _Idf:
         return self.base - self.logs[self.df.get(term, 0)]
 
 
-def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: _Idf,
+def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: Idf,
                  empty: float = 0.0) -> float:
     """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)``."""
     tot = hit = 0.0
@@ -72,16 +75,18 @@ class Scorer:
     def __init__(self, params: Params) -> None:
         self.params = params
         self._logs: list[float] = [0.0]
+        # the background counts the window's are added to (see bot.stories.background)
+        self.n_background, self.background = background.load() if params.background else (0, {})
 
-    def idf(self, df: Mapping[str, int], n_docs: int) -> _Idf:
+    def idf(self, df: Mapping[str, int], n_docs: int) -> Idf:
         """The IDF function for the current window (call once per article)."""
         logs = self._logs
         while len(logs) <= n_docs + 1:
             logs.append(math.log1p(len(logs)))
-        return _Idf(df, n_docs, logs)
+        return Idf(df, n_docs, logs)
 
     @staticmethod
-    def weights(feats: Features, idf: _Idf, idfs: Iterable[float] | None = None) -> dict[str, float]:
+    def weights(feats: Features, idf: Idf, idfs: Iterable[float] | None = None) -> dict[str, float]:
         """Sub-linear TF times IDF of an article's terms (``idfs``: their IDF, if the caller has it)."""
         if idfs is None:
             base, logs, get = idf.base, idf.logs, idf.df.get
@@ -89,25 +94,9 @@ class Scorer:
         log = math.log
         return {t: (1.0 + log(c)) * i if c > 1 else i for (t, c), i in zip(feats.terms.items(), idfs, strict=True)}
 
-    def candidates(self, w: Mapping[str, float], idf: _Idf, postings: Mapping[str, set[str]]) -> list[str]:
-        """A few stories sharing the article's most distinctive terms, best first."""
-        p = self.params
-        get = idf.df.get
-        cap = max(p.common_floor, p.common_df * (math.exp(idf.base - 1.0) - 1.0))
-        query = sorted((t for t in w if get(t, 0) <= cap), key=lambda t: (-w[t], t))[: p.query_terms]
-        acc: dict[str, float] = {}
-        total = 0.0
-        for t in query:
-            wt = w[t]
-            total += wt
-            for sid in postings.get(t, ()):
-                acc[sid] = acc.get(sid, 0.0) + wt
-        floor = max(p.min_overlap * total, p.min_relative * max(acc.values(), default=0.0))
-        return sorted((s for s, v in acc.items() if v >= floor), key=lambda s: (-acc[s], s))[: p.candidates]
-
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
                  core: Mapping[str, int], name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
-                 year_profile: Mapping[str, int], n_members: int, idf: _Idf, *,
+                 year_profile: Mapping[str, int], n_members: int, idf: Idf, *,
                  snorm: float | None = None, dot: float | None = None) -> tuple[float, ...]:
         """The :data:`FEATURES` of an article (weights ``w``, norm ``dnorm``) against one story.
 
@@ -155,7 +144,7 @@ class Scorer:
     def norm(w: Mapping[str, float]) -> float:
         return math.sqrt(math.fsum([v * v for v in w.values()])) or 1.0
 
-    def is_duplicate(self, w: Mapping[str, float], dnorm: float, other: Features, idf: _Idf) -> bool:
+    def is_duplicate(self, w: Mapping[str, float], dnorm: float, other: Features, idf: Idf) -> bool:
         """Same outlet, near-identical text (an update or re-publication)."""
         ow = self.weights(other, idf)
         dot = sum(v * ow.get(t, 0.0) for t, v in w.items())

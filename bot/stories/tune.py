@@ -38,16 +38,11 @@ def teacher_rows(items: Sequence[ClusterItem], truth: Sequence[str]) -> tuple[li
     ys: list[int] = []
     for it, y in zip(items, truth, strict=True):
         feats = _clusterer.extract(it.title, it.text)
-        c._count(feats, +1)
-        idf = c._scorer.idf(c._df, len(c._members) + 1)
-        w = c._scorer.weights(feats, idf)
-        dnorm = c._scorer.norm(w)
-        for sid in c._scorer.candidates(w, idf, c._postings):
-            st = c._stories[sid]
-            xs.append(list(c._scorer.features(feats, w, dnorm, st.profile, st.core, st.names, st.lead, st.years,
-                                              len(st.members), idf)))
+        ids = c._index.add_doc(feats.terms, c._track_limit())
+        for sid, x in c._candidates(feats, ids).rows:  # the rows the streaming decision sees
+            xs.append(list(x))
             ys.append(int(sid == y))
-        c._insert(it, feats, y, 0.0)
+        c._insert(it, feats, ids, y, 0.0)
     return xs, ys
 
 

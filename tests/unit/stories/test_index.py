@@ -36,9 +36,10 @@ def test_story_vector_matches_the_scoring_formula() -> None:
 
     feats = extract(probe.title, probe.text)
     ids = index.add_doc(feats.terms, math.inf)
-    idf = scorer.idf(index.df, len(c) + 1)
+    n_docs = len(c) + 1 + c._n_bg  # the window on top of the shipped background corpus
+    idf = scorer.idf(index.df, n_docs)
     w = scorer.weights(feats, idf)
-    assert scorer.weights(feats, idf, index.idf(ids, len(c) + 1, idf.base)) == w
+    assert scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base)) == w
     dnorm = scorer.norm(w)
     index.start(ids, w)
     checked = 0
