@@ -1,0 +1,93 @@
+"""The fast paths of the text helpers give exactly what the plain regex/str formulation gives.
+
+Each helper has a cheap route (str.find + a pattern tried in place, byte-level lower-casing of
+Latin-1 text) and the formulation it replaced; these pin that both agree, including on the
+inputs that take the slow route (text outside Latin-1, curly apostrophes, quotes).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from classifiers.relevance import TopicModel, doc_terms
+from classifiers.summary import _DIGIT, _has_digit
+from classifiers.tags import _word_re
+from classifiers.text import (
+    _CUT,
+    _MONEY,
+    _MONEY_WORDS,
+    _TOKEN,
+    _has_money_word,
+    _line_tokens,
+    _mark_ends,
+    largest_amount,
+    tokens,
+)
+from classifiers.types import TopicSpec
+
+_PIECES = ["Mr. Smith", ". The", "! 5", "? “A", "U.S. ", "company's ", "'quoted' ", "rock’n’roll ", "İstanbul ",
+           "K\u212a ", "£5bn ", "$3.2 million ", "€10m ", "50 MILLION Dollars ", "\t", "\u00a0", "\n", "É ", "x",
+           "abc", "1.5", ".)", "”", " ", "STG"]
+
+
+def _texts(n: int = 400) -> list[str]:
+    rng = random.Random(7)
+    return ["".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 60))) for _ in range(n)]
+
+
+def test_sentence_end_marks_match_the_regex_substitution() -> None:
+    for t in _texts():
+        assert _mark_ends(t) == _CUT.sub(lambda m: m.group() + "\n\x01", t)
+
+
+def test_line_tokens_match_the_token_regex_per_line() -> None:
+    for t in _texts():
+        assert _line_tokens(t) == [_TOKEN.findall(line) for line in t.lower().split("\n")]
+        assert tokens(t) == _TOKEN.findall(t.lower())
+
+
+def test_amounts_match_a_full_scan() -> None:
+    def plain(text: str) -> tuple[float, str]:
+        from classifiers.text import _MONEY_AFTER, _SCALE
+
+        matches = list(_MONEY.finditer(text))
+        if any(w in text.lower() for w in _MONEY_WORDS):
+            matches += _MONEY_AFTER.finditer(text)
+        best, label = 0.0, ""
+        for m in matches:
+            try:
+                v = float(m.group(1).replace(",", "")) * _SCALE.get((m.group(2) or "").lower(), 1.0)
+            except ValueError:
+                continue
+            if v > best:
+                best, label = v, m.group(0).strip()
+        return best, label
+
+    for t in _texts():
+        assert largest_amount(t) == plain(t)
+        assert _has_money_word(t) == any(w in t.lower() for w in _MONEY_WORDS)
+    assert largest_amount("$1m then £2bn then €2bn") == (2e9, "£2bn")
+
+
+def test_digit_feature_and_word_search_match_their_regexes() -> None:
+    for t in [*_texts(), "٣ Arabic-Indic digit", "no digits here", "x9"]:
+        assert _has_digit(t) == (_DIGIT.search(t) is not None)
+    head = "apple pie, Apple and pineapple; apple"
+    for key in ("apple", "pie", "pine"):
+        pat = _word_re(key)
+        i = head.find(key)
+        while i >= 0 and pat.match(head, i) is None:
+            i = head.find(key, i + 1)
+        assert (i >= 0) == (re.search(rf"\b{key}\b", head) is not None)
+
+
+def test_topic_probability_is_the_same_without_explanations() -> None:
+    m = TopicModel(TopicSpec("deals", ["merger", "takeover bid"], exclude=["rumour"]),
+                   expansion={"acquisit": 0.5, "sharehold": 0.3}).fit()
+    for title, text in [("Merger agreed", "The takeover bid won shareholder backing."),
+                        ("Rumour of merger", "A rumour, nothing more."), ("", "")]:
+        d = doc_terms(title, text)
+        p, contrib = m.score(d)
+        assert m.score(d, explain=False) == (p, [])
+        assert contrib or p < 0.5
