@@ -159,16 +159,9 @@ def _mark_ends(text: str) -> str:
     so those are found by ``str.find`` (memchr-fast) and the pattern is tried there only; scanning
     the whole text for the character class in the regex engine cost several times more. A match
     is the end mark plus at most a closing quote or bracket, so matches never overlap a later start."""
-    starts: list[int] = []
-    find = text.find
-    for ch in ".!?":
-        i = find(ch)
-        while i >= 0:
-            starts.append(i)
-            i = find(ch, i + 1)
+    starts = _positions(text, ".!?")
     if not starts:
         return text
-    starts.sort()
     parts: list[str] = []
     a = 0
     match = _CUT.match
@@ -181,6 +174,20 @@ def _mark_ends(text: str) -> str:
         return text
     parts.append(text[a:])
     return "".join(parts)
+
+
+def _positions(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` occurs in ``text``, in order: ``str.find`` is memchr-fast, so trying
+    a pattern only there beats the regex engine testing its first character class everywhere."""
+    out: list[int] = []
+    find = text.find
+    for ch in chars:
+        i = find(ch)
+        while i >= 0:
+            out.append(i)
+            i = find(ch, i + 1)
+    out.sort()
+    return out
 
 
 def _line_tokens(text: str) -> list[list[str]]:
@@ -276,15 +283,7 @@ def largest_amount(text: str) -> tuple[float, str]:
     # every symbol-first amount starts at a currency symbol and holds no other one: find them with
     # str.find and try the pattern there only (what finditer finds, without the regex engine
     # testing the character class at every position)
-    starts: list[int] = []
-    for sym in "$£€":
-        i = text.find(sym)
-        while i >= 0:
-            starts.append(i)
-            i = text.find(sym, i + 1)
-    starts.sort()
-    match = _MONEY.match
-    matches = [m for m in map(match, repeat(text), starts) if m is not None]
+    matches = [m for m in map(_MONEY.match, repeat(text), _positions(text, "$£€")) if m is not None]
     if _has_money_word(text):
         matches += _MONEY_AFTER.finditer(text)
     for m in matches:
