@@ -26,6 +26,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bot.errors import ModelError
 from classifiers.models import MODEL_DIR
 
 __all__ = ["BACKGROUND_FILE", "build", "load", "main", "write"]
@@ -71,16 +72,25 @@ def write(n_docs: int, df: dict[str, int], path: Path = BACKGROUND_FILE) -> None
 
 @functools.cache
 def load(path: Path = BACKGROUND_FILE) -> tuple[int, dict[str, int]]:
-    """The shipped background, read once per process; ``(0, {})`` without the file."""
+    """The shipped background, read once per process; ``(0, {})`` without the file.
+    A damaged file is a ``ModelError`` naming the file and line, like the other shipped models."""
+    lineno = 1
     try:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             head = fh.readline().rstrip("\n").split("\t")
-            df = {t: int(c) for t, c in (line.rstrip("\n").split("\t") for line in fh)}
+            if head[0] != "#documents" or len(head) != 2:
+                raise ValueError("not a background document-frequency file")
+            n_docs = int(head[1])
+            df: dict[str, int] = {}
+            for lineno, line in enumerate(fh, start=2):  # noqa: B007 (lineno is read by the error message)
+                term, count = line.rstrip("\n").split("\t")
+                df[sys.intern(term)] = int(count)
     except FileNotFoundError:
         return 0, {}
-    if head[0] != "#documents":
-        raise ValueError(f"{path}: not a background document-frequency file")
-    return int(head[1]), {sys.intern(t): c for t, c in df.items()}
+    except (OSError, ValueError, EOFError) as exc:  # gzip, UTF-8 and number errors included
+        raise ModelError(f"{path}:{lineno}: unreadable background document frequencies ({exc}); "
+                         "rebuild with `python -m bot.stories.make_background DATA`") from exc
+    return n_docs, df
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
+
+import pytest
 
 from bot.stories import background
 from bot.stories.clusterer import Clusterer, ClusterItem
@@ -54,3 +57,18 @@ def test_shipped_background_is_a_prior_not_the_window() -> None:
     gone = set(terms) - set(extract("Rain in Spain", "Heavy rain fell on the plains of Spain on Tuesday.").terms)
     assert gone and all(short._index.df.get(t, 0) == df.get(t, 0) for t in gone)
 
+
+
+def test_damaged_background_names_file_and_line(tmp_path: Path) -> None:
+    from bot.errors import ModelError
+
+    bad = tmp_path / "df.tsv.gz"
+    background.write(4, {"profit": 3, "rose": 2}, bad)
+    with gzip.open(bad, "at", encoding="utf-8") as fh:
+        fh.write("broken line without a count\n")
+    with pytest.raises(ModelError, match=r"df\.tsv\.gz:4: unreadable"):
+        background.load(bad)
+    junk = tmp_path / "junk.tsv.gz"
+    junk.write_bytes(b"not gzip at all")
+    with pytest.raises(ModelError, match=r"junk\.tsv\.gz"):
+        background.load(junk)
