@@ -128,6 +128,7 @@ def eval_relevance(data: Path) -> None:
 
 ALERT_VOTE_RATE = 0.5  # stream protocol: share of alerts that get a 👍/👎
 MISS_REPORT_RATE = 0.2  # stream protocol: share of missed on-topic articles someone reports with a 👍
+POOL = 2000  # self-training pool: the newest articles seen, as the bot keeps its newest stories
 
 
 def _votes_random(y: Sequence[bool], rng: random.Random, n: int) -> list[int]:
@@ -138,19 +139,22 @@ def _votes_random(y: Sequence[bool], rng: random.Random, n: int) -> list[int]:
 
 
 def _votes_stream(model: TopicModel, terms: Sequence[DocTerms], y: Sequence[bool], rng: random.Random,
-                  n: int) -> list[int]:
+                  n: int, pool: int = 0) -> list[int]:
     """Votes as the product collects them: the articles arrive in a random order and are scored
     by the model as it stands (refitted after every vote); an alert gets a vote with probability
     ``ALERT_VOTE_RATE`` (👍 if on topic, else 👎) and a missed on-topic article is reported with
     probability ``MISS_REPORT_RATE``, until ``n`` votes. Off-topic articles that were not alerted
-    never get a vote: nobody sees them. Adds the votes to ``model``."""
+    never get a vote: nobody sees them. Adds the votes to ``model``; with ``pool``, its self-training
+    pool is the newest ``pool`` articles seen, taken at each vote, as the bot does."""
     order = list(range(len(terms)))
     rng.shuffle(order)
     picked: list[int] = []
-    for i in order:
+    for seen, i in enumerate(order, 1):
         alert = model.score(terms[i])[0] >= model.spec.threshold
         u = rng.random()
         if (alert and u < ALERT_VOTE_RATE) or (not alert and y[i] and u < MISS_REPORT_RATE):
+            if pool:
+                model.pool[:] = [terms[j] for j in order[max(0, seen - pool):seen]]
             model.add_feedback(terms[i], y[i])
             picked.append(i)
             if len(picked) == n:
@@ -185,9 +189,12 @@ def eval_feedback(data: Path, n_labels: int = 30, seeds: Sequence[int] = (0, 1, 
                 model = TopicModel(spec, expansion=s._expand(spec)).fit()
                 base = TopicModel(spec, expansion=s._expand(spec)).fit()
                 if protocol == "stream":
-                    pick = _votes_stream(model, terms, y, rng, n_labels)
+                    pick = _votes_stream(model, terms, y, rng, n_labels, POOL)
                 else:
                     pick = _votes_random(y, rng, n_labels)
+                    chosen = set(pick)
+                    unvoted = [i for i in range(len(rows)) if i not in chosen]
+                    model.pool[:] = [terms[i] for i in random.Random(1000 + seed).sample(unvoted, POOL)]
                     for i in pick:
                         model.add_feedback(terms[i], y[i])
                 n_pos.append(sum(y[i] for i in pick))

@@ -19,7 +19,7 @@ from classifiers.events import EventRules, category_for
 from classifiers.importance import importance
 from classifiers.linear_text import LinearText
 from classifiers.models import MODEL_DIR, load_artifact, read_manifest
-from classifiers.relevance import TopicModel, doc_terms
+from classifiers.relevance import DocTerms, TopicModel, doc_terms
 from classifiers.summary import SentenceRanker
 from classifiers.tags import extract_tags
 from classifiers.text import split_sentences, stems
@@ -42,8 +42,9 @@ class Scorer:
         self.events = EventRules().fit()
         self.watchlist = [w for w in watchlist if w.strip()]
         self.topics: dict[str, TopicModel] = {}
+        self.pool: list[DocTerms] = []  # recent documents for self-training, shared by every topic; see set_pool
         for spec in topics:
-            self.topics[spec.name] = TopicModel(spec, expansion=self._expand(spec)).fit()
+            self.topics[spec.name] = TopicModel(spec, expansion=self._expand(spec), pool=self.pool).fit()
 
     @classmethod
     def load(cls, topics: Sequence[TopicSpec] = (), watchlist: Sequence[str] = (),
@@ -85,6 +86,14 @@ class Scorer:
         model = self.topics.get(topic)
         if model is not None:
             model.add_feedback(doc_terms(doc.title, doc.text), label)
+
+    def set_pool(self, docs: Sequence[Document]) -> None:
+        """The recent documents self-training may take pseudo-labels from (the caller bounds them:
+        the bot passes its newest stories). Topics with votes refit at their next score."""
+        self.pool[:] = [doc_terms(d.title, d.text) for d in docs]
+        for model in self.topics.values():
+            if model.labels_:
+                model.fb_dirty_ = True
 
     def clear_feedback(self) -> None:
         """Forget every vote (the bot replays the stored ones when they change under it)."""

@@ -220,6 +220,15 @@ class Store:
                                              a.c.fetched_at >= since).order_by(a.c.id)).all()
         return [_article(r) for r in rows]
 
+    def newest_processed(self, limit: int) -> list[Article]:
+        """The newest ``limit`` processed articles that belong to a story, newest first: the recent
+        news the scorer's self-training draws pseudo-labels from (``bot.scoring``)."""
+        a = t.articles
+        with self.begin() as c:
+            rows = c.execute(select(a).where(a.c.processed.is_(True), a.c.story_id.is_not(None))
+                             .order_by(a.c.id.desc()).limit(limit)).all()
+        return [_article(r) for r in rows]
+
     def article(self, article_id: int) -> Article | None:
         with self.begin() as c:
             row = c.execute(select(t.articles).where(t.articles.c.id == article_id)).first()

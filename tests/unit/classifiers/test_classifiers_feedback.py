@@ -49,7 +49,7 @@ def test_refit_is_lazy_and_matches_the_primal_solution() -> None:
     """The dual Newton solver reaches the optimum: the gradient of the primal objective vanishes."""
     import numpy as np
 
-    from classifiers.relevance import _unit
+    from classifiers.feedback import unit as _unit
 
     model = TopicModel(TopicSpec("ship", ["tanker", "shipping", "freight"])).fit()
     docs = [(doc_terms(t, t), True) for t in ON] + [(doc_terms(t, t), False) for t in OFF]
@@ -87,3 +87,65 @@ def test_stream_protocol_votes_only_on_alerts_and_reported_misses() -> None:
     assert len(picked) == 12 == len(model.labels_) and len(set(picked)) == 12
     assert all(y[i] or alerted[i] for i in picked)
     assert [lab for _, lab in model.labels_] == [y[i] for i in picked]
+
+
+POOL = ["Tanker freight rates climb on crude exports", "Oil tanker bookings rise as freight firms",
+        "Crude tankers queue at the port as freight demand grows", "Freight market: tanker owners gain",
+        "Striker scores in cup final", "Choir sings at the summer festival", "New phone has a bigger screen",
+        "Chip shortage delays smartphone shipping"]
+
+
+def _voted(pool: list[str]) -> TopicModel:
+    model = TopicModel(TopicSpec("ship", ["tanker", "shipping", "freight"]),
+                       pool=[doc_terms(t, t) for t in pool]).fit()
+    for t in ON * 2:
+        model.add_feedback(doc_terms(t, t), True)
+    for t in OFF * 2:
+        model.add_feedback(doc_terms(t, t), False)
+    return model
+
+
+def test_self_training_takes_confident_pool_articles_and_explains_their_share() -> None:
+    """With a pool of recent articles, the most confident ones join the fit as down-weighted labels;
+    the explanation splits the feedback into the votes' share and the pseudo-labels' share, and
+    the probability is the same with and without the explanation."""
+    model = _voted(POOL)
+    doc = doc_terms("Tanker owners see freight boom", "Oil tankers are booked solid as freight rates soar.")
+    p, contrib = model.score(doc)
+    n_pos, n_neg = model.pseudo_
+    assert n_pos > 0 and n_neg > 0 and n_pos + n_neg <= len(POOL)
+    names = {c.feature: c.weight for c in contrib}
+    assert "feedback" in names and "self-training" in names
+    assert model.score(doc, explain=False)[0] == p
+    alone = _voted([])
+    assert alone.pseudo_ == (0, 0) and not alone.st_weights_
+    assert alone.score(doc)[0] != p
+
+
+def test_self_training_is_deterministic_and_skips_voted_texts() -> None:
+    """The same votes and pool give the same weights; a pool article that was voted on (same text)
+    is not taken again as a pseudo-label; too few votes leave the pool unused."""
+    a, b = _voted(POOL), _voted(POOL)
+    a._refit()
+    b._refit()
+    assert a.fb_weights_ == b.fb_weights_ and a.st_weights_ == b.st_weights_
+    voted_pool = _voted(ON + OFF)  # every pool text is a voted one
+    voted_pool._refit()
+    assert voted_pool.pseudo_ == (0, 0)
+    few = TopicModel(TopicSpec("ship", ["tanker", "shipping", "freight"]),
+                     pool=[doc_terms(t, t) for t in POOL]).fit()
+    for t in ON[:2]:
+        few.add_feedback(doc_terms(t, t), True)
+    few._refit()
+    assert few.pseudo_ == (0, 0) and few.fb_weights_
+
+
+def test_pseudo_labels_pick_the_confident_ends_in_a_stable_order() -> None:
+    import numpy as np
+
+    from classifiers.feedback import pseudo_labels
+
+    logits = np.array([3.0, -5.0, 2.5, -2.5, 0.0, 3.0, -2.1, -9.0])
+    pos, neg = pseudo_labels(logits, 2, 2, 2.0, -2.0)
+    assert pos == [0, 5]  # the two highest, ties by position
+    assert neg == [6, 3]  # the confident negatives nearest the boundary

@@ -36,3 +36,36 @@ def test_new_and_changed_votes_apply_without_restart(settings, store):
     restarted = StoryScorer(settings, store)  # the same state as a fresh replay
     assert [label for _, label in restarted.scorer.topics["ai"].labels_] == [label for _, label in ai.labels_]
     assert _relevance(restarted, store, "s-nvidia-1", "ai") == _relevance(scorer, store, "s-nvidia-1", "ai")
+
+
+def test_self_training_pool_comes_from_the_stores_newest_stories(settings, store):
+    """The pool is the stored stories (one representative each), taken when votes arrive, so a
+    restarted scorer builds the same models; a voted story's own text is not a pseudo-label."""
+    from .conftest import add_story
+
+    for i in range(12):
+        add_story(store, f"s-gpu-{i}", f"Nvidia GPU demand {i}", 5.0, ["ai"], f"Nvidia and OpenAI chips story {i}")
+    with store.begin() as c:
+        store.mark_processed(c, [(a.id, a.story_id) for a in store.unprocessed_articles()])
+    newest = store.newest_processed(3)
+    assert [a.story_id for a in newest] == ["s-gpu-11", "s-gpu-10", "s-gpu-9"]
+
+    scorer = StoryScorer(settings, store)
+    assert scorer.scorer.pool == []  # no votes yet: nothing to self-train
+    chat = CommandService(settings, store, clock=lambda: NOW)
+    for i in range(10):
+        chat.feedback(f"s-gpu-{i}", "U1", "up" if i % 2 else "down", channel="news", topic="ai")
+    assert scorer.sync_feedback(store) == 10
+    assert len(scorer.scorer.pool) == 15
+    rel = _relevance(scorer, store, "s-gpu-11", "ai")
+    assert scorer.scorer.topics["ai"].pseudo_ != (0, 0)
+    restarted = StoryScorer(settings, store)
+    assert _relevance(restarted, store, "s-gpu-11", "ai") == rel
+
+    # no new vote, but the news moved on: after POOL_REFRESH new articles the pool is taken again
+    scorer.POOL_REFRESH = 1
+    add_story(store, "s-gpu-new", "Nvidia new GPU", 5.0, ["ai"], "Nvidia GPU for OpenAI")
+    with store.begin() as c:
+        store.mark_processed(c, [(a.id, a.story_id) for a in store.unprocessed_articles()])
+    assert scorer.sync_feedback(store) == 0
+    assert len(scorer.scorer.pool) == 16 and scorer.scorer.topics["ai"].fb_dirty_
