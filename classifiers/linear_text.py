@@ -200,7 +200,9 @@ def _tfidf(rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray) -> csr_m
     """(row, column) occurrences -> rows of (1 + log tf) * idf, L2-normalised (scikit-learn's
     sublinear TF-IDF). One sort of one int64 code per occurrence counts and orders them in one go."""
     v = len(idf)
-    codes = np.sort(rows * v + cols, kind="stable")  # faster than np.unique's own sort here
+    # (numpy's default sort: SIMD-accelerated for int64, ~3x cheaper than the stable timsort this
+    # used; equal codes are equal integers, so stability changes nothing)
+    codes = np.sort(rows * v + cols)
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
     counts = np.diff(np.r_[first, len(codes)])
     r, c = np.divmod(codes[first], v)
