@@ -11,6 +11,9 @@
  * tokens(text) -> list[str]: the same tokens, not split by line.
  * plain_tokens(text) -> list[str]: the same with "'" as the only apostrophe (the domain model's
  *     WORD_PATTERN, r"[a-z0-9]+(?:'[a-z]+)?").
+ * mark_ends(text) -> str: the sentence ends marked for ``split_sentences`` (``text._py_mark_ends``).
+ * sentence_marks(sents) -> bytes: the summary's per-sentence length, quote, digit and question
+ *     marks as n x 4 float64 (``summary._py_sentence_marks``).
  * word_stats(words, stop, title_words) -> (list[float], list[float]): the summary's centroid and
  *     title-overlap features (``summary._py_word_stats``).
  */
@@ -354,10 +357,115 @@ done:
     return res;
 }
 
+/* mark_ends(text) -> str: text._CUT.sub(lambda m: m.group() + "\n\x01", text), the sentence ends
+ * marked (``text._py_mark_ends``). _CUT is [.!?] [closing quote or bracket]? followed (looked
+ * ahead) by whitespace other than "\n" (``re``'s \s: Py_UNICODE_ISSPACE), an optional opening
+ * quote or bracket and [A-Z0-9£$€]. The pattern cannot backtrack into another match: a closer is
+ * not whitespace, and whitespace is neither an opener nor a start character. */
+static inline int is_closer(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')' || c == ']';
+}
+static inline int is_opener(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == '(' || c == '[';
+}
+static inline int is_start(Py_UCS4 c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == 0xA3 || c == '$' || c == 0x20AC;
+}
+
+static PyObject *mark_ends(PyObject *self, PyObject *text) {
+    if (!check_str(text)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *parts = NULL, *sep = NULL, *mark = NULL, *res = NULL;
+    Py_ssize_t a = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c != '.' && c != '!' && c != '?') continue;
+        Py_ssize_t e = i + 1;
+        if (e < n && is_closer(PyUnicode_READ(kind, data, e))) e++;
+        Py_ssize_t j = e;
+        while (j < n) {
+            Py_UCS4 w = PyUnicode_READ(kind, data, j);
+            if (w == '\n' || !Py_UNICODE_ISSPACE(w)) break;
+            j++;
+        }
+        if (j == e || j >= n) continue;  /* no whitespace, or nothing after it */
+        Py_UCS4 d = PyUnicode_READ(kind, data, j);
+        if (is_opener(d) && j + 1 < n && is_start(PyUnicode_READ(kind, data, j + 1))) d = 'A';
+        if (!is_start(d)) continue;
+        if (parts == NULL && (parts = PyList_New(0)) == NULL) goto done;
+        if (mark == NULL && (mark = PyUnicode_FromString("\n\x01")) == NULL) goto done;
+        PyObject *piece = PyUnicode_Substring(text, a, e);
+        if (piece == NULL) goto done;
+        int rc = PyList_Append(parts, piece);
+        Py_DECREF(piece);
+        if (rc < 0 || PyList_Append(parts, mark) < 0) goto done;
+        a = e;
+        i = e - 1;  /* the next mark can start right after this match */
+    }
+    if (parts == NULL) {
+        Py_INCREF(text);
+        return text;
+    }
+    PyObject *tail = PyUnicode_Substring(text, a, n);
+    if (tail == NULL) goto done;
+    int rc = PyList_Append(parts, tail);
+    Py_DECREF(tail);
+    if (rc < 0 || (sep = PyUnicode_New(0, 0)) == NULL) goto done;
+    res = PyUnicode_Join(sep, parts);
+done:
+    Py_XDECREF(parts);
+    Py_XDECREF(sep);
+    Py_XDECREF(mark);
+    return res;
+}
+
+/* sentence_marks(sents) -> bytes: per sentence four float64s, [len(s), s[:1] in "\"'“‘",
+ * \d in s, s.endswith("?")] (``summary._py_sentence_marks``). \d is what ``re`` reads as a digit
+ * in a str pattern: a Unicode decimal (Py_UNICODE_ISDECIMAL, the test _sre itself uses). */
+static PyObject *sentence_marks(PyObject *self, PyObject *sents) {
+    if (!PyList_Check(sents)) {
+        PyErr_SetString(PyExc_TypeError, "sentence_marks expects a list of str");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(sents);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 4 * (Py_ssize_t)sizeof(double));
+    if (out == NULL) return NULL;
+    double *row = (double *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++, row += 4) {
+        PyObject *s = PyList_GET_ITEM(sents, i);
+        if (!PyUnicode_Check(s)) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_TypeError, "sentence_marks expects a list of str");
+            return NULL;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        int digit = 0;
+        if (kind == PyUnicode_1BYTE_KIND) {  /* Latin-1: the only decimals are 0-9 */
+            const Py_UCS1 *p = data;
+            for (Py_ssize_t k = 0; k < len && !digit; k++) digit = p[k] >= '0' && p[k] <= '9';
+        } else {
+            for (Py_ssize_t k = 0; k < len && !digit; k++) digit = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, k));
+        }
+        Py_UCS4 first = len ? PyUnicode_READ(kind, data, 0) : 0;
+        row[0] = (double)len;
+        row[1] = (!len || first == '"' || first == '\'' || first == 0x201C || first == 0x2018) ? 1.0 : 0.0;
+        row[2] = digit ? 1.0 : 0.0;
+        row[3] = (len && PyUnicode_READ(kind, data, len - 1) == '?') ? 1.0 : 0.0;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"line_tokens", line_tokens, METH_O, "line_tokens(text): text.TOKEN's matches per line of text.lower()."},
     {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
     {"plain_tokens", plain_tokens, METH_O, "plain_tokens(text): linear_text.WORD_PATTERN's matches in text.lower()."},
+    {"mark_ends", mark_ends, METH_O, "mark_ends(text): text._CUT.sub(lambda m: m.group() + '\\n\\x01', text)."},
+    {"sentence_marks", sentence_marks, METH_O,
+     "sentence_marks(sents): per sentence [length, opens with a quote, has a digit, ends with '?'] as float64 bytes."},
     {"word_stats", word_stats, METH_VARARGS,
      "word_stats(words, stop, title_words): the summary's centroid and title-overlap features."},
     {NULL, NULL, 0, NULL},

@@ -159,7 +159,7 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     return out, first, out_toks
 
 
-def _mark_ends(text: str) -> str:
+def _py_mark_ends(text: str) -> str:
     """``_CUT.sub(lambda m: m.group() + "\\n\\x01", text)``: every match starts at a ".", "!" or "?",
     so those are found by ``str.find`` (memchr-fast) and the pattern is tried there only; scanning
     the whole text for the character class in the regex engine cost several times more. A match
@@ -179,6 +179,10 @@ def _mark_ends(text: str) -> str:
         return text
     parts.append(text[a:])
     return "".join(parts)
+
+
+# ``_py_mark_ends`` or the compiled core's same function (``_fast`` decides)
+_mark_ends = _fast.pick("mark_ends", _py_mark_ends)
 
 
 def _positions(text: str, chars: str) -> list[int]:

@@ -17,6 +17,7 @@ from itertools import chain
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,7 +27,7 @@ from classifiers.summary import _py_word_stats
 from classifiers.text import _TOKEN, STOPWORDS
 
 _PLAIN = re.compile(linear_text.WORD_PATTERN)
-_CHARS = st.sampled_from([*"aZz09 '’\n\t.\x01İK\u212aÉé£$€“”-", "\u0307", "ß", "ﬁ", "日", "😀", "\u00a0"])
+_CHARS = st.sampled_from([*"aZz09 '’\n\t.!?()[]\"\x01İK\u212aÉé£$€“”‘-", "\u2029", "\u3000", "\u0307", "ß", "ﬁ", "日", "😀", "\u00a0"])
 _FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -45,12 +46,36 @@ def test_every_code_point_tokenises_as_the_pattern(impl: str) -> None:
     assert linear_text._word_tokens(s) == _PLAIN.findall(s.lower())
 
 
+def test_every_code_point_around_a_sentence_end() -> None:
+    """Each character as a closing quote, whitespace, opening quote and sentence start after ".":
+    the core's end marks are the regex substitution's (the pure route tries the regex itself)."""
+    s = "".join(f"x.{c} Bx.{c}Bx. {c}Bx. {c}x " for c in map(chr, range(0x110000)))
+    assert _core().mark_ends(s) == text._CUT.sub(lambda m: m.group() + "\n\x01", s)
+
+
+def test_sentence_marks(impl: str) -> None:
+    sents = ["", "x?", "“Hi", "‘a", "'b", '"c', "”no", "1", "é٣ Arabic-Indic", "plain.", "¹ superscript", "?"]
+    want = [(len(s), s[:1] in "\"'“‘", re.search(r"\d", s) is not None, s.endswith("?")) for s in sents]
+    got = np.frombuffer(summary._sentence_marks(sents), dtype=np.float64).reshape(-1, 4)
+    assert got.tolist() == np.array(want, dtype=np.float64).tolist()
+
+
+def test_core_digit_mark_over_every_code_point() -> None:
+    """The core's digit test is ``re``'s \\d for every code point (the pure route runs the regex)."""
+    chars = list(map(chr, range(0x110000)))
+    digits = set(re.findall(r"\d", "".join(chars)))
+    got = np.frombuffer(_core().sentence_marks(chars), dtype=np.float64).reshape(-1, 4)
+    assert got[:, 2].tolist() == [float(c in digits) for c in chars]
+    assert set(got[:, 0].tolist()) == {1.0}
+
+
 @_FUZZ
 @given(st.text(_CHARS, max_size=80) | st.text(max_size=40))
 def test_fuzzed_tokens_match_the_patterns(impl: str, s: str) -> None:
     assert text._line_tokens(s) == [_TOKEN.findall(line) for line in s.lower().split("\n")]
     assert text.tokens(s) == _TOKEN.findall(s.lower())
     assert linear_text._word_tokens(s) == _PLAIN.findall(s.lower())
+    assert text._mark_ends(s) == text._CUT.sub(lambda m: m.group() + "\n\x01", s)
     if "\x01" not in s:  # (else the plain splitter runs, on the regex tokens)
         assert list(chain.from_iterable(text.split_sentences(s)[2])) == _TOKEN.findall(s.lower())
 

@@ -16,7 +16,7 @@ from classifiers import text
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import _DIGIT, _has_digit
 from classifiers.tags import _word_re
-from classifiers.text import _CUT, _MONEY, _MONEY_WORDS, _TOKEN, _has_money_word, _mark_ends, largest_amount
+from classifiers.text import _CUT, _MONEY, _MONEY_WORDS, _TOKEN, _has_money_word, largest_amount
 from classifiers.types import TopicSpec
 
 _PIECES = ["Mr. Smith", ". The", "! 5", "? “A", "U.S. ", "company's ", "'quoted' ", "rock’n’roll ", "İstanbul ",
@@ -30,9 +30,9 @@ def _texts(n: int = 400) -> list[str]:
     return ["".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 60))) for _ in range(n)]
 
 
-def test_sentence_end_marks_match_the_regex_substitution() -> None:
-    for t in _texts():
-        assert _mark_ends(t) == _CUT.sub(lambda m: m.group() + "\n\x01", t)
+def test_sentence_end_marks_match_the_regex_substitution(impl: str) -> None:
+    for t in [*_texts(), "", ".", "a. ", "a.\u2029B", "a.\u3000“1", "a.’ (B"]:
+        assert text._mark_ends(t) == _CUT.sub(lambda m: m.group() + "\n\x01", t)
 
 
 def test_line_tokens_match_the_token_regex_per_line(impl: str) -> None:
