@@ -29,21 +29,25 @@
  * tests/unit/classifiers check this over all of Unicode for the running Python. */
 #define CURLY 1
 
-static unsigned char ascii_map[128];
+static unsigned char ascii_map[256];  /* Latin-1 byte -> mapped byte (>= 128: not a token character) */
+static unsigned char char_class[256];  /* mapped byte -> TOK | LETTER bits */
+#define TOK 1
+#define LETTER 2
 
 static void init_map(void) {
-    for (int i = 0; i < 128; i++) {
+    for (int i = 0; i < 256; i++) {
         unsigned char c = (unsigned char)i;
         if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c == '\n')
+        if (i < 128 && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c == '\n'))
             ascii_map[i] = c;
         else
             ascii_map[i] = ' ';
+        char_class[i] = (unsigned char)((i >= 'a' && i <= 'z') ? (TOK | LETTER) : (i >= '0' && i <= '9') ? TOK : 0);
     }
 }
 
-static inline int is_tok(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-static inline int is_letter(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static inline int is_tok(unsigned char c) { return char_class[c] & TOK; }
+static inline int is_letter(unsigned char c) { return char_class[c] & LETTER; }
 
 /* The text mapped to one byte per lower-cased code point (U+0130 becomes two: "i", " ").
  * Returns a PyMem buffer (caller frees) and its length, or NULL with an exception set. */
@@ -59,7 +63,8 @@ static unsigned char *map_text(PyObject *text, int curly, Py_ssize_t *out_len) {
     Py_ssize_t j = 0;
     if (kind == PyUnicode_1BYTE_KIND) {
         const Py_UCS1 *s = (const Py_UCS1 *)data;
-        for (Py_ssize_t i = 0; i < n; i++) buf[j++] = s[i] < 128 ? ascii_map[s[i]] : ' ';
+        for (Py_ssize_t i = 0; i < n; i++) buf[i] = ascii_map[s[i]];
+        j = n;
     } else {
         for (Py_ssize_t i = 0; i < n; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
