@@ -30,12 +30,21 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from classifiers import _fast
+
 __all__ = ["WORD_PATTERN", "LinearText", "compile_pipeline"]
 
 # The one tokeniser of every word block (lower-cased text), for training (``features``) and here.
 # Defined here, not in ``features``: importing that module would import scikit-learn at run time.
 WORD_PATTERN = r"[a-z0-9]+(?:'[a-z]+)?"
 _TOKEN = re.compile(WORD_PATTERN)
+
+
+def _py_word_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+_word_tokens = _fast.pick("plain_tokens", _py_word_tokens)  # the compiled core's, when built: same tokens
 
 
 @dataclass(slots=True)
@@ -123,7 +132,7 @@ class LinearText:
         grams: list[bytes] = []  # per head word, its char n-gram ids (int32 bytes): one join per batch
         c_len: list[int] = []
         for t in texts:
-            toks += _TOKEN.findall(t.lower())
+            toks += _word_tokens(t)
             ptr.append(len(toks))
             head = t[: self.head_chars].lower().split()  # char n-grams never cross words: cache per word
             part = list(map(cget, head))
@@ -191,7 +200,9 @@ def _tfidf(rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray) -> csr_m
     """(row, column) occurrences -> rows of (1 + log tf) * idf, L2-normalised (scikit-learn's
     sublinear TF-IDF). One sort of one int64 code per occurrence counts and orders them in one go."""
     v = len(idf)
-    codes = np.sort(rows * v + cols, kind="stable")  # faster than np.unique's own sort here
+    # (numpy's default sort: SIMD-accelerated for int64, ~3x cheaper than the stable timsort this
+    # used; equal codes are equal integers, so stability changes nothing)
+    codes = np.sort(rows * v + cols)
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
     counts = np.diff(np.r_[first, len(codes)])
     r, c = np.divmod(codes[first], v)

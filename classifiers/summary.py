@@ -18,7 +18,8 @@ from itertools import chain, filterfalse, repeat
 
 import numpy as np
 
-from classifiers.text import STOPWORDS, is_boilerplate, split_sentences
+from classifiers import _fast
+from classifiers.text import STOPWORDS, is_boilerplate, split_sentences, tokens
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _DIGIT = re.compile(r"\d")
@@ -66,27 +67,47 @@ def sentence_features(title: str, cands: Sequence[tuple[str, bool]],
     stop = STOPWORDS
     if words is None:
         words = [_WORD.findall(s) for s in map(str.lower, sents)]
-    # each sentence's content words; filterfalse drops stopwords in C, before the set is built
-    ws_all = list(map(set, map(filterfalse, repeat(stop.__contains__), words)))
-    title_words = set(_WORD.findall(title.lower())) - stop
-    n_title = len(title_words) or 1
     X = _positions(n).copy()  # bias, first, position, log_position: the same for every text of n sentences
-    lens = np.array([len(s) for s in sents], dtype=np.float64)
+    marks = np.frombuffer(_sentence_marks(sents), dtype=np.float64).reshape(n, 4)
+    lens = marks[:, 0]
     X[:, 4] = np.minimum(lens, 400.0) / 200.0
     X[:, 5] = lens < 60
-    if n > 1:
-        get = Counter(chain.from_iterable(ws_all)).__getitem__  # in how many sentences each word occurs
-        norm, sqrt = 1.0 / n, math.sqrt
-        X[:, 6] = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws else 0.0 for ws in ws_all]
-    else:
-        X[:, 6] = 0.0
-    X[:, 7] = [len(ws & title_words) / n_title for ws in ws_all]
-    X[:, 8] = [s[:1] in "\"'“‘" for s in sents]
-    X[:, 9] = list(map(_has_digit, sents))
-    X[:, 10] = [s.endswith("?") for s in sents]
+    X[:, 6], X[:, 7] = _word_stats(list(words), stop, set(tokens(title)) - stop)
+    X[:, 8:11] = marks[:, 1:]  # quote, digits, question
     X[:, 11] = [p for _, p in cands]
     return X
 
+
+def _py_sentence_marks(sents: list[str]) -> bytes:
+    """Per sentence ``[len, opens with a quote, has a digit, ends with "?"]`` as float64 bytes (n x 4):
+    the features read off the sentence's characters, in one buffer the core can fill in one pass."""
+    return np.array([(len(s), s[:1] in "\"'“‘", _has_digit(s), s.endswith("?")) for s in sents],
+                    dtype=np.float64).tobytes()
+
+
+_sentence_marks = _fast.pick("sentence_marks", _py_sentence_marks)  # (``_fast`` decides which)
+
+
+def _py_word_stats(words: Sequence[Sequence[str]], stop: frozenset[str],
+                   title_words: set[str]) -> tuple[list[float], list[float]]:
+    """The centroid and title-overlap features of sentences given their tokens: each sentence's
+    content words (a set), then how many other sentences share them (summed, per sentence of
+    ``n``, over the square root of its word count) and the share of the title's content words
+    it holds. The compiled core's ``word_stats`` does the same arithmetic in the same order."""
+    n = len(words)
+    # each sentence's content words; filterfalse drops stopwords in C, before the set is built
+    ws_all = list(map(set, map(filterfalse, repeat(stop.__contains__), words)))
+    n_title = len(title_words) or 1
+    if n > 1:
+        get = Counter(chain.from_iterable(ws_all)).__getitem__  # in how many sentences each word occurs
+        norm, sqrt = 1.0 / n, math.sqrt
+        cent = [(sum(map(get, ws)) - len(ws)) * norm / sqrt(len(ws)) if ws else 0.0 for ws in ws_all]
+    else:
+        cent = [0.0] * n
+    return cent, [len(ws & title_words) / n_title for ws in ws_all]
+
+
+_word_stats = _fast.pick("word_stats", _py_word_stats)  # (``_fast`` decides which)
 
 _DIGITS = b"0123456789"
 

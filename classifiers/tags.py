@@ -16,7 +16,7 @@ from classifiers.text import STOPWORDS, tokens
 
 __all__ = ["extract_tags"]
 
-_MISS: tuple[str, str] = ("", "")
+_first = itemgetter(0)
 _NAME = re.compile(r"[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}")
 # Roles and honorifics that precede a name ("Tory MP Boris Johnson" -> "Boris Johnson")
 _ROLE = frozenset(["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mp", "tory", "labour", "president", "prime", "minister", "chancellor", "chief", "executive", "ceo", "chairman", "secretary", "senator", "governor", "king", "queen", "prince", "judge", "coach", "manager", "striker"])
@@ -62,25 +62,24 @@ _CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: n
 
 
 def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
-    counts: dict[str, int] = {}  # a plain dict: Counter's Python-level __missing__ cost a call per new name
-    shown: dict[str, str] = {}
-    in_text: set[str] = set()
     if len(_CACHE) > 200_000:
         _CACHE.clear()
-    get = _CACHE.get
-    for source, boost in ((title, 3), (text[:1500], 1)):
-        for run, n in Counter(_NAME.findall(source)).items():  # first-occurrence order, as before
-            r = get(run, _MISS)
-            if r is _MISS:
-                r = _CACHE[run] = _phrase(run)
-            if r is None:
-                continue
-            key = r[0]
-            counts[key] = counts.get(key, 0) + boost * n
-            if boost == 1:
-                in_text.add(key)
-            if key not in shown:
-                shown[key] = r[1]
+    # Each capitalised run -> its (key, shown phrase) through the cache, in C (map, filter, Counter):
+    # runs not seen before are normalised first; None (nothing left of the run) is dropped.
+    title_runs, text_runs = _NAME.findall(title), _NAME.findall(text[:1500])
+    for run in set(title_runs).union(text_runs).difference(_CACHE):
+        _CACHE[run] = _phrase(run)
+    look = _CACHE.__getitem__
+    in_title = list(filter(None, map(look, title_runs)))
+    in_body = list(filter(None, map(look, text_runs)))
+    # key -> count (a title occurrence counts 3), in first-occurrence order (title, then text):
+    # the same dict, in the same order, as counting run by run
+    counts = {key: 3 * n for key, n in Counter(map(_first, in_title)).items()}
+    text_counts = Counter(map(_first, in_body))
+    for key, n in text_counts.items():
+        counts[key] = counts.get(key, 0) + n
+    in_text = text_counts.keys()
+    shown = dict(reversed(in_title + in_body))  # key -> the phrase of its first occurrence
     # "Boris" and "Johnson" count towards "Boris Johnson"; "TimeWarner" and "Time Warner" are one tag.
     # Indexed by word so this stays linear in the number of candidates.
     longer: dict[str, list[str]] = {}
@@ -97,8 +96,8 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
     head = text[:1500]
     tags: list[str] = []
     for key, c in sorted(counts.items(), key=itemgetter(1), reverse=True):  # == Counter.most_common()
-        if c < 2:
-            continue
+        if c < 2:  # (sorted by count: none of the rest reaches 2 either)
+            break
         if " " not in key:  # a single word only in the title, or also written in lower case: not a name
             if key not in in_text:
                 continue

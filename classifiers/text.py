@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from itertools import chain, repeat
 
+from classifiers import _fast
+
 __all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences", "stem",
            "stem_tokens", "stems", "tokens"]
 
@@ -55,14 +57,17 @@ _SCALE = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "mi
 STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "said", "says", "say", "told", "mr", "mrs", "ms", "one", "two", "three", "new", "year", "years", "last", "first", "week", "weeks", "month", "months", "day", "days", "time", "may", "might", "must", "shall", "per", "cent", "percent", "us", "its", "it's", "he's", "she's", "they're", "we're", "i'm", "don't", "didn't", "can't", "won't", "isn't", "wasn't", "also", "however", "would", "could", "according", "since", "still", "even", "many", "much", "make", "made", "like", "get", "got", "well", "back", "around"])
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-case word tokens (letters/digits, inner apostrophes kept)."""
+def _py_tokens(text: str) -> list[str]:
+    """Lower-case word tokens (letters/digits, inner apostrophes kept): ``_TOKEN.findall(text.lower())``."""
     if len(text) < 200:  # a title or a keyword: the regex is quicker to start
         low = text.lower()  # (never shorter than the text)
         if len(low) < 200:
             return _TOKEN.findall(low)
     return list(chain.from_iterable(_line_tokens(text)))
 
+
+# ``_py_tokens``, or the compiled core's same function when it is built (``_fast`` decides).
+tokens = _fast.pick("tokens", _py_tokens)
 
 _STEM_CACHE: dict[str, str] = {}
 
@@ -79,7 +84,7 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """``[stem(w) for w in tokens(text)]``, with the cache lookups done in C."""
-    return stem_tokens(_TOKEN.findall(text.lower()))
+    return stem_tokens(_all_tokens(text))
 
 
 def stem_tokens(toks: list[str]) -> list[str]:
@@ -154,7 +159,7 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     return out, first, out_toks
 
 
-def _mark_ends(text: str) -> str:
+def _py_mark_ends(text: str) -> str:
     """``_CUT.sub(lambda m: m.group() + "\\n\\x01", text)``: every match starts at a ".", "!" or "?",
     so those are found by ``str.find`` (memchr-fast) and the pattern is tried there only; scanning
     the whole text for the character class in the regex engine cost several times more. A match
@@ -176,6 +181,10 @@ def _mark_ends(text: str) -> str:
     return "".join(parts)
 
 
+# ``_py_mark_ends`` or the compiled core's same function (``_fast`` decides)
+_mark_ends = _fast.pick("mark_ends", _py_mark_ends)
+
+
 def _positions(text: str, chars: str) -> list[int]:
     """Where any of ``chars`` occurs in ``text``, in order: ``str.find`` is memchr-fast, so trying
     a pattern only there beats the regex engine testing its first character class everywhere."""
@@ -190,7 +199,15 @@ def _positions(text: str, chars: str) -> list[int]:
     return out
 
 
-def _line_tokens(text: str) -> list[list[str]]:
+def _regex_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+# what ``stems`` cuts with: the regex (quickest to start on the short texts it mostly gets) or the core
+_all_tokens = _fast.pick("tokens", _regex_tokens)
+
+
+def _py_line_tokens(text: str) -> list[list[str]]:
     """``[tokens(line) for line in text.split("\n")]``, about twice as fast: every character that
     cannot be in a token becomes a space (one C pass over bytes) and ``str.split`` cuts the rest.
     Latin-1 text (most news) is lower-cased in the same pass; other text by ``str.lower`` first
@@ -219,6 +236,10 @@ def _line_tokens(text: str) -> list[list[str]]:
                         fixed.append(c)
                 out[i] = fixed
     return out
+
+
+# ``_py_line_tokens`` or the compiled core's same function (``_fast`` decides)
+_line_tokens = _fast.pick("line_tokens", _py_line_tokens)
 
 
 def _apostrophes_ok(line: str) -> bool:

@@ -1,8 +1,10 @@
 """The fast paths of the text helpers give exactly what the plain regex/str formulation gives.
 
 Each helper has a cheap route (str.find + a pattern tried in place, byte-level lower-casing of
-Latin-1 text) and the formulation it replaced; these pin that both agree, including on the
-inputs that take the slow route (text outside Latin-1, curly apostrophes, quotes).
+Latin-1 text, or the compiled core's loop) and the formulation it replaced; these pin that all
+agree, including on the inputs that take the slow route (text outside Latin-1, curly
+apostrophes, quotes). Every test runs on both implementations (the ``impl`` fixture: pure
+Python, compiled core), so the two also agree with each other.
 """
 
 from __future__ import annotations
@@ -10,25 +12,17 @@ from __future__ import annotations
 import random
 import re
 
+from classifiers import text
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import _DIGIT, _has_digit
 from classifiers.tags import _word_re
-from classifiers.text import (
-    _CUT,
-    _MONEY,
-    _MONEY_WORDS,
-    _TOKEN,
-    _has_money_word,
-    _line_tokens,
-    _mark_ends,
-    largest_amount,
-    tokens,
-)
+from classifiers.text import _CUT, _MONEY, _MONEY_WORDS, _TOKEN, _has_money_word, largest_amount
 from classifiers.types import TopicSpec
 
 _PIECES = ["Mr. Smith", ". The", "! 5", "? “A", "U.S. ", "company's ", "'quoted' ", "rock’n’roll ", "İstanbul ",
            "K\u212a ", "£5bn ", "$3.2 million ", "€10m ", "50 MILLION Dollars ", "\t", "\u00a0", "\n", "É ", "x",
-           "abc", "1.5", ".)", "”", " ", "STG"]
+           "abc", "1.5", ".)", "”", " ", "STG", "Ã©tÃ© ", "naïve ", "日本 ", "😀 ", "x'", "'y", "’", "2'b", "\x01",
+           "ﬁ "]
 
 
 def _texts(n: int = 400) -> list[str]:
@@ -36,15 +30,16 @@ def _texts(n: int = 400) -> list[str]:
     return ["".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 60))) for _ in range(n)]
 
 
-def test_sentence_end_marks_match_the_regex_substitution() -> None:
-    for t in _texts():
-        assert _mark_ends(t) == _CUT.sub(lambda m: m.group() + "\n\x01", t)
+def test_sentence_end_marks_match_the_regex_substitution(impl: str) -> None:
+    for t in [*_texts(), "", ".", "a. ", "a.\u2029B", "a.\u3000“1", "a.’ (B"]:
+        assert text._mark_ends(t) == _CUT.sub(lambda m: m.group() + "\n\x01", t)
 
 
-def test_line_tokens_match_the_token_regex_per_line() -> None:
-    for t in _texts():
-        assert _line_tokens(t) == [_TOKEN.findall(line) for line in t.lower().split("\n")]
-        assert tokens(t) == _TOKEN.findall(t.lower())
+def test_line_tokens_match_the_token_regex_per_line(impl: str) -> None:
+    for t in [*_texts(), "", "\n", "x" * 5000 + "'s\n" * 3]:
+        assert text._line_tokens(t) == [_TOKEN.findall(line) for line in t.lower().split("\n")]
+        assert text.tokens(t) == _TOKEN.findall(t.lower())
+        assert text.stems(t) == [text.stem(w) for w in _TOKEN.findall(t.lower())]
 
 
 def test_amounts_match_a_full_scan() -> None:
@@ -82,12 +77,12 @@ def test_digit_feature_and_word_search_match_their_regexes() -> None:
         assert (i >= 0) == (re.search(rf"\b{key}\b", head) is not None)
 
 
-def test_topic_probability_is_the_same_without_explanations() -> None:
+def test_topic_probability_is_the_same_without_explanations(impl: str) -> None:
     m = TopicModel(TopicSpec("deals", ["merger", "takeover bid"], exclude=["rumour"]),
                    expansion={"acquisit": 0.5, "sharehold": 0.3}).fit()
-    for title, text in [("Merger agreed", "The takeover bid won shareholder backing."),
-                        ("Rumour of merger", "A rumour, nothing more."), ("", "")]:
-        d = doc_terms(title, text)
+    for title, text_ in [("Merger agreed", "The takeover bid won shareholder backing."),
+                         ("Rumour of merger", "A rumour, nothing more."), ("", "")]:
+        d = doc_terms(title, text_)
         p, contrib = m.score(d)
         assert m.score(d, explain=False) == (p, [])
         assert contrib or p < 0.5

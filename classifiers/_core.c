@@ -1,0 +1,484 @@
+/* Optional compiled core of the per-token hot paths (see classifiers/_fast.py, which picks it or
+ * the pure-Python code it mirrors; both give identical outputs, pinned by the tests).
+ *
+ * Why C here: after the pure-Python work, what was left of ``signals classify``'s cost was Python
+ * work per token: cutting lines into tokens (a translate + split + per-line list per text) and the
+ * summary's per-sentence word sets. Doing those loops in C removes the per-token interpreter work
+ * without changing a single output.
+ *
+ * line_tokens(text) -> list[list[str]]
+ *     == [re.findall(r"[a-z0-9]+(?:['’][a-z]+)?", line) for line in text.lower().split("\n")]
+ * tokens(text) -> list[str]: the same tokens, not split by line.
+ * plain_tokens(text) -> list[str]: the same with "'" as the only apostrophe (the domain model's
+ *     WORD_PATTERN, r"[a-z0-9]+(?:'[a-z]+)?").
+ * mark_ends(text) -> str: the sentence ends marked for ``split_sentences`` (``text._py_mark_ends``).
+ * sentence_marks(sents) -> bytes: the summary's per-sentence length, quote, digit and question
+ *     marks as n x 4 float64 (``summary._py_sentence_marks``).
+ * word_stats(words, stop, title_words) -> (list[float], list[float]): the summary's centroid and
+ *     title-overlap features (``summary._py_word_stats``).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Mapped byte of a lower-cased code point: a token character (a-z, 0-9), "'" , CURLY for U+2019,
+ * '\n', or ' ' for anything else. Only three code points above 127 lower-case to something the
+ * token pattern can read: U+2019 (itself), U+0130 ("i" + U+0307) and U+212A (KELVIN SIGN -> "k");
+ * tests/unit/classifiers check this over all of Unicode for the running Python. */
+#define CURLY 1
+
+static unsigned char ascii_map[256];  /* Latin-1 byte -> mapped byte (>= 128: not a token character) */
+static unsigned char char_class[256];  /* mapped byte -> TOK | LETTER bits */
+#define TOK 1
+#define LETTER 2
+
+static void init_map(void) {
+    for (int i = 0; i < 256; i++) {
+        unsigned char c = (unsigned char)i;
+        if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
+        if (i < 128 && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'' || c == '\n'))
+            ascii_map[i] = c;
+        else
+            ascii_map[i] = ' ';
+        char_class[i] = (unsigned char)((i >= 'a' && i <= 'z') ? (TOK | LETTER) : (i >= '0' && i <= '9') ? TOK : 0);
+    }
+}
+
+static inline int is_tok(unsigned char c) { return char_class[c] & TOK; }
+static inline int is_letter(unsigned char c) { return char_class[c] & LETTER; }
+
+/* The text mapped to one byte per lower-cased code point (U+0130 becomes two: "i", " ").
+ * Returns a PyMem buffer (caller frees) and its length, or NULL with an exception set. */
+static unsigned char *map_text(PyObject *text, int curly, Py_ssize_t *out_len) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    unsigned char *buf = PyMem_Malloc((size_t)(2 * n + 1));
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_ssize_t j = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *s = (const Py_UCS1 *)data;
+        for (Py_ssize_t i = 0; i < n; i++) buf[i] = ascii_map[s[i]];
+        j = n;
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c < 128) {
+                buf[j++] = ascii_map[c];
+            } else if (c == 0x2019) {
+                buf[j++] = curly ? CURLY : ' ';
+            } else if (c == 0x130) {
+                buf[j++] = 'i';
+                buf[j++] = ' ';
+            } else if (c == 0x212A) {
+                buf[j++] = 'k';
+            } else {
+                buf[j++] = ' ';
+            }
+        }
+    }
+    *out_len = j;
+    return buf;
+}
+
+/* Token strings are shared: one ``str`` per distinct short ASCII token, kept in an open-addressing
+ * table (like ``sys.intern``, bounded: emptied when half full). Most tokens of a news text were
+ * seen before, so a token costs a lookup instead of an allocation, and the string arrives with
+ * its hash computed: the stem cache, vocabulary and set lookups downstream skip hashing it, and
+ * dict lookups find it by identity. Strings are immutable, so sharing changes no result. */
+#define TAB_BITS 17
+#define TAB_SIZE ((size_t)1 << TAB_BITS)
+#define TAB_LIMIT (TAB_SIZE / 2)
+#define MAX_SHARED 40
+static PyObject **tab = NULL;
+static size_t tab_used = 0;
+
+static PyObject *new_ascii(const unsigned char *s, Py_ssize_t len) {
+    PyObject *u = PyUnicode_New(len, 127);
+    if (u != NULL) memcpy(PyUnicode_1BYTE_DATA(u), s, (size_t)len);
+    return u;
+}
+
+static void tab_clear(void) {
+    for (size_t i = 0; i < TAB_SIZE; i++) Py_CLEAR(tab[i]);
+    tab_used = 0;
+}
+
+static PyObject *shared_token(const unsigned char *s, Py_ssize_t len) {
+    if (len > MAX_SHARED) return new_ascii(s, len);
+    if (tab == NULL) {
+        tab = PyMem_Calloc(TAB_SIZE, sizeof(PyObject *));
+        if (tab == NULL) return PyErr_NoMemory();
+    }
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    for (Py_ssize_t k = 0; k < len; k++) h = (h ^ s[k]) * 1099511628211ULL;
+    size_t i = (size_t)(h ^ (h >> 29)) & (TAB_SIZE - 1);
+    PyObject *o;
+    while ((o = tab[i]) != NULL) {
+        if (PyUnicode_GET_LENGTH(o) == len && memcmp(PyUnicode_1BYTE_DATA(o), s, (size_t)len) == 0) {
+            Py_INCREF(o);
+            return o;
+        }
+        i = (i + 1) & (TAB_SIZE - 1);
+    }
+    if (tab_used >= TAB_LIMIT) {  /* a long-running bot sees endless new words: start over */
+        tab_clear();
+        i = (size_t)(h ^ (h >> 29)) & (TAB_SIZE - 1);
+    }
+    o = new_ascii(s, len);
+    if (o == NULL || PyObject_Hash(o) == -1) {
+        Py_XDECREF(o);
+        return NULL;
+    }
+    Py_INCREF(o);
+    tab[i] = o;
+    tab_used++;
+    return o;
+}
+
+static PyObject *make_token(const unsigned char *s, Py_ssize_t len, int has_curly) {
+    if (!has_curly) return shared_token(s, len);
+    PyObject *u = PyUnicode_New(len, 0x2019);
+    if (u == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < len; i++) PyUnicode_WRITE(PyUnicode_2BYTE_KIND, PyUnicode_DATA(u), i, s[i] == CURLY ? 0x2019 : s[i]);
+    return u;
+}
+
+/* Tokens of buf[a:b] (no '\n' inside) appended to ``out``; -1 on error. The regex, by hand:
+ * [a-z0-9]+ greedy, then an apostrophe and [a-z]+ if a letter follows it. */
+static int scan(const unsigned char *buf, Py_ssize_t a, Py_ssize_t b, PyObject *out) {
+    Py_ssize_t i = a;
+    while (i < b) {
+        if (!is_tok(buf[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        while (i < b && is_tok(buf[i])) i++;
+        int has_curly = 0;
+        if (i + 1 < b && (buf[i] == '\'' || buf[i] == CURLY) && is_letter(buf[i + 1])) {
+            has_curly = buf[i] == CURLY;
+            i += 2;
+            while (i < b && is_letter(buf[i])) i++;
+        }
+        PyObject *t = make_token(buf + start, i - start, has_curly);
+        if (t == NULL) return -1;
+        int rc = PyList_Append(out, t);
+        Py_DECREF(t);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static int check_str(PyObject *text) {
+    if (PyUnicode_Check(text)) return 1;
+    PyErr_SetString(PyExc_TypeError, "expected a str");
+    return 0;
+}
+
+static PyObject *line_tokens(PyObject *self, PyObject *text) {
+    if (!check_str(text)) return NULL;
+    Py_ssize_t n;
+    unsigned char *buf = map_text(text, 1, &n);
+    if (buf == NULL) return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL) goto fail;
+    Py_ssize_t a = 0;
+    for (;;) {
+        const unsigned char *nl = memchr(buf + a, '\n', (size_t)(n - a));
+        Py_ssize_t b = nl ? (Py_ssize_t)(nl - buf) : n;
+        PyObject *line = PyList_New(0);
+        if (line == NULL) goto fail;
+        int rc = PyList_Append(out, line);
+        Py_DECREF(line);
+        if (rc < 0 || scan(buf, a, b, line) < 0) goto fail;
+        if (nl == NULL) break;
+        a = b + 1;
+    }
+    PyMem_Free(buf);
+    return out;
+fail:
+    PyMem_Free(buf);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+static PyObject *all_tokens(PyObject *text, int curly) {
+    Py_ssize_t n;
+    unsigned char *buf = map_text(text, curly, &n);
+    if (buf == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (buf[i] == '\n') buf[i] = ' ';
+    PyObject *out = PyList_New(0);
+    if (out == NULL || scan(buf, 0, n, out) < 0) {
+        PyMem_Free(buf);
+        Py_XDECREF(out);
+        return NULL;
+    }
+    PyMem_Free(buf);
+    return out;
+}
+
+static PyObject *tokens(PyObject *self, PyObject *text) {
+    return check_str(text) ? all_tokens(text, 1) : NULL;
+}
+
+static PyObject *plain_tokens(PyObject *self, PyObject *text) {
+    return check_str(text) ? all_tokens(text, 0) : NULL;
+}
+
+/* word_stats(words, stop, title_words): per sentence (a list of tokens), its distinct words not in
+ * ``stop``; then the centroid feature ((sum over them of the number of sentences holding each
+ * word) - their number) / n / sqrt(their number) (0.0 when none or a single sentence) and the
+ * share of ``title_words`` among them (shared / (len(title_words) or 1)). The same floating-point
+ * operations, in the same order, as the Python code (``summary._py_word_stats``); the sums are
+ * integers, so the order of the words does not matter. */
+static PyObject *word_stats(PyObject *self, PyObject *args) {
+    PyObject *words, *stop, *title;
+    if (!PyArg_ParseTuple(args, "O!OO", &PyList_Type, &words, &stop, &title)) return NULL;
+    if (!PyAnySet_Check(stop) || !PyAnySet_Check(title)) {
+        PyErr_SetString(PyExc_TypeError, "stop and title_words must be sets");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(words), n_ids = 0, cap = 0;
+    PyObject *ids = PyDict_New();  /* word -> its id (index into counts) */
+    PyObject *cent = PyList_New(n), *over = PyList_New(n), *res = NULL;
+    Py_ssize_t *counts = NULL, *last = NULL, *seq = NULL, n_seq = 0, seq_cap = 0;
+    Py_ssize_t *bounds = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
+    unsigned char *shared_flag = NULL;
+    if (ids == NULL || cent == NULL || over == NULL || bounds == NULL) {
+        if (bounds == NULL) PyErr_NoMemory();
+        goto done;
+    }
+    /* pass 1: each sentence's distinct non-stop word ids, in ``seq``; counts[id] = sentences holding it */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        bounds[i] = n_seq;
+        PyObject *ws = PyList_GET_ITEM(words, i);
+        PyObject *fast = PySequence_Fast(ws, "words must be sequences of str");
+        if (fast == NULL) goto done;
+        Py_ssize_t m = PySequence_Fast_GET_SIZE(fast);
+        PyObject **items = PySequence_Fast_ITEMS(fast);
+        for (Py_ssize_t k = 0; k < m; k++) {
+            PyObject *w = items[k];
+            int r = PySet_Contains(stop, w);
+            if (r) {
+                if (r < 0) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                continue;
+            }
+            PyObject *idobj = PyDict_GetItemWithError(ids, w);
+            Py_ssize_t id;
+            if (idobj == NULL) {
+                if (PyErr_Occurred()) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                id = n_ids++;
+                PyObject *v = PyLong_FromSsize_t(id);
+                if (v == NULL || PyDict_SetItem(ids, w, v) < 0) {
+                    Py_XDECREF(v);
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                Py_DECREF(v);
+                if (id >= cap) {
+                    cap = cap ? 2 * cap : 256;
+                    Py_ssize_t *nc = PyMem_Realloc(counts, (size_t)cap * sizeof(Py_ssize_t));
+                    unsigned char *nf = PyMem_Realloc(shared_flag, (size_t)cap);
+                    Py_ssize_t *nl = PyMem_Realloc(last, (size_t)cap * sizeof(Py_ssize_t));
+                    if (nc != NULL) counts = nc;
+                    if (nf != NULL) shared_flag = nf;
+                    if (nl != NULL) last = nl;
+                    if (nc == NULL || nf == NULL || nl == NULL) {
+                        PyErr_NoMemory();
+                        Py_DECREF(fast);
+                        goto done;
+                    }
+                }
+                counts[id] = 0;
+                last[id] = -1;
+                int t = PySet_Contains(title, w);
+                if (t < 0) {
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                shared_flag[id] = (unsigned char)t;
+            } else {
+                id = PyLong_AsSsize_t(idobj);
+            }
+            if (last[id] == i) continue;  /* already counted for this sentence */
+            last[id] = i;
+            if (n_seq >= seq_cap) {
+                seq_cap = seq_cap ? 2 * seq_cap : 1024;
+                Py_ssize_t *ns = PyMem_Realloc(seq, (size_t)seq_cap * sizeof(Py_ssize_t));
+                if (ns == NULL) {
+                    PyErr_NoMemory();
+                    Py_DECREF(fast);
+                    goto done;
+                }
+                seq = ns;
+            }
+            seq[n_seq++] = id;
+            counts[id]++;
+        }
+        Py_DECREF(fast);
+    }
+    bounds[n] = n_seq;
+    Py_ssize_t n_title = PySet_GET_SIZE(title);
+    double title_div = (double)(n_title ? n_title : 1), norm = 1.0 / (double)(n ? n : 1);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t len = bounds[i + 1] - bounds[i], sum = 0, shared = 0;
+        for (Py_ssize_t q = bounds[i]; q < bounds[i + 1]; q++) {
+            sum += counts[seq[q]];
+            shared += shared_flag[seq[q]];
+        }
+        double c = (n > 1 && len) ? ((double)(sum - len) * norm) / sqrt((double)len) : 0.0;
+        PyObject *fc = PyFloat_FromDouble(c), *fo = PyFloat_FromDouble((double)shared / title_div);
+        if (fc == NULL || fo == NULL) {
+            Py_XDECREF(fc);
+            Py_XDECREF(fo);
+            goto done;
+        }
+        PyList_SET_ITEM(cent, i, fc);
+        PyList_SET_ITEM(over, i, fo);
+    }
+    res = PyTuple_Pack(2, cent, over);
+done:
+    PyMem_Free(bounds);
+    PyMem_Free(counts);
+    PyMem_Free(last);
+    PyMem_Free(seq);
+    PyMem_Free(shared_flag);
+    Py_XDECREF(ids);
+    Py_XDECREF(cent);
+    Py_XDECREF(over);
+    return res;
+}
+
+/* mark_ends(text) -> str: text._CUT.sub(lambda m: m.group() + "\n\x01", text), the sentence ends
+ * marked (``text._py_mark_ends``). _CUT is [.!?] [closing quote or bracket]? followed (looked
+ * ahead) by whitespace other than "\n" (``re``'s \s: Py_UNICODE_ISSPACE), an optional opening
+ * quote or bracket and [A-Z0-9£$€]. The pattern cannot backtrack into another match: a closer is
+ * not whitespace, and whitespace is neither an opener nor a start character. */
+static inline int is_closer(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')' || c == ']';
+}
+static inline int is_opener(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == '(' || c == '[';
+}
+static inline int is_start(Py_UCS4 c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == 0xA3 || c == '$' || c == 0x20AC;
+}
+
+static PyObject *mark_ends(PyObject *self, PyObject *text) {
+    if (!check_str(text)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *parts = NULL, *sep = NULL, *mark = NULL, *res = NULL;
+    Py_ssize_t a = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c != '.' && c != '!' && c != '?') continue;
+        Py_ssize_t e = i + 1;
+        if (e < n && is_closer(PyUnicode_READ(kind, data, e))) e++;
+        Py_ssize_t j = e;
+        while (j < n) {
+            Py_UCS4 w = PyUnicode_READ(kind, data, j);
+            if (w == '\n' || !Py_UNICODE_ISSPACE(w)) break;
+            j++;
+        }
+        if (j == e || j >= n) continue;  /* no whitespace, or nothing after it */
+        Py_UCS4 d = PyUnicode_READ(kind, data, j);
+        if (is_opener(d) && j + 1 < n && is_start(PyUnicode_READ(kind, data, j + 1))) d = 'A';
+        if (!is_start(d)) continue;
+        if (parts == NULL && (parts = PyList_New(0)) == NULL) goto done;
+        if (mark == NULL && (mark = PyUnicode_FromString("\n\x01")) == NULL) goto done;
+        PyObject *piece = PyUnicode_Substring(text, a, e);
+        if (piece == NULL) goto done;
+        int rc = PyList_Append(parts, piece);
+        Py_DECREF(piece);
+        if (rc < 0 || PyList_Append(parts, mark) < 0) goto done;
+        a = e;
+        i = e - 1;  /* the next mark can start right after this match */
+    }
+    if (parts == NULL) {
+        Py_INCREF(text);
+        return text;
+    }
+    PyObject *tail = PyUnicode_Substring(text, a, n);
+    if (tail == NULL) goto done;
+    int rc = PyList_Append(parts, tail);
+    Py_DECREF(tail);
+    if (rc < 0 || (sep = PyUnicode_New(0, 0)) == NULL) goto done;
+    res = PyUnicode_Join(sep, parts);
+done:
+    Py_XDECREF(parts);
+    Py_XDECREF(sep);
+    Py_XDECREF(mark);
+    return res;
+}
+
+/* sentence_marks(sents) -> bytes: per sentence four float64s, [len(s), s[:1] in "\"'“‘",
+ * \d in s, s.endswith("?")] (``summary._py_sentence_marks``). \d is what ``re`` reads as a digit
+ * in a str pattern: a Unicode decimal (Py_UNICODE_ISDECIMAL, the test _sre itself uses). */
+static PyObject *sentence_marks(PyObject *self, PyObject *sents) {
+    if (!PyList_Check(sents)) {
+        PyErr_SetString(PyExc_TypeError, "sentence_marks expects a list of str");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(sents);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * 4 * (Py_ssize_t)sizeof(double));
+    if (out == NULL) return NULL;
+    double *row = (double *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++, row += 4) {
+        PyObject *s = PyList_GET_ITEM(sents, i);
+        if (!PyUnicode_Check(s)) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_TypeError, "sentence_marks expects a list of str");
+            return NULL;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        int digit = 0;
+        if (kind == PyUnicode_1BYTE_KIND) {  /* Latin-1: the only decimals are 0-9 */
+            const Py_UCS1 *p = data;
+            for (Py_ssize_t k = 0; k < len && !digit; k++) digit = p[k] >= '0' && p[k] <= '9';
+        } else {
+            for (Py_ssize_t k = 0; k < len && !digit; k++) digit = Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, k));
+        }
+        Py_UCS4 first = len ? PyUnicode_READ(kind, data, 0) : 0;
+        row[0] = (double)len;
+        row[1] = (!len || first == '"' || first == '\'' || first == 0x201C || first == 0x2018) ? 1.0 : 0.0;
+        row[2] = digit ? 1.0 : 0.0;
+        row[3] = (len && PyUnicode_READ(kind, data, len - 1) == '?') ? 1.0 : 0.0;
+    }
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"line_tokens", line_tokens, METH_O, "line_tokens(text): text.TOKEN's matches per line of text.lower()."},
+    {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
+    {"plain_tokens", plain_tokens, METH_O, "plain_tokens(text): linear_text.WORD_PATTERN's matches in text.lower()."},
+    {"mark_ends", mark_ends, METH_O, "mark_ends(text): text._CUT.sub(lambda m: m.group() + '\\n\\x01', text)."},
+    {"sentence_marks", sentence_marks, METH_O,
+     "sentence_marks(sents): per sentence [length, opens with a quote, has a digit, ends with '?'] as float64 bytes."},
+    {"word_stats", word_stats, METH_VARARGS,
+     "word_stats(words, stop, title_words): the summary's centroid and title-overlap features."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", "Compiled per-token hot paths.", -1, methods};
+
+PyMODINIT_FUNC PyInit__core(void) {
+    init_map();
+    return PyModule_Create(&module);
+}

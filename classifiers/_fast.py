@@ -1,0 +1,39 @@
+"""Which implementation of the per-token hot paths runs: the compiled core or pure Python.
+
+``classifiers/_core.c`` (built by ``pip install``, optional) does the per-token loops in C; the
+pure-Python functions it mirrors stay the reference and the fallback, and give identical outputs
+(pinned by ``tests/unit/classifiers/test_classifiers_fastpaths.py`` over both). This module is
+the one place that decides: the core is used when it imports, unless ``SIGNALS_PURE_PYTHON`` is
+set to anything but "" or "0" (to compare the two, or to rule the core out when debugging).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, TypeVar
+
+__all__ = ["COMPILED", "core", "pick"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("SIGNALS_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from classifiers import _core  # type: ignore[attr-defined]
+    except ImportError:  # not built (no compiler at install time): the pure-Python code serves
+        return None
+    return _core
+
+
+core: ModuleType | None = _load()
+COMPILED = core is not None
+
+
+def pick(name: str, fallback: F) -> F:
+    """The compiled ``name`` when the core is in use, else ``fallback`` (same arguments, same result)."""
+    fn = getattr(core, name, None) if core is not None else None
+    return fn if fn is not None else fallback  # type: ignore[return-value]

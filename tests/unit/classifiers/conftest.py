@@ -1,0 +1,46 @@
+"""``impl``: run a test once on the pure-Python hot paths and once on the compiled core.
+
+``classifiers._fast`` binds one implementation per hot path at import; this fixture rebinds every
+module-level name that holds one, so a test sees exactly one implementation end to end. The
+compiled run is skipped (with the reason) only when the core was not built on this machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from types import ModuleType
+
+import pytest
+
+from classifiers import events, linear_text, relevance, summary, tags, text
+
+
+def core_module() -> ModuleType | None:
+    try:
+        return importlib.import_module("classifiers._core")
+    except ImportError:
+        return None
+
+
+def _bindings(impl: str) -> dict[tuple[ModuleType, str], object]:
+    if impl == "pure":
+        tok, lines, stem_tok, stats, words = (text._py_tokens, text._py_line_tokens, text._regex_tokens,
+                                              summary._py_word_stats, linear_text._py_word_tokens)
+        marks, ends = summary._py_sentence_marks, text._py_mark_ends
+    else:
+        core = core_module()
+        if core is None:
+            pytest.skip("the compiled core (classifiers._core) is not built here")
+        tok, lines, stem_tok, stats, words = core.tokens, core.line_tokens, core.tokens, core.word_stats, core.plain_tokens
+        marks, ends = core.sentence_marks, core.mark_ends
+    return {(text, "tokens"): tok, (text, "_line_tokens"): lines, (text, "_all_tokens"): stem_tok, (text, "_mark_ends"): ends,
+            (summary, "tokens"): tok, (summary, "_word_stats"): stats, (summary, "_sentence_marks"): marks, (tags, "tokens"): tok,
+            (relevance, "tokens"): tok, (events, "tokens"): tok, (linear_text, "_word_tokens"): words}
+
+
+@pytest.fixture(params=["pure", "compiled"])
+def impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for (module, name), fn in _bindings(request.param).items():
+        monkeypatch.setattr(module, name, fn)
+    yield request.param

@@ -1,0 +1,151 @@
+"""The optional compiled core (``classifiers/_core.c``) against the pure-Python code it mirrors.
+
+Pinned: the token pattern over every Unicode code point (the core knows the only three above
+127 that lower-case into something the pattern reads), fuzzed texts and sentence word lists
+(hypothesis), ``SIGNALS_PURE_PYTHON`` choosing the fallback, and ``signals classify`` giving
+byte-identical output either way on varied articles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from itertools import chain
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from classifiers import linear_text, summary, text
+from classifiers.summary import _py_word_stats
+from classifiers.text import _TOKEN, STOPWORDS
+
+_PLAIN = re.compile(linear_text.WORD_PATTERN)
+_CHARS = st.sampled_from([*"aZz09 '’\n\t.!?()[]\"\x01İK\u212aÉé£$€“”‘-", "\u2029", "\u3000", "\u0307", "ß", "ﬁ", "日", "😀", "\u00a0"])
+_FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _core() -> ModuleType:
+    try:
+        from classifiers import _core
+    except ImportError:
+        pytest.skip("the compiled core (classifiers._core) is not built here")
+    return _core
+
+
+def test_every_code_point_tokenises_as_the_pattern(impl: str) -> None:
+    """Each character of Unicode between two letters (where an apostrophe joins them)."""
+    s = "".join(f"a{chr(c)}b " for c in range(0x110000))
+    assert text.tokens(s) == _TOKEN.findall(s.lower())
+    assert linear_text._word_tokens(s) == _PLAIN.findall(s.lower())
+
+
+def test_every_code_point_around_a_sentence_end() -> None:
+    """Each character as a closing quote, whitespace, opening quote and sentence start after ".":
+    the core's end marks are the regex substitution's (the pure route tries the regex itself)."""
+    s = "".join(f"x.{c} Bx.{c}Bx. {c}Bx. {c}x " for c in map(chr, range(0x110000)))
+    assert _core().mark_ends(s) == text._CUT.sub(lambda m: m.group() + "\n\x01", s)
+
+
+def test_sentence_marks(impl: str) -> None:
+    sents = ["", "x?", "“Hi", "‘a", "'b", '"c', "”no", "1", "é٣ Arabic-Indic", "plain.", "¹ superscript", "?"]
+    want = [(len(s), s[:1] in "\"'“‘", re.search(r"\d", s) is not None, s.endswith("?")) for s in sents]
+    got = np.frombuffer(summary._sentence_marks(sents), dtype=np.float64).reshape(-1, 4)
+    assert got.tolist() == np.array(want, dtype=np.float64).tolist()
+
+
+def test_core_digit_mark_over_every_code_point() -> None:
+    """The core's digit test is ``re``'s \\d for every code point (the pure route runs the regex)."""
+    chars = list(map(chr, range(0x110000)))
+    digits = set(re.findall(r"\d", "".join(chars)))
+    got = np.frombuffer(_core().sentence_marks(chars), dtype=np.float64).reshape(-1, 4)
+    assert got[:, 2].tolist() == [float(c in digits) for c in chars]
+    assert set(got[:, 0].tolist()) == {1.0}
+
+
+@_FUZZ
+@given(st.text(_CHARS, max_size=80) | st.text(max_size=40))
+def test_fuzzed_tokens_match_the_patterns(impl: str, s: str) -> None:
+    assert text._line_tokens(s) == [_TOKEN.findall(line) for line in s.lower().split("\n")]
+    assert text.tokens(s) == _TOKEN.findall(s.lower())
+    assert linear_text._word_tokens(s) == _PLAIN.findall(s.lower())
+    assert text._mark_ends(s) == text._CUT.sub(lambda m: m.group() + "\n\x01", s)
+    if "\x01" not in s:  # (else the plain splitter runs, on the regex tokens)
+        assert list(chain.from_iterable(text.split_sentences(s)[2])) == _TOKEN.findall(s.lower())
+
+
+def test_shared_token_strings_survive_the_table_filling_up(impl: str) -> None:
+    """The core shares one string per distinct token in a bounded table, emptied when half full:
+    more distinct tokens than that, twice over, still come out right (and long ones unshared)."""
+    s = " ".join(f"w{i}" for i in range(150_000)) + " " + "y" * 300
+    assert text.tokens(s) == text.tokens(s) == _TOKEN.findall(s)
+
+
+_WORDS = st.lists(st.lists(st.sampled_from(["the", "bank", "rates", "a", "oil", "said", "up", "bank's", "x"]),
+                           max_size=12), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WORDS, st.sets(st.sampled_from(["bank", "oil", "x", "gold"])))
+def test_fuzzed_word_stats_are_the_same_floats(words: list[list[str]], title: set[str]) -> None:
+    assert _core().word_stats(words, STOPWORDS, title) == _py_word_stats(words, STOPWORDS, title)
+
+
+def test_word_stats_cases() -> None:
+    core = _core()
+    for words, title in [([], set()), ([[]], {"x"}), ([["bank", "bank"]], {"bank"}),
+                         ([["oil"] * 3000 + [f"w{i}" for i in range(3000)], ["oil", "the"]] * 40, {"oil", "w7"})]:
+        assert core.word_stats(words, STOPWORDS, title) == _py_word_stats(words, STOPWORDS, title)
+    with pytest.raises(TypeError):
+        core.word_stats([["a"]], ["not", "a", "set"], set())
+    with pytest.raises(TypeError):
+        core.tokens(b"bytes")
+
+
+def test_summary_features_agree(impl: str) -> None:
+    sents = ["Shares in the Bank rose 5% on Monday.", "“Rates will rise,” the bank’s chief said.",
+             "Oil fell; the bank's shares did not.", "Plain sentence with no overlap at all here."]
+    X = summary.sentence_features("Bank shares rise", [(s, i == 0) for i, s in enumerate(sents)])
+    assert X[:, 7].tolist() == [2 / 3, 1 / 3, 1 / 3, 0.0]
+    assert X[0, 6] > 0 and X[3, 6] == 0.0
+
+
+def test_pure_python_is_chosen_by_the_environment() -> None:
+    code = ("from classifiers import _fast, text, summary; "
+            "print(_fast.COMPILED, text.tokens is text._py_tokens, summary._word_stats is summary._py_word_stats)")
+    env = {**os.environ, "SIGNALS_PURE_PYTHON": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "True", "True"], out.stderr
+
+
+_ARTICLES = [
+    ("Nvidia’s chip sales jump 50%", "Nvidia’s revenue rose to $3.2bn. Mr. Huang said: “We’re sold out.”\n\n"
+     "Analysts at J.P. Morgan expect £1.5bn more. The U.S. firm's shares hit a record."),
+    ("Ã©tÃ© mojibake title", "Ã©tÃ© and naÃ¯ve text. Ça va? Oui! Straße, İstanbul, \u212aelvin.\n" * 3),
+    ("", ""), ("Numbers only", "1 2 3. 4,000,000 dlrs. 5.5 mln stg! 7'8\" tall?"),
+    ("Long", ("The central bank raised interest rates again. Oil prices fell sharply on Tuesday. " * 300)),
+    ("Punctuation", "!!! ??? ... '' ’’ -- (( )) [] ; : , \x01 \x00 end."),
+    ("日本 news 😀", "東京 markets rose. Sony's shares jumped 3% in Tokyo; the yen fell.\n“Quote” here."),
+]
+
+
+def test_classify_output_is_identical_with_and_without_the_core(tmp_path: Path) -> None:
+    _core()
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text("sources: []\ntopics:\n  rates:\n    keywords: [interest rate, central bank]\n"
+                   "  chips:\n    keywords: [nvidia, chip]\nchannels:\n  - name: c\n    console: true\n")
+    stdin = "".join(json.dumps({"id": i, "title": t, "text": x}) + "\n" for i, (t, x) in enumerate(_ARTICLES))
+    outs = []
+    for pure in ("1", ""):
+        env = {**os.environ, "SIGNALS_PURE_PYTHON": pure}
+        p = subprocess.run([sys.executable, "-m", "bot", "classify", "--explain", "--config", str(cfg)],
+                           input=stdin, env=env, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        outs.append(p.stdout)
+    assert outs[0] == outs[1] and outs[0].count("\n") == len(_ARTICLES)
