@@ -98,7 +98,7 @@ class WindowIndex:
         dfa[arr] += 1
         counts = dfa[arr]
         self.df.update(zip(keys, (counts + self._bga[arr]).tolist(), strict=True))
-        if counts.max() > track_limit:
+        if counts.size and counts.max() > track_limit:  # no terms: a text in a script we don't tokenise
             post = self._post
             for i in arr[counts > track_limit].tolist():
                 if post[i] is not None:

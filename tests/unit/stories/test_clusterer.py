@@ -151,3 +151,18 @@ def test_restore_at_any_point_matches_an_uninterrupted_run() -> None:
         second.restore((it, sid) for it, sid in done if it.published_at and it.published_at >= newest - window)
         assert [second.add(it) for it in stream[k:]] == [first.add(it) for it in stream[k:]]
         assert second.story_ids == first.story_ids
+
+
+def test_article_without_latin_terms_starts_its_own_story_and_expires(background: list[ClusterItem]) -> None:
+    """An empty article, or one in a script the term extractor does not read (Thai here), has no
+    terms: it must get a story of its own, not crash the clusterer (it did: numpy max of nothing),
+    and leave the window like any other article."""
+    c = Clusterer(window=timedelta(hours=24))
+    for it in background:
+        c.add(it)
+    empty = c.add(item("empty", "", "", "wire"))
+    thai = c.add(item("thai", "ข่าวเศรษฐกิจ", "ธนาคารแห่งประเทศไทย ประกาศ", "th", hours=1))
+    assert empty.is_new_story and thai.is_new_story and empty.story_id != thai.story_id
+    _src, title, text = EARNINGS[0]
+    later = c.add(item("later", title, text, "ap", hours=60))  # both left the window
+    assert later.is_new_story and len(c) == 1
