@@ -121,7 +121,8 @@ class Scorer:
         nnorm = math.sqrt(math.fsum([w[t] ** 2 for t in feats.names])) or 1.0
         snn = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2
                                    for t in name_profile if (c := vget(t, 0))])) or 1.0
-        name_cos = sum(w[t] * vget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names) / (nnorm * snn)
+        # fsum: exactly rounded, so the result does not depend on the set's (hash-seeded) order
+        name_cos = math.fsum([w[t] * vget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names]) / (nnorm * snn)
         half = n_members / 2
         story_names = _share_cover([t for t, c in name_profile.items() if c >= half], feats.terms, 1.0, idf)
         key = sorted(feats.names, key=lambda t: (-w[t], t))[:3]
@@ -147,5 +148,5 @@ class Scorer:
     def is_duplicate(self, w: Mapping[str, float], dnorm: float, other: Features, idf: Idf) -> bool:
         """Same outlet, near-identical text (an update or re-publication)."""
         ow = self.weights(other, idf)
-        dot = sum(v * ow.get(t, 0.0) for t, v in w.items())
+        dot = math.fsum([v * ow.get(t, 0.0) for t, v in w.items()])  # order-free, as above
         return dot / (dnorm * self.norm(ow)) >= self.params.duplicate
