@@ -21,7 +21,6 @@ import numpy as np
 from classifiers import _fast
 from classifiers.text import STOPWORDS, is_boilerplate, split_sentences, tokens
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _DIGIT = re.compile(r"\d")
 
 __all__ = ["FEATURES", "SentenceRanker", "candidate_sentences", "sentence_features"]
@@ -66,7 +65,7 @@ def sentence_features(title: str, cands: Sequence[tuple[str, bool]],
         return np.empty((0, len(FEATURES)), dtype=np.float64)
     stop = STOPWORDS
     if words is None:
-        words = [_WORD.findall(s) for s in map(str.lower, sents)]
+        words = list(map(tokens, sents))
     X = _positions(n).copy()  # bias, first, position, log_position: the same for every text of n sentences
     marks = np.frombuffer(_sentence_marks(sents), dtype=np.float64).reshape(n, 4)
     lens = marks[:, 0]

@@ -84,7 +84,7 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """``[stem(w) for w in tokens(text)]``, with the cache lookups done in C."""
-    return stem_tokens(_all_tokens(text))
+    return stem_tokens(tokens(text))
 
 
 def stem_tokens(toks: list[str]) -> list[str]:
@@ -197,14 +197,6 @@ def _positions(text: str, chars: str) -> list[int]:
             i = find(ch, i + 1)
     out.sort()
     return out
-
-
-def _regex_tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
-
-# what ``stems`` cuts with: the regex (quickest to start on the short texts it mostly gets) or the core
-_all_tokens = _fast.pick("tokens", _regex_tokens)
 
 
 def _py_line_tokens(text: str) -> list[list[str]]:

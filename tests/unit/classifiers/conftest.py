@@ -25,16 +25,16 @@ def core_module() -> ModuleType | None:
 
 def _bindings(impl: str) -> dict[tuple[ModuleType, str], object]:
     if impl == "pure":
-        tok, lines, stem_tok, stats, words = (text._py_tokens, text._py_line_tokens, text._regex_tokens,
-                                              summary._py_word_stats, linear_text._py_word_tokens)
+        tok, lines, stats, words = (text._py_tokens, text._py_line_tokens, summary._py_word_stats,
+                                    linear_text._py_word_tokens)
         marks, ends = summary._py_sentence_marks, text._py_mark_ends
     else:
         core = core_module()
         if core is None:
             pytest.skip("the compiled core (classifiers._core) is not built here")
-        tok, lines, stem_tok, stats, words = core.tokens, core.line_tokens, core.tokens, core.word_stats, core.plain_tokens
+        tok, lines, stats, words = core.tokens, core.line_tokens, core.word_stats, core.plain_tokens
         marks, ends = core.sentence_marks, core.mark_ends
-    return {(text, "tokens"): tok, (text, "_line_tokens"): lines, (text, "_all_tokens"): stem_tok, (text, "_mark_ends"): ends,
+    return {(text, "tokens"): tok, (text, "_line_tokens"): lines, (text, "_mark_ends"): ends,
             (summary, "tokens"): tok, (summary, "_word_stats"): stats, (summary, "_sentence_marks"): marks, (tags, "tokens"): tok,
             (relevance, "tokens"): tok, (events, "tokens"): tok, (linear_text, "_word_tokens"): words}
 
