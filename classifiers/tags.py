@@ -66,7 +66,8 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         _CACHE.clear()
     # Each capitalised run -> its (key, shown phrase) through the cache, in C (map, filter, Counter):
     # runs not seen before are normalised first; None (nothing left of the run) is dropped.
-    title_runs, text_runs = _NAME.findall(title), _NAME.findall(text[:1500])
+    head = text[:1500]  # names are read in the lead only
+    title_runs, text_runs = _NAME.findall(title), _NAME.findall(head)
     for run in set(title_runs).union(text_runs).difference(_CACHE):
         _CACHE[run] = _phrase(run)
     look = _CACHE.__getitem__
@@ -93,7 +94,6 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         hosts = longer.get(key) or ([squashed[key]] if key in squashed else [])
         if hosts:
             counts[max(hosts, key=lambda h: counts[h])] += counts.pop(key)
-    head = text[:1500]
     tags: list[str] = []
     for key, c in sorted(counts.items(), key=itemgetter(1), reverse=True):  # == Counter.most_common()
         if c < 2:  # (sorted by count: none of the rest reaches 2 either)
