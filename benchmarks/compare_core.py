@@ -59,7 +59,7 @@ def main() -> None:
     if not _fast.COMPILED:
         sys.exit("the compiled core is not built (or SIGNALS_PURE_PYTHON is set): nothing to compare")
     arts = articles()
-    items = [(s, t, x) for s, t, x in arts]
+    items = list(arts)
     items += [(f"{s} variant", vt, vx) for s, t, x in arts[::10] for vt, vx in variants(t, x)]
     stdin = "".join(json.dumps({"id": str(i), "title": t, "text": x}) + "\n" for i, (_, t, x) in enumerate(items))
     with tempfile.TemporaryDirectory() as tmp:
