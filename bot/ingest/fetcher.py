@@ -33,9 +33,8 @@ import httpx
 from bot.errors import FeedParseError, FetchError, FetchTimeout
 from bot.ingest.body import BodyTooLarge, UnsupportedEncoding, read_capped
 from bot.ingest.dates import retry_after
-from bot.ingest.guard import AsyncGuardedTransport, TrustedHosts
+from bot.ingest.guard import AsyncGuardedTransport, TrustedHosts, guarded_transport
 from bot.ingest.parser import ParsedFeed, parse_feed
-from bot.ingest.transport import AiohttpTransport
 from bot.models import FetchState
 from bot.security.ssrf import UnsafeURL, UrlGuard
 from bot.settings import FetchSettings, SourceSettings
@@ -107,7 +106,8 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         total = s.timeout.total_seconds()
-        transport = AsyncGuardedTransport(self.guard, self._transport or AiohttpTransport(limit=s.concurrency))
+        transport = (AsyncGuardedTransport(self.guard, self._transport) if self._transport is not None
+                     else guarded_transport(self.guard, limit=s.concurrency))
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(total, connect=s.connect_timeout.total_seconds()),
             limits=httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency),

@@ -1,10 +1,16 @@
-"""The Fetcher's SSRF guard: every request and every redirect hop checked, without blocking the loop.
+"""The Fetcher's SSRF guard: every request, every redirect hop and every address connected to checked.
 
-:class:`~bot.security.ssrf.GuardedTransport` resolves the host with the blocking
-``socket.getaddrinfo``; inside the fetcher's event loop that would stall every other poll
-while one slow DNS server answers. :class:`AsyncGuardedTransport` runs that check in a
-worker thread (IP literals, the common case on intranets and in tests, are checked
-inline: nothing to resolve).
+:func:`guarded_transport` (what the fetchers use) pins the check to the connection: each
+request is pre-checked (scheme, host, metadata names, IP literals), and the host's
+addresses are vetted by :class:`GuardedResolver`, the aiohttp connector's own DNS
+resolver, so the address connected to is always one the guard accepted. A separate
+look-up before connecting would leave a window for DNS rebinding (public for the check,
+internal for the connection); here there is one look-up. The resolver runs
+``getaddrinfo`` in a worker thread (aiohttp's default), so a slow DNS server never stalls
+the event loop.
+
+:class:`AsyncGuardedTransport` around a caller's own transport (tests, stock httpx) can
+only resolve, then let the transport connect; it resolves in a worker thread.
 
 Trust: the hosts of sources written in the config file are trusted by the operator (an
 intranet feed works without ceremony); sources added from chat or the CLI are not, and
@@ -15,16 +21,19 @@ lists it. :class:`TrustedHosts` keeps the trusted set in step with the config on
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
+import aiohttp
+import aiohttp.abc
 import httpx
 
-from bot.security.ssrf import GuardedTransport, UrlGuard
+from bot.ingest.transport import AiohttpTransport
+from bot.security.ssrf import GuardedTransport, UnsafeURL, UrlGuard, is_ip_literal
 from bot.settings import SourceSettings
 
-__all__ = ["AsyncGuardedTransport", "TrustedHosts", "host_of"]
+__all__ = ["AsyncGuardedTransport", "GuardedResolver", "TrustedHosts", "guarded_transport", "host_of"]
 
 
 def host_of(url: str) -> str:
@@ -34,24 +43,57 @@ def host_of(url: str) -> str:
         return ""
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]").split("%")[0])
-    except ValueError:
-        return False
-    return True
+class GuardedResolver(aiohttp.abc.AbstractResolver):
+    """The connector's DNS resolver: ``inner``'s answers (default: ``getaddrinfo`` in a worker
+    thread), refused with :class:`UnsafeURL` unless the guard accepts every address."""
+
+    def __init__(self, guard: UrlGuard, inner: aiohttp.abc.AbstractResolver | None = None) -> None:
+        self.guard = guard
+        self.inner = inner  # None: aiohttp's ThreadedResolver, made in the loop that first asks
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[aiohttp.abc.ResolveResult]:
+        if self.inner is None:
+            self.inner = aiohttp.ThreadedResolver()
+        answers = await self.inner.resolve(host, port, family)
+        self.guard.vet(host, [a["host"] for a in answers])
+        return answers
+
+    async def close(self) -> None:
+        if self.inner is not None:
+            await self.inner.close()
 
 
 class AsyncGuardedTransport(GuardedTransport):
-    """:class:`GuardedTransport` whose DNS look-up runs off the event loop."""
+    """Every request through the guard. ``pinned``: ``inner`` connects only to addresses its
+    resolver vetted (see :func:`guarded_transport`), so only :meth:`UrlGuard.precheck` runs here;
+    otherwise the full check (with its own look-up) runs in a worker thread."""
+
+    def __init__(self, guard: UrlGuard, inner: httpx.AsyncBaseTransport | None = None, *, pinned: bool = False) -> None:
+        super().__init__(guard, inner)
+        self.pinned = pinned
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
-        if _is_ip(request.url.host) or request.url.scheme not in ("http", "https"):
+        if self.pinned:
+            self.guard.precheck(url)
+            try:
+                return await self.inner.handle_async_request(request)
+            except UnsafeURL as exc:  # from the resolver, which knows the host but not the URL
+                raise UnsafeURL(f"{url!r}: {exc}") from exc
+        if is_ip_literal(request.url.host) or request.url.scheme not in ("http", "https"):
             self.guard.check(url)
         else:
             await asyncio.to_thread(self.guard.check, url)
         return await self.inner.handle_async_request(request)
+
+
+def guarded_transport(guard: UrlGuard, *, limit: int = 100,
+                      dns: aiohttp.abc.AbstractResolver | None = None) -> AsyncGuardedTransport:
+    """An aiohttp-backed transport whose connections go only to addresses ``guard`` vetted
+    (``dns``: the resolver it asks, default the system's)."""
+    inner = AiohttpTransport(limit=limit, resolver=GuardedResolver(guard, dns))
+    return AsyncGuardedTransport(guard, inner, pinned=True)
 
 
 class TrustedHosts:

@@ -19,8 +19,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
+import aiohttp.abc
 import httpx
 from yarl import URL
+
+from bot.errors import SignalsError
 
 __all__ = ["AiohttpTransport"]
 
@@ -66,15 +69,17 @@ def _map(exc: BaseException, request: httpx.Request) -> Exception:
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """``httpx.AsyncClient(transport=AiohttpTransport(limit=64))``. HTTP/1.1 only."""
 
-    def __init__(self, *, limit: int = 100, keepalive: float = 30.0) -> None:
+    def __init__(self, *, limit: int = 100, keepalive: float = 30.0,
+                 resolver: aiohttp.abc.AbstractResolver | None = None) -> None:
         self._limit = limit
         self._keepalive = keepalive
+        self._resolver = resolver  # the connections' one DNS look-up (``bot.ingest.guard.GuardedResolver``)
         self._session: aiohttp.ClientSession | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=self._keepalive,
-                                             ttl_dns_cache=300)
+                                             ttl_dns_cache=300, resolver=self._resolver)
             self._session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"), trust_env=False,
@@ -96,6 +101,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 request.method, URL(str(request.url), encoded=True), headers=headers, data=body or None,
                 allow_redirects=False, timeout=timeout, auto_decompress=False,
             )
+        except SignalsError:  # ours, e.g. the SSRF guard's resolver refusing an address: as raised
+            raise
         except Exception as exc:
             raise _map(exc, request) from exc
         return httpx.Response(

@@ -8,8 +8,13 @@ trusted by the operator who wrote them (an intranet feed works without ceremony)
 redirect from them to another internal host is still refused. Metadata endpoints are
 refused even then, unless listed explicitly.
 
-Limitation: the check resolves the name, then the client connects; a DNS answer that
-changes between the two (rebinding) is not covered.
+DNS rebinding (a name that resolves to a public address for the check and to an internal
+one for the connection): :meth:`UrlGuard.check` resolves, then a client connects with a
+look-up of its own, so it cannot close that gap alone. The fetchers close it by checking
+the addresses they connect to: :meth:`UrlGuard.precheck` vets everything but DNS before a
+request, and :meth:`UrlGuard.vet` the answers of the one look-up the connection uses
+(``bot.ingest.guard.GuardedResolver``). :class:`GuardedTransport` (resolve, then connect)
+remains for callers that bring their own client transport.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import httpx
 
 from bot.errors import SignalsError
 
-__all__ = ["GuardedTransport", "UnsafeURL", "UrlGuard"]
+__all__ = ["GuardedTransport", "UnsafeURL", "UrlGuard", "is_ip_literal"]
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
              ipaddress.ip_address("100.100.100.200")}
@@ -57,31 +62,61 @@ class UrlGuard:
     def _allowed(self, host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         return host in self.allow_hosts or any(ip in net for net in self.allow_nets)
 
-    def check(self, url: str) -> list[str]:
+    def precheck(self, url: str) -> tuple[str, int]:
+        """Everything but DNS: the scheme, the host, metadata names, and an IP-literal host's
+        address (a literal is not looked up, so nothing later would vet it). Returns (host, port)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise UnsafeURL(f"{url!r}: only http and https URLs are fetched, not {parts.scheme or 'no scheme'}")
-        host = (parts.hostname or "").lower().rstrip(".")
+        try:
+            host, port = (parts.hostname or "").lower().rstrip("."), parts.port
+        except ValueError as exc:  # a port out of range or not a number
+            raise UnsafeURL(f"{url!r}: {exc}") from exc
         if not host:
             raise UnsafeURL(f"{url!r}: no host name")
         if host in _METADATA_NAMES and host not in self.allow_hosts:
             raise UnsafeURL(f"{url!r}: {host} is a cloud metadata endpoint")
+        if is_ip_literal(host):
+            self._vet_url(url, host, [host])
+        return host, port or (443 if parts.scheme == "https" else 80)
+
+    def check(self, url: str) -> list[str]:
+        """:meth:`precheck`, then resolve the host and vet every address it has; returns them."""
+        host, port = self.precheck(url)
         try:
-            infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
-                                       type=socket.SOCK_STREAM)
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise UnsafeURL(f"{url!r}: cannot resolve {host}: {exc}") from exc
         addrs = sorted({str(i[4][0]) for i in infos})
+        self._vet_url(url, host, addrs)
+        return addrs
+
+    def vet(self, host: str, addrs: Iterable[str]) -> None:
+        """Raise :class:`UnsafeURL` unless every address ``host`` resolved to may be fetched."""
+        host = host.lower().rstrip(".")
         for a in addrs:
             ip = ipaddress.ip_address(a.split("%")[0])
             if self._allowed(host, ip):
                 continue
             if ip in _METADATA:
-                raise UnsafeURL(f"{url!r}: {host} resolves to {ip}, a cloud metadata address")
+                raise UnsafeURL(f"{host} resolves to {ip}, a cloud metadata address")
             if _private(ip) and host not in self.trusted_hosts:
-                raise UnsafeURL(f"{url!r}: {host} resolves to {ip}, a private/loopback/link-local address; "
+                raise UnsafeURL(f"{host} resolves to {ip}, a private/loopback/link-local address; "
                                 "add it to fetch.allow_hosts for an intranet feed")
-        return addrs
+
+    def _vet_url(self, url: str, host: str, addrs: Iterable[str]) -> None:
+        try:
+            self.vet(host, addrs)
+        except UnsafeURL as exc:
+            raise UnsafeURL(f"{url!r}: {exc}") from None
+
+
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    return True
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 from bot.errors import CommandError
 from bot.ingest import Fetcher, clean_entry
-from bot.ingest.transport import AiohttpTransport
+from bot.ingest.guard import guarded_transport
 from bot.models import FetchState
-from bot.security import GuardedTransport, UnsafeURL, UrlGuard
+from bot.security import UnsafeURL, UrlGuard
 from bot.settings import Settings, SourceSettings, parse_duration
 from bot.sources.discovery import DiscoveredFeed, discover
 from bot.sources.registry import SourceChange, add_source, effective_sources
@@ -88,7 +88,7 @@ def run_sync(coro: Coroutine[Any, Any, T], timeout: float = 180.0) -> T:
 
 
 async def _fetch(settings: Settings, url: str) -> tuple[Any, str]:
-    transport = GuardedTransport(guard_for(settings), AiohttpTransport(limit=4))
+    transport = guarded_transport(guard_for(settings), limit=4)
     src = SourceSettings(name=_default_name(url), url=url, full_text="never")
     async with Fetcher(settings.fetch, transport=transport, backoff=0.2) as fetcher:
         result = await fetcher.fetch(src, FetchState(source=src.name, url=url))

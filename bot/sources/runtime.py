@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from bot.ingest import clean_entry, parse_feed
 from bot.ingest.fetcher import FetchResult
-from bot.security import GuardedTransport, UrlGuard
+from bot.ingest.guard import guarded_transport
+from bot.security import UrlGuard
 from bot.settings import Settings, SourceSettings
 from bot.sources.adaptive import MAX_ITEMS, bounds_for, cache_hints, next_poll_at
 from bot.sources.observe import FeedObserver
@@ -39,7 +40,7 @@ def guarded_client(settings: Settings, *, timeout: float = 10.0) -> httpx.AsyncC
 
     trusted = {urlsplit(s.url).hostname or "" for s in settings.sources}
     guard = UrlGuard(allow=settings.fetch.allow_hosts, trusted_hosts=trusted - {""})
-    return httpx.AsyncClient(transport=GuardedTransport(guard), timeout=timeout, follow_redirects=True,
+    return httpx.AsyncClient(transport=guarded_transport(guard, limit=16), timeout=timeout, follow_redirects=True,
                              max_redirects=5, headers={"User-Agent": settings.fetch.user_agent})
 
 
