@@ -91,3 +91,18 @@ def test_empty_and_odd_inputs(scorer: Scorer) -> None:
     assert s.domain == "other" and s.summary == [] and s.tags == [] and 0 <= s.importance <= 10
     with pytest.raises(ValueError):
         scorer.score([DEAL], [])
+
+
+@pytest.mark.parametrize("title,text", [
+    ("Zero-day in VPN gateways exploited in the wild",
+     "Attackers are exploiting an unpatched flaw in the company's VPN appliances. The bug, tracked as "
+     "CVE-2026-41872, lets an unauthenticated attacker run code on the gateway; a patch is expected next week."),
+    ("Retailer says card data of 40 million customers stolen in data breach",
+     "Hackers breached the retailer's payment systems over the holiday season, the company said on Thursday."),
+])
+def test_security_incidents_are_badged_security(scorer: Scorer, title: str, text: str) -> None:
+    """Security news as outlets write it (zero-day, CVE, unpatched, exploited, breach) gets its badge, and
+    the explanation names the cue words."""
+    (doc,) = scorer.score([Document("s", title, text)])
+    assert (doc.event, doc.category) == ("security_incident", "Security")
+    assert doc.explanation["event"] and all(c.weight > 0 for c in doc.explanation["event"])
