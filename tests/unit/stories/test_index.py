@@ -71,7 +71,7 @@ def test_untracked_postings_are_rebuilt_exactly() -> None:
             ids = index.add_doc(f.terms, limit)
             w = {t: float(len(t) % 5 + 1) for t in f.terms}
             got.append(index.candidates(w, ids, math.log1p(k + 1) + 1.0, params))
-            index.join(stories[k % 7], f.terms, ids.tolist())
+            index.join(stories[k % 7], f.terms, ids)
         results.append(got)
     assert results[0] == results[1]
     assert any(len(c) > 1 for c in results[0])
