@@ -32,7 +32,7 @@ static PyObject *log1p_fn;      /* math.log1p */
 static PyObject *sum_fn;        /* builtins.sum */
 static PyObject *tilde;         /* "~" */
 static PyObject *s_profile, *s_core, *s_slot, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
-    *s_common_df, *s_common_floor;
+    *s_common_df, *s_common_floor, *s_base, *s_logs, *s_df;
 
 /* ---- tokens ------------------------------------------------------------------------------------ */
 
@@ -794,6 +794,50 @@ static PyObject *finish(Index *self, PyObject *idb) {
     Py_RETURN_NONE;
 }
 
+/* weigh(terms, ids, n_docs, base) -> (w, norm): an article's sub-linear TF-IDF weights (a dict in
+ * ``terms`` order) and their norm, spread by term id for the article's matching (``start``): what
+ * ``scoring.tf_idf``, ``Scorer.norm`` and ``start`` give. */
+static PyObject *weigh(Index *self, PyObject *args) {
+    PyObject *terms, *idb, *key, *val, *w = NULL;
+    Py_ssize_t n, n_docs, pos = 0, k = 0;
+    double base, idfv, norm;
+    if (!PyArg_ParseTuple(args, "OOnd:weigh", &terms, &idb, &n_docs, &base)) return NULL;
+    const int64_t *ids = ids_of(self, idb, &n);
+    if (ids == NULL || check_terms(terms, n) < 0 || (n_docs >= self->nlogs && ensure_logs(self, 2 * n_docs + 64) < 0))
+        return NULL;
+    Fsum sq;
+    fsum_init(&sq);
+    w = PyDict_New();
+    if (w == NULL) {
+        if (sq.p != sq.small) PyMem_Free(sq.p);
+        return NULL;
+    }
+    while (PyDict_Next(terms, &pos, &key, &val)) {
+        int64_t i = ids[k++];
+        long long c = PyLong_AsLongLong(val);
+        if ((c == -1 && PyErr_Occurred()) || idf_of(self, i, base, &idfv) < 0) goto fail;
+        double x = c > 1 ? (1.0 + log((double)c)) * idfv : idfv;
+        PyObject *f = PyFloat_FromDouble(x);
+        if (f == NULL) goto fail;
+        int r = PyDict_SetItem(w, key, f);
+        Py_DECREF(f);
+        if (r < 0 || fsum_add(&sq, x * x) < 0) goto fail;
+        self->w[i] = x;
+    }
+    if (fsum_result(&sq, &norm) < 0) {
+        Py_DECREF(w);
+        return NULL;
+    }
+    norm = sqrt(norm);
+    PyObject *out = Py_BuildValue("Nd", w, norm != 0.0 ? norm : 1.0);
+    return out;
+fail:
+    for (Py_ssize_t j = 0; j < k; j++) self->w[ids[j]] = 0.0;
+    Py_XDECREF(w);
+    if (sq.p != sq.small) PyMem_Free(sq.p);
+    return NULL;
+}
+
 /* story_vector(story, member_ids, n_members, base) -> (norm, dot): index.WindowIndex.story_vector.
  * The vector is counted from the members' ids with the zeroed scratch ``cnt`` (reset as read). */
 static PyObject *story_vector(Index *self, PyObject *args) {
@@ -1017,6 +1061,7 @@ static PyMethodDef index_methods[] = {
     {"leave", (PyCFunction)leave, METH_VARARGS, "A member leaves a story."},
     {"idf", (PyCFunction)idf, METH_VARARGS, "IDF of terms: base - log1p(df)."},
     {"start", (PyCFunction)start, METH_VARARGS, "Spread the article's weights by term id."},
+    {"weigh", (PyCFunction)weigh, METH_VARARGS, "(TF-IDF weights, their norm) of an article; also start()."},
     {"finish", (PyCFunction)finish, METH_O, "Clear the article's weights."},
     {"story_vector", (PyCFunction)story_vector, METH_VARARGS, "(norm, dot) of a story's vector."},
     {"candidates", (PyCFunction)candidates, METH_VARARGS, "Candidate stories, best first."},
@@ -1042,9 +1087,64 @@ static PyTypeObject IndexType = {
     .tp_getset = index_getset,
 };
 
+/* share_cover(terms, counts, scale, idf, empty) -> float: ``scoring._py_share_cover``, the
+ * IDF-weighted mean over ``terms`` (in sorted order, as the plain sums there go) of
+ * min(1, counts[t] * scale); ``idf`` is a ``scoring.Idf`` (base, logs list, df dict). */
+static PyObject *share_cover(PyObject *self, PyObject *args) {
+    PyObject *terms, *counts, *idf, *logs = NULL, *df = NULL, *b = NULL, *sorted = NULL, *out = NULL;
+    double scale, empty = 0.0, tot = 0.0, hit = 0.0;
+    if (!PyArg_ParseTuple(args, "OO!dO|d:share_cover", &terms, &PyDict_Type, &counts, &scale, &idf, &empty))
+        return NULL;
+    b = PyObject_GetAttr(idf, s_base);
+    logs = PyObject_GetAttr(idf, s_logs);
+    df = PyObject_GetAttr(idf, s_df);
+    if (b == NULL || logs == NULL || df == NULL) goto done;
+    if (!PyList_Check(logs) || !PyDict_Check(df)) {
+        PyErr_SetString(PyExc_TypeError, "share_cover(): idf.logs must be a list and idf.df a dict");
+        goto done;
+    }
+    double base = PyFloat_AsDouble(b);
+    if ((base == -1.0 && PyErr_Occurred()) || (sorted = PySequence_List(terms)) == NULL || PyList_Sort(sorted) < 0)
+        goto done;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(sorted); j++) {
+        PyObject *t = PyList_GET_ITEM(sorted, j);
+        PyObject *d = PyDict_GetItemWithError(df, t);
+        if (d == NULL && PyErr_Occurred()) goto done;
+        Py_ssize_t di = d == NULL ? 0 : PyLong_AsSsize_t(d);
+        if (di == -1 && PyErr_Occurred()) goto done;
+        if (di < 0 || di >= PyList_GET_SIZE(logs)) {
+            PyErr_SetString(PyExc_IndexError, "share_cover(): document frequency beyond idf.logs");
+            goto done;
+        }
+        double lg = PyFloat_AsDouble(PyList_GET_ITEM(logs, di));
+        if (lg == -1.0 && PyErr_Occurred()) goto done;
+        double i = base - lg;
+        tot += i;
+        PyObject *c = PyDict_GetItemWithError(counts, t);
+        if (c == NULL) {
+            if (PyErr_Occurred()) goto done;
+            continue;
+        }
+        double cv = PyLong_AsDouble(c);
+        if (cv == -1.0 && PyErr_Occurred()) goto done;
+        if (cv != 0.0) {
+            double x = cv * scale;
+            hit += i * (x < 1.0 ? x : 1.0);
+        }
+    }
+    out = PyFloat_FromDouble(tot != 0.0 ? hit / tot : empty);
+done:
+    Py_XDECREF(b);
+    Py_XDECREF(logs);
+    Py_XDECREF(df);
+    Py_XDECREF(sorted);
+    return out;
+}
+
 static PyMethodDef module_methods[] = {
     {"tokens", (PyCFunction)tokens, METH_O, "text._TOKEN.findall(s)"},
     {"scan", (PyCFunction)scan, METH_VARARGS, "text._py_scan(s, cache, fill)"},
+    {"share_cover", (PyCFunction)share_cover, METH_VARARGS, "scoring._py_share_cover(terms, counts, scale, idf, empty)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1070,7 +1170,8 @@ PyMODINIT_FUNC PyInit__core(void) {
         !NAME(s_profile, "profile") || !NAME(s_core, "core") || !NAME(s_slot, "slot") ||
         !NAME(s_query_terms, "query_terms") || !NAME(s_candidates, "candidates") ||
         !NAME(s_min_overlap, "min_overlap") || !NAME(s_min_relative, "min_relative") ||
-        !NAME(s_common_df, "common_df") || !NAME(s_common_floor, "common_floor"))
+        !NAME(s_common_df, "common_df") || !NAME(s_common_floor, "common_floor") || !NAME(s_base, "base") ||
+        !NAME(s_logs, "logs") || !NAME(s_df, "df"))
         return NULL;
 #undef NAME
     PyObject *m = PyModule_Create(&module);

@@ -253,10 +253,8 @@ class Clusterer:
         index = self._index
         n_docs = len(self._members) + 1 + self._n_bg
         idf = scorer.idf(index.df, n_docs)
-        w = scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base))
-        dnorm = scorer.norm(w)
         rows: list[tuple[str, tuple[float, ...]]] = []
-        index.start(ids, w)
+        w, dnorm = index.weigh(feats.terms, ids, n_docs, idf.base)  # and spread by term id, until finish()
         try:
             for sid in index.candidates(w, ids, idf.base, scorer.params, self._n_bg):
                 story = self._stories[sid]

@@ -28,7 +28,7 @@ from operator import add, eq, ge, is_not, not_, sub
 import numpy as np
 
 from bot.stories import _fast
-from bot.stories.scoring import Params
+from bot.stories.scoring import Params, Scorer, tf_idf
 
 __all__ = ["CompiledIndex", "StoryTerms", "TermIds", "WindowIndex", "new_index"]
 
@@ -210,6 +210,13 @@ class WindowIndex(_Slots):
             self._logs = np.array([math.log1p(k) for k in range(2 * n_docs + 64)])
         return (base - self._logs[self._dfa[ids] + self._bga[ids]]).tolist()
 
+    def weigh(self, terms: Mapping[str, int], ids: np.ndarray, n_docs: int, base: float) -> tuple[dict[str, float], float]:
+        """``(w, norm)``: an article's TF-IDF weights (:func:`bot.stories.scoring.tf_idf`) and
+        their norm, also spread by term id for matching it (:meth:`start`)."""
+        w = tf_idf(terms, self.idf(ids, n_docs, base))
+        self.start(ids, w)
+        return w, Scorer.norm(w)
+
     def start(self, ids: np.ndarray, w: Mapping[str, float]) -> None:
         """Before matching an article: spread its weights ``w`` (in ``ids`` order) by term id."""
         self._w[ids] = list(w.values())
@@ -297,6 +304,9 @@ class CompiledIndex(_Slots):
 
     def idf(self, ids: bytes, n_docs: int, base: float) -> list[float]:
         return self._c.idf(ids, n_docs, base)  # type: ignore[no-any-return]
+
+    def weigh(self, terms: Mapping[str, int], ids: bytes, n_docs: int, base: float) -> tuple[dict[str, float], float]:
+        return self._c.weigh(terms, ids, n_docs, base)  # type: ignore[no-any-return]
 
     def start(self, ids: bytes, w: Mapping[str, float]) -> None:
         self._c.start(ids, w)

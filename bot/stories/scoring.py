@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.stories import background
+from bot.stories import _fast, background
 from bot.stories.text import Features
 
 __all__ = ["FEATURES", "Params", "Scorer", "is_year"]
@@ -57,9 +57,10 @@ class Idf:
         return self.base - self.logs[self.df.get(term, 0)]
 
 
-def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: Idf,
-                 empty: float = 0.0) -> float:
-    """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)``."""
+def _py_share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: Idf,
+                    empty: float = 0.0) -> float:
+    """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)`` (the compiled core's
+    ``share_cover`` does the same sums in the same order)."""
     tot = hit = 0.0
     base, logs, get = idf.base, idf.logs, idf.df.get
     for t in sorted(terms):
@@ -69,6 +70,15 @@ def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, 
         if c:
             hit += i * min(1.0, c * scale)
     return hit / tot if tot else empty
+
+
+_share_cover = _fast.core.share_cover if _fast.core is not None else _py_share_cover
+
+
+def tf_idf(terms: Mapping[str, int], idfs: Iterable[float]) -> dict[str, float]:
+    """Sub-linear TF times IDF of terms (``idfs``: their IDF, in ``terms`` order)."""
+    log = math.log
+    return {t: (1.0 + log(c)) * i if c > 1 else i for (t, c), i in zip(terms.items(), idfs, strict=True)}
 
 
 class Scorer:
@@ -91,8 +101,7 @@ class Scorer:
         if idfs is None:
             base, logs, get = idf.base, idf.logs, idf.df.get
             idfs = [base - logs[get(t, 0)] for t in feats.terms]
-        log = math.log
-        return {t: (1.0 + log(c)) * i if c > 1 else i for (t, c), i in zip(feats.terms.items(), idfs, strict=True)}
+        return tf_idf(feats.terms, idfs)
 
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
                  core: Mapping[str, int], name_profile: Mapping[str, int], lead_profile: Mapping[str, int],

@@ -25,7 +25,7 @@ def _stream(n: int = 80, seed: int = 5) -> list[ClusterItem]:
     return out
 
 
-def test_story_vector_matches_the_scoring_formula() -> None:
+def test_story_vector_matches_the_scoring_formula(impl: str) -> None:
     """Norm and dot product from the arrays equal scoring's own sums over the dicts."""
     c = Clusterer()
     for it in _stream():
@@ -41,6 +41,7 @@ def test_story_vector_matches_the_scoring_formula() -> None:
     w = scorer.weights(feats, idf)
     assert scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base)) == w
     dnorm = scorer.norm(w)
+    assert index.weigh(feats.terms, ids, n_docs, idf.base) == (w, dnorm)  # what matching uses (also starts)
     index.start(ids, w)
     checked = 0
     for story in c._stories.values():
