@@ -851,8 +851,9 @@ static PyObject *story_vector(Index *self, PyObject *args) {
         const int64_t *ids = ids_of(self, PyList_GET_ITEM(members, a), &n);
         if (ids == NULL) {
             for (Py_ssize_t b = 0; b < a; b++) { /* leave the scratch zeroed */
-                const int64_t *done = ids_of(self, PyList_GET_ITEM(members, b), &n);
-                for (Py_ssize_t j = 0; j < n; j++) self->cnt[done[j]] = 0;
+                Py_ssize_t nd = 0;
+                const int64_t *done = ids_of(self, PyList_GET_ITEM(members, b), &nd);
+                for (Py_ssize_t j = 0; done != NULL && j < nd; j++) self->cnt[done[j]] = 0;
             }
             PyErr_SetString(PyExc_TypeError, "member ids must be the bytes add_doc returned");
             return NULL;
@@ -1017,6 +1018,8 @@ static PyObject *candidates(Index *self, PyObject *args) {
     tot = PyObject_CallOneArg(sum_fn, qw); /* Python's own sum, as the reference adds them */
     double total = tot == NULL ? -1.0 : PyFloat_AsDouble(tot);
     if (total == -1.0 && PyErr_Occurred()) goto done;
+    /* numpy's bincount there also holds 0.0 for every untouched slot, but the floor is positive
+     * (the weights are IDFs, at least 1), so only touched slots can qualify */
     double floor = min_overlap * total, rel = min_relative * best;
     if (rel > floor) floor = rel;
     ranked = PyMem_Malloc(sizeof(Ranked) * (size_t)(ntouched + 1));

@@ -13,7 +13,8 @@ best one or starts a new story. Why this shape:
   could differ use ``math.fsum``. Replaying the window (:meth:`Clusterer.restore`) thus
   rebuilds exactly the state an uninterrupted clusterer has.
 * **Speed** comes from :class:`bot.stories.index.WindowIndex` (integer term ids, array
-  document frequencies, story norms and candidate overlaps with numpy).
+  document frequencies, story norms and candidate overlaps with numpy) and, when built, the
+  compiled core that does the same per-term work in C (:mod:`bot.stories._fast` picks).
 """
 
 from __future__ import annotations
