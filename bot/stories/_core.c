@@ -1090,57 +1090,302 @@ static PyTypeObject IndexType = {
     .tp_getset = index_getset,
 };
 
-/* share_cover(terms, counts, scale, idf, empty) -> float: ``scoring._py_share_cover``, the
- * IDF-weighted mean over ``terms`` (in sorted order, as the plain sums there go) of
- * min(1, counts[t] * scale); ``idf`` is a ``scoring.Idf`` (base, logs list, df dict). */
-static PyObject *share_cover(PyObject *self, PyObject *args) {
-    PyObject *terms, *counts, *idf, *logs = NULL, *df = NULL, *b = NULL, *sorted = NULL, *out = NULL;
-    double scale, empty = 0.0, tot = 0.0, hit = 0.0;
-    if (!PyArg_ParseTuple(args, "OO!dO|d:share_cover", &terms, &PyDict_Type, &counts, &scale, &idf, &empty))
-        return NULL;
-    b = PyObject_GetAttr(idf, s_base);
-    logs = PyObject_GetAttr(idf, s_logs);
-    df = PyObject_GetAttr(idf, s_df);
-    if (b == NULL || logs == NULL || df == NULL) goto done;
-    if (!PyList_Check(logs) || !PyDict_Check(df)) {
-        PyErr_SetString(PyExc_TypeError, "share_cover(): idf.logs must be a list and idf.df a dict");
-        goto done;
+/* ---- scoring ------------------------------------------------------------------------------------- */
+
+/* What a scoring.Idf holds: ``base - logs[df.get(t, 0)]`` is a term's IDF. Borrowed references
+ * (the Idf object keeps them alive while it is an argument). */
+typedef struct {
+    double base;
+    PyObject *logs; /* list of float */
+    PyObject *df;   /* dict term -> document frequency */
+} IdfParts;
+
+static int idf_parts(PyObject *idf, IdfParts *out) {
+    PyObject *b = PyObject_GetAttr(idf, s_base), *logs = PyObject_GetAttr(idf, s_logs),
+             *df = PyObject_GetAttr(idf, s_df);
+    int ok = b != NULL && logs != NULL && df != NULL;
+    if (ok && (!PyList_Check(logs) || !PyDict_Check(df))) {
+        PyErr_SetString(PyExc_TypeError, "idf.logs must be a list and idf.df a dict");
+        ok = 0;
     }
-    double base = PyFloat_AsDouble(b);
-    if ((base == -1.0 && PyErr_Occurred()) || (sorted = PySequence_List(terms)) == NULL || PyList_Sort(sorted) < 0)
-        goto done;
+    if (ok) {
+        out->base = PyFloat_AsDouble(b);
+        ok = !(out->base == -1.0 && PyErr_Occurred());
+    }
+    out->logs = logs;
+    out->df = df;
+    Py_XDECREF(b);
+    Py_XDECREF(logs); /* the Idf keeps them */
+    Py_XDECREF(df);
+    return ok ? 0 : -1;
+}
+
+static int idf_at(const IdfParts *idf, PyObject *t, double *out) { /* scoring.Idf.__call__ */
+    PyObject *d = PyDict_GetItemWithError(idf->df, t);
+    if (d == NULL && PyErr_Occurred()) return -1;
+    Py_ssize_t di = d == NULL ? 0 : PyLong_AsSsize_t(d);
+    if (di == -1 && PyErr_Occurred()) return -1;
+    if (di < 0 || di >= PyList_GET_SIZE(idf->logs)) {
+        PyErr_SetString(PyExc_IndexError, "document frequency beyond idf.logs");
+        return -1;
+    }
+    double lg = PyFloat_AsDouble(PyList_GET_ITEM(idf->logs, di));
+    if (lg == -1.0 && PyErr_Occurred()) return -1;
+    *out = idf->base - lg;
+    return 0;
+}
+
+/* counts.get(t, 0) as a float (counts are ints); -1 with an exception set on error */
+static int count_of(PyObject *counts, PyObject *t, double *out) {
+    PyObject *c = PyDict_GetItemWithError(counts, t);
+    if (c == NULL) {
+        *out = 0.0;
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *out = PyLong_AsDouble(c);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* scoring._py_share_cover: the IDF-weighted mean over ``terms`` (sorted, as the plain sums there
+ * go) of min(1, counts[t] * scale). */
+static int cover(PyObject *terms, PyObject *counts, double scale, const IdfParts *idf, double empty, double *out) {
+    double tot = 0.0, hit = 0.0, i, c;
+    PyObject *sorted = PySequence_List(terms);
+    if (sorted == NULL || PyList_Sort(sorted) < 0) goto fail;
     for (Py_ssize_t j = 0; j < PyList_GET_SIZE(sorted); j++) {
         PyObject *t = PyList_GET_ITEM(sorted, j);
-        PyObject *d = PyDict_GetItemWithError(df, t);
-        if (d == NULL && PyErr_Occurred()) goto done;
-        Py_ssize_t di = d == NULL ? 0 : PyLong_AsSsize_t(d);
-        if (di == -1 && PyErr_Occurred()) goto done;
-        if (di < 0 || di >= PyList_GET_SIZE(logs)) {
-            PyErr_SetString(PyExc_IndexError, "share_cover(): document frequency beyond idf.logs");
-            goto done;
-        }
-        double lg = PyFloat_AsDouble(PyList_GET_ITEM(logs, di));
-        if (lg == -1.0 && PyErr_Occurred()) goto done;
-        double i = base - lg;
+        if (idf_at(idf, t, &i) < 0 || count_of(counts, t, &c) < 0) goto fail;
         tot += i;
-        PyObject *c = PyDict_GetItemWithError(counts, t);
-        if (c == NULL) {
-            if (PyErr_Occurred()) goto done;
-            continue;
-        }
-        double cv = PyLong_AsDouble(c);
-        if (cv == -1.0 && PyErr_Occurred()) goto done;
-        if (cv != 0.0) {
-            double x = cv * scale;
+        if (c != 0.0) {
+            double x = c * scale;
             hit += i * (x < 1.0 ? x : 1.0);
         }
     }
-    out = PyFloat_FromDouble(tot != 0.0 ? hit / tot : empty);
-done:
-    Py_XDECREF(b);
-    Py_XDECREF(logs);
-    Py_XDECREF(df);
+    Py_DECREF(sorted);
+    *out = tot != 0.0 ? hit / tot : empty;
+    return 0;
+fail:
     Py_XDECREF(sorted);
+    return -1;
+}
+
+static PyObject *share_cover(PyObject *self, PyObject *args) {
+    PyObject *terms, *counts, *idf;
+    double scale, empty = 0.0, out;
+    IdfParts parts;
+    if (!PyArg_ParseTuple(args, "OO!dO|d:share_cover", &terms, &PyDict_Type, &counts, &scale, &idf, &empty) ||
+        idf_parts(idf, &parts) < 0 || cover(terms, counts, scale, &parts, empty, &out) < 0)
+        return NULL;
+    return PyFloat_FromDouble(out);
+}
+
+/* x ** 2 as Python computes it for a float: libm pow (not x * x, which the compiler would make of
+ * pow(x, 2.0) with a constant exponent; the two may differ in the last bit). */
+static volatile double two = 2.0;
+
+static int weight_of(PyObject *w, PyObject *t, double *out) { /* w[t] */
+    PyObject *v = PyDict_GetItemWithError(w, t);
+    if (v == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, t);
+        return -1;
+    }
+    *out = PyFloat_AsDouble(v);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* [t for t, c in counts.items() if c >= half]: a new list or NULL */
+static PyObject *at_least(PyObject *counts, double half) {
+    PyObject *out = PyList_New(0), *t, *c;
+    Py_ssize_t pos = 0;
+    while (out != NULL && PyDict_Next(counts, &pos, &t, &c)) {
+        double v = PyLong_AsDouble(c);
+        if ((v == -1.0 && PyErr_Occurred()) || (v >= half && PyList_Append(out, t) < 0)) Py_CLEAR(out);
+    }
+    return out;
+}
+
+/* [t for t in terms if "~" in t] (the phrases): a new list or NULL */
+static PyObject *phrases(PyObject *terms) {
+    PyObject *it = PyObject_GetIter(terms), *out = PyList_New(0), *t;
+    if (it == NULL || out == NULL) goto fail;
+    while ((t = PyIter_Next(it)) != NULL) {
+        int in = PySequence_Contains(t, tilde);
+        if (in < 0 || (in && PyList_Append(out, t) < 0)) {
+            Py_DECREF(t);
+            goto fail;
+        }
+        Py_DECREF(t);
+    }
+    if (PyErr_Occurred()) goto fail;
+    Py_DECREF(it);
+    return out;
+fail:
+    Py_XDECREF(it);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* scoring.is_year(t) */
+static int is_year(PyObject *t) {
+    if (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) != 4) return 0;
+    Py_UCS4 a = PyUnicode_READ_CHAR(t, 0), b = PyUnicode_READ_CHAR(t, 1);
+    if (!((a == '1' && b == '9') || (a == '2' && b == '0'))) return 0;
+    for (Py_ssize_t k = 2; k < 4; k++)
+        if (!Py_UNICODE_ISDIGIT(PyUnicode_READ_CHAR(t, k))) return 0;
+    return 1;
+}
+
+/* max(int(t) for t in terms if is_year(t)) (``only_years``) or over all of them; 0: none, -1: error */
+static int max_year(PyObject *terms, int only_years, long *out) {
+    PyObject *it = PyObject_GetIter(terms), *t;
+    int found = 0;
+    if (it == NULL) return -1;
+    while ((t = PyIter_Next(it)) != NULL) {
+        if (!only_years || is_year(t)) {
+            PyObject *n = PyUnicode_Check(t) ? PyLong_FromUnicodeObject(t, 10) : PyNumber_Long(t);
+            long v = n == NULL ? -1 : PyLong_AsLong(n);
+            Py_XDECREF(n);
+            if (v == -1 && PyErr_Occurred()) {
+                Py_DECREF(t);
+                Py_DECREF(it);
+                return -1;
+            }
+            if (!found || v > *out) *out = v;
+            found = 1;
+        }
+        Py_DECREF(t);
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : found;
+}
+
+/* features(feats, w, dnorm, snorm, dot, profile, core, name_profile, lead_profile, year_profile,
+ *          n_members, idf) -> tuple: scoring._py_features, the same float operations in the same
+ * order (the fsums are exactly rounded, so their order does not matter). */
+static PyObject *features(PyObject *self, PyObject *args) {
+    PyObject *feats, *w, *profile, *core, *name_profile, *lead_profile, *year_profile, *idf;
+    PyObject *names = NULL, *numbers = NULL, *lead = NULL, *terms = NULL, *list = NULL, *out = NULL;
+    double dnorm, snorm, dot, x, c, i, r[11];
+    Py_ssize_t n_members;
+    IdfParts id;
+    Fsum f;
+    if (!PyArg_ParseTuple(args, "OO!dddO!O!O!O!O!nO:features", &feats, &PyDict_Type, &w, &dnorm, &snorm, &dot,
+                          &PyDict_Type, &profile, &PyDict_Type, &core, &PyDict_Type, &name_profile, &PyDict_Type,
+                          &lead_profile, &PyDict_Type, &year_profile, &n_members, &idf) ||
+        idf_parts(idf, &id) < 0)
+        return NULL;
+    if (n_members == 0) {
+        PyErr_SetString(PyExc_ZeroDivisionError, "features(): a story without members");
+        return NULL;
+    }
+    names = PyObject_GetAttrString(feats, "names");
+    numbers = PyObject_GetAttrString(feats, "numbers");
+    lead = PyObject_GetAttrString(feats, "lead");
+    terms = PyObject_GetAttrString(feats, "terms");
+    if (names == NULL || numbers == NULL || lead == NULL || terms == NULL) goto done;
+    if (!PyDict_Check(terms)) {
+        PyErr_SetString(PyExc_TypeError, "feats.terms must be a dict");
+        goto done;
+    }
+    double inv = 1.0 / (double)n_members, half = (double)n_members / 2;
+    PyObject *vec = n_members >= 3 ? core : profile;
+    r[0] = dot / (dnorm * snorm);
+    if (cover(names, profile, 2 * inv, &id, 0.0, &r[1]) < 0 || cover(numbers, profile, 2 * inv, &id, 0.0, &r[2]) < 0)
+        goto done;
+    /* name cosine: nnorm over the article's names, snn over the story's */
+    double nnorm, snn, ncos;
+    if ((list = PySequence_List(names)) == NULL) goto done;
+    fsum_init(&f);
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(list); j++)
+        if (weight_of(w, PyList_GET_ITEM(list, j), &x) < 0 || fsum_add(&f, pow(x, two)) < 0) goto fail_sum;
+    if (fsum_result(&f, &nnorm) < 0) goto done;
+    nnorm = sqrt(nnorm);
+    nnorm = nnorm != 0.0 ? nnorm : 1.0;
+    PyObject *t, *v;
+    Py_ssize_t pos = 0;
+    fsum_init(&f);
+    while (PyDict_Next(name_profile, &pos, &t, &v)) {
+        if (count_of(vec, t, &c) < 0) goto fail_sum;
+        if (c == 0.0) continue;
+        if (idf_at(&id, t, &i) < 0 || fsum_add(&f, pow(c * i, two)) < 0) goto fail_sum;
+    }
+    if (fsum_result(&f, &snn) < 0) goto done;
+    snn = sqrt(snn);
+    snn = snn != 0.0 ? snn : 1.0;
+    fsum_init(&f);
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(list); j++) {
+        PyObject *nm = PyList_GET_ITEM(list, j);
+        if (weight_of(w, nm, &x) < 0 || count_of(vec, nm, &c) < 0 || idf_at(&id, nm, &i) < 0 ||
+            fsum_add(&f, x * c * i) < 0)
+            goto fail_sum;
+    }
+    if (fsum_result(&f, &ncos) < 0) goto done;
+    r[3] = ncos / (nnorm * snn);
+    Py_CLEAR(list);
+    if ((list = at_least(name_profile, half)) == NULL || cover(list, terms, 1.0, &id, 0.0, &r[4]) < 0) goto done;
+    Py_CLEAR(list);
+    /* key names: the three heaviest names, ties by name (the order of query_order) */
+    if ((list = PySequence_List(names)) == NULL) goto done;
+    Py_ssize_t nn = PyList_GET_SIZE(list);
+    Query *q = PyMem_Malloc(sizeof(Query) * (size_t)(nn + 1));
+    if (q == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < nn; j++) {
+        q[j].term = PyList_GET_ITEM(list, j);
+        q[j].id = 0;
+        if (!PyUnicode_Check(q[j].term)) PyErr_SetString(PyExc_TypeError, "names must be str");
+        if (PyErr_Occurred() || weight_of(w, q[j].term, &q[j].w) < 0) {
+            PyMem_Free(q);
+            goto done;
+        }
+    }
+    qsort(q, (size_t)nn, sizeof(Query), query_order);
+    double tot, kn;
+    Fsum g;
+    fsum_init(&f);
+    fsum_init(&g);
+    int err = PyErr_Occurred() != NULL;
+    for (Py_ssize_t k = 0; k < nn && k < 3 && !err; k++)
+        err = fsum_add(&f, q[k].w) < 0 || count_of(profile, q[k].term, &c) < 0 || fsum_add(&g, q[k].w * c * inv) < 0;
+    PyMem_Free(q);
+    int r1 = fsum_result(&f, &tot), r2 = fsum_result(&g, &kn);
+    if (err || r1 < 0 || r2 < 0) goto done;
+    r[5] = tot != 0.0 ? kn / tot : 0.0;
+    Py_CLEAR(list);
+    if (cover(lead, lead_profile, inv, &id, 0.0, &r[6]) < 0) goto done;
+    PyObject *story_lead = at_least(lead_profile, half); /* the story's lead names */
+    if (story_lead == NULL || cover(story_lead, terms, 1.0, &id, 0.0, &r[7]) < 0) {
+        Py_XDECREF(story_lead);
+        goto done;
+    }
+    long y = 0, yp = 0;
+    int has = max_year(numbers, 1, &y);
+    int has_p = has > 0 && PyDict_GET_SIZE(year_profile) ? max_year(year_profile, 0, &yp) : 0;
+    if (has < 0 || has_p < 0) {
+        Py_DECREF(story_lead);
+        goto done;
+    }
+    r[8] = has && has_p && y > yp ? 1.0 : 0.0;
+    if ((list = phrases(lead)) == NULL || cover(list, lead_profile, 2 * inv, &id, 0.5, &r[9]) < 0) {
+        Py_DECREF(story_lead);
+        goto done;
+    }
+    Py_CLEAR(list);
+    list = phrases(story_lead);
+    Py_DECREF(story_lead);
+    if (list == NULL || cover(list, terms, 1.0, &id, 0.5, &r[10]) < 0) goto done;
+    out = Py_BuildValue("(ddddddddddd)", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]);
+    goto done;
+fail_sum:
+    if (f.p != f.small) PyMem_Free(f.p);
+done:
+    Py_XDECREF(names);
+    Py_XDECREF(numbers);
+    Py_XDECREF(lead);
+    Py_XDECREF(terms);
+    Py_XDECREF(list);
     return out;
 }
 
@@ -1148,6 +1393,7 @@ static PyMethodDef module_methods[] = {
     {"tokens", (PyCFunction)tokens, METH_O, "text._TOKEN.findall(s)"},
     {"scan", (PyCFunction)scan, METH_VARARGS, "text._py_scan(s, cache, fill)"},
     {"share_cover", (PyCFunction)share_cover, METH_VARARGS, "scoring._py_share_cover(terms, counts, scale, idf, empty)"},
+    {"features", (PyCFunction)features, METH_VARARGS, "scoring._py_features(...) with the story vector given"},
     {NULL, NULL, 0, NULL},
 };
 

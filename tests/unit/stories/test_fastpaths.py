@@ -100,6 +100,33 @@ def test_share_cover_is_bit_identical() -> None:
         assert core.share_cover(frozenset(terms), counts, scale, idf) == scoring._py_share_cover(terms, counts, scale, idf)
 
 
+def test_features_are_bit_identical_on_random_stories() -> None:
+    """Every feature, on random profiles: names missing from the story, ties in weight (the key
+    names), phrases, years (and a year profile without the article's), one to five members."""
+    core = _need_core()
+    rng = random.Random(6)
+    vocab = ["nvidia", "huang", "jensen~huang", "amazon", "aws~trainium", "2024", "1999", "2031", "22.1", "x~y~z",
+             "bank", "japan", "bank~of~japan", "ueda", "tokyo", "20", "1", "ä~ö"]
+    logs = [math.log1p(k) for k in range(200)]
+    for _ in range(400):
+        df = {t: rng.randint(0, 150) for t in rng.sample(vocab, 12)}
+        idf = scoring.Idf(df, 150, logs)
+        terms = {t: rng.randint(1, 3) for t in rng.sample(vocab, rng.randint(0, 10))}
+        pick = [t for t in terms if rng.random() < 0.6]
+        feats = text.Features(terms, frozenset(pick), frozenset(t for t in terms if t[0].isdigit()),
+                              frozenset(), frozenset(t for t in pick if rng.random() < 0.5))
+        w = {t: rng.choice([1.5, 2.0, 2.0, 3.25, rng.uniform(1, 9)]) for t in terms}
+        n = rng.randint(1, 5)
+        prof = {t: rng.randint(1, n) for t in rng.sample(vocab, rng.randint(0, 12))}
+        core_prof = {t: c for t, c in prof.items() if c >= 2}
+        names = {t: rng.randint(1, n) for t in rng.sample(vocab, rng.randint(0, 6))}
+        lead = {t: rng.randint(1, n) for t in rng.sample(vocab, rng.randint(0, 6))}
+        years = {t: 1 for t in rng.sample(["1999", "2024", "2031"], rng.randint(0, 2))}
+        args = (feats, w, rng.uniform(1, 20), rng.uniform(1, 20), rng.uniform(0, 50), prof, core_prof, names, lead,
+                years, n, idf)
+        assert core.features(*args) == scoring._py_features(*args)
+
+
 def _stream(n: int = 160, seed: int = 11) -> list[ClusterItem]:
     """Real news sentences shuffled into articles, plus hostile ones, 20 minutes apart (the 3 h
     window below expires members and whole stories), with repeated URLs and ids."""
