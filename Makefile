@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo run test test-browser-deps lint bench train clean
 
-$(STAMP): pyproject.toml setup.py classifiers/_core.c  # (an editable install builds the C core once: rebuild on change)
+$(STAMP): pyproject.toml setup.py classifiers/_core.c bot/stories/_core.c  # (an editable install builds the C cores once: rebuild on change)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,scale]"

@@ -13,7 +13,8 @@ best one or starts a new story. Why this shape:
   could differ use ``math.fsum``. Replaying the window (:meth:`Clusterer.restore`) thus
   rebuilds exactly the state an uninterrupted clusterer has.
 * **Speed** comes from :class:`bot.stories.index.WindowIndex` (integer term ids, array
-  document frequencies, story norms and candidate overlaps with numpy).
+  document frequencies, story norms and candidate overlaps with numpy) and, when built, the
+  compiled core that does the same per-term work in C (:mod:`bot.stories._fast` picks).
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import numpy as np
-
-from bot.stories.index import StoryTerms, WindowIndex
+from bot.stories import index as _index
+from bot.stories.index import StoryTerms, TermIds
 from bot.stories.scoring import Idf, Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
@@ -75,7 +75,7 @@ class _Member:
     url: str | None
     title: frozenset[str]
     feats: Features
-    ids: np.ndarray  # term ids of feats.terms, in its order
+    ids: TermIds  # term ids of feats.terms, in its order
     at: float
 
 
@@ -147,7 +147,7 @@ class Clusterer:
         self._scorer = Scorer(params or Params())
         # document frequencies count the window on top of the background corpus (a prior, see background)
         self._n_bg = self._scorer.n_background
-        self._index = WindowIndex(self._scorer.background)
+        self._index = _index.new_index(self._scorer.background)
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, _Member] = {}
         self._urls: dict[tuple[str | None, str], str] = {}
@@ -228,7 +228,7 @@ class Clusterer:
         p = self._scorer.params
         return 2.0 * max(p.common_floor, p.common_df * (len(self._members) + 1))
 
-    def _match(self, item: ClusterItem, feats: Features, ids: np.ndarray) -> tuple[str | None, str | None]:
+    def _match(self, item: ClusterItem, feats: Features, ids: TermIds) -> tuple[str | None, str | None]:
         if item.url and (item.source, item.url) in self._urls:
             mid = self._urls[(item.source, item.url)]
             return self._members[mid].story, mid
@@ -247,17 +247,15 @@ class Clusterer:
                         return best[1], mem.id
         return (best[1] if best else None), None
 
-    def _candidates(self, feats: Features, ids: np.ndarray) -> _Candidates:
+    def _candidates(self, feats: Features, ids: TermIds) -> _Candidates:
         """The candidate stories of an article already counted into the index, with the feature
         vector of each (``python -m bot.stories.tune`` fits the decision on these rows)."""
         scorer = self._scorer
         index = self._index
         n_docs = len(self._members) + 1 + self._n_bg
         idf = scorer.idf(index.df, n_docs)
-        w = scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base))
-        dnorm = scorer.norm(w)
         rows: list[tuple[str, tuple[float, ...]]] = []
-        index.start(ids, w)
+        w, dnorm = index.weigh(feats.terms, ids, n_docs, idf.base)  # and spread by term id, until finish()
         try:
             for sid in index.candidates(w, ids, idf.base, scorer.params, self._n_bg):
                 story = self._stories[sid]
@@ -269,7 +267,7 @@ class Clusterer:
             index.finish(ids)
         return _Candidates(rows, w, dnorm, idf)
 
-    def _insert(self, item: ClusterItem, feats: Features, ids: np.ndarray, sid: str, at: float) -> None:
+    def _insert(self, item: ClusterItem, feats: Features, ids: TermIds, sid: str, at: float) -> None:
         story = self._stories.get(sid)
         if story is None:
             story = self._stories[sid] = _Story(sid, self._index.new_story(sid))
@@ -277,7 +275,7 @@ class Clusterer:
         story.members[item.id] = m
         if item.source is not None:
             story.sources[item.source] += 1
-        self._index.join(story.terms, feats.terms, ids.tolist())
+        self._index.join(story.terms, feats.terms, ids)
         _inc(story.names, feats.names)
         _inc(story.lead, feats.lead)
         _inc(story.years, [t for t in feats.numbers if is_year(t)])
@@ -297,7 +295,7 @@ class Clusterer:
     def _remove(self, m: _Member) -> None:
         story = self._stories[m.story]
         del story.members[m.id]
-        self._index.leave(story.terms, m.feats.terms, m.ids.tolist(), not story.members)
+        self._index.leave(story.terms, m.feats.terms, m.ids, not story.members)
         self._index.remove_doc(m.feats.terms, m.ids)
         if m.url and self._urls.get((m.source, m.url)) == m.id:
             del self._urls[(m.source, m.url)]

@@ -8,6 +8,8 @@ article in the window uses it, document frequencies also live in an array indexe
 a story keeps its term ids as an array (built when first needed after a change), so a
 story norm is a few array operations; the candidate overlaps are one ``bincount``.
 Counts are updated with C-level ``map``/``zip`` chains instead of Python loops.
+:class:`CompiledIndex` does the same in C (``bot/stories/_core.c``, when built): what was left
+of the cost here was per-term interpreter work and small numpy calls. :func:`new_index` picks.
 
 Exactness (``Clusterer.restore`` must rebuild the state of an uninterrupted run): term
 ids and story slots are recycled, so they depend on history, but no result does: sums
@@ -27,11 +29,13 @@ from operator import add, eq, ge, is_not, not_, sub
 
 import numpy as np
 
-from bot.stories.scoring import Params
+from bot.stories import _fast
+from bot.stories.scoring import Params, Scorer, tf_idf
 
-__all__ = ["StoryTerms", "WindowIndex"]
+__all__ = ["CompiledIndex", "StoryTerms", "TermIds", "WindowIndex", "new_index"]
 
 _I = np.int64
+TermIds = np.ndarray | bytes  # an article's term ids: an array (WindowIndex) or int64 bytes (CompiledIndex)
 
 
 def _consume(it: Iterable[object]) -> None:
@@ -54,8 +58,33 @@ class StoryTerms:
         self._vec: tuple[np.ndarray, np.ndarray] | None = None
 
 
-class WindowIndex:
-    """Document frequencies and postings of the articles in the window.
+class _Slots:
+    """Story slots: a story's place in the postings, recycled when it leaves the window."""
+
+    def __init__(self) -> None:
+        self._sids: list[str] = []  # slot -> story id
+        self._slots: list[StoryTerms | None] = []  # slot -> story terms
+        self._free_slots: list[int] = []
+
+    def new_story(self, sid: str) -> StoryTerms:
+        story = StoryTerms(self._free_slots.pop() if self._free_slots else len(self._sids))
+        if story.slot == len(self._sids):
+            self._sids.append(sid)
+            self._slots.append(story)
+        else:
+            self._sids[story.slot] = sid
+            self._slots[story.slot] = story
+        return story
+
+    def drop_story(self, story: StoryTerms) -> None:
+        self._sids[story.slot] = ""
+        self._slots[story.slot] = None
+        self._free_slots.append(story.slot)
+
+
+class WindowIndex(_Slots):
+    """Document frequencies and postings of the articles in the window (the pure-Python
+    reference; :class:`CompiledIndex` does the same in C).
 
     Postings (term id -> slots of the stories using it) are kept only for terms that could
     be query terms: a term used by more than ``track_limit`` articles (several times the
@@ -65,6 +94,7 @@ class WindowIndex:
     """
 
     def __init__(self, background: Mapping[str, int] | None = None) -> None:
+        super().__init__()
         # term -> documents using it, the window's on top of the background corpus's (what scoring looks up)
         self._bg: Mapping[str, int] = background or {}
         self.df: dict[str, int] = dict(self._bg)
@@ -75,9 +105,6 @@ class WindowIndex:
         self._w = np.zeros(4096)  # id -> weight in the article being matched
         self._post: list[array[int] | None] = [None] * 4096  # id -> story slots; None: not tracked
         self._logs = np.zeros(0)  # k -> log1p(k), as Scorer.idf memoises it
-        self._sids: list[str] = []  # slot -> story id
-        self._slots: list[StoryTerms | None] = []  # slot -> story terms
-        self._free_slots: list[int] = []
 
     # -- documents ----------------------------------------------------------------------
     def add_doc(self, terms: Mapping[str, int], track_limit: float) -> np.ndarray:
@@ -135,23 +162,9 @@ class WindowIndex:
         return n
 
     # -- stories ------------------------------------------------------------------------
-    def new_story(self, sid: str) -> StoryTerms:
-        story = StoryTerms(self._free_slots.pop() if self._free_slots else len(self._sids))
-        if story.slot == len(self._sids):
-            self._sids.append(sid)
-            self._slots.append(story)
-        else:
-            self._sids[story.slot] = sid
-            self._slots[story.slot] = story
-        return story
-
-    def drop_story(self, story: StoryTerms) -> None:
-        self._sids[story.slot] = ""
-        self._slots[story.slot] = None
-        self._free_slots.append(story.slot)
-
-    def join(self, story: StoryTerms, terms: Mapping[str, int], ids: list[int]) -> None:
-        """A member using ``terms`` (ids ``ids``) joins ``story``."""
+    def join(self, story: StoryTerms, terms: Mapping[str, int], id_array: np.ndarray) -> None:
+        """A member using ``terms`` (ids ``id_array``) joins ``story``."""
+        ids = id_array.tolist()
         prof, core = story.profile, story.core
         if prof:
             old = list(map(prof.get, terms, repeat(0)))
@@ -165,8 +178,9 @@ class WindowIndex:
         _consume(map(array.append, posts, repeat(story.slot)))
         story._vec = None
 
-    def leave(self, story: StoryTerms, terms: Mapping[str, int], ids: list[int], last: bool) -> None:
-        """A member using ``terms`` (ids ``ids``) leaves ``story`` (``last``: its last one)."""
+    def leave(self, story: StoryTerms, terms: Mapping[str, int], id_array: np.ndarray, last: bool) -> None:
+        """A member using ``terms`` (ids ``id_array``) leaves ``story`` (``last``: its last one)."""
+        ids = id_array.tolist()
         if last:  # the story goes: no counts to keep
             posts = filter(_tracked, map(self._post.__getitem__, ids))
             _consume(map(array.remove, posts, repeat(story.slot)))
@@ -197,6 +211,13 @@ class WindowIndex:
         if n_docs >= len(self._logs):
             self._logs = np.array([math.log1p(k) for k in range(2 * n_docs + 64)])
         return (base - self._logs[self._dfa[ids] + self._bga[ids]]).tolist()
+
+    def weigh(self, terms: Mapping[str, int], ids: np.ndarray, n_docs: int, base: float) -> tuple[dict[str, float], float]:
+        """``(w, norm)``: an article's TF-IDF weights (:func:`bot.stories.scoring.tf_idf`) and
+        their norm, also spread by term id for matching it (:meth:`start`)."""
+        w = tf_idf(terms, self.idf(ids, n_docs, base))
+        self.start(ids, w)
+        return w, Scorer.norm(w)
 
     def start(self, ids: np.ndarray, w: Mapping[str, float]) -> None:
         """Before matching an article: spread its weights ``w`` (in ``ids`` order) by term id."""
@@ -258,3 +279,52 @@ class WindowIndex:
         sids = self._sids
         ranked = sorted(zip((-acc[good]).tolist(), [sids[s] for s in good.tolist()], strict=True))
         return [s for _, s in ranked[: p.candidates]]
+
+
+class CompiledIndex(_Slots):
+    """:class:`WindowIndex` with its per-term work in C (``bot/stories/_core.c``): the same
+    document frequencies (``df``), story profiles and cores, candidates and story vectors. Term
+    ids are ``bytes`` of int64 here, opaque to the clusterer as the arrays are."""
+
+    def __init__(self, background: Mapping[str, int] | None = None) -> None:
+        super().__init__()
+        assert _fast.core is not None
+        self._c = _fast.core.Index(dict(background or {}), self._sids, self._slots)
+        self.df: dict[str, int] = self._c.df
+
+    def add_doc(self, terms: Mapping[str, int], track_limit: float) -> bytes:
+        return self._c.add_doc(terms, track_limit)  # type: ignore[no-any-return]
+
+    def remove_doc(self, terms: Mapping[str, int], ids: bytes) -> None:
+        self._c.remove_doc(terms, ids)
+
+    def join(self, story: StoryTerms, terms: Mapping[str, int], ids: bytes) -> None:
+        self._c.join(story, terms, ids)
+
+    def leave(self, story: StoryTerms, terms: Mapping[str, int], ids: bytes, last: bool) -> None:
+        self._c.leave(story, terms, ids, last)
+
+    def idf(self, ids: bytes, n_docs: int, base: float) -> list[float]:
+        return self._c.idf(ids, n_docs, base)  # type: ignore[no-any-return]
+
+    def weigh(self, terms: Mapping[str, int], ids: bytes, n_docs: int, base: float) -> tuple[dict[str, float], float]:
+        return self._c.weigh(terms, ids, n_docs, base)  # type: ignore[no-any-return]
+
+    def start(self, ids: bytes, w: Mapping[str, float]) -> None:
+        self._c.start(ids, w)
+
+    def finish(self, ids: bytes) -> None:
+        self._c.finish(ids)
+
+    def story_vector(self, story: StoryTerms, member_ids: list[bytes], n_members: int,
+                     base: float) -> tuple[float, float]:
+        return self._c.story_vector(story, member_ids, n_members, base)  # type: ignore[no-any-return]
+
+    def candidates(self, w: Mapping[str, float], ids: bytes, base: float, params: Params,
+                   n_background: int = 0) -> list[str]:
+        return self._c.candidates(w, ids, base, params, n_background)  # type: ignore[no-any-return]
+
+
+def new_index(background: Mapping[str, int] | None = None) -> WindowIndex | CompiledIndex:
+    """The compiled index when the story core is in use (``bot.stories._fast``), else the pure one."""
+    return CompiledIndex(background) if _fast.core is not None else WindowIndex(background)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.stories import background
+from bot.stories import _fast, background
 from bot.stories.text import Features
 
 __all__ = ["FEATURES", "Params", "Scorer", "is_year"]
@@ -57,9 +57,10 @@ class Idf:
         return self.base - self.logs[self.df.get(term, 0)]
 
 
-def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: Idf,
-                 empty: float = 0.0) -> float:
-    """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)``."""
+def _py_share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: Idf,
+                    empty: float = 0.0) -> float:
+    """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)`` (the compiled core's
+    ``share_cover`` does the same sums in the same order)."""
     tot = hit = 0.0
     base, logs, get = idf.base, idf.logs, idf.df.get
     for t in sorted(terms):
@@ -69,6 +70,52 @@ def _share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, 
         if c:
             hit += i * min(1.0, c * scale)
     return hit / tot if tot else empty
+
+
+_share_cover = _fast.core.share_cover if _fast.core is not None else _py_share_cover
+
+
+def tf_idf(terms: Mapping[str, int], idfs: Iterable[float]) -> dict[str, float]:
+    """Sub-linear TF times IDF of terms (``idfs``: their IDF, in ``terms`` order)."""
+    log = math.log
+    return {t: (1.0 + log(c)) * i if c > 1 else i for (t, c), i in zip(terms.items(), idfs, strict=True)}
+
+
+def _py_features(feats: Features, w: Mapping[str, float], dnorm: float, snorm: float, dot: float,
+                 profile: Mapping[str, int], core: Mapping[str, int], name_profile: Mapping[str, int],
+                 lead_profile: Mapping[str, int], year_profile: Mapping[str, int], n_members: int,
+                 idf: Idf) -> tuple[float, ...]:
+    """:meth:`Scorer.features` once the story vector's norm ``snorm`` and dot product ``dot`` are
+    known (the compiled core's ``features`` does the same float operations in the same order)."""
+    base, logs, get = idf.base, idf.logs, idf.df.get
+    inv = 1.0 / n_members
+    vget = (core if n_members >= 3 else profile).get
+    cosine = dot / (dnorm * snorm)
+    pget = profile.get
+    names = _share_cover(feats.names, profile, 2 * inv, idf)
+    numbers = _share_cover(feats.numbers, profile, 2 * inv, idf)
+    nnorm = math.sqrt(math.fsum([w[t] ** 2 for t in feats.names])) or 1.0
+    snn = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2
+                               for t in name_profile if (c := vget(t, 0))])) or 1.0
+    # fsum: exactly rounded, so the result does not depend on the set's (hash-seeded) order
+    name_cos = math.fsum([w[t] * vget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names]) / (nnorm * snn)
+    half = n_members / 2
+    story_names = _share_cover([t for t, c in name_profile.items() if c >= half], feats.terms, 1.0, idf)
+    key = sorted(feats.names, key=lambda t: (-w[t], t))[:3]
+    tot = math.fsum(w[t] for t in key)
+    key_names = math.fsum(w[t] * pget(t, 0) * inv for t in key) / tot if tot else 0.0
+    lead_names = _share_cover(feats.lead, lead_profile, inv, idf)
+    lead_core = [t for t, c in lead_profile.items() if c >= half]
+    story_lead = _share_cover(lead_core, feats.terms, 1.0, idf)
+    years = [int(t) for t in feats.numbers if is_year(t)]
+    later_year = float(bool(years) and bool(year_profile) and max(years) > max(map(int, year_profile)))
+    lead_phrases = _share_cover([t for t in feats.lead if "~" in t], lead_profile, 2 * inv, idf, 0.5)
+    story_phrases = _share_cover([t for t in lead_core if "~" in t], feats.terms, 1.0, idf, 0.5)
+    return (cosine, names, numbers, name_cos, story_names, key_names, lead_names, story_lead,
+            later_year, lead_phrases, story_phrases)
+
+
+_features = _fast.core.features if _fast.core is not None else _py_features
 
 
 class Scorer:
@@ -91,8 +138,7 @@ class Scorer:
         if idfs is None:
             base, logs, get = idf.base, idf.logs, idf.df.get
             idfs = [base - logs[get(t, 0)] for t in feats.terms]
-        log = math.log
-        return {t: (1.0 + log(c)) * i if c > 1 else i for (t, c), i in zip(feats.terms.items(), idfs, strict=True)}
+        return tf_idf(feats.terms, idfs)
 
     def features(self, feats: Features, w: Mapping[str, float], dnorm: float, profile: Mapping[str, int],
                  core: Mapping[str, int], name_profile: Mapping[str, int], lead_profile: Mapping[str, int],
@@ -105,38 +151,15 @@ class Scorer:
         (:meth:`bot.stories.index.WindowIndex.story_vector`).
         """
         base, logs, get = idf.base, idf.logs, idf.df.get
-        inv = 1.0 / n_members
         # story vector: members using a term times its IDF (the mean, up to scale); from three
         # members on, only terms used by two or more (less noise, and much less work)
         vec = core if n_members >= 3 else profile
         if snorm is None:
             snorm = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2 for t, c in vec.items()])) or 1.0
-        vget = vec.get
         if dot is None:
             dot = math.fsum([v * vec[t] * (base - logs[get(t, 0)]) for t, v in w.items() if t in vec])
-        cosine = dot / (dnorm * snorm)
-        pget = profile.get
-        names = _share_cover(feats.names, profile, 2 * inv, idf)
-        numbers = _share_cover(feats.numbers, profile, 2 * inv, idf)
-        nnorm = math.sqrt(math.fsum([w[t] ** 2 for t in feats.names])) or 1.0
-        snn = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2
-                                   for t in name_profile if (c := vget(t, 0))])) or 1.0
-        # fsum: exactly rounded, so the result does not depend on the set's (hash-seeded) order
-        name_cos = math.fsum([w[t] * vget(t, 0) * (base - logs[get(t, 0)]) for t in feats.names]) / (nnorm * snn)
-        half = n_members / 2
-        story_names = _share_cover([t for t, c in name_profile.items() if c >= half], feats.terms, 1.0, idf)
-        key = sorted(feats.names, key=lambda t: (-w[t], t))[:3]
-        tot = math.fsum(w[t] for t in key)
-        key_names = math.fsum(w[t] * pget(t, 0) * inv for t in key) / tot if tot else 0.0
-        lead_names = _share_cover(feats.lead, lead_profile, inv, idf)
-        core = [t for t, c in lead_profile.items() if c >= half]
-        story_lead = _share_cover(core, feats.terms, 1.0, idf)
-        years = [int(t) for t in feats.numbers if is_year(t)]
-        later_year = float(bool(years) and bool(year_profile) and max(years) > max(map(int, year_profile)))
-        lead_phrases = _share_cover([t for t in feats.lead if "~" in t], lead_profile, 2 * inv, idf, 0.5)
-        story_phrases = _share_cover([t for t in core if "~" in t], feats.terms, 1.0, idf, 0.5)
-        return (cosine, names, numbers, name_cos, story_names, key_names, lead_names, story_lead,
-                later_year, lead_phrases, story_phrases)
+        return _features(feats, w, dnorm, snorm, dot, profile, core, name_profile, lead_profile, year_profile,
+                         n_members, idf)
 
     def score(self, features: tuple[float, ...]) -> float:
         return sum(a * b for a, b in zip(self.params.weights, features, strict=True))

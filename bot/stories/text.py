@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from bot.stories import _fast
 
 __all__ = ["STOPWORDS", "Features", "extract"]
 
@@ -74,20 +77,16 @@ def _fill(tok: str) -> tuple[int, str | None]:
     return kt
 
 
-def extract(title: str, text: str) -> Features:
-    """Features of one article: title and body are read together.
-
-    Tokens are classified through a cache (number, capitalised word, other word, break);
-    names are the runs of capitalised words, cut at breaks and at the end of the lead.
-    A run of two or more also counts as a ``"~"``-joined phrase term. A single
-    capitalised word opening a sentence says nothing and is not a name.
-    """
-    if len(_CACHE) > _CACHE_MAX:
-        _CACHE.clear()
-    get = _CACHE.get
-    kinds = [get(tok) or _fill(tok) for tok in _TOKEN.findall(title + "\n" + text[:_MAX_CHARS])]
+def _py_scan(s: str, cache: dict[str, tuple[int, str | None]],
+             fill: Callable[[str], tuple[int, str | None]]) -> tuple[dict[str, int], frozenset[str],
+                                                                     frozenset[str], frozenset[str]]:
+    """``(terms, numbers, names, lead)`` of a text (see :func:`extract`): the token loop the
+    compiled core (``bot/stories/_core.c``) mirrors. Token kinds come from ``cache``, ``fill``
+    computes the missing ones."""
+    get = cache.get
+    kinds = [get(tok) or fill(tok) for tok in _TOKEN.findall(s)]
     terms: dict[str, int] = Counter([t for _, t in kinds if t])
-    numbers = {t for k, t in kinds if k == 0 and t}
+    numbers = frozenset([t for k, t in kinds if k == 0 and t])
     names: set[str] = set()
     lead: set[str] = set()
     caps = [i for i, (k, _) in enumerate(kinds) if k == 1]
@@ -111,7 +110,25 @@ def extract(title: str, text: str) -> Features:
         if first < _LEAD_TOKENS:
             lead.update(found)
         j = end
+    return terms, numbers, frozenset(names), frozenset(lead)
+
+
+_scan = _fast.core.scan if _fast.core is not None else _py_scan
+_tokens = _fast.core.tokens if _fast.core is not None else _TOKEN.findall
+
+
+def extract(title: str, text: str) -> Features:
+    """Features of one article: title and body are read together.
+
+    Tokens are classified through a cache (number, capitalised word, other word, break);
+    names are the runs of capitalised words, cut at breaks and at the end of the lead.
+    A run of two or more also counts as a ``"~"``-joined phrase term. A single
+    capitalised word opening a sentence says nothing and is not a name.
+    """
+    if len(_CACHE) > _CACHE_MAX:
+        _CACHE.clear()
+    terms, numbers, names, lead = _scan(title + "\n" + text[:_MAX_CHARS], _CACHE, _fill)
     title_words = frozenset(
-        _intern(_stem(w.lower())) for w in _TOKEN.findall(title) if w not in _BREAK and w.lower() not in STOPWORDS
+        _intern(_stem(w.lower())) for w in _tokens(title) if w not in _BREAK and w.lower() not in STOPWORDS
     )
-    return Features(terms, frozenset(names), frozenset(numbers), title_words, frozenset(lead))
+    return Features(terms, names, numbers, title_words, lead)

@@ -1,12 +1,17 @@
 """Small hand-written news corpus for the story tests: a few events, several outlets each.
 
 The background stories give the window realistic document frequencies; the two chip
-stories are the hard pair (same companies, different events).
+stories are the hard pair (same companies, different events). ``impl`` runs a test on both
+implementations of the hot paths (pure Python, compiled core).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 
 import pytest
 
@@ -71,3 +76,39 @@ def item(i: int | str, title: str, text: str, source: str | None = None, hours: 
 @pytest.fixture
 def background() -> list[ClusterItem]:
     return [item(f"bg{i}", t, x, f"wire{i}", hours=i * 0.1) for i, (t, x) in enumerate(BACKGROUND)]
+
+
+def core_module() -> ModuleType | None:
+    try:
+        return importlib.import_module("bot.stories._core")
+    except ImportError:
+        return None
+
+
+@contextlib.contextmanager
+def use(impl: str) -> Iterator[None]:
+    """Run the story hot paths on one implementation ("pure" or "compiled") inside the block.
+
+    ``bot.stories._fast`` picks one at import; this rebinds every name that holds a pick (the
+    index is chosen when a ``Clusterer`` is made, from ``_fast.core``). The compiled run is
+    skipped (with the reason) only when the core was not built on this machine."""
+    from bot.stories import _fast, scoring, text
+
+    core = None if impl == "pure" else core_module()
+    if impl != "pure" and core is None:
+        pytest.skip("the compiled story core (bot.stories._core) is not built here")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_fast, "core", core)
+        mp.setattr(_fast, "COMPILED", core is not None)
+        mp.setattr(text, "_scan", core.scan if core else text._py_scan)
+        mp.setattr(text, "_tokens", core.tokens if core else text._TOKEN.findall)
+        mp.setattr(scoring, "_share_cover", core.share_cover if core else scoring._py_share_cover)
+        mp.setattr(scoring, "_features", core.features if core else scoring._py_features)
+        yield
+
+
+@pytest.fixture(params=["pure", "compiled"])
+def impl(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a test once on the pure-Python story hot paths and once on the compiled core."""
+    with use(request.param):
+        yield request.param

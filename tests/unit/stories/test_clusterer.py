@@ -1,4 +1,5 @@
-"""Behaviour of the clusterer on a small hand-written corpus (no shared data)."""
+"""Behaviour of the clusterer on a small hand-written corpus (no shared data); tests taking
+``impl`` run on both implementations of the hot paths (pure Python, compiled core)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def _earnings(start_hours: float = 1.0) -> list[ClusterItem]:
     return [item(f"e{i}", t, x, src, hours=start_hours + i) for i, (src, t, x) in enumerate(EARNINGS)]
 
 
-def test_same_story_from_several_outlets_merges(background: list[ClusterItem]) -> None:
+def test_same_story_from_several_outlets_merges(background: list[ClusterItem], impl: str) -> None:
     c = Clusterer()
     for it in background:
         assert c.add(it).is_new_story
@@ -27,7 +28,7 @@ def test_same_story_from_several_outlets_merges(background: list[ClusterItem]) -
     assert c.sources(got[0].story_id) == ["reuters", "bloomberg", "verge"]
 
 
-def test_same_companies_different_event_stays_apart(background: list[ClusterItem]) -> None:
+def test_same_companies_different_event_stays_apart(background: list[ClusterItem], impl: str) -> None:
     c = Clusterer()
     for it in [*background, *_earnings()]:
         c.add(it)
@@ -37,7 +38,7 @@ def test_same_companies_different_event_stays_apart(background: list[ClusterItem
     assert len(c.members(story_id_for("e0"))) == 3
 
 
-def test_republished_article_is_a_duplicate_not_a_new_source(background: list[ClusterItem]) -> None:
+def test_republished_article_is_a_duplicate_not_a_new_source(background: list[ClusterItem], impl: str) -> None:
     c = Clusterer()
     for it in [*background, *_earnings()]:
         c.add(it)
@@ -63,7 +64,7 @@ def test_same_outlet_follow_up_joins_without_new_source(background: list[Cluster
     assert a.story_id == story_id_for("e0") and not a.is_new_source and a.duplicate_of is None
 
 
-def test_restore_gives_identical_later_assignments(background: list[ClusterItem]) -> None:
+def test_restore_gives_identical_later_assignments(background: list[ClusterItem], impl: str) -> None:
     window = timedelta(hours=3)
     stream = [*background, *_earnings(), item("cloud", *CLOUD_CHIPS[1:], source=CLOUD_CHIPS[0], hours=3.5)]
     later = [item(f"late{i}", t, x, f"{src}-2", hours=4 + i) for i, (src, t, x) in enumerate(EARNINGS)]
@@ -83,7 +84,7 @@ def test_restore_gives_identical_later_assignments(background: list[ClusterItem]
     assert second.story_ids == first.story_ids
 
 
-def test_window_expiry_forgets_old_stories(background: list[ClusterItem]) -> None:
+def test_window_expiry_forgets_old_stories(background: list[ClusterItem], impl: str) -> None:
     c = Clusterer(window=timedelta(hours=24))
     for it in [*background, *_earnings()]:
         c.add(it)
@@ -96,7 +97,7 @@ def test_window_expiry_forgets_old_stories(background: list[ClusterItem]) -> Non
     assert len(c) == 1
 
 
-def test_items_without_time_and_count_bound() -> None:
+def test_items_without_time_and_count_bound(impl: str) -> None:
     c = Clusterer(max_items=3)
     for i in range(5):
         c.add(ClusterItem(str(i), f"Title {i}", f"Unrelated words number {i} zebra{i}"))
@@ -128,7 +129,7 @@ def test_assignments_do_not_depend_on_hash_seed(background: list[ClusterItem]) -
     assert len(outs) == 1
 
 
-def test_restore_at_any_point_matches_an_uninterrupted_run() -> None:
+def test_restore_at_any_point_matches_an_uninterrupted_run(impl: str) -> None:
     import random
 
     from tests.unit.stories.conftest import BACKGROUND
@@ -153,7 +154,7 @@ def test_restore_at_any_point_matches_an_uninterrupted_run() -> None:
         assert second.story_ids == first.story_ids
 
 
-def test_article_without_latin_terms_starts_its_own_story_and_expires(background: list[ClusterItem]) -> None:
+def test_article_without_latin_terms_starts_its_own_story_and_expires(background: list[ClusterItem], impl: str) -> None:
     """An empty article, or one in a script the term extractor does not read (Thai here), has no
     terms: it must get a story of its own, not crash the clusterer (it did: numpy max of nothing),
     and leave the window like any other article."""

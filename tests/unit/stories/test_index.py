@@ -25,7 +25,7 @@ def _stream(n: int = 80, seed: int = 5) -> list[ClusterItem]:
     return out
 
 
-def test_story_vector_matches_the_scoring_formula() -> None:
+def test_story_vector_matches_the_scoring_formula(impl: str) -> None:
     """Norm and dot product from the arrays equal scoring's own sums over the dicts."""
     c = Clusterer()
     for it in _stream():
@@ -41,6 +41,7 @@ def test_story_vector_matches_the_scoring_formula() -> None:
     w = scorer.weights(feats, idf)
     assert scorer.weights(feats, idf, index.idf(ids, n_docs, idf.base)) == w
     dnorm = scorer.norm(w)
+    assert index.weigh(feats.terms, ids, n_docs, idf.base) == (w, dnorm)  # what matching uses (also starts)
     index.start(ids, w)
     checked = 0
     for story in c._stories.values():
@@ -71,7 +72,7 @@ def test_untracked_postings_are_rebuilt_exactly() -> None:
             ids = index.add_doc(f.terms, limit)
             w = {t: float(len(t) % 5 + 1) for t in f.terms}
             got.append(index.candidates(w, ids, math.log1p(k + 1) + 1.0, params))
-            index.join(stories[k % 7], f.terms, ids.tolist())
+            index.join(stories[k % 7], f.terms, ids)
         results.append(got)
     assert results[0] == results[1]
     assert any(len(c) > 1 for c in results[0])
