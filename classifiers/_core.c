@@ -16,6 +16,8 @@
  *     marks as n x 4 float64 (``summary._py_sentence_marks``).
  * word_stats(words, stop, title_words) -> (list[float], list[float]): the summary's centroid and
  *     title-overlap features (``summary._py_word_stats``).
+ * name_tags(title, head, k, cache, phrase) -> list[str]: the capitalised names an article is
+ *     tagged with (``tags._py_name_tags``).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -464,6 +466,292 @@ static PyObject *sentence_marks(PyObject *self, PyObject *sents) {
     return out;
 }
 
+/* name_tags(title, head, k, cache, phrase) -> list[str]: the name tags of an article
+ * (``tags._py_name_tags``, which documents the rules). Capitalised runs are found by hand
+ * (tags._NAME: [A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}; each step
+ * of the pattern can match in one way only, so no backtracking is needed), normalised through
+ * ``cache`` (``phrase(run)`` for a run not in it: None or (key, shown phrase)), counted, merged
+ * into the longer names holding them and ranked, with Python dicts for every lookup. */
+static inline int is_upper_ascii(Py_UCS4 c) { return c >= 'A' && c <= 'Z'; }
+
+/* \w (``re``: alphanumeric or "_") or one of &'’- */
+static inline int is_name_char(Py_UCS4 c) {
+    if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '&' || c == '\'' || c == '-';
+    return c == 0x2019 || Py_UNICODE_ISALNUM(c);
+}
+
+/* ``re``'s \w for a str pattern, as used by \b */
+static inline int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+
+static Py_ssize_t name_word_end(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    while (i < n && is_name_char(PyUnicode_READ(kind, d, i))) i++;
+    return i;
+}
+
+/* End of the capitalised run starting at i (text[i] is A-Z). */
+static Py_ssize_t run_end(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t j = name_word_end(kind, d, n, i + 1);
+    for (int rep = 0; rep < 3; rep++) {
+        Py_ssize_t k = j;
+        while (k < n && (PyUnicode_READ(kind, d, k) == ' ' || PyUnicode_READ(kind, d, k) == '\t')) k++;
+        if (k == j || k >= n) break;
+        Py_UCS4 c = PyUnicode_READ(kind, d, k);
+        Py_ssize_t w = -1, m = -1;
+        if (is_upper_ascii(c)) {
+            w = k;
+        } else if (c == '&') {
+            m = k + 1;
+        } else if (k + 1 < n && (c == 'o' || c == 'd')) {
+            Py_UCS4 c2 = PyUnicode_READ(kind, d, k + 1);
+            if ((c == 'o' && c2 == 'f') || (c == 'd' && (c2 == 'e' || c2 == 'u'))) m = k + 2;
+        }
+        if (m >= 0) {  /* a connector: it needs \s+ and then a capital */
+            Py_ssize_t s = m;
+            while (s < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, s))) s++;
+            if (s > m && s < n && is_upper_ascii(PyUnicode_READ(kind, d, s))) w = s;
+        }
+        if (w < 0) break;
+        j = name_word_end(kind, d, n, w + 1);
+    }
+    return j;
+}
+
+typedef struct {
+    PyObject *key, *shown;  /* strong references */
+    Py_ssize_t count;
+    int in_body, multi, gone;
+} NameCand;
+
+typedef struct {
+    NameCand *c;
+    Py_ssize_t n, cap;
+    PyObject *index;  /* key -> its position in c */
+} NameCands;
+
+/* Count the runs of ``text`` (weight per occurrence) into ``cs``; -1 on error. */
+static int count_runs(PyObject *text, Py_ssize_t weight, int body, PyObject *cache, PyObject *phrase, NameCands *cs) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_upper_ascii(PyUnicode_READ(kind, d, i))) continue;
+        Py_ssize_t e = run_end(kind, d, n, i);
+        PyObject *run = PyUnicode_Substring(text, i, e);
+        if (run == NULL) return -1;
+        i = e - 1;
+        PyObject *val = PyDict_GetItemWithError(cache, run);  /* borrowed */
+        if (val == NULL) {
+            if (PyErr_Occurred()) {
+                Py_DECREF(run);
+                return -1;
+            }
+            val = PyObject_CallOneArg(phrase, run);
+            if (val == NULL || PyDict_SetItem(cache, run, val) < 0) {
+                Py_XDECREF(val);
+                Py_DECREF(run);
+                return -1;
+            }
+            Py_DECREF(val);  /* the cache holds it */
+        }
+        Py_DECREF(run);
+        if (val == Py_None) continue;
+        if (!PyTuple_Check(val) || PyTuple_GET_SIZE(val) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(val, 0)) ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(val, 1))) {
+            PyErr_SetString(PyExc_TypeError, "phrase must give None or a (key, phrase) pair of str");
+            return -1;
+        }
+        PyObject *key = PyTuple_GET_ITEM(val, 0);
+        PyObject *pos = PyDict_GetItemWithError(cs->index, key);
+        Py_ssize_t at;
+        if (pos == NULL) {
+            if (PyErr_Occurred()) return -1;
+            if (cs->n >= cs->cap) {
+                Py_ssize_t cap = cs->cap ? 2 * cs->cap : 64;
+                NameCand *nc = PyMem_Realloc(cs->c, (size_t)cap * sizeof(NameCand));
+                if (nc == NULL) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                cs->c = nc;
+                cs->cap = cap;
+            }
+            at = cs->n;
+            PyObject *v = PyLong_FromSsize_t(at);
+            if (v == NULL || PyDict_SetItem(cs->index, key, v) < 0) {
+                Py_XDECREF(v);
+                return -1;
+            }
+            Py_DECREF(v);
+            NameCand *c = &cs->c[cs->n++];
+            Py_INCREF(key);
+            Py_INCREF(PyTuple_GET_ITEM(val, 1));
+            c->key = key;
+            c->shown = PyTuple_GET_ITEM(val, 1);
+            c->count = 0;
+            c->in_body = 0;
+            c->gone = 0;
+            Py_UCS4 space = ' ';
+            c->multi = PyUnicode_FindChar(key, space, 0, PyUnicode_GET_LENGTH(key), 1) >= 0;
+        } else {
+            at = PyLong_AsSsize_t(pos);
+        }
+        cs->c[at].count += weight;
+        if (body) cs->c[at].in_body = 1;
+    }
+    return 0;
+}
+
+/* The index of the multi-word name a single word counts towards (the first of the most frequent
+ * holding it as a word, else the last written the same without spaces), -1 if none, -2 on error. */
+static Py_ssize_t host_of(NameCands *cs, PyObject *longer, PyObject *squashed, PyObject *key) {
+    PyObject *hosts = PyDict_GetItemWithError(longer, key);
+    if (hosts == NULL) {
+        if (PyErr_Occurred()) return -2;
+        PyObject *h = PyDict_GetItemWithError(squashed, key);
+        if (h == NULL) return PyErr_Occurred() ? -2 : -1;
+        return PyLong_AsSsize_t(h);
+    }
+    Py_ssize_t best = -1;
+    for (Py_ssize_t q = 0; q < PyList_GET_SIZE(hosts); q++) {
+        Py_ssize_t h = PyLong_AsSsize_t(PyList_GET_ITEM(hosts, q));
+        if (best < 0 || cs->c[h].count > cs->c[best].count) best = h;
+    }
+    return best;
+}
+
+/* Index the multi-word names by their words and by their spelling without spaces; -1 on error. */
+static int index_hosts(NameCands *cs, PyObject *longer, PyObject *squashed) {
+    PyObject *space = PyUnicode_FromString(" "), *empty = PyUnicode_New(0, 0);
+    int rc = -1;
+    if (space == NULL || empty == NULL) goto done;
+    for (Py_ssize_t i = 0; i < cs->n; i++) {
+        if (!cs->c[i].multi) continue;
+        PyObject *key = cs->c[i].key;
+        PyObject *sq = PyUnicode_Replace(key, space, empty, -1);
+        PyObject *v = PyLong_FromSsize_t(i);
+        PyObject *words = PyUnicode_Split(key, NULL, -1);
+        if (sq == NULL || v == NULL || words == NULL || PyDict_SetItem(squashed, sq, v) < 0) {
+            Py_XDECREF(sq);
+            Py_XDECREF(v);
+            Py_XDECREF(words);
+            goto done;
+        }
+        Py_DECREF(sq);
+        for (Py_ssize_t w = 0; w < PyList_GET_SIZE(words); w++) {
+            PyObject *word = PyList_GET_ITEM(words, w);
+            int dup = 0;
+            for (Py_ssize_t u = 0; u < w && !dup; u++) {
+                dup = PyUnicode_Compare(word, PyList_GET_ITEM(words, u)) == 0;
+            }
+            if (dup) continue;
+            PyObject *hosts = PyDict_GetItemWithError(longer, word);
+            if (hosts == NULL) {
+                if (PyErr_Occurred() || (hosts = PyList_New(0)) == NULL) goto fail_word;
+                int r = PyDict_SetItem(longer, word, hosts);
+                Py_DECREF(hosts);  /* the dict holds it */
+                if (r < 0) goto fail_word;
+            }
+            if (PyList_Append(hosts, v) < 0) goto fail_word;
+        }
+        Py_DECREF(v);
+        Py_DECREF(words);
+        continue;
+    fail_word:
+        Py_DECREF(v);
+        Py_DECREF(words);
+        goto done;
+    }
+    rc = 0;
+done:
+    Py_XDECREF(space);
+    Py_XDECREF(empty);
+    return rc;
+}
+
+/* \bkey\b somewhere in text (``re`` semantics: word characters on exactly one side of each end); -1 on error. */
+static int has_word(PyObject *text, PyObject *key) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), m = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(text), kkind = PyUnicode_KIND(key);
+    const void *d = PyUnicode_DATA(text), *kd = PyUnicode_DATA(key);
+    if (m == 0 || n == 0) return 0;
+    int first = is_word(PyUnicode_READ(kkind, kd, 0)), last = is_word(PyUnicode_READ(kkind, kd, m - 1));
+    Py_ssize_t i = PyUnicode_Find(text, key, 0, n, 1);
+    while (i >= 0) {
+        int before = i > 0 && is_word(PyUnicode_READ(kind, d, i - 1));
+        int after = i + m < n && is_word(PyUnicode_READ(kind, d, i + m));
+        if (before != first && after != last) return 1;
+        i = PyUnicode_Find(text, key, i + 1, n, 1);
+    }
+    return i == -1 ? 0 : -1;
+}
+
+static int by_count(const void *a, const void *b) {
+    const Py_ssize_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? 1 : -1) : (x[1] > y[1]) - (x[1] < y[1]);  /* count down, then order */
+}
+
+static PyObject *name_tags(PyObject *self, PyObject *args) {
+    PyObject *title, *head, *cache, *phrase;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "UUnO!O", &title, &head, &k, &PyDict_Type, &cache, &phrase)) return NULL;
+    NameCands cs = {NULL, 0, 0, PyDict_New()};
+    PyObject *longer = PyDict_New(), *squashed = PyDict_New(), *tags = NULL;
+    Py_ssize_t *order = NULL;
+    if (cs.index == NULL || longer == NULL || squashed == NULL) goto fail;
+    if (count_runs(title, 3, 0, cache, phrase, &cs) < 0 || count_runs(head, 1, 1, cache, phrase, &cs) < 0) goto fail;
+    if (index_hosts(&cs, longer, squashed) < 0) goto fail;
+    for (Py_ssize_t i = 0; i < cs.n; i++) {  /* single words count towards a longer name holding them */
+        if (cs.c[i].multi) continue;
+        Py_ssize_t h = host_of(&cs, longer, squashed, cs.c[i].key);
+        if (h == -2) goto fail;
+        if (h >= 0) {
+            cs.c[h].count += cs.c[i].count;
+            cs.c[i].gone = 1;
+        }
+    }
+    order = PyMem_Malloc((size_t)(2 * cs.n + 1) * sizeof(Py_ssize_t));  /* (count, position) pairs */
+    if (order == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < cs.n; i++) {
+        if (cs.c[i].gone) continue;
+        order[2 * m] = cs.c[i].count;
+        order[2 * m + 1] = i;
+        m++;
+    }
+    qsort(order, (size_t)m, 2 * sizeof(Py_ssize_t), by_count);
+    if ((tags = PyList_New(0)) == NULL) goto fail;
+    for (Py_ssize_t q = 0; q < m; q++) {
+        NameCand *c = &cs.c[order[2 * q + 1]];
+        if (c->count < 2) break;
+        if (!c->multi) {  /* a single word only in the title, or also written in lower case: not a name */
+            if (!c->in_body) continue;
+            int r = has_word(head, c->key);
+            if (r < 0) goto fail;
+            if (r) continue;
+        }
+        if (PyList_Append(tags, c->shown) < 0) goto fail;
+        if (PyList_GET_SIZE(tags) >= k) break;
+    }
+    goto done;
+fail:
+    Py_CLEAR(tags);
+done:
+    for (Py_ssize_t i = 0; i < cs.n; i++) {
+        Py_DECREF(cs.c[i].key);
+        Py_DECREF(cs.c[i].shown);
+    }
+    PyMem_Free(cs.c);
+    PyMem_Free(order);
+    Py_XDECREF(cs.index);
+    Py_XDECREF(longer);
+    Py_XDECREF(squashed);
+    return tags;
+}
+
 static PyMethodDef methods[] = {
     {"line_tokens", line_tokens, METH_O, "line_tokens(text): text.TOKEN's matches per line of text.lower()."},
     {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
@@ -473,6 +761,8 @@ static PyMethodDef methods[] = {
      "sentence_marks(sents): per sentence [length, opens with a quote, has a digit, ends with '?'] as float64 bytes."},
     {"word_stats", word_stats, METH_VARARGS,
      "word_stats(words, stop, title_words): the summary's centroid and title-overlap features."},
+    {"name_tags", name_tags, METH_VARARGS,
+     "name_tags(title, head, k, cache, phrase): the name tags of an article (tags._py_name_tags)."},
     {NULL, NULL, 0, NULL},
 };
 

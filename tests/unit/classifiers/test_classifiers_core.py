@@ -1,8 +1,8 @@
 """The optional compiled core (``classifiers/_core.c``) against the pure-Python code it mirrors.
 
 Pinned: the token pattern over every Unicode code point (the core knows the only three above
-127 that lower-case into something the pattern reads), fuzzed texts and sentence word lists
-(hypothesis), ``SIGNALS_PURE_PYTHON`` choosing the fallback, and ``signals classify`` giving
+127 that lower-case into something the pattern reads), the name-run pattern of the tags over
+every code point, fuzzed texts, sentence word lists and name texts (hypothesis), hostile texts, ``SIGNALS_PURE_PYTHON`` choosing the fallback, and ``signals classify`` giving
 byte-identical output either way on varied articles.
 """
 
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifiers import linear_text, summary, text
+from classifiers import linear_text, summary, tags, text
 from classifiers.summary import _py_word_stats
 from classifiers.text import _TOKEN, STOPWORDS
 
@@ -106,6 +106,51 @@ def test_word_stats_cases() -> None:
         core.word_stats([["a"]], ["not", "a", "set"], set())
     with pytest.raises(TypeError):
         core.tokens(b"bytes")
+
+
+def _runs_seen(title: str, head: str) -> set[str]:
+    """The capitalised runs the core read: the keys it adds to an empty cache."""
+    cache: dict[str, tuple[str, str] | None] = {}
+    _core().name_tags(title, head, 5, cache, lambda run: None)
+    return set(cache)
+
+
+def test_every_code_point_in_and_around_a_name_run() -> None:
+    """Each character inside a capitalised word, between two, and after a connector ("of", "&",
+    "de"): the core's runs are ``tags._NAME``'s matches."""
+    for lo in range(0, 0x110000, 0x10000):
+        s = "".join(f"Ab{c}c D{c}E Fof{c}G H &{c}I J de{c}K " for c in map(chr, range(lo, lo + 0x10000)))
+        assert _runs_seen(s, "") == set(tags._NAME.findall(s))
+
+
+_NAME_CHARS = st.sampled_from([*"ABZaoz09 \t\n&'’-_.,", "of ", "de ", "du ", "& ", "Mr ", "The ", "'s ", "’s ",
+                               "Bank", "Boris", "Johnson", "TimeWarner", "Time Warner", "İ", "É", "é", "日", "😀",
+                               "\u00a0", "\u2029", "\x00", "\ud800", "\u0307"])
+
+
+@_FUZZ
+@given(st.lists(_NAME_CHARS, max_size=60).map("".join), st.lists(_NAME_CHARS, max_size=120).map("".join),
+       st.integers(-1, 6))
+def test_fuzzed_name_tags_match(title: str, head: str, k: int) -> None:
+    assert _runs_seen(title, head) == set(tags._NAME.findall(title) + tags._NAME.findall(head))
+    want = tags._py_name_tags(title, head, k, {}, tags._phrase)
+    assert _core().name_tags(title, head, k, {}, tags._phrase) == want
+
+
+def test_name_tags_hostile_inputs() -> None:
+    core = _core()
+    long_names = " ".join(f"Name{i % 977} Of{i % 13}" for i in range(20_000))
+    for title, head in [("", ""), ("\x00", "\x00A\x00"), ("\ud800A \udfffB", "A\ud800 B"), ("😀Ab 😀Ab", "Ab😀 Ab"),
+                        ("A" * 100_000, "B " * 750), (long_names, long_names[:1500]), ("Ab\tCd of\u2029Ef", "Ab Cd")]:
+        for k in (0, 5):
+            assert core.name_tags(title, head, k, {}, tags._phrase) == tags._py_name_tags(title, head, k, {},
+                                                                                             tags._phrase)
+    with pytest.raises(TypeError):
+        core.name_tags("Ab Cd", "", 5, {}, lambda run: ("only a key",))
+    with pytest.raises(TypeError):
+        core.name_tags("Ab Cd", "", 5, [], tags._phrase)
+    with pytest.raises(ZeroDivisionError):
+        core.name_tags("Ab Cd", "", 5, {}, lambda run: 1 / 0)
 
 
 def test_summary_features_agree(impl: str) -> None:
