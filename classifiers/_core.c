@@ -234,12 +234,136 @@ static PyObject *plain_tokens(PyObject *self, PyObject *text) {
     return check_str(text) ? all_tokens(text, 0) : NULL;
 }
 
-/* word_stats(words, stop, title_words): per sentence (a list of tokens), its distinct words not in
- * ``stop``; then the centroid feature ((sum over them of the number of sentences holding each
+/* A set of str for the length of one call: open addressing on the strings' own (cached) hashes,
+ * equal strings found by identity first (tokens from the shared table are one object per word),
+ * then by content. Each distinct string gets an id (0, 1, ...) in order of first sight: the
+ * per-word facts live in plain arrays indexed by it, not in Python objects. Holds a reference to
+ * every key (a list the caller passed could lose its items while Python code runs). One table
+ * is kept between calls and emptied slot by slot (allocating and zeroing a fresh one per call
+ * cost more than the lookups); a nested call (only possible if a set lookup ran Python code)
+ * gets a table of its own. */
+typedef struct {
+    PyObject *key;
+    Py_hash_t hash;
+    Py_ssize_t id;
+} StrSlot;
+
+typedef struct {
+    StrSlot *slots;
+    size_t mask;
+    Py_ssize_t used;
+    size_t *filled;  /* slot index of each id */
+} StrTable;
+
+#define STRTAB_KEEP ((size_t)1 << 16)  /* a kept table larger than this (hostile text) is freed after use */
+static StrTable scratch = {NULL, 0, 0, NULL};
+static int scratch_busy = 0;
+
+static int strtab_alloc(StrTable *t, size_t size) {
+    t->slots = PyMem_Calloc(size, sizeof(StrSlot));
+    t->filled = PyMem_Malloc(size / 2 * sizeof(size_t));
+    t->mask = size - 1;
+    t->used = 0;
+    if (t->slots == NULL || t->filled == NULL) {
+        PyMem_Free(t->slots);
+        PyMem_Free(t->filled);
+        t->slots = NULL;
+        t->filled = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static StrTable *strtab_acquire(void) {
+    StrTable *t = &scratch;
+    if (scratch_busy) {
+        t = PyMem_Malloc(sizeof(StrTable));
+        if (t == NULL) return (StrTable *)PyErr_NoMemory();
+        t->slots = NULL;
+    }
+    if (t->slots == NULL && strtab_alloc(t, 1024) < 0) {
+        if (t != &scratch) PyMem_Free(t);
+        return NULL;
+    }
+    if (t == &scratch) scratch_busy = 1;
+    return t;
+}
+
+static void strtab_release(StrTable *t) {
+    if (t == NULL) return;
+    for (Py_ssize_t i = 0; i < t->used; i++) Py_CLEAR(t->slots[t->filled[i]].key);
+    t->used = 0;
+    if (t != &scratch || t->mask + 1 > STRTAB_KEEP) {
+        PyMem_Free(t->slots);
+        PyMem_Free(t->filled);
+        t->slots = NULL;
+        t->filled = NULL;
+    }
+    if (t == &scratch)
+        scratch_busy = 0;
+    else
+        PyMem_Free(t);
+}
+
+static inline Py_hash_t str_hash(PyObject *s) {
+    Py_hash_t h = ((PyASCIIObject *)s)->hash;  /* cached by every earlier use as a key */
+    return h != -1 ? h : PyObject_Hash(s);
+}
+
+static inline size_t strtab_probe(const StrSlot *slots, size_t mask, PyObject *key, Py_hash_t h) {
+    size_t i = (size_t)h & mask;
+    for (;;) {
+        const StrSlot *s = &slots[i];
+        if (s->key == NULL || s->key == key || (s->hash == h && PyUnicode_Compare(s->key, key) == 0)) return i;
+        i = (i + 1) & mask;
+    }
+}
+
+/* The id of ``key`` (a str), adding it with the next id if new (*is_new says which); -1 on error. */
+static Py_ssize_t strtab_id(StrTable *t, PyObject *key, int *is_new) {
+    if (!PyUnicode_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "expected words of type str");
+        return -1;
+    }
+    Py_hash_t h = str_hash(key);
+    if (h == -1) return -1;
+    size_t i = strtab_probe(t->slots, t->mask, key, h);
+    if (t->slots[i].key != NULL) {
+        *is_new = 0;
+        return t->slots[i].id;
+    }
+    if ((size_t)(t->used + 1) * 2 > t->mask + 1) {  /* grow to keep it at most half full */
+        StrTable big;
+        if (strtab_alloc(&big, 2 * (t->mask + 1)) < 0) return -1;
+        for (Py_ssize_t q = 0; q < t->used; q++) {
+            const StrSlot *s = &t->slots[t->filled[q]];
+            size_t j = strtab_probe(big.slots, big.mask, s->key, s->hash);
+            big.slots[j] = *s;
+            big.filled[q] = j;
+        }
+        big.used = t->used;
+        PyMem_Free(t->slots);
+        PyMem_Free(t->filled);
+        *t = big;
+        i = strtab_probe(t->slots, t->mask, key, h);
+    }
+    Py_INCREF(key);
+    t->slots[i].key = key;
+    t->slots[i].hash = h;
+    t->slots[i].id = t->used;
+    t->filled[t->used] = i;
+    *is_new = 1;
+    return t->used++;
+}
+
+/* word_stats(words, stop, title_words): per sentence (a list of str tokens), its distinct words not
+ * in ``stop``; then the centroid feature ((sum over them of the number of sentences holding each
  * word) - their number) / n / sqrt(their number) (0.0 when none or a single sentence) and the
  * share of ``title_words`` among them (shared / (len(title_words) or 1)). The same floating-point
  * operations, in the same order, as the Python code (``summary._py_word_stats``); the sums are
- * integers, so the order of the words does not matter. */
+ * integers, so the order of the words does not matter. Each distinct word is looked up in
+ * ``stop`` and ``title_words`` once; every token costs one probe of a local table. */
 static PyObject *word_stats(PyObject *self, PyObject *args) {
     PyObject *words, *stop, *title;
     if (!PyArg_ParseTuple(args, "O!OO", &PyList_Type, &words, &stop, &title)) return NULL;
@@ -247,56 +371,38 @@ static PyObject *word_stats(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "stop and title_words must be sets");
         return NULL;
     }
-    Py_ssize_t n = PyList_GET_SIZE(words), n_ids = 0, cap = 0;
-    PyObject *ids = PyDict_New();  /* word -> its id (index into counts) */
+    Py_ssize_t n = PyList_GET_SIZE(words), cap = 0;
+    StrTable *tab = NULL;
     PyObject *cent = PyList_New(n), *over = PyList_New(n), *res = NULL;
     Py_ssize_t *counts = NULL, *last = NULL, *seq = NULL, n_seq = 0, seq_cap = 0;
     Py_ssize_t *bounds = PyMem_Malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
-    unsigned char *shared_flag = NULL;
-    if (ids == NULL || cent == NULL || over == NULL || bounds == NULL) {
-        if (bounds == NULL) PyErr_NoMemory();
+    signed char *flag = NULL;  /* per word id: -1 a stopword, else whether it is a title word */
+    if (cent == NULL || over == NULL || bounds == NULL || (tab = strtab_acquire()) == NULL) {
+        if (bounds == NULL && !PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
     /* pass 1: each sentence's distinct non-stop word ids, in ``seq``; counts[id] = sentences holding it */
     for (Py_ssize_t i = 0; i < n; i++) {
         bounds[i] = n_seq;
-        PyObject *ws = PyList_GET_ITEM(words, i);
-        PyObject *fast = PySequence_Fast(ws, "words must be sequences of str");
+        PyObject *fast = PySequence_Fast(PyList_GET_ITEM(words, i), "words must be sequences of str");
         if (fast == NULL) goto done;
         Py_ssize_t m = PySequence_Fast_GET_SIZE(fast);
         PyObject **items = PySequence_Fast_ITEMS(fast);
         for (Py_ssize_t k = 0; k < m; k++) {
-            PyObject *w = items[k];
-            int r = PySet_Contains(stop, w);
-            if (r) {
-                if (r < 0) {
-                    Py_DECREF(fast);
-                    goto done;
-                }
-                continue;
+            int is_new;
+            Py_ssize_t id = strtab_id(tab, items[k], &is_new);
+            if (id < 0) {
+                Py_DECREF(fast);
+                goto done;
             }
-            PyObject *idobj = PyDict_GetItemWithError(ids, w);
-            Py_ssize_t id;
-            if (idobj == NULL) {
-                if (PyErr_Occurred()) {
-                    Py_DECREF(fast);
-                    goto done;
-                }
-                id = n_ids++;
-                PyObject *v = PyLong_FromSsize_t(id);
-                if (v == NULL || PyDict_SetItem(ids, w, v) < 0) {
-                    Py_XDECREF(v);
-                    Py_DECREF(fast);
-                    goto done;
-                }
-                Py_DECREF(v);
+            if (is_new) {
                 if (id >= cap) {
                     cap = cap ? 2 * cap : 256;
                     Py_ssize_t *nc = PyMem_Realloc(counts, (size_t)cap * sizeof(Py_ssize_t));
-                    unsigned char *nf = PyMem_Realloc(shared_flag, (size_t)cap);
+                    signed char *nf = PyMem_Realloc(flag, (size_t)cap);
                     Py_ssize_t *nl = PyMem_Realloc(last, (size_t)cap * sizeof(Py_ssize_t));
                     if (nc != NULL) counts = nc;
-                    if (nf != NULL) shared_flag = nf;
+                    if (nf != NULL) flag = nf;
                     if (nl != NULL) last = nl;
                     if (nc == NULL || nf == NULL || nl == NULL) {
                         PyErr_NoMemory();
@@ -306,16 +412,15 @@ static PyObject *word_stats(PyObject *self, PyObject *args) {
                 }
                 counts[id] = 0;
                 last[id] = -1;
-                int t = PySet_Contains(title, w);
-                if (t < 0) {
+                int r = PySet_Contains(stop, items[k]);
+                int t = r ? 0 : PySet_Contains(title, items[k]);
+                if (r < 0 || t < 0) {
                     Py_DECREF(fast);
                     goto done;
                 }
-                shared_flag[id] = (unsigned char)t;
-            } else {
-                id = PyLong_AsSsize_t(idobj);
+                flag[id] = (signed char)(r ? -1 : t);
             }
-            if (last[id] == i) continue;  /* already counted for this sentence */
+            if (flag[id] < 0 || last[id] == i) continue;  /* a stopword, or already counted for this sentence */
             last[id] = i;
             if (n_seq >= seq_cap) {
                 seq_cap = seq_cap ? 2 * seq_cap : 1024;
@@ -339,7 +444,7 @@ static PyObject *word_stats(PyObject *self, PyObject *args) {
         Py_ssize_t len = bounds[i + 1] - bounds[i], sum = 0, shared = 0;
         for (Py_ssize_t q = bounds[i]; q < bounds[i + 1]; q++) {
             sum += counts[seq[q]];
-            shared += shared_flag[seq[q]];
+            shared += flag[seq[q]];
         }
         double c = (n > 1 && len) ? ((double)(sum - len) * norm) / sqrt((double)len) : 0.0;
         PyObject *fc = PyFloat_FromDouble(c), *fo = PyFloat_FromDouble((double)shared / title_div);
@@ -353,12 +458,12 @@ static PyObject *word_stats(PyObject *self, PyObject *args) {
     }
     res = PyTuple_Pack(2, cent, over);
 done:
+    strtab_release(tab);
     PyMem_Free(bounds);
     PyMem_Free(counts);
     PyMem_Free(last);
     PyMem_Free(seq);
-    PyMem_Free(shared_flag);
-    Py_XDECREF(ids);
+    PyMem_Free(flag);
     Py_XDECREF(cent);
     Py_XDECREF(over);
     return res;

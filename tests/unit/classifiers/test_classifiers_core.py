@@ -100,8 +100,11 @@ def test_fuzzed_word_stats_are_the_same_floats(words: list[list[str]], title: se
 def test_word_stats_cases() -> None:
     core = _core()
     for words, title in [([], set()), ([[]], {"x"}), ([["bank", "bank"]], {"bank"}),
-                         ([["oil"] * 3000 + [f"w{i}" for i in range(3000)], ["oil", "the"]] * 40, {"oil", "w7"})]:
+                         ([["oil"] * 3000 + [f"w{i}" for i in range(3000)], ["oil", "the"]] * 40, {"oil", "w7"}),
+                         ([[f"w{i}" for i in range(40_000)], ["w1", "w1".join("ab")]], {"w1"})]:  # table grows, freed
         assert core.word_stats(words, STOPWORDS, title) == _py_word_stats(words, STOPWORDS, title)
+    with pytest.raises(TypeError):
+        core.word_stats([["a", 1]], STOPWORDS, set())
     with pytest.raises(TypeError):
         core.word_stats([["a"]], ["not", "a", "set"], set())
     with pytest.raises(TypeError):
