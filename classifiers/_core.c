@@ -16,6 +16,8 @@
  *     marks as n x 4 float64 (``summary._py_sentence_marks``).
  * word_stats(words, stop, title_words) -> (list[float], list[float]): the summary's centroid and
  *     title-overlap features (``summary._py_word_stats``).
+ * stem_count(title_tokens, lines, counts, cache, stem) -> (list[str], list[str]): a document's stems,
+ *     counted (``text._py_stem_count``).
  * name_tags(title, head, k, cache, phrase) -> list[str]: the capitalised names an article is
  *     tagged with (``tags._py_name_tags``).
  */
@@ -469,6 +471,107 @@ done:
     return res;
 }
 
+/* stem_count(title_tokens, lines, counts, cache, stem) -> (title_stems, text_stems): the stems of
+ * the title's tokens and of the text's (``lines``, lists of tokens) through ``cache`` (``stem(w)``
+ * for a word not in it; emptied first past 500,000 words), the text's without a leading repeat of
+ * the title's, and every stem counted into ``counts`` (an empty dict or Counter) in order of first
+ * occurrence (``text._py_stem_count``). Counting takes one probe of a local table per stem and
+ * one dict insertion per distinct stem. */
+#define STEM_CACHE_MAX 500000
+
+/* the stem of w, appended to out, and its id in tab (counted); -1 on error */
+static int add_stem(PyObject *w, PyObject *cache, PyObject *stem, PyObject *out) {
+    PyObject *s = PyDict_GetItemWithError(cache, w);
+    if (s != NULL) return PyList_Append(out, s);
+    if (PyErr_Occurred()) return -1;
+    if (PyDict_GET_SIZE(cache) > STEM_CACHE_MAX) PyDict_Clear(cache);
+    s = PyObject_CallOneArg(stem, w);
+    if (s == NULL) return -1;
+    int rc = PyDict_SetItem(cache, w, s) < 0 ? -1 : PyList_Append(out, s);
+    Py_DECREF(s);
+    return rc;
+}
+
+static int add_stems(PyObject *words, PyObject *cache, PyObject *stem, PyObject *out) {
+    PyObject *fast = PySequence_Fast(words, "tokens must be lists of str");
+    if (fast == NULL) return -1;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); k++) {
+        if (add_stem(PySequence_Fast_GET_ITEM(fast, k), cache, stem, out) < 0) {
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    return 0;
+}
+
+/* count the stems of list ``stems`` from position ``from`` into tab / *counts; -1 on error */
+static int count_stems(PyObject *stems, Py_ssize_t from, StrTable *tab, Py_ssize_t **counts, Py_ssize_t *cap) {
+    for (Py_ssize_t k = from; k < PyList_GET_SIZE(stems); k++) {
+        int is_new;
+        Py_ssize_t id = strtab_id(tab, PyList_GET_ITEM(stems, k), &is_new);
+        if (id < 0) return -1;
+        if (id >= *cap) {
+            Py_ssize_t c = *cap ? 2 * *cap : 512;
+            Py_ssize_t *nc = PyMem_Realloc(*counts, (size_t)c * sizeof(Py_ssize_t));
+            if (nc == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            *counts = nc;
+            *cap = c;
+        }
+        if (is_new) (*counts)[id] = 0;
+        (*counts)[id]++;
+    }
+    return 0;
+}
+
+static PyObject *stem_count(PyObject *self, PyObject *args) {
+    PyObject *title, *lines, *counts, *cache, *stem;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O", &PyList_Type, &title, &PyList_Type, &lines, &PyDict_Type, &counts,
+                          &PyDict_Type, &cache, &stem))
+        return NULL;
+    PyObject *tt = PyList_New(0), *bt = PyList_New(0), *res = NULL;
+    StrTable *tab = NULL;
+    Py_ssize_t *n = NULL, cap = 0;
+    if (tt == NULL || bt == NULL || add_stems(title, cache, stem, tt) < 0) goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++)
+        if (add_stems(PyList_GET_ITEM(lines, i), cache, stem, bt) < 0) goto done;
+    Py_ssize_t nt = PyList_GET_SIZE(tt), skip = 0;
+    if (nt && PyList_GET_SIZE(bt) >= nt) {  /* bt[:len(tt)] == tt: the text repeats the title */
+        int same = 1;
+        for (Py_ssize_t k = 0; k < nt && same; k++) {
+            same = PyObject_RichCompareBool(PyList_GET_ITEM(bt, k), PyList_GET_ITEM(tt, k), Py_EQ);
+            if (same < 0) goto done;
+        }
+        skip = same ? nt : 0;
+    }
+    if ((tab = strtab_acquire()) == NULL || count_stems(tt, 0, tab, &n, &cap) < 0 ||
+        count_stems(bt, skip, tab, &n, &cap) < 0)
+        goto done;
+    for (Py_ssize_t id = 0; id < tab->used; id++) {
+        PyObject *v = PyLong_FromSsize_t(n[id]);
+        if (v == NULL || PyDict_SetItem(counts, tab->slots[tab->filled[id]].key, v) < 0) {
+            Py_XDECREF(v);
+            goto done;
+        }
+        Py_DECREF(v);
+    }
+    if (skip) {
+        PyObject *rest = PyList_GetSlice(bt, skip, PyList_GET_SIZE(bt));
+        if (rest == NULL) goto done;
+        Py_SETREF(bt, rest);
+    }
+    res = PyTuple_Pack(2, tt, bt);
+done:
+    strtab_release(tab);
+    PyMem_Free(n);
+    Py_XDECREF(tt);
+    Py_XDECREF(bt);
+    return res;
+}
+
 /* mark_ends(text) -> str: text._CUT.sub(lambda m: m.group() + "\n\x01", text), the sentence ends
  * marked (``text._py_mark_ends``). _CUT is [.!?] [closing quote or bracket]? followed (looked
  * ahead) by whitespace other than "\n" (``re``'s \s: Py_UNICODE_ISSPACE), an optional opening
@@ -866,6 +969,8 @@ static PyMethodDef methods[] = {
      "sentence_marks(sents): per sentence [length, opens with a quote, has a digit, ends with '?'] as float64 bytes."},
     {"word_stats", word_stats, METH_VARARGS,
      "word_stats(words, stop, title_words): the summary's centroid and title-overlap features."},
+    {"stem_count", stem_count, METH_VARARGS,
+     "stem_count(title_tokens, lines, counts, cache, stem): the stems of a document, counted (text._py_stem_count)."},
     {"name_tags", name_tags, METH_VARARGS,
      "name_tags(title, head, k, cache, phrase): the name tags of an article (tags._py_name_tags)."},
     {NULL, NULL, 0, NULL},

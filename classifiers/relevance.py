@@ -27,7 +27,7 @@ from typing import ClassVar
 import numpy as np
 
 from classifiers.feedback import dot, fit_correction, pseudo_labels
-from classifiers.text import STOPWORDS, stem, stem_tokens, stems, tokens
+from classifiers.text import STOPWORDS, doc_stems, stem, tokens
 from classifiers.types import Contribution, TopicSpec
 
 __all__ = ["DocTerms", "TopicModel", "doc_terms"]
@@ -47,15 +47,13 @@ class DocTerms:
     n: int
 
 
-def doc_terms(title: str, text: str, text_tokens: list[str] | None = None) -> DocTerms:
+def doc_terms(title: str, text: str, text_lines: list[list[str]] | None = None) -> DocTerms:
     """Stem the document once; relevance (every topic) and event rules read the result.
-    ``text_tokens`` is ``tokens(text)`` when the caller has cut it already (the scorer has)."""
-    tt = stems(title)
-    bt = stems(text) if text_tokens is None else stem_tokens(text_tokens)
-    if tt and bt[: len(tt)] == tt:  # text repeats the title (BBC style): don't count it twice
-        bt = bt[len(tt):]
+    ``text_lines`` is the text's tokens line by line when the caller has cut them already (the
+    scorer has: ``split_sentences``)."""
+    tt, bt, counts = doc_stems(tokens(title), text_lines if text_lines is not None else [tokens(text)])
     allt = tt + bt
-    return DocTerms(Counter(allt), tt, bt[:150], frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
+    return DocTerms(counts, tt, bt[:150], frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
                     " " + " ".join(tt) + " ", max(1, len(allt)))
 
 

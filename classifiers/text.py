@@ -7,12 +7,14 @@ thousands of articles a second on one core.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from itertools import chain, repeat
 
 from classifiers import _fast
 
-__all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences", "stem",
-           "stem_tokens", "stems", "tokens"]
+__all__ = ["STOPWORDS", "doc_stems", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences",
+           "stem", "stem_tokens", "stems", "tokens"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _APOSTROPHE_TOKEN = re.compile(r"[a-z0-9]+'[a-z]+")  # "company's" is one token as it stands
@@ -89,14 +91,45 @@ def stems(text: str) -> list[str]:
 
 def stem_tokens(toks: list[str]) -> list[str]:
     """``[stem(w) for w in toks]`` for tokens already cut (``split_sentences``), lookups in C."""
+    return _cached_stems(toks, _STEM_CACHE, _stem)
+
+
+def _cached_stems(toks: list[str], cache: dict[str, str], stem_fn: Callable[[str], str]) -> list[str]:
+    """``[stem_fn(w) for w in toks]`` through ``cache`` (bounded: emptied past 500,000 words)."""
     try:  # (a KeyError instead of testing for None: ``None in out`` compared every stem with None)
-        return list(map(_STEM_CACHE.__getitem__, toks))
+        return list(map(cache.__getitem__, toks))
     except KeyError:  # new words: stem each distinct one once, then look them all up again in C
-        if len(_STEM_CACHE) > 500_000:
-            _STEM_CACHE.clear()
-        for w in set(toks).difference(_STEM_CACHE):
-            _STEM_CACHE[w] = _stem(w)
-        return list(map(_STEM_CACHE.__getitem__, toks))
+        if len(cache) > 500_000:
+            cache.clear()
+        for w in set(toks).difference(cache):
+            cache[w] = stem_fn(w)
+        return list(map(cache.__getitem__, toks))
+
+
+def doc_stems(title_tokens: list[str], lines: list[list[str]]) -> tuple[list[str], list[str], Counter[str]]:
+    """The stems of a title's tokens, those of its text's (``lines``: the text's tokens line by
+    line, as ``split_sentences`` cuts them) without a leading repeat of the title (BBC style: not
+    counted twice), and how often each stem occurs in both (a ``Counter``, first occurrence first)."""
+    counts: Counter[str] = Counter()
+    tt, bt = _stem_count(title_tokens, lines, counts, _STEM_CACHE, _stem)
+    return tt, bt, counts
+
+
+def _py_stem_count(title_tokens: list[str], lines: list[list[str]], counts: Counter[str],
+                   cache: dict[str, str], stem_fn: Callable[[str], str]) -> tuple[list[str], list[str]]:
+    """``doc_stems``' work, the stems counted into ``counts`` (empty); the compiled core's
+    ``stem_count`` does the same with one probe of a local table per token for the counting."""
+    tt = _cached_stems(title_tokens, cache, stem_fn)
+    bt = _cached_stems(list(chain.from_iterable(lines)), cache, stem_fn)
+    if tt and bt[: len(tt)] == tt:
+        bt = bt[len(tt):]
+    counts.update(tt)
+    counts.update(bt)
+    return tt, bt
+
+
+# ``_py_stem_count`` or the compiled core's same function (``_fast`` decides)
+_stem_count = _fast.pick("stem_count", _py_stem_count)
 
 
 def _stem(word: str) -> str:

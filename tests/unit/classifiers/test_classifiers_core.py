@@ -13,9 +13,11 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from itertools import chain
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -109,6 +111,38 @@ def test_word_stats_cases() -> None:
         core.word_stats([["a"]], ["not", "a", "set"], set())
     with pytest.raises(TypeError):
         core.tokens(b"bytes")
+
+
+def _stem_counts(fn: Any, title: list[str], lines: list[list[str]]) -> tuple[Any, list[tuple[str, int]]]:
+    counts: Counter[str] = Counter()
+    return fn(title, lines, counts, {}, text._stem), list(counts.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["oil", "oils", "bank's", "banks", "taxes", "the", "x", "s", "’s", "b’s", ""]),
+                max_size=6),
+       st.lists(st.lists(st.sampled_from(["oil", "oils", "bank", "banks", "the", "taxes", "tax", "w"]), max_size=8),
+                max_size=5))
+def test_fuzzed_stem_counts_match(title: list[str], lines: list[list[str]]) -> None:
+    """Stems, the title's repeat dropped from the text's, and the counts in first-occurrence order."""
+    if lines and title:  # (the text often repeats the title)
+        lines[0] = title + lines[0]
+    assert _stem_counts(_core().stem_count, title, lines) == _stem_counts(text._py_stem_count, title, lines)
+
+
+def test_stem_count_cases() -> None:
+    core = _core()
+    many = [[f"w{i}s" for i in range(50_000)], ["w1", "w1s", "".join(["w", "1"])]]
+    for title, lines in [([], []), ([], [[]]), (["a"], [["a"]]), (["a", "b"], [["a"], ["b", "a"]]), (["x"], many)]:
+        assert _stem_counts(core.stem_count, title, lines) == _stem_counts(text._py_stem_count, title, lines)
+    full = {f"w{i}": f"w{i}" for i in range(500_001)}
+    assert core.stem_count(["oils"], [], Counter(), full, text._stem) == (["oil"], []) and full == {"oils": "oil"}
+    with pytest.raises(TypeError):  # stems must be str (they are)
+        core.stem_count(["a"], [["b", 1]], Counter(), {}, lambda w: w)
+    with pytest.raises(TypeError):
+        core.stem_count(["a"], [["b"]], Counter(), {}, lambda w: 1)
+    with pytest.raises(ZeroDivisionError):
+        core.stem_count(["a"], [], Counter(), {}, lambda w: 1 / 0)
 
 
 def _runs_seen(title: str, head: str) -> set[str]:
