@@ -479,30 +479,105 @@ done:
  * one dict insertion per distinct stem. */
 #define STEM_CACHE_MAX 500000
 
-/* the stem of w, appended to out, and its id in tab (counted); -1 on error */
-static int add_stem(PyObject *w, PyObject *cache, PyObject *stem, PyObject *out) {
-    PyObject *s = PyDict_GetItemWithError(cache, w);
-    if (s != NULL) return PyList_Append(out, s);
-    if (PyErr_Occurred()) return -1;
-    if (PyDict_GET_SIZE(cache) > STEM_CACHE_MAX) PyDict_Clear(cache);
-    s = PyObject_CallOneArg(stem, w);
-    if (s == NULL) return -1;
-    int rc = PyDict_SetItem(cache, w, s) < 0 ? -1 : PyList_Append(out, s);
-    Py_DECREF(s);
-    return rc;
+/* Stems by token identity: a text's tokens are mostly the shared strings of the token table, so a
+ * table keyed by the token object's address answers without hashing or comparing strings (it
+ * holds a reference to each token, so no address is reused while it is there). It is valid for
+ * one (cache, stem) pair, as stems are a function of the word: emptied when the pair changes,
+ * and when half full. */
+#define MEMO_BITS 16
+#define MEMO_SIZE ((size_t)1 << MEMO_BITS)
+static PyObject **memo = NULL;  /* pairs: token, its stem */
+static size_t memo_used = 0;
+static PyObject *memo_cache = NULL, *memo_fn = NULL;
+
+static void memo_clear(void) {
+    for (size_t i = 0; i < 2 * MEMO_SIZE; i++) Py_CLEAR(memo[i]);
+    memo_used = 0;
 }
 
-static int add_stems(PyObject *words, PyObject *cache, PyObject *stem, PyObject *out) {
-    PyObject *fast = PySequence_Fast(words, "tokens must be lists of str");
-    if (fast == NULL) return -1;
-    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); k++) {
-        if (add_stem(PySequence_Fast_GET_ITEM(fast, k), cache, stem, out) < 0) {
-            Py_DECREF(fast);
-            return -1;
+/* Make the memo serve (cache, stem); -1 on error. */
+static int memo_bind(PyObject *cache, PyObject *stem) {
+    if (memo == NULL && (memo = PyMem_Calloc(2 * MEMO_SIZE, sizeof(PyObject *))) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (cache != memo_cache || stem != memo_fn) {
+        memo_clear();
+        Py_INCREF(cache);
+        Py_INCREF(stem);
+        Py_XSETREF(memo_cache, cache);
+        Py_XSETREF(memo_fn, stem);
+    }
+    return 0;
+}
+
+static inline size_t memo_slot(PyObject *w) {
+    size_t i = (size_t)(((uint64_t)(uintptr_t)w * 0x9E3779B97F4A7C15ULL) >> (64 - MEMO_BITS));
+    while (memo[2 * i] != NULL && memo[2 * i] != w) i = (i + 1) & (MEMO_SIZE - 1);
+    return i;
+}
+
+/* A new reference to the stem of w (memo, else ``cache``, else ``stem(w)`` added to the cache), or NULL. */
+static PyObject *stem_of(PyObject *w, PyObject *cache, PyObject *stem) {
+    size_t i = memo_slot(w);
+    if (memo[2 * i] == w) {
+        Py_INCREF(memo[2 * i + 1]);
+        return memo[2 * i + 1];
+    }
+    PyObject *s = PyDict_GetItemWithError(cache, w);
+    if (s != NULL) {
+        Py_INCREF(s);
+    } else {
+        if (PyErr_Occurred()) return NULL;
+        if (PyDict_GET_SIZE(cache) > STEM_CACHE_MAX) PyDict_Clear(cache);
+        s = PyObject_CallOneArg(stem, w);
+        if (s == NULL) return NULL;
+        if (PyDict_SetItem(cache, w, s) < 0) {
+            Py_DECREF(s);
+            return NULL;
         }
     }
-    Py_DECREF(fast);
-    return 0;
+    if (memo_cache != cache || memo_fn != stem) return s;  /* (stem(w) rebound the memo: leave it) */
+    if (memo_used >= MEMO_SIZE / 2) memo_clear();
+    i = memo_slot(w);  /* (again: stem(w) may have changed the memo) */
+    if (memo[2 * i] == NULL) {
+        Py_INCREF(w);
+        Py_INCREF(s);
+        memo[2 * i] = w;
+        memo[2 * i + 1] = s;
+        memo_used++;
+    }
+    return s;
+}
+
+/* The stems of the tokens of each of ``seqs[0:n]`` (sequences), one list; NULL on error. */
+static PyObject *stems_of(PyObject **seqs, Py_ssize_t n, PyObject *cache, PyObject *stem) {
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyList_Check(seqs[i])) {
+            PyErr_SetString(PyExc_TypeError, "tokens must be lists of str");
+            return NULL;
+        }
+        total += PyList_GET_SIZE(seqs[i]);
+    }
+    PyObject *out = PyList_New(total);
+    if (out == NULL) return NULL;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(seqs[i]) && at < total; k++) {
+            PyObject *s = stem_of(PyList_GET_ITEM(seqs[i], k), cache, stem);
+            if (s == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyList_SET_ITEM(out, at++, s);
+        }
+    }
+    if (at < total && PyList_SetSlice(out, at, total, NULL) < 0) {  /* (a list shrank under stem(w)) */
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* count the stems of list ``stems`` from position ``from`` into tab / *counts; -1 on error */
@@ -532,12 +607,15 @@ static PyObject *stem_count(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!O!O!O!O", &PyList_Type, &title, &PyList_Type, &lines, &PyDict_Type, &counts,
                           &PyDict_Type, &cache, &stem))
         return NULL;
-    PyObject *tt = PyList_New(0), *bt = PyList_New(0), *res = NULL;
+    if (memo_bind(cache, stem) < 0) return NULL;
+    PyObject *held = PyList_AsTuple(lines);  /* (the lines stay alive while stem(w) runs Python code) */
+    if (held == NULL) return NULL;
+    PyObject *tt = stems_of(&title, 1, cache, stem), *res = NULL;
+    PyObject *bt = tt == NULL ? NULL : stems_of(PySequence_Fast_ITEMS(held), PyTuple_GET_SIZE(held), cache, stem);
+    Py_DECREF(held);
     StrTable *tab = NULL;
     Py_ssize_t *n = NULL, cap = 0;
-    if (tt == NULL || bt == NULL || add_stems(title, cache, stem, tt) < 0) goto done;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++)
-        if (add_stems(PyList_GET_ITEM(lines, i), cache, stem, bt) < 0) goto done;
+    if (bt == NULL) goto done;
     Py_ssize_t nt = PyList_GET_SIZE(tt), skip = 0;
     if (nt && PyList_GET_SIZE(bt) >= nt) {  /* bt[:len(tt)] == tt: the text repeats the title */
         int same = 1;

@@ -145,6 +145,26 @@ def test_stem_count_cases() -> None:
         core.stem_count(["a"], [], Counter(), {}, lambda w: 1 / 0)
 
 
+def test_stem_count_memo_follows_the_cache_and_the_stemmer() -> None:
+    """The core remembers stems by token object for one (cache, stem) pair: another pair, a full
+    memo, or a stemmer that changes the token lists while it runs still give the stemmer's stems."""
+    core = _core()
+    words = text.tokens("the oils and banks of the taxes")
+    assert core.stem_count(words, [], Counter(), {}, text._stem)[0] == [text._stem(w) for w in words]
+    assert core.stem_count(words, [], Counter(), {}, str.upper)[0] == [w.upper() for w in words]
+    many = [f"word{i}s" for i in range(100_000)]
+    assert core.stem_count(many, [], Counter(), {}, text._stem)[0] == [w[:-1] for w in many]
+    lines = [["oils", "banks"], ["taxes"]]
+
+    def shrink(w: str) -> str:  # (a line emptied under the core: its remaining tokens are not read)
+        if lines:
+            lines[0].clear()
+            lines.clear()
+        return text._stem(w)
+
+    assert core.stem_count([], lines, Counter(), {}, shrink)[1] == ["oil", "tax"]
+
+
 def _runs_seen(title: str, head: str) -> set[str]:
     """The capitalised runs the core read: the keys it adds to an empty cache."""
     cache: dict[str, tuple[str, str] | None] = {}
