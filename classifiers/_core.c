@@ -18,6 +18,8 @@
  *     title-overlap features (``summary._py_word_stats``).
  * stem_count(title_tokens, lines, counts, cache, stem) -> (list[str], list[str]): a document's stems,
  *     counted (``text._py_stem_count``).
+ * cold_features(counts, title, lead, joined, title_joined, n, keys, excl, expansion, rank) -> dict: a
+ *     topic's cold-start features of a document (``relevance._py_cold_features``).
  * name_tags(title, head, k, cache, phrase) -> list[str]: the capitalised names an article is
  *     tagged with (``tags._py_name_tags``).
  */
@@ -1038,6 +1040,104 @@ done:
     return tags;
 }
 
+/* cold_features(counts, title, lead, joined, title_joined, n, keys, excl, expansion, rank) -> dict: a
+ * topic's cold-start features of one document (``relevance._py_cold_features``, which says what
+ * each is), the same floats in the same order; ``rank`` is not needed here (the expansion is read
+ * in its own order). */
+static const char *const FEATURE_NAMES[] = {"keyword_density", "keywords_distinct", "keyword_in_title",
+                                            "keyword_in_lead", "associated_terms", "example_similarity",
+                                            "excluded_terms"};
+#define N_FEATURES 7
+static PyObject *feature_names[N_FEATURES];
+
+/* How often ``key`` (stems, a phrase when it holds a space) occurs in the document, and whether in
+ * its title and its lead; -1 on error. */
+static int key_hits(PyObject *key, PyObject *counts, PyObject *title, PyObject *lead, PyObject *joined,
+                    PyObject *title_joined, Py_ssize_t *count, int *in_title, int *in_lead) {
+    if (!PyUnicode_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "keys must be str");
+        return -1;
+    }
+    if (PyUnicode_FindChar(key, ' ', 0, PyUnicode_GET_LENGTH(key), 1) >= 0) {  /* a phrase: " key " in the joined stems */
+        PyObject *pat = PyUnicode_FromFormat(" %U ", key);
+        if (pat == NULL) return -1;
+        *count = PyUnicode_Count(joined, pat, 0, PY_SSIZE_T_MAX);
+        *in_title = PyUnicode_Contains(title_joined, pat);
+        Py_ssize_t at = *count < 0 || *in_title < 0 ? -1 : PyUnicode_Find(joined, pat, 0, 400, 1);
+        Py_DECREF(pat);
+        if (*count < 0 || *in_title < 0 || at == -2) return -1;
+        *in_lead = at >= 0;
+        return 0;
+    }
+    PyObject *v = PyDict_GetItemWithError(counts, key);
+    if (v == NULL && PyErr_Occurred()) return -1;
+    *count = v == NULL ? 0 : PyLong_AsSsize_t(v);
+    if (*count == -1 && PyErr_Occurred()) return -1;
+    *in_title = PySet_Contains(title, key);
+    *in_lead = *in_title < 0 ? -1 : PySet_Contains(lead, key);
+    return *in_title < 0 || *in_lead < 0 ? -1 : 0;
+}
+
+static PyObject *cold_features(PyObject *self, PyObject *args) {
+    PyObject *counts, *title, *lead, *joined, *title_joined, *keys, *excl, *expansion, *rank;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "O!O!O!UUnO!O!O!O", &PyDict_Type, &counts, &PyFrozenSet_Type, &title,
+                          &PyFrozenSet_Type, &lead, &joined, &title_joined, &n, &PyList_Type, &keys, &PyList_Type,
+                          &excl, &PyDict_Type, &expansion, &rank))
+        return NULL;
+    if (n <= 0) {
+        PyErr_SetString(PyExc_ValueError, "n must be positive");
+        return NULL;
+    }
+    Py_ssize_t total = 0, distinct = 0, in_title = 0, in_lead = 0, veto = 0, c;
+    int t, l;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+        if (key_hits(PyList_GET_ITEM(keys, i), counts, title, lead, joined, title_joined, &c, &t, &l) < 0) return NULL;
+        total += c;
+        distinct += c > 0;
+        in_title += t;
+        in_lead += l;
+    }
+    double assoc = 0.0;
+    if (PyDict_GET_SIZE(expansion)) {  /* the associated terms present, in the expansion's order */
+        Py_ssize_t pos = 0;
+        PyObject *term, *w;
+        while (PyDict_Next(expansion, &pos, &term, &w)) {
+            PyObject *v = PyDict_GetItemWithError(counts, term);
+            if (v == NULL) {
+                if (PyErr_Occurred()) return NULL;
+                continue;
+            }
+            double wf = PyFloat_AsDouble(w), cf = PyLong_AsDouble(v);
+            if ((wf == -1.0 || cf == -1.0) && PyErr_Occurred()) return NULL;
+            if (!(cf > 0.0)) {
+                PyErr_SetString(PyExc_ValueError, "math domain error");
+                return NULL;
+            }
+            assoc += wf * (1.0 + log(cf));
+        }
+        assoc /= sqrt((double)n / 100.0 + 1.0);
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(excl); i++) {
+        if (key_hits(PyList_GET_ITEM(excl, i), counts, title, lead, joined, title_joined, &c, &t, &l) < 0) return NULL;
+        veto += c > 0;
+    }
+    double values[N_FEATURES] = {(double)total / sqrt((double)n), (double)distinct, in_title > 0 ? 1.0 : 0.0,
+                                 in_lead > 0 ? 1.0 : 0.0, assoc, 0.0, (double)veto};
+    PyObject *out = PyDict_New();
+    if (out == NULL) return NULL;
+    for (int i = 0; i < N_FEATURES; i++) {
+        PyObject *v = PyFloat_FromDouble(values[i]);
+        if (v == NULL || PyDict_SetItem(out, feature_names[i], v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"line_tokens", line_tokens, METH_O, "line_tokens(text): text.TOKEN's matches per line of text.lower()."},
     {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
@@ -1049,6 +1149,9 @@ static PyMethodDef methods[] = {
      "word_stats(words, stop, title_words): the summary's centroid and title-overlap features."},
     {"stem_count", stem_count, METH_VARARGS,
      "stem_count(title_tokens, lines, counts, cache, stem): the stems of a document, counted (text._py_stem_count)."},
+    {"cold_features", cold_features, METH_VARARGS,
+     "cold_features(counts, title, lead, joined, title_joined, n, keys, excl, expansion, rank): a topic's "
+     "cold-start features (relevance._py_cold_features)."},
     {"name_tags", name_tags, METH_VARARGS,
      "name_tags(title, head, k, cache, phrase): the name tags of an article (tags._py_name_tags)."},
     {NULL, NULL, 0, NULL},
@@ -1058,5 +1161,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", "Compiled pe
 
 PyMODINIT_FUNC PyInit__core(void) {
     init_map();
+    for (int i = 0; i < N_FEATURES; i++)
+        if (feature_names[i] == NULL && (feature_names[i] = PyUnicode_InternFromString(FEATURE_NAMES[i])) == NULL)
+            return NULL;
     return PyModule_Create(&module);
 }

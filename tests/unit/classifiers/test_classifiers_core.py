@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifiers import linear_text, summary, tags, text
+from classifiers import linear_text, relevance, summary, tags, text
 from classifiers.summary import _py_word_stats
 from classifiers.text import _TOKEN, STOPWORDS
 
@@ -163,6 +163,35 @@ def test_stem_count_memo_follows_the_cache_and_the_stemmer() -> None:
         return text._stem(w)
 
     assert core.stem_count([], lines, Counter(), {}, shrink)[1] == ["oil", "tax"]
+
+
+_STEMS = st.sampled_from(["oil", "crude", "price", "bank", "rate", "the", "opec", "barrel", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_STEMS, max_size=40), st.integers(0, 12), st.lists(_STEMS | st.just("oil price") | st.just("x y"),
+                                                                 max_size=4),
+       st.lists(_STEMS | st.just("bank rate"), max_size=2), st.dictionaries(_STEMS, st.floats(0.01, 1.0), max_size=6))
+def test_fuzzed_cold_features_are_the_same_floats(stems: list[str], n_title: int, keys: list[str], excl: list[str],
+                                                  expansion: dict[str, float]) -> None:
+    from classifiers.relevance import _py_cold_features
+
+    d = relevance.doc_terms(" ".join(stems[:n_title]), " ".join(stems))
+    rank = {t: i for i, t in enumerate(expansion)}
+    args = (d.counts, d.title, d.lead, d.joined, d.title_joined, d.n, keys, excl, expansion, rank)
+    got, want = _core().cold_features(*args), _py_cold_features(*args)
+    assert list(got.items()) == list(want.items())
+
+
+def test_cold_features_errors() -> None:
+    core = _core()
+    d = relevance.doc_terms("oil", "oil price")
+    with pytest.raises(TypeError):
+        core.cold_features(d.counts, d.title, d.lead, d.joined, d.title_joined, d.n, [1], [], {}, {})
+    with pytest.raises(ValueError):
+        core.cold_features(d.counts, d.title, d.lead, d.joined, d.title_joined, 0, ["oil"], [], {}, {})
+    with pytest.raises(TypeError):
+        core.cold_features({"oil": "many"}, d.title, d.lead, d.joined, d.title_joined, d.n, ["oil"], [], {}, {})
 
 
 def _runs_seen(title: str, head: str) -> set[str]:
