@@ -12,6 +12,8 @@
  * plain_tokens(text) -> list[str]: the same with "'" as the only apostrophe (the domain model's
  *     WORD_PATTERN, r"[a-z0-9]+(?:'[a-z]+)?").
  * mark_ends(text) -> str: the sentence ends marked for ``split_sentences`` (``text._py_mark_ends``).
+ * split_text(text, with_tokens, is_abbrev) -> (list[str], list[bool], list[list[str]]): the sentences
+ *     of a text (``text._py_split_text``).
  * sentence_marks(sents) -> bytes: the summary's per-sentence length, quote, digit and question
  *     marks as n x 4 float64 (``summary._py_sentence_marks``).
  * word_stats(words, stop, title_words) -> (list[float], list[float]): the summary's centroid and
@@ -667,6 +669,24 @@ static inline int is_start(Py_UCS4 c) {
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == 0xA3 || c == '$' || c == 0x20AC;
 }
 
+/* The end of the _CUT match starting at text[i] (the end mark and a closer, if any), or -1. */
+static Py_ssize_t mark_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if (c != '.' && c != '!' && c != '?') return -1;
+    Py_ssize_t e = i + 1;
+    if (e < n && is_closer(PyUnicode_READ(kind, data, e))) e++;
+    Py_ssize_t j = e;
+    while (j < n) {
+        Py_UCS4 w = PyUnicode_READ(kind, data, j);
+        if (w == '\n' || !Py_UNICODE_ISSPACE(w)) break;
+        j++;
+    }
+    if (j == e || j >= n) return -1;  /* no whitespace, or nothing after it */
+    Py_UCS4 d = PyUnicode_READ(kind, data, j);
+    if (is_opener(d) && j + 1 < n && is_start(PyUnicode_READ(kind, data, j + 1))) d = 'A';
+    return is_start(d) ? e : -1;
+}
+
 static PyObject *mark_ends(PyObject *self, PyObject *text) {
     if (!check_str(text)) return NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -675,20 +695,8 @@ static PyObject *mark_ends(PyObject *self, PyObject *text) {
     PyObject *parts = NULL, *sep = NULL, *mark = NULL, *res = NULL;
     Py_ssize_t a = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c != '.' && c != '!' && c != '?') continue;
-        Py_ssize_t e = i + 1;
-        if (e < n && is_closer(PyUnicode_READ(kind, data, e))) e++;
-        Py_ssize_t j = e;
-        while (j < n) {
-            Py_UCS4 w = PyUnicode_READ(kind, data, j);
-            if (w == '\n' || !Py_UNICODE_ISSPACE(w)) break;
-            j++;
-        }
-        if (j == e || j >= n) continue;  /* no whitespace, or nothing after it */
-        Py_UCS4 d = PyUnicode_READ(kind, data, j);
-        if (is_opener(d) && j + 1 < n && is_start(PyUnicode_READ(kind, data, j + 1))) d = 'A';
-        if (!is_start(d)) continue;
+        Py_ssize_t e = mark_at(kind, data, n, i);
+        if (e < 0) continue;
         if (parts == NULL && (parts = PyList_New(0)) == NULL) goto done;
         if (mark == NULL && (mark = PyUnicode_FromString("\n\x01")) == NULL) goto done;
         PyObject *piece = PyUnicode_Substring(text, a, e);
@@ -713,6 +721,152 @@ done:
     Py_XDECREF(parts);
     Py_XDECREF(sep);
     Py_XDECREF(mark);
+    return res;
+}
+
+/* split_text(text, with_tokens, is_abbrev) -> (sentences, paragraph starts, tokens per sentence):
+ * ``split_sentences`` for a text without "\x01" (``text._py_split_text``), in one pass: the lines
+ * of the marked text (``mark_ends``, then split at "\n") are the text's pieces between line breaks
+ * and sentence-end marks, so they are cut from the text itself, tokenised one by one (the same
+ * tokens as ``line_tokens`` of the marked text: a token never crosses a mark, which is followed
+ * by whitespace) and joined into sentences; ``is_abbrev(sentence)`` is called only where the
+ * cheap tests (ends with ".", the four characters before it not all lower case, or "vs.") leave
+ * an abbreviation possible. */
+
+/* s without leading (left) and trailing whitespace (str.strip: Py_UNICODE_ISSPACE); a new reference */
+static PyObject *strip_ws(PyObject *s, int left) {
+    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    while (left && a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, a))) a++;
+    while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, b - 1))) b--;
+    if (a == 0 && b == PyUnicode_GET_LENGTH(s)) {
+        Py_INCREF(s);
+        return s;
+    }
+    return PyUnicode_Substring(s, a, b);
+}
+
+/* str.islower() of s[a:b] */
+static int is_lower_slice(PyObject *s, Py_ssize_t a, Py_ssize_t b) {
+    int kind = PyUnicode_KIND(s), cased = 0;
+    const void *d = PyUnicode_DATA(s);
+    if (b - a == 1) return Py_UNICODE_ISLOWER(PyUnicode_READ(kind, d, a));
+    for (Py_ssize_t i = a; i < b; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (Py_UNICODE_ISUPPER(c) || Py_UNICODE_ISTITLE(c)) return 0;
+        if (!cased && Py_UNICODE_ISLOWER(c)) cased = 1;
+    }
+    return cased;
+}
+
+/* prev[-1] == "." and (not prev[-5:-1].islower() or prev.endswith("vs.")) and is_abbrev(prev); -1 on error */
+static int ends_in_abbrev(PyObject *prev, PyObject *is_abbrev) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(prev);
+    int kind = PyUnicode_KIND(prev);
+    const void *d = PyUnicode_DATA(prev);
+    if (n == 0 || PyUnicode_READ(kind, d, n - 1) != '.') return 0;
+    int vs = n >= 3 && PyUnicode_READ(kind, d, n - 3) == 'v' && PyUnicode_READ(kind, d, n - 2) == 's';
+    if (!vs && is_lower_slice(prev, n >= 5 ? n - 5 : 0, n - 1)) return 0;
+    PyObject *r = PyObject_CallOneArg(is_abbrev, prev);
+    if (r == NULL) return -1;
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
+/* The tokens of s (``line_tokens`` of a line), a new list */
+static PyObject *str_tokens(PyObject *s) {
+    Py_ssize_t n;
+    unsigned char *buf = map_text(s, 1, &n);
+    if (buf == NULL) return NULL;
+    PyObject *out = PyList_New(0);
+    if (out != NULL && scan(buf, 0, n, out) < 0) Py_CLEAR(out);
+    PyMem_Free(buf);
+    return out;
+}
+
+typedef struct {
+    PyObject *out, *first, *toks, *is_abbrev;
+    int with_tokens;
+} Sentences;
+
+/* One line of the marked text: text[a:b], after a sentence-end mark or not; -1 on error. */
+static int add_line(Sentences *st, PyObject *text, Py_ssize_t a, Py_ssize_t b, int after_mark) {
+    PyObject *line = PyUnicode_Substring(text, a, b), *toks = NULL, *s = NULL;
+    int rc = -1;
+    if (line == NULL) return -1;
+    if (st->with_tokens ? (toks = str_tokens(line)) == NULL : (toks = PyList_New(0)) == NULL) goto done;
+    Py_ssize_t n_out = PyList_GET_SIZE(st->out);
+    if (after_mark && n_out) {
+        PyObject *prev = PyList_GET_ITEM(st->out, n_out - 1);
+        int abbrev = ends_in_abbrev(prev, st->is_abbrev);
+        if (abbrev < 0) goto done;
+        if (abbrev) {  /* "Mr. Smith": not a sentence end after all */
+            PyObject *joined = PyUnicode_Concat(prev, line);
+            if (joined == NULL) goto done;
+            s = strip_ws(joined, 0);
+            Py_DECREF(joined);
+            if (s == NULL || PyList_SetItem(st->out, n_out - 1, s) < 0) {
+                s = NULL;
+                goto done;
+            }
+            s = NULL;  /* (the list holds it) */
+            if (st->with_tokens) {
+                PyObject *more = PySequence_Concat(PyList_GET_ITEM(st->toks, n_out - 1), toks);
+                if (more == NULL || PyList_SetItem(st->toks, n_out - 1, more) < 0) goto done;
+            }
+            rc = 0;
+            goto done;
+        }
+    }
+    if ((s = strip_ws(line, 1)) == NULL) goto done;
+    if (!after_mark && PyUnicode_GET_LENGTH(s) == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (PyList_Append(st->out, s) < 0 || PyList_Append(st->first, after_mark ? Py_False : Py_True) < 0 ||
+        PyList_Append(st->toks, toks) < 0)
+        goto done;
+    rc = 0;
+done:
+    Py_DECREF(line);
+    Py_XDECREF(toks);
+    Py_XDECREF(s);
+    return rc;
+}
+
+static PyObject *split_text(PyObject *self, PyObject *args) {
+    PyObject *text, *is_abbrev;
+    int with_tokens;
+    if (!PyArg_ParseTuple(args, "UpO", &text, &with_tokens, &is_abbrev)) return NULL;
+    Sentences st = {PyList_New(0), PyList_New(0), PyList_New(0), is_abbrev, with_tokens};
+    PyObject *res = NULL;
+    if (st.out == NULL || st.first == NULL || st.toks == NULL) goto done;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), a = 0;
+    int kind = PyUnicode_KIND(text), after_mark = 0;
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\n') {
+            if (add_line(&st, text, a, i, after_mark) < 0) goto done;
+            a = i + 1;
+            after_mark = 0;
+        } else if (c == '.' || c == '!' || c == '?') {
+            Py_ssize_t e = mark_at(kind, data, n, i);
+            if (e < 0) continue;
+            if (add_line(&st, text, a, e, after_mark) < 0) goto done;
+            a = e;
+            after_mark = 1;
+            i = e - 1;
+        }
+    }
+    if (add_line(&st, text, a, n, after_mark) < 0) goto done;
+    res = PyTuple_Pack(3, st.out, st.first, st.toks);
+done:
+    Py_XDECREF(st.out);
+    Py_XDECREF(st.first);
+    Py_XDECREF(st.toks);
     return res;
 }
 
@@ -1143,6 +1297,8 @@ static PyMethodDef methods[] = {
     {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
     {"plain_tokens", plain_tokens, METH_O, "plain_tokens(text): linear_text.WORD_PATTERN's matches in text.lower()."},
     {"mark_ends", mark_ends, METH_O, "mark_ends(text): text._CUT.sub(lambda m: m.group() + '\\n\\x01', text)."},
+    {"split_text", split_text, METH_VARARGS,
+     "split_text(text, with_tokens, is_abbrev): split_sentences of a text without \\x01 (text._py_split_text)."},
     {"sentence_marks", sentence_marks, METH_O,
      "sentence_marks(sents): per sentence [length, opens with a quote, has a digit, ends with '?'] as float64 bytes."},
     {"word_stats", word_stats, METH_VARARGS,

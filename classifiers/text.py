@@ -164,6 +164,16 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     """
     if "\x01" in text:  # our marker occurs in the text itself: take the plain, slower route
         return _split_plain(text, with_tokens)
+    out, first, out_toks = _split_text(text, with_tokens, _is_abbrev)
+    if "\x00" in text:  # the plain route's placeholder: same output either way
+        out = [x.replace("\x00", ".") for x in out]
+    return out, first, out_toks
+
+
+def _py_split_text(text: str, with_tokens: bool,
+                   is_abbrev: Callable[[str], bool]) -> tuple[list[str], list[bool], list[list[str]]]:
+    """``split_sentences`` of a text without "\x01", before the "\x00" placeholder is put back;
+    ``is_abbrev`` is ``_is_abbrev``. The compiled core's ``split_text`` does the same in one pass."""
     marked = _mark_ends(text)  # "end. Next" -> "end.\n\x01 Next"
     raw = marked.split("\n")
     toks = _line_tokens(marked) if with_tokens else None
@@ -173,7 +183,7 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     for i, p in enumerate(raw):
         if p[:1] == "\x01":  # a sentence end within the paragraph
             prev = out[-1]
-            if prev[-1] == "." and (not prev[-5:-1].islower() or prev.endswith("vs.")) and _is_abbrev(prev):
+            if prev[-1] == "." and (not prev[-5:-1].islower() or prev.endswith("vs.")) and is_abbrev(prev):
                 out[-1] = (prev + p[1:]).rstrip()  # "Mr. Smith": not a sentence end after all
                 if toks is not None:
                     out_toks[-1] = out_toks[-1] + toks[i]
@@ -187,9 +197,11 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
             out.append(p)
             first.append(True)
         out_toks.append(toks[i] if toks is not None else [])
-    if "\x00" in text:  # the plain route's placeholder: same output either way
-        out = [x.replace("\x00", ".") for x in out]
     return out, first, out_toks
+
+
+# ``_py_split_text`` or the compiled core's same function (``_fast`` decides)
+_split_text = _fast.pick("split_text", _py_split_text)
 
 
 def _py_mark_ends(text: str) -> str:

@@ -82,6 +82,36 @@ def test_fuzzed_tokens_match_the_patterns(impl: str, s: str) -> None:
         assert list(chain.from_iterable(text.split_sentences(s)[2])) == _TOKEN.findall(s.lower())
 
 
+_SPLIT = st.sampled_from([*"aZ9 \t\n.!?\"'()[]“”‘’£$€\x00", "Mr", "Dr", "vs", "U.S", "Co", "abc", "İ", "\u00a0",
+                           "\u2029", "\u3000", "ǅ", "ß", "😀", "\ud800", ". The", "! 5", "? “A", "Mr. Smith", "x'y"])
+
+
+def _pure_split(monkeypatch: pytest.MonkeyPatch, s: str, with_tokens: bool) -> object:
+    with monkeypatch.context() as m:
+        m.setattr(text, "_mark_ends", text._py_mark_ends)
+        m.setattr(text, "_line_tokens", text._py_line_tokens)
+        return text._py_split_text(s, with_tokens, text._is_abbrev)
+
+
+@_FUZZ
+@given(st.lists(_SPLIT, max_size=60).map("".join), st.booleans())
+def test_fuzzed_split_text_matches(monkeypatch: pytest.MonkeyPatch, s: str, with_tokens: bool) -> None:
+    """The core's one-pass split gives the marked-text splitter's sentences, paragraph starts and tokens."""
+    assert _core().split_text(s, with_tokens, text._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
+
+
+def test_split_text_hostile_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    core = _core()
+    for s in ["", "\n", ".", "A. B", "\x00. A\x00", "\ud800. \udfff", "😀. 😀 A. Mr. B", "x" * 100_000,
+              "Mr. Smith went. He said. " * 5000, ("İ. K\u212a! “Q? ”R.’ S" * 300)]:
+        for with_tokens in (True, False):
+            assert core.split_text(s, with_tokens, text._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
+    with pytest.raises(ZeroDivisionError):
+        core.split_text("Mr. Smith", True, lambda s: 1 / 0)
+    with pytest.raises(TypeError):
+        core.split_text(b"bytes", True, text._is_abbrev)
+
+
 def test_shared_token_strings_survive_the_table_filling_up(impl: str) -> None:
     """The core shares one string per distinct token in a bounded table, emptied when half full:
     more distinct tokens than that, twice over, still come out right (and long ones unshared)."""
