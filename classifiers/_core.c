@@ -523,8 +523,9 @@ static inline size_t memo_slot(PyObject *w) {
 
 /* A new reference to the stem of w (memo, else ``cache``, else ``stem(w)`` added to the cache), or NULL. */
 static PyObject *stem_of(PyObject *w, PyObject *cache, PyObject *stem) {
-    size_t i = memo_slot(w);
-    if (memo[2 * i] == w) {
+    int bound = memo_cache == cache && memo_fn == stem;  /* (a nested call may have rebound it) */
+    size_t i = bound ? memo_slot(w) : 0;
+    if (bound && memo[2 * i] == w) {
         Py_INCREF(memo[2 * i + 1]);
         return memo[2 * i + 1];
     }
@@ -541,7 +542,7 @@ static PyObject *stem_of(PyObject *w, PyObject *cache, PyObject *stem) {
             return NULL;
         }
     }
-    if (memo_cache != cache || memo_fn != stem) return s;  /* (stem(w) rebound the memo: leave it) */
+    if (memo_cache != cache || memo_fn != stem) return s;  /* (rebound by a nested call: leave it) */
     if (memo_used >= MEMO_SIZE / 2) memo_clear();
     i = memo_slot(w);  /* (again: stem(w) may have changed the memo) */
     if (memo[2 * i] == NULL) {

@@ -194,6 +194,15 @@ def test_stem_count_memo_follows_the_cache_and_the_stemmer() -> None:
 
     assert core.stem_count([], lines, Counter(), {}, shrink)[1] == ["oil", "tax"]
 
+    def nested(w: str) -> str:  # a stemmer that calls the core with another stemmer (the memo is rebound)
+        core.stem_count([w], [], Counter(), {}, str.upper)
+        return text._stem(w)
+
+    cache: dict[str, str] = {}
+    assert core.stem_count(["oils", "banks"], [["oils", "banks", "taxes"]], Counter(), cache, nested) == (
+        ["oil", "bank"], ["tax"])
+    assert core.stem_count(["oils"], [], Counter(), cache, nested)[0] == ["oil"]
+
 
 _STEMS = st.sampled_from(["oil", "crude", "price", "bank", "rate", "the", "opec", "barrel", "x"])
 
