@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -153,12 +153,14 @@ class LinearText:
         pos[pos == len(self.bigram_codes)] = 0
         hit = self.bigram_codes[pos] == code if len(self.bigram_codes) else np.zeros(len(code), dtype=bool)
         uni = wcol >= 0
-        Xw = _tfidf(np.concatenate([row[uni], row[:-1][both][hit]]),
-                    np.concatenate([wcol[uni], self.bigram_cols[pos[hit]].astype(np.int64)]), n, self.word_idf)
-        Xc = _tfidf(np.repeat(np.arange(n, dtype=np.int64), c_len), c_ids, n, self.char_idf)
+        w_rows = np.concatenate([row[uni], row[:-1][both][hit]])
+        order = np.argsort(w_rows, kind="stable")  # (two ascending runs: one merge) each row's words together
+        w_cols = np.concatenate([wcol[uni], self.bigram_cols[pos[hit]].astype(np.int64)])[order]
+        Xw = _tfidf(w_rows[order], w_cols, n, self.word_idf, grouped=True)
+        Xc = _tfidf(np.repeat(np.arange(n, dtype=np.int64), c_len), c_ids, n, self.char_idf, grouped=True)
         ecl = self.tok_cluster[tok]
         has = ecl >= 0
-        Xk = _tfidf(row[has], ecl[has], n, self.cluster_idf)
+        Xk = _tfidf(row[has], ecl[has], n, self.cluster_idf, grouped=True)
         m = (Xw @ self.word_coef + Xc @ self.char_coef + Xk @ self.cluster_coef
              + self._embed(self.tok_emb[tok], row, n) @ self.emb_coef + self.intercept)
         return np.asarray(m, dtype=np.float64), Xw
@@ -196,13 +198,23 @@ class LinearText:
         return out
 
 
-def _tfidf(rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray) -> csr_matrix:
+def _tfidf(rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray, grouped: bool = False) -> csr_matrix:
     """(row, column) occurrences -> rows of (1 + log tf) * idf, L2-normalised (scikit-learn's
-    sublinear TF-IDF). One sort of one int64 code per occurrence counts and orders them in one go."""
+    sublinear TF-IDF). Sorting one int64 code per occurrence counts and orders them in one go.
+    ``grouped``: ``rows`` is ascending (each row's occurrences together), so each row's codes
+    are sorted on their own: a batch's rows of a few hundred codes each sort about 4x faster one
+    by one than as one array, into the same order (a row's codes all lie below the next row's)."""
     v = len(idf)
     # (numpy's default sort: SIMD-accelerated for int64, ~3x cheaper than the stable timsort this
     # used; equal codes are equal integers, so stability changes nothing)
-    codes = np.sort(rows * v + cols)
+    codes = rows * v + cols
+    if not grouped:
+        codes.sort()
+    else:
+        bounds = np.searchsorted(rows, np.arange(n + 1)).tolist()
+        for a, b in pairwise(bounds):
+            if b - a > 1:
+                codes[a:b].sort()
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
     counts = np.diff(np.r_[first, len(codes)])
     r, c = np.divmod(codes[first], v)

@@ -26,8 +26,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from classifiers import _fast
 from classifiers.feedback import dot, fit_correction, pseudo_labels
-from classifiers.text import STOPWORDS, stem, stem_tokens, stems, tokens
+from classifiers.text import STOPWORDS, doc_stems, stem, tokens
 from classifiers.types import Contribution, TopicSpec
 
 __all__ = ["DocTerms", "TopicModel", "doc_terms"]
@@ -47,15 +48,13 @@ class DocTerms:
     n: int
 
 
-def doc_terms(title: str, text: str, text_tokens: list[str] | None = None) -> DocTerms:
+def doc_terms(title: str, text: str, text_lines: list[list[str]] | None = None) -> DocTerms:
     """Stem the document once; relevance (every topic) and event rules read the result.
-    ``text_tokens`` is ``tokens(text)`` when the caller has cut it already (the scorer has)."""
-    tt = stems(title)
-    bt = stems(text) if text_tokens is None else stem_tokens(text_tokens)
-    if tt and bt[: len(tt)] == tt:  # text repeats the title (BBC style): don't count it twice
-        bt = bt[len(tt):]
+    ``text_lines`` is the text's tokens line by line when the caller has cut them already (the
+    scorer has: ``split_sentences``)."""
+    tt, bt, counts = doc_stems(tokens(title), text_lines if text_lines is not None else [tokens(text)])
     allt = tt + bt
-    return DocTerms(Counter(allt), tt, bt[:150], frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
+    return DocTerms(counts, tt, bt[:150], frozenset(tt), frozenset(bt[:60]), " " + " ".join(allt) + " ",
                     " " + " ".join(tt) + " ", max(1, len(allt)))
 
 
@@ -67,6 +66,54 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
 
+def _hits(counts: Counter[str], title: frozenset[str], lead: frozenset[str], joined: str, title_joined: str,
+          key: str) -> tuple[int, bool, bool]:
+    """How often ``key`` (stems; a phrase when it holds a space) occurs, and whether in the title and the lead."""
+    if " " in key:
+        pat = f" {key} "
+        return joined.count(pat), pat in title_joined, joined.find(pat, 0, 400) >= 0
+    return counts.get(key, 0), key in title, key in lead
+
+
+def _py_cold_features(counts: Counter[str], title: frozenset[str], lead: frozenset[str], joined: str,
+                      title_joined: str, n: int, keys: list[str], excl: list[str], expansion: dict[str, float],
+                      rank: dict[str, int]) -> dict[str, float]:
+    """A topic's cold-start features of a document (``DocTerms``' fields): how densely, how
+    variedly and where its keywords occur, its associated terms (``expansion``: term -> weight,
+    ``rank``: each one's position in it) and its excluded terms; ``example_similarity`` is 0.0
+    (``TopicModel.features`` fills it in). The compiled core's ``cold_features`` gives the same floats."""
+    total = distinct = in_title = in_lead = 0
+    for k in keys:
+        if " " in k:
+            c, t, in_l = _hits(counts, title, lead, joined, title_joined, k)
+        else:  # _hits inlined for the common one-word keyword
+            c, t, in_l = counts.get(k, 0), k in title, k in lead
+        total += c
+        distinct += c > 0
+        in_title += t
+        in_lead += in_l
+    assoc = 0.0
+    if expansion:
+        # only the associated terms the document has (a C-level intersection, iterating the
+        # smaller side), summed in the expansion's order as before (same float result)
+        present = counts.keys() & rank.keys()
+        if present:
+            log = math.log
+            for term in sorted(present, key=rank.__getitem__):
+                assoc += expansion[term] * (1.0 + log(counts[term]))
+        assoc /= math.sqrt(n / 100.0 + 1.0)
+    veto = sum(_hits(counts, title, lead, joined, title_joined, k)[0] > 0 for k in excl)
+    return {
+        "keyword_density": total / math.sqrt(n), "keywords_distinct": float(distinct),
+        "keyword_in_title": float(in_title > 0), "keyword_in_lead": float(in_lead > 0),
+        "associated_terms": assoc, "example_similarity": 0.0, "excluded_terms": float(veto),
+    }
+
+
+# ``_py_cold_features`` or the compiled core's same function (``_fast`` decides)
+_cold_features = _fast.pick("cold_features", _py_cold_features)
+
+
 @dataclass(slots=True)
 class TopicModel:
     """One topic's scorer. Fit-free for the cold start; ``add_feedback`` makes it learn."""
@@ -75,8 +122,7 @@ class TopicModel:
     expansion: dict[str, float] = field(default_factory=dict)  # associated stem -> weight (0..1]
     keys_: list[str] = field(default_factory=list)
     excl_: list[str] = field(default_factory=list)
-    exp_terms_: set[str] = field(default_factory=set)  # the expansion's terms, and each one's rank in it
-    exp_rank_: dict[str, int] = field(default_factory=dict)
+    exp_rank_: dict[str, int] = field(default_factory=dict)  # each of the expansion's terms' rank in it
     examples_: list[Counter[str]] = field(default_factory=list)
     labels_: list[tuple[DocTerms, bool]] = field(default_factory=list)
     fb_dirty_: bool = False
@@ -90,49 +136,19 @@ class TopicModel:
     def fit(self) -> TopicModel:
         self.keys_ = _phrases(self.spec.keywords)
         self.excl_ = _phrases(self.spec.exclude)
-        self.exp_terms_ = set(self.expansion)
         self.exp_rank_ = {t: i for i, t in enumerate(self.expansion)}
         self.examples_ = [doc_terms("", e).counts for e in self.spec.examples if e.strip()]
         return self
 
     # -- cold start --------------------------------------------------------------------------------
-    def _hits(self, d: DocTerms, key: str) -> tuple[int, bool, bool]:
-        if " " in key:
-            pat = f" {key} "
-            return d.joined.count(pat), pat in d.title_joined, d.joined.find(pat, 0, 400) >= 0
-        return d.counts.get(key, 0), key in d.title, key in d.lead
-
     def features(self, d: DocTerms) -> dict[str, float]:
-        total = distinct = in_title = in_lead = 0
-        counts = d.counts
-        for k in self.keys_:
-            if " " in k:
-                c, t, lead = self._hits(d, k)
-            else:  # _hits inlined for the common one-word keyword
-                c, t, lead = counts.get(k, 0), k in d.title, k in d.lead
-            total += c
-            distinct += c > 0
-            in_title += t
-            in_lead += lead
-        assoc = 0.0
-        if self.expansion:
-            # only the associated terms the document has (a C-level intersection, iterating the
-            # smaller side), summed in the expansion's order as before (same float result)
-            present = counts.keys() & self.exp_terms_
-            if present:
-                w_of, log = self.expansion, math.log
-                for term in sorted(present, key=self.exp_rank_.__getitem__):
-                    assoc += w_of[term] * (1.0 + log(counts[term]))
-            assoc /= math.sqrt(d.n / 100.0 + 1.0)
-        ex = 0.0
+        """The cold start's evidence for the topic in ``d`` (``_cold_features``), and its similarity
+        to the topic's examples when it has any."""
+        f = _cold_features(d.counts, d.title, d.lead, d.joined, d.title_joined, d.n, self.keys_, self.excl_,
+                           self.expansion, self.exp_rank_)
         if self.examples_:
-            ex = max(_cosine(d.counts, e) for e in self.examples_)
-        veto = sum(self._hits(d, k)[0] > 0 for k in self.excl_)
-        return {
-            "keyword_density": total / math.sqrt(d.n), "keywords_distinct": float(distinct),
-            "keyword_in_title": float(in_title > 0), "keyword_in_lead": float(in_lead > 0),
-            "associated_terms": assoc, "example_similarity": ex, "excluded_terms": float(veto),
-        }
+            f["example_similarity"] = max(_cosine(d.counts, e) for e in self.examples_)
+        return f
 
     WEIGHTS: ClassVar[dict[str, float]] = {"keyword_density": 1.6, "keywords_distinct": 0.6, "keyword_in_title": 1.8, "keyword_in_lead": 0.7,
                "associated_terms": 1.0, "example_similarity": 4.0, "excluded_terms": -4.0}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from itertools import chain
 from pathlib import Path
 
 from classifiers.associations import Associations
@@ -121,7 +120,7 @@ class Scorer:
             topics: list[str] = []
             expl: dict[str, list[Contribution]] = {}
             if topics_items:
-                terms = doc_terms(title, text, list(chain.from_iterable(split[2])))
+                terms = doc_terms(title, text, split[2])
                 event, event_p, ev_contrib = self.events.predict(terms.title_stems, terms.lead_stems)
                 for name, model in topics_items:
                     p, contrib = model.score(terms, explain)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from itertools import chain
 from operator import itemgetter
 
+from classifiers import _fast
 from classifiers.text import STOPWORDS, tokens
 
 __all__ = ["extract_tags"]
@@ -58,19 +60,17 @@ def _word_re(key: str) -> re.Pattern[str]:
     return r
 
 
-_CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
-
-
-def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
-    if len(_CACHE) > 200_000:
-        _CACHE.clear()
-    # Each capitalised run -> its (key, shown phrase) through the cache, in C (map, filter, Counter):
-    # runs not seen before are normalised first; None (nothing left of the run) is dropped.
-    head = text[:1500]  # names are read in the lead only
+def _py_name_tags(title: str, head: str, k: int, cache: dict[str, tuple[str, str] | None],
+                  phrase: Callable[[str], tuple[str, str] | None]) -> list[str]:
+    """The name tags of an article: its capitalised runs (``_NAME``) in the title (counted 3 times)
+    and the lead ``head``, normalised by ``phrase`` through ``cache`` (runs not in it are added),
+    parts merged into the longer names holding them, most frequent first, at most ``max(k, 1)``,
+    none seen fewer than twice; a single word also written in lower case
+    in ``head`` is not a name. The compiled core's ``name_tags`` gives the same list."""
     title_runs, text_runs = _NAME.findall(title), _NAME.findall(head)
-    for run in set(title_runs).union(text_runs).difference(_CACHE):
-        _CACHE[run] = _phrase(run)
-    look = _CACHE.__getitem__
+    for run in set(title_runs).union(text_runs).difference(cache):
+        cache[run] = phrase(run)
+    look = cache.__getitem__
     in_title = list(filter(None, map(look, title_runs)))
     in_body = list(filter(None, map(look, text_runs)))
     # key -> count (a title occurrence counts 3), in first-occurrence order (title, then text):
@@ -114,6 +114,23 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         tags.append(shown[key])
         if len(tags) >= k:
             break
+    return tags
+
+
+# ``_py_name_tags`` or the compiled core's same function (``_fast`` decides)
+_name_tags = _fast.pick("name_tags", _py_name_tags)
+
+
+_CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
+
+
+def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
+    """Up to ``k`` tags: the names of the title and lead (``_name_tags``), topped up with the most
+    frequent content words when fewer than three."""
+    if len(_CACHE) > 200_000:
+        _CACHE.clear()
+    head = text[:1500]  # names are read in the lead only
+    tags = _name_tags(title, head, k, _CACHE, _phrase)
     if len(tags) < 3:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
         words = Counter(chain(tt, tt, tokens(head)))  # counted in C, then the stopwords dropped (order kept)

@@ -7,12 +7,14 @@ thousands of articles a second on one core.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from itertools import chain, repeat
 
 from classifiers import _fast
 
-__all__ = ["STOPWORDS", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences", "stem",
-           "stem_tokens", "stems", "tokens"]
+__all__ = ["STOPWORDS", "doc_stems", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences",
+           "stem", "stem_tokens", "stems", "tokens"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _APOSTROPHE_TOKEN = re.compile(r"[a-z0-9]+'[a-z]+")  # "company's" is one token as it stands
@@ -89,14 +91,45 @@ def stems(text: str) -> list[str]:
 
 def stem_tokens(toks: list[str]) -> list[str]:
     """``[stem(w) for w in toks]`` for tokens already cut (``split_sentences``), lookups in C."""
+    return _cached_stems(toks, _STEM_CACHE, _stem)
+
+
+def _cached_stems(toks: list[str], cache: dict[str, str], stem_fn: Callable[[str], str]) -> list[str]:
+    """``[stem_fn(w) for w in toks]`` through ``cache`` (bounded: emptied past 500,000 words)."""
     try:  # (a KeyError instead of testing for None: ``None in out`` compared every stem with None)
-        return list(map(_STEM_CACHE.__getitem__, toks))
+        return list(map(cache.__getitem__, toks))
     except KeyError:  # new words: stem each distinct one once, then look them all up again in C
-        if len(_STEM_CACHE) > 500_000:
-            _STEM_CACHE.clear()
-        for w in set(toks).difference(_STEM_CACHE):
-            _STEM_CACHE[w] = _stem(w)
-        return list(map(_STEM_CACHE.__getitem__, toks))
+        if len(cache) > 500_000:
+            cache.clear()
+        for w in set(toks).difference(cache):
+            cache[w] = stem_fn(w)
+        return list(map(cache.__getitem__, toks))
+
+
+def doc_stems(title_tokens: list[str], lines: list[list[str]]) -> tuple[list[str], list[str], Counter[str]]:
+    """The stems of a title's tokens, those of its text's (``lines``: the text's tokens line by
+    line, as ``split_sentences`` cuts them) without a leading repeat of the title (BBC style: not
+    counted twice), and how often each stem occurs in both (a ``Counter``, first occurrence first)."""
+    counts: Counter[str] = Counter()
+    tt, bt = _stem_count(title_tokens, lines, counts, _STEM_CACHE, _stem)
+    return tt, bt, counts
+
+
+def _py_stem_count(title_tokens: list[str], lines: list[list[str]], counts: Counter[str],
+                   cache: dict[str, str], stem_fn: Callable[[str], str]) -> tuple[list[str], list[str]]:
+    """``doc_stems``' work, the stems counted into ``counts`` (empty); the compiled core's
+    ``stem_count`` does the same with one probe of a local table per token for the counting."""
+    tt = _cached_stems(title_tokens, cache, stem_fn)
+    bt = _cached_stems(list(chain.from_iterable(lines)), cache, stem_fn)
+    if tt and bt[: len(tt)] == tt:
+        bt = bt[len(tt):]
+    counts.update(tt)
+    counts.update(bt)
+    return tt, bt
+
+
+# ``_py_stem_count`` or the compiled core's same function (``_fast`` decides)
+_stem_count = _fast.pick("stem_count", _py_stem_count)
 
 
 def _stem(word: str) -> str:
@@ -131,6 +164,16 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     """
     if "\x01" in text:  # our marker occurs in the text itself: take the plain, slower route
         return _split_plain(text, with_tokens)
+    out, first, out_toks = _split_text(text, with_tokens, _is_abbrev)
+    if "\x00" in text:  # the plain route's placeholder: same output either way
+        out = [x.replace("\x00", ".") for x in out]
+    return out, first, out_toks
+
+
+def _py_split_text(text: str, with_tokens: bool,
+                   is_abbrev: Callable[[str], bool]) -> tuple[list[str], list[bool], list[list[str]]]:
+    """``split_sentences`` of a text without "\x01", before the "\x00" placeholder is put back;
+    ``is_abbrev`` is ``_is_abbrev``. The compiled core's ``split_text`` does the same in one pass."""
     marked = _mark_ends(text)  # "end. Next" -> "end.\n\x01 Next"
     raw = marked.split("\n")
     toks = _line_tokens(marked) if with_tokens else None
@@ -140,7 +183,7 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
     for i, p in enumerate(raw):
         if p[:1] == "\x01":  # a sentence end within the paragraph
             prev = out[-1]
-            if prev[-1] == "." and (not prev[-5:-1].islower() or prev.endswith("vs.")) and _is_abbrev(prev):
+            if prev[-1] == "." and (not prev[-5:-1].islower() or prev.endswith("vs.")) and is_abbrev(prev):
                 out[-1] = (prev + p[1:]).rstrip()  # "Mr. Smith": not a sentence end after all
                 if toks is not None:
                     out_toks[-1] = out_toks[-1] + toks[i]
@@ -154,9 +197,11 @@ def split_sentences(text: str, with_tokens: bool = True) -> tuple[list[str], lis
             out.append(p)
             first.append(True)
         out_toks.append(toks[i] if toks is not None else [])
-    if "\x00" in text:  # the plain route's placeholder: same output either way
-        out = [x.replace("\x00", ".") for x in out]
     return out, first, out_toks
+
+
+# ``_py_split_text`` or the compiled core's same function (``_fast`` decides)
+_split_text = _fast.pick("split_text", _py_split_text)
 
 
 def _py_mark_ends(text: str) -> str:

@@ -1,8 +1,8 @@
 """The optional compiled core (``classifiers/_core.c``) against the pure-Python code it mirrors.
 
 Pinned: the token pattern over every Unicode code point (the core knows the only three above
-127 that lower-case into something the pattern reads), fuzzed texts and sentence word lists
-(hypothesis), ``SIGNALS_PURE_PYTHON`` choosing the fallback, and ``signals classify`` giving
+127 that lower-case into something the pattern reads), the name-run pattern of the tags over
+every code point, fuzzed texts, sentence word lists and name texts (hypothesis), hostile texts, ``SIGNALS_PURE_PYTHON`` choosing the fallback, and ``signals classify`` giving
 byte-identical output either way on varied articles.
 """
 
@@ -13,16 +13,18 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from itertools import chain
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifiers import linear_text, summary, text
+from classifiers import linear_text, relevance, summary, tags, text
 from classifiers.summary import _py_word_stats
 from classifiers.text import _TOKEN, STOPWORDS
 
@@ -80,6 +82,36 @@ def test_fuzzed_tokens_match_the_patterns(impl: str, s: str) -> None:
         assert list(chain.from_iterable(text.split_sentences(s)[2])) == _TOKEN.findall(s.lower())
 
 
+_SPLIT = st.sampled_from([*"aZ9 \t\n.!?\"'()[]“”‘’£$€\x00", "Mr", "Dr", "vs", "U.S", "Co", "abc", "İ", "\u00a0",
+                           "\u2029", "\u3000", "ǅ", "ß", "😀", "\ud800", ". The", "! 5", "? “A", "Mr. Smith", "x'y"])
+
+
+def _pure_split(monkeypatch: pytest.MonkeyPatch, s: str, with_tokens: bool) -> object:
+    with monkeypatch.context() as m:
+        m.setattr(text, "_mark_ends", text._py_mark_ends)
+        m.setattr(text, "_line_tokens", text._py_line_tokens)
+        return text._py_split_text(s, with_tokens, text._is_abbrev)
+
+
+@_FUZZ
+@given(st.lists(_SPLIT, max_size=60).map("".join), st.booleans())
+def test_fuzzed_split_text_matches(monkeypatch: pytest.MonkeyPatch, s: str, with_tokens: bool) -> None:
+    """The core's one-pass split gives the marked-text splitter's sentences, paragraph starts and tokens."""
+    assert _core().split_text(s, with_tokens, text._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
+
+
+def test_split_text_hostile_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    core = _core()
+    for s in ["", "\n", ".", "A. B", "\x00. A\x00", "\ud800. \udfff", "😀. 😀 A. Mr. B", "x" * 100_000,
+              "Mr. Smith went. He said. " * 5000, ("İ. K\u212a! “Q? ”R.’ S" * 300)]:
+        for with_tokens in (True, False):
+            assert core.split_text(s, with_tokens, text._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
+    with pytest.raises(ZeroDivisionError):
+        core.split_text("Mr. Smith", True, lambda s: 1 / 0)
+    with pytest.raises(TypeError):
+        core.split_text(b"bytes", True, text._is_abbrev)
+
+
 def test_shared_token_strings_survive_the_table_filling_up(impl: str) -> None:
     """The core shares one string per distinct token in a bounded table, emptied when half full:
     more distinct tokens than that, twice over, still come out right (and long ones unshared)."""
@@ -100,12 +132,150 @@ def test_fuzzed_word_stats_are_the_same_floats(words: list[list[str]], title: se
 def test_word_stats_cases() -> None:
     core = _core()
     for words, title in [([], set()), ([[]], {"x"}), ([["bank", "bank"]], {"bank"}),
-                         ([["oil"] * 3000 + [f"w{i}" for i in range(3000)], ["oil", "the"]] * 40, {"oil", "w7"})]:
+                         ([["oil"] * 3000 + [f"w{i}" for i in range(3000)], ["oil", "the"]] * 40, {"oil", "w7"}),
+                         ([[f"w{i}" for i in range(40_000)], ["w1", "w1".join("ab")]], {"w1"})]:  # table grows, freed
         assert core.word_stats(words, STOPWORDS, title) == _py_word_stats(words, STOPWORDS, title)
+    with pytest.raises(TypeError):
+        core.word_stats([["a", 1]], STOPWORDS, set())
     with pytest.raises(TypeError):
         core.word_stats([["a"]], ["not", "a", "set"], set())
     with pytest.raises(TypeError):
         core.tokens(b"bytes")
+
+
+def _stem_counts(fn: Any, title: list[str], lines: list[list[str]]) -> tuple[Any, list[tuple[str, int]]]:
+    counts: Counter[str] = Counter()
+    return fn(title, lines, counts, {}, text._stem), list(counts.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["oil", "oils", "bank's", "banks", "taxes", "the", "x", "s", "’s", "b’s", ""]),
+                max_size=6),
+       st.lists(st.lists(st.sampled_from(["oil", "oils", "bank", "banks", "the", "taxes", "tax", "w"]), max_size=8),
+                max_size=5))
+def test_fuzzed_stem_counts_match(title: list[str], lines: list[list[str]]) -> None:
+    """Stems, the title's repeat dropped from the text's, and the counts in first-occurrence order."""
+    if lines and title:  # (the text often repeats the title)
+        lines[0] = title + lines[0]
+    assert _stem_counts(_core().stem_count, title, lines) == _stem_counts(text._py_stem_count, title, lines)
+
+
+def test_stem_count_cases() -> None:
+    core = _core()
+    many = [[f"w{i}s" for i in range(50_000)], ["w1", "w1s", "".join(["w", "1"])]]
+    for title, lines in [([], []), ([], [[]]), (["a"], [["a"]]), (["a", "b"], [["a"], ["b", "a"]]), (["x"], many)]:
+        assert _stem_counts(core.stem_count, title, lines) == _stem_counts(text._py_stem_count, title, lines)
+    full = {f"w{i}": f"w{i}" for i in range(500_001)}
+    assert core.stem_count(["oils"], [], Counter(), full, text._stem) == (["oil"], []) and full == {"oils": "oil"}
+    with pytest.raises(TypeError):  # stems must be str (they are)
+        core.stem_count(["a"], [["b", 1]], Counter(), {}, lambda w: w)
+    with pytest.raises(TypeError):
+        core.stem_count(["a"], [["b"]], Counter(), {}, lambda w: 1)
+    with pytest.raises(ZeroDivisionError):
+        core.stem_count(["a"], [], Counter(), {}, lambda w: 1 / 0)
+
+
+def test_stem_count_memo_follows_the_cache_and_the_stemmer() -> None:
+    """The core remembers stems by token object for one (cache, stem) pair: another pair, a full
+    memo, or a stemmer that changes the token lists while it runs still give the stemmer's stems."""
+    core = _core()
+    words = text.tokens("the oils and banks of the taxes")
+    assert core.stem_count(words, [], Counter(), {}, text._stem)[0] == [text._stem(w) for w in words]
+    assert core.stem_count(words, [], Counter(), {}, str.upper)[0] == [w.upper() for w in words]
+    many = [f"word{i}s" for i in range(100_000)]
+    assert core.stem_count(many, [], Counter(), {}, text._stem)[0] == [w[:-1] for w in many]
+    lines = [["oils", "banks"], ["taxes"]]
+
+    def shrink(w: str) -> str:  # (a line emptied under the core: its remaining tokens are not read)
+        if lines:
+            lines[0].clear()
+            lines.clear()
+        return text._stem(w)
+
+    assert core.stem_count([], lines, Counter(), {}, shrink)[1] == ["oil", "tax"]
+
+    def nested(w: str) -> str:  # a stemmer that calls the core with another stemmer (the memo is rebound)
+        core.stem_count([w], [], Counter(), {}, str.upper)
+        return text._stem(w)
+
+    cache: dict[str, str] = {}
+    assert core.stem_count(["oils", "banks"], [["oils", "banks", "taxes"]], Counter(), cache, nested) == (
+        ["oil", "bank"], ["tax"])
+    assert core.stem_count(["oils"], [], Counter(), cache, nested)[0] == ["oil"]
+
+
+_STEMS = st.sampled_from(["oil", "crude", "price", "bank", "rate", "the", "opec", "barrel", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_STEMS, max_size=40), st.integers(0, 12), st.lists(_STEMS | st.just("oil price") | st.just("x y"),
+                                                                 max_size=4),
+       st.lists(_STEMS | st.just("bank rate"), max_size=2), st.dictionaries(_STEMS, st.floats(0.01, 1.0), max_size=6))
+def test_fuzzed_cold_features_are_the_same_floats(stems: list[str], n_title: int, keys: list[str], excl: list[str],
+                                                  expansion: dict[str, float]) -> None:
+    from classifiers.relevance import _py_cold_features
+
+    d = relevance.doc_terms(" ".join(stems[:n_title]), " ".join(stems))
+    rank = {t: i for i, t in enumerate(expansion)}
+    args = (d.counts, d.title, d.lead, d.joined, d.title_joined, d.n, keys, excl, expansion, rank)
+    got, want = _core().cold_features(*args), _py_cold_features(*args)
+    assert list(got.items()) == list(want.items())
+
+
+def test_cold_features_errors() -> None:
+    core = _core()
+    d = relevance.doc_terms("oil", "oil price")
+    with pytest.raises(TypeError):
+        core.cold_features(d.counts, d.title, d.lead, d.joined, d.title_joined, d.n, [1], [], {}, {})
+    with pytest.raises(ValueError):
+        core.cold_features(d.counts, d.title, d.lead, d.joined, d.title_joined, 0, ["oil"], [], {}, {})
+    with pytest.raises(TypeError):
+        core.cold_features({"oil": "many"}, d.title, d.lead, d.joined, d.title_joined, d.n, ["oil"], [], {}, {})
+
+
+def _runs_seen(title: str, head: str) -> set[str]:
+    """The capitalised runs the core read: the keys it adds to an empty cache."""
+    cache: dict[str, tuple[str, str] | None] = {}
+    _core().name_tags(title, head, 5, cache, lambda run: None)
+    return set(cache)
+
+
+def test_every_code_point_in_and_around_a_name_run() -> None:
+    """Each character inside a capitalised word, between two, and after a connector ("of", "&",
+    "de"): the core's runs are ``tags._NAME``'s matches."""
+    for lo in range(0, 0x110000, 0x10000):
+        s = "".join(f"Ab{c}c D{c}E Fof{c}G H &{c}I J de{c}K " for c in map(chr, range(lo, lo + 0x10000)))
+        assert _runs_seen(s, "") == set(tags._NAME.findall(s))
+
+
+_NAME_CHARS = st.sampled_from([*"ABZaoz09 \t\n&'’-_.,", "of ", "de ", "du ", "& ", "Mr ", "The ", "'s ", "’s ",
+                               "Bank", "Boris", "Johnson", "TimeWarner", "Time Warner", "İ", "É", "é", "日", "😀",
+                               "\u00a0", "\u2029", "\x00", "\ud800", "\u0307"])
+
+
+@_FUZZ
+@given(st.lists(_NAME_CHARS, max_size=60).map("".join), st.lists(_NAME_CHARS, max_size=120).map("".join),
+       st.integers(-1, 6))
+def test_fuzzed_name_tags_match(title: str, head: str, k: int) -> None:
+    assert _runs_seen(title, head) == set(tags._NAME.findall(title) + tags._NAME.findall(head))
+    want = tags._py_name_tags(title, head, k, {}, tags._phrase)
+    assert _core().name_tags(title, head, k, {}, tags._phrase) == want
+
+
+def test_name_tags_hostile_inputs() -> None:
+    core = _core()
+    long_names = " ".join(f"Name{i % 977} Of{i % 13}" for i in range(20_000))
+    for title, head in [("", ""), ("\x00", "\x00A\x00"), ("\ud800A \udfffB", "A\ud800 B"), ("😀Ab 😀Ab", "Ab😀 Ab"),
+                        ("A" * 100_000, "B " * 750), (long_names, long_names[:1500]), ("Ab\tCd of\u2029Ef", "Ab Cd")]:
+        for k in (0, 5):
+            assert core.name_tags(title, head, k, {}, tags._phrase) == tags._py_name_tags(title, head, k, {},
+                                                                                             tags._phrase)
+    with pytest.raises(TypeError):
+        core.name_tags("Ab Cd", "", 5, {}, lambda run: ("only a key",))
+    with pytest.raises(TypeError):
+        core.name_tags("Ab Cd", "", 5, [], tags._phrase)
+    with pytest.raises(ZeroDivisionError):
+        core.name_tags("Ab Cd", "", 5, {}, lambda run: 1 / 0)
 
 
 def test_summary_features_agree(impl: str) -> None:

@@ -62,3 +62,17 @@ def test_scoring_side_does_not_import_scikit_learn() -> None:
     code = ("import sys; import classifiers.linear_text, classifiers.domain; "
             "sys.exit(1 if any(m.split('.')[0] == 'sklearn' for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_tfidf_of_grouped_rows_sorts_row_by_row_into_the_same_matrix() -> None:
+    """``grouped`` sorts each row's codes on their own: the same CSR arrays, bit for bit, as one sort."""
+    from classifiers.linear_text import _tfidf
+
+    rng = np.random.default_rng(3)
+    idf = rng.random(50, dtype=np.float64).astype(np.float32) + 1.0
+    for n in (0, 1, 7, 300):
+        rows = np.sort(rng.integers(0, max(n, 1), rng.integers(0, 2000) if n else 0))  # empty rows too
+        cols = rng.integers(0, 50, len(rows))
+        one, by_row = _tfidf(rows, cols, n, idf), _tfidf(rows, cols.copy(), n, idf, grouped=True)
+        for a, b in ((one.indptr, by_row.indptr), (one.indices, by_row.indices), (one.data, by_row.data)):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
