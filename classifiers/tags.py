@@ -124,13 +124,39 @@ _name_tags = _fast.pick("name_tags", _py_name_tags)
 _CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
 
 
+def _distinct(names: list[str]) -> list[str]:
+    """``names`` (best first), one per name: when one's words run inside another's, the shorter
+    stays, at the better one's place. Headline capitals glue words onto a name ("Rapper Snoop
+    Dogg", "Understanding Google AdWords"); the shorter run is the name itself."""
+    kept: list[str] = []
+    kept_words: list[list[str]] = []
+    for name in names:
+        words = name.lower().split()
+        for i, other in enumerate(kept_words):
+            if _nested(words, other):
+                if len(words) < len(other):
+                    kept[i], kept_words[i] = name, words
+                break
+        else:
+            kept.append(name)
+            kept_words.append(words)
+    return kept
+
+
+def _nested(a: list[str], b: list[str]) -> bool:
+    """Whether the shorter of two word lists is a contiguous run of the other."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    n = len(short)
+    return any(long_[i:i + n] == short for i in range(len(long_) - n + 1))
+
+
 def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
     """Up to ``k`` tags: the names of the title and lead (``_name_tags``), topped up with the most
     frequent content words when fewer than three."""
     if len(_CACHE) > 200_000:
         _CACHE.clear()
     head = text[:1500]  # names are read in the lead only
-    tags = _name_tags(title, head, k, _CACHE, _phrase)
+    tags = _distinct(_name_tags(title, head, 2 * k, _CACHE, _phrase))[:k]
     if len(tags) < 3:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
         words = Counter(chain(tt, tt, tokens(head)))  # counted in C, then the stopwords dropped (order kept)

@@ -106,3 +106,15 @@ def test_security_incidents_are_badged_security(scorer: Scorer, title: str, text
     (doc,) = scorer.score([Document("s", title, text)])
     assert (doc.event, doc.category) == ("security_incident", "Security")
     assert doc.explanation["event"] and all(c.weight > 0 for c in doc.explanation["event"])
+
+
+def test_a_name_is_one_tag_not_one_per_headline_variant(scorer: Scorer) -> None:
+    """Headline capitals glue words onto a name ("Rapper Snoop Dogg"); the name is tagged once, as itself."""
+    (doc,) = scorer.score([Document(
+        "t", "Rapper Snoop Dogg sued by Corvane SecureGate",
+        "Snoop Dogg is being sued over his use of Corvane SecureGate VPN appliances. Corvane SecureGate VPN "
+        "makers say Snoop Dogg broke the licence. Snoop Dogg's lawyers at Harbor Peak said the claim was baseless.")])
+    lowered = [t.lower() for t in doc.tags]
+    assert "Snoop Dogg" in doc.tags and "Rapper Snoop Dogg" not in doc.tags
+    assert sum("securegate" in t for t in lowered) == 1
+    assert not any(a != b and f" {a} " in f" {b} " for a in lowered for b in lowered)
