@@ -9,27 +9,29 @@ set to anything but "" or "0" (to compare the two, or to rule the core out when 
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, TypeVar
 
-__all__ = ["COMPILED", "core", "pick"]
+__all__ = ["COMPILED", "core", "load_core", "pick"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _load() -> ModuleType | None:
+def load_core(module: str) -> ModuleType | None:
+    """The compiled ``module`` (``classifiers._core``, ``bot.stories._core``), or None when it was
+    not built or ``SIGNALS_PURE_PYTHON`` asks for the pure-Python code."""
     if os.environ.get("SIGNALS_PURE_PYTHON", "") not in ("", "0"):
         return None
     try:
-        from classifiers import _core  # type: ignore[attr-defined]
+        return importlib.import_module(module)
     except ImportError:  # not built (no compiler at install time): the pure-Python code serves
         return None
-    return _core
 
 
-core: ModuleType | None = _load()
+core: ModuleType | None = load_core("classifiers._core")
 COMPILED = core is not None
 
 

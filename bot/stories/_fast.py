@@ -9,21 +9,11 @@ when it imports, unless ``SIGNALS_PURE_PYTHON`` is set to anything but "" or "0"
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
+
+from classifiers._fast import load_core
 
 __all__ = ["COMPILED", "core"]
 
-
-def _load() -> ModuleType | None:
-    if os.environ.get("SIGNALS_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        from bot.stories import _core  # type: ignore[attr-defined]
-    except ImportError:  # not built (no compiler at install time): the pure-Python code serves
-        return None
-    return _core
-
-
-core: ModuleType | None = _load()
+core: ModuleType | None = load_core("bot.stories._core")
 COMPILED = core is not None
