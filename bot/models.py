@@ -40,6 +40,21 @@ class FetchState:
     last_fetch_at: datetime | None = None
     last_ok_at: datetime | None = None
     next_poll_at: datetime | None = None
+    config_url: str | None = None  # the configured URL this state was kept for; ``url`` may be where it moved
+
+    def for_url(self, url: str) -> FetchState:
+        """This state, if it was kept for the configured ``url``; a fresh one when the config's URL
+        changed since: the old URL's validators, failures, pause and schedule are not the new one's
+        (and ``url`` would keep polling the old address). A state from before ``config_url`` was
+        kept is adopted when it polls ``url`` itself; if it polls another address (a redirect's
+        or an older config's: it cannot tell), it starts afresh too, which costs a redirect
+        at worst."""
+        if self.config_url == url:
+            return self
+        if self.config_url is None and self.url == url:
+            self.config_url = url
+            return self
+        return FetchState(source=self.source, url=url, config_url=url)
 
 
 @dataclass(slots=True)

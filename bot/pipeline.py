@@ -171,8 +171,7 @@ class Pipeline:
         """
         report = report or CycleReport()
         assert self._fetcher is not None, "use Pipeline as an async context manager"
-        if state is None:
-            state = self.store.fetch_state(source.name, source.url)
+        state = self.store.fetch_state(source.name, source.url) if state is None else state.for_url(source.url)
         if state.paused:
             report.paused += 1
             return 0

@@ -49,8 +49,8 @@ def schedule_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline, settings: 
             continue
         seconds = max(1.0, src.every.total_seconds())
         first = now + timedelta(milliseconds=20 * i)  # first poll now, staggered ...
-        st = states.get(src.name)
-        if st is not None and st.next_poll_at is not None and st.url == src.url and job is None:
+        st = states[src.name].for_url(src.url) if src.name in states else None  # (fresh if its URL changed)
+        if st is not None and st.next_poll_at is not None and job is None:
             first = max(first, min(st.next_poll_at, now + timedelta(days=1)))  # ... unless a restart came early
         scheduler.add_job(
             _fetch_job, IntervalTrigger(seconds=seconds, jitter=seconds * settings.fetch.jitter),

@@ -64,6 +64,7 @@ sources = Table(
     Column("last_ok_at", UTCDateTime),
     Column("next_poll_at", UTCDateTime),
     Column("failing_since", UTCDateTime),
+    Column("config_url", Text),  # the configured URL this state was kept for (``url`` may be a redirect's)
 )
 
 articles = Table(

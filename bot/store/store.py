@@ -122,9 +122,10 @@ class Store:
         with self.begin() as c:
             row = c.execute(select(t.sources).where(t.sources.c.name == name)).first()
         if row is None:
-            return FetchState(source=name, url=url)
+            return FetchState(source=name, url=url, config_url=url)
         m = row._mapping
-        return FetchState(source=name, **{f.name: m[f.name] for f in fields(FetchState) if f.name != "source"})
+        return FetchState(source=name, **{f.name: m[f.name] for f in fields(FetchState)
+                                          if f.name != "source"}).for_url(url)
 
     def fetch_states(self) -> list[FetchState]:
         with self.begin() as c:

@@ -113,3 +113,34 @@ def test_cli_run_once_dry_run_jsonl(tmp_path: Path) -> None:
     assert rec["channels"] == ["c"] and 0 <= rec["importance"] <= 10 and rec["relevance"]["ai-chips"] >= 0.5
     assert second.returncode == 0 and not [x for x in second.stdout.splitlines() if x.startswith("{")]
     assert srv.requests[-1].headers.get("If-None-Match") == '"w1"'
+
+
+async def test_a_source_url_changed_in_the_config_is_polled_at_its_new_address(tmp_path: Path) -> None:
+    """The stored fetch state follows permanent redirects, so it used to win over a config edit and
+    poll the old address forever (every second ``make demo`` failed: the demo's port changes)."""
+    db = f"sqlite:///{tmp_path}/s.db"
+    with FeedServer() as srv:
+        srv.feed("/old.xml", story_rss([STORY_A], "old.example"), etag='"o1"')
+        srv.feed("/new.xml", story_rss([OTHER], "new.example"), etag='"n1"')
+        srv.redirect("/moved.xml", srv.url("/old.xml"), 301)
+
+        def settings(path: str) -> Settings:
+            return settings_from_mapping({"sources": [{"name": "Wire", "url": srv.url(path), "full_text": "never"}],
+                                          "channels": [{"name": "c", "console": True, "min_importance": 0}]})
+
+        await cycle(settings("/moved.xml"), db)  # moved permanently: the state keeps /old.xml
+        await cycle(settings("/moved.xml"), db)
+        await cycle(settings("/new.xml"), db)  # the operator points the source elsewhere
+        await cycle(settings("/new.xml"), db)
+        new = srv.url("/new.xml")
+    paths = [r.path for r in srv.requests]
+    assert paths == ["/moved.xml", "/old.xml", "/old.xml", "/new.xml", "/new.xml"]
+    assert srv.requests[2].headers.get("If-None-Match") == '"o1"'  # the redirect's target, remembered
+    assert srv.requests[3].headers.get("If-None-Match") is None  # the old URL's validator is not sent
+    assert srv.requests[4].headers.get("If-None-Match") == '"n1"'
+    store = Store.open(db)
+    try:
+        state = store.fetch_state("Wire", new)
+    finally:
+        store.close()
+    assert state.url == new and state.config_url == new and state.failures == 0

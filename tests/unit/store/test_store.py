@@ -50,9 +50,26 @@ def test_processing_marks_and_replay(store: Store) -> None:
 def test_fetch_state_round_trip(store: Store) -> None:
     st = store.fetch_state("A", "https://ex.com/feed")
     assert st.etag is None and not st.paused
-    store.save_fetch_state(FetchState("A", "https://ex.com/new", etag='"v1"', failures=2, last_fetch_at=NOW))
+    assert st.config_url == "https://ex.com/feed"
+    # moved permanently to /new while configured as /feed
+    store.save_fetch_state(FetchState("A", "https://ex.com/new", etag='"v1"', failures=2, last_fetch_at=NOW,
+                                      config_url="https://ex.com/feed"))
     st = store.fetch_state("A", "https://ex.com/feed")
     assert st.url == "https://ex.com/new" and st.etag == '"v1"' and st.failures == 2 and st.last_fetch_at == NOW
+
+
+def test_fetch_state_starts_afresh_when_the_configured_url_changes(store: Store) -> None:
+    store.save_fetch_state(FetchState("A", "https://ex.com/new", etag='"v1"', failures=2, paused=True,
+                                      next_poll_at=NOW, config_url="https://ex.com/feed"))
+    st = store.fetch_state("A", "https://other.example/rss")
+    assert (st.url, st.config_url, st.etag, st.failures, st.paused, st.next_poll_at) == (
+        "https://other.example/rss", "https://other.example/rss", None, 0, False, None)
+    # a row from before config_url: adopted when it polls the configured URL, else fresh
+    store.save_fetch_state(FetchState("B", "https://ex.com/b", etag='"b"'))
+    assert store.fetch_state("B", "https://ex.com/b").etag == '"b"'
+    assert store.fetch_state("B", "https://ex.com/b").config_url == "https://ex.com/b"
+    store.save_fetch_state(FetchState("C", "https://ex.com/c-moved", etag='"c"'))
+    assert store.fetch_state("C", "https://ex.com/c").url == "https://ex.com/c"
 
 
 def test_story_round_trip_and_prefix(store: Store) -> None:
