@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from bot.cli.run import add_run_arguments
 
@@ -27,7 +28,7 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.demo.server import DemoServer
     from bot.settings import load_settings
 
-    args.config = args.config or "config/demo.yaml"
+    args.config = args.config or _demo_config()
     args.db = args.db or os.environ.get("SIGNALS_DATABASE_URL") or "sqlite:///var/demo.db"
     with DemoServer() as server:
         os.environ["SIGNALS_DEMO_PORT"] = str(server.port)
@@ -35,3 +36,11 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"signals demo: serving {len(settings.sources)} bundled feeds on http://127.0.0.1:{server.port}/, "
               f"database {args.db}", file=sys.stderr)
         return run_with(settings, args)
+
+
+def _demo_config() -> str:
+    """``config/demo.yaml`` of the working directory, else the checkout's own (``signals demo``
+    run from another directory finds it too)."""
+    here = Path("config/demo.yaml")
+    bundled = Path(__file__).resolve().parents[2] / "config" / "demo.yaml"
+    return str(here if here.exists() or not bundled.exists() else bundled)
