@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, TypeVar
 
-__all__ = ["COMPILED", "core", "load_core", "pick"]
+__all__ = ["COMPILED", "core", "load_core", "pick", "picker"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +35,15 @@ core: ModuleType | None = load_core("classifiers._core")
 COMPILED = core is not None
 
 
-def pick(name: str, fallback: F) -> F:
-    """The compiled ``name`` when the core is in use, else ``fallback`` (same arguments, same result)."""
-    fn = getattr(core, name, None) if core is not None else None
-    return fn if fn is not None else fallback  # type: ignore[return-value]
+def picker(module: ModuleType | None) -> Callable[[str, F], F]:
+    """``pick(name, fallback)`` for a compiled ``module``: its ``name`` when it is in use, else
+    ``fallback`` (same arguments, same result)."""
+
+    def pick(name: str, fallback: F) -> F:
+        fn = getattr(module, name, None) if module is not None else None
+        return fn if fn is not None else fallback  # type: ignore[no-any-return]
+
+    return pick
+
+
+pick = picker(core)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from classifiers._fast import load_core
+from classifiers._fast import load_core, picker
 
-__all__ = ["COMPILED", "core"]
+__all__ = ["COMPILED", "core", "pick"]
 
 core: ModuleType | None = load_core("bot.stories._core")
 COMPILED = core is not None
+pick = picker(core)  # pick(name, fallback): the core's ``name`` when it is in use, else ``fallback``

@@ -72,7 +72,7 @@ def _py_share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: floa
     return hit / tot if tot else empty
 
 
-_share_cover = _fast.core.share_cover if _fast.core is not None else _py_share_cover
+_share_cover = _fast.pick("share_cover", _py_share_cover)
 
 
 def tf_idf(terms: Mapping[str, int], idfs: Iterable[float]) -> dict[str, float]:
@@ -115,7 +115,7 @@ def _py_features(feats: Features, w: Mapping[str, float], dnorm: float, snorm: f
             later_year, lead_phrases, story_phrases)
 
 
-_features = _fast.core.features if _fast.core is not None else _py_features
+_features = _fast.pick("features", _py_features)
 
 
 class Scorer:

@@ -113,8 +113,8 @@ def _py_scan(s: str, cache: dict[str, tuple[int, str | None]],
     return terms, numbers, frozenset(names), frozenset(lead)
 
 
-_scan = _fast.core.scan if _fast.core is not None else _py_scan
-_tokens = _fast.core.tokens if _fast.core is not None else _TOKEN.findall
+_scan = _fast.pick("scan", _py_scan)
+_tokens = _fast.pick("tokens", _TOKEN.findall)
 
 
 def extract(title: str, text: str) -> Features:
