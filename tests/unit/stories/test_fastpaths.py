@@ -201,58 +201,59 @@ def test_candidate_features_are_bit_identical() -> None:
 def test_untracked_postings_and_weights_agree(limit: float) -> None:
     """Candidates with every term's postings kept, none, or some (rebuilt by a scan when queried),
     and the article weights, agree between the two indexes."""
-    _need_core()
-    params = scoring.Params()
-    docs = [text.extract(it.title, it.text) for it in _stream(60, seed=3)]
-    got = []
-    for cls in (index.WindowIndex, index.CompiledIndex):
-        idx = cls()
-        stories = [idx.new_story(f"s{k}") for k in range(7)]
-        members: list[list[Any]] = [[] for _ in stories]
-        out = []
-        for k, f in enumerate(docs):
-            ids = idx.add_doc(f.terms, limit)
-            base = math.log1p(k + 1) + 1.0
-            w, dnorm = idx.weigh(f.terms, ids, k + 1, base)
-            vectors = [idx.story_vector(s, m, len(m), base) for s, m in zip(stories, members, strict=True) if m]
-            out.append((w, dnorm, idx.candidates(w, ids, base, params), vectors))
-            idx.finish(ids)
-            idx.join(stories[k % 7], f.terms, ids)
-            members[k % 7].append(ids)
-            if k % 5 == 4 and len(members[k % 7]) > 1:  # and some leave again
-                idx.leave(stories[k % 7], f.terms, members[k % 7].pop(), last=False)
-                idx.remove_doc(f.terms, ids)
-        got.append(out)
-    assert got[0] == got[1]
-    assert any(len(c) > 1 for _, _, c, _ in got[0]) and any(len(m) >= 3 for m in members)
+    with use("compiled"):  # CompiledIndex runs on the core that _fast holds (None under SIGNALS_PURE_PYTHON)
+        params = scoring.Params()
+        docs = [text.extract(it.title, it.text) for it in _stream(60, seed=3)]
+        got = []
+        for cls in (index.WindowIndex, index.CompiledIndex):
+            idx = cls()
+            stories = [idx.new_story(f"s{k}") for k in range(7)]
+            members: list[list[Any]] = [[] for _ in stories]
+            out = []
+            for k, f in enumerate(docs):
+                ids = idx.add_doc(f.terms, limit)
+                base = math.log1p(k + 1) + 1.0
+                w, dnorm = idx.weigh(f.terms, ids, k + 1, base)
+                vectors = [idx.story_vector(s, m, len(m), base) for s, m in zip(stories, members, strict=True) if m]
+                out.append((w, dnorm, idx.candidates(w, ids, base, params), vectors))
+                idx.finish(ids)
+                idx.join(stories[k % 7], f.terms, ids)
+                members[k % 7].append(ids)
+                if k % 5 == 4 and len(members[k % 7]) > 1:  # and some leave again
+                    idx.leave(stories[k % 7], f.terms, members[k % 7].pop(), last=False)
+                    idx.remove_doc(f.terms, ids)
+            got.append(out)
+        assert got[0] == got[1]
+        assert any(len(c) > 1 for _, _, c, _ in got[0]) and any(len(m) >= 3 for m in members)
 
 
 def test_compiled_index_rejects_bad_input_without_crashing() -> None:
     core = _need_core()
-    idx = index.CompiledIndex()
-    ids = idx.add_doc({"alpha": 1, "beta": 2}, math.inf)
-    story = idx.new_story("s1")
-    for bad in (b"", b"\x00" * 7, (10**6).to_bytes(8, "little"), (-1).to_bytes(8, "little", signed=True) * 2,
-                "ab", None, [0, 1]):
-        with pytest.raises((TypeError, ValueError)):
-            idx.join(story, {"alpha": 1, "beta": 2}, bad)
-        with pytest.raises((TypeError, ValueError)):
-            idx.remove_doc({"alpha": 1, "beta": 2}, bad)
-        if bad != b"":  # (an article without terms is a valid member)
+    with use("compiled"):  # CompiledIndex runs on the core that _fast holds (None under SIGNALS_PURE_PYTHON)
+        idx = index.CompiledIndex()
+        ids = idx.add_doc({"alpha": 1, "beta": 2}, math.inf)
+        story = idx.new_story("s1")
+        for bad in (b"", b"\x00" * 7, (10**6).to_bytes(8, "little"), (-1).to_bytes(8, "little", signed=True) * 2,
+                    "ab", None, [0, 1]):
             with pytest.raises((TypeError, ValueError)):
-                idx.story_vector(story, [ids, bad], 2, 2.0)
-    with pytest.raises(TypeError):
-        idx.add_doc(["alpha"], math.inf)
-    with pytest.raises(ValueError):
-        idx.join(story, {"alpha": 1}, ids)  # fewer terms than ids
-    with pytest.raises(KeyError):
-        idx.leave(story, {"alpha": 1, "beta": 2}, ids, False)  # never joined
-    with pytest.raises(TypeError):
-        core.scan("x", {"x": "not a pair"}, text._fill)
-    with pytest.raises(ZeroDivisionError):
-        core.scan("x", {}, lambda tok: 1 / 0)
-    idx.join(story, {"alpha": 1, "beta": 2}, ids)  # still usable after the errors
-    assert story.profile == {"alpha": 1, "beta": 1} and idx.df == {"alpha": 1, "beta": 1}
+                idx.join(story, {"alpha": 1, "beta": 2}, bad)
+            with pytest.raises((TypeError, ValueError)):
+                idx.remove_doc({"alpha": 1, "beta": 2}, bad)
+            if bad != b"":  # (an article without terms is a valid member)
+                with pytest.raises((TypeError, ValueError)):
+                    idx.story_vector(story, [ids, bad], 2, 2.0)
+        with pytest.raises(TypeError):
+            idx.add_doc(["alpha"], math.inf)
+        with pytest.raises(ValueError):
+            idx.join(story, {"alpha": 1}, ids)  # fewer terms than ids
+        with pytest.raises(KeyError):
+            idx.leave(story, {"alpha": 1, "beta": 2}, ids, False)  # never joined
+        with pytest.raises(TypeError):
+            core.scan("x", {"x": "not a pair"}, text._fill)
+        with pytest.raises(ZeroDivisionError):
+            core.scan("x", {}, lambda tok: 1 / 0)
+        idx.join(story, {"alpha": 1, "beta": 2}, ids)  # still usable after the errors
+        assert story.profile == {"alpha": 1, "beta": 1} and idx.df == {"alpha": 1, "beta": 1}
 
 
 def test_assignments_do_not_depend_on_hash_seed_or_implementation() -> None:
