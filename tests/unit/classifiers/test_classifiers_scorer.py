@@ -118,3 +118,15 @@ def test_a_name_is_one_tag_not_one_per_headline_variant(scorer: Scorer) -> None:
     assert "Snoop Dogg" in doc.tags and "Rapper Snoop Dogg" not in doc.tags
     assert sum("securegate" in t for t in lowered) == 1
     assert not any(a != b and f" {a} " in f" {b} " for a in lowered for b in lowered)
+
+
+def test_fill_words_are_never_the_news_agency_or_a_weekday(scorer: Scorer) -> None:
+    """An article with few names is tagged with its content words; the wire service credited in the
+    title and dateline and the day of the report say nothing about the story."""
+    (doc,) = scorer.score([Document(
+        "w", "Oil prices climb on supply worries (Reuters)",
+        "LONDON (Reuters) - oil prices climbed on Tuesday as traders worried about supply, reuters "
+        "reported; prices of crude rose for a third day and traders expect tighter supply.")])
+    assert 3 <= len(doc.tags) <= 6
+    assert not {"reuters", "tuesday"} & {t.lower() for t in doc.tags}
+    assert {"prices", "supply"} <= set(doc.tags)
