@@ -176,5 +176,23 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
             if seen > 10 or len(tags) >= 3:
                 break
             if not any(w in o.lower() for o in tags):
-                tags.append(w)
+                tag = _compound(w, words[w], title, head)
+                if tag == w or not any(o.lower() in tag.split("-") for o in tags):  # not "accounting", "accounting-probe"
+                    tags.append(tag)
     return tags[:k]
+
+
+_COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+
+
+def _compound(word: str, count: int, title: str, head: str) -> str:
+    """``word``, or the hyphenated compound it is always written in ("zero" of "zero-day", counted
+    as ``count`` was: the title twice): the tokens split at hyphens, a tag should not."""
+    low_title, low_head = title.lower(), head.lower()
+    if f"{word}-" not in low_title + low_head and f"-{word}" not in low_title + low_head:
+        return word  # the common case, without a regex
+    found = Counter(chain(*[_COMPOUND.findall(low_title)] * 2, _COMPOUND.findall(low_head)))
+    holding = [(n, c) for c, n in found.items() if word in c.split("-")]
+    if not holding or sum(n for n, _ in holding) < count:
+        return word
+    return max(holding, key=_first)[1]

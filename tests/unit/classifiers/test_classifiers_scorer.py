@@ -130,3 +130,14 @@ def test_fill_words_are_never_the_news_agency_or_a_weekday(scorer: Scorer) -> No
     assert 3 <= len(doc.tags) <= 6
     assert not {"reuters", "tuesday"} & {t.lower() for t in doc.tags}
     assert {"prices", "supply"} <= set(doc.tags)
+
+
+def test_a_fill_word_always_written_hyphenated_is_shown_whole(scorer: Scorer) -> None:
+    """Tokens split at hyphens; a tag does not: "zero" of "zero-day" is shown as "zero-day", while a word
+    also written on its own stays itself."""
+    (doc,) = scorer.score([Document(
+        "z", "Patch fixes two zero-day flaws in routers",
+        "The update fixes two zero-day flaws that attackers exploited. Routers exposed to the internet "
+        "should be patched first; older routers get the zero-day fix next week. The flaws affect home users.")])
+    assert "zero-day" in doc.tags and "zero" not in doc.tags and "day" not in doc.tags
+    assert "flaws" in doc.tags or "routers" in doc.tags
