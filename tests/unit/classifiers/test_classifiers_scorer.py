@@ -141,3 +141,21 @@ def test_a_fill_word_always_written_hyphenated_is_shown_whole(scorer: Scorer) ->
         "should be patched first; older routers get the zero-day fix next week. The flaws affect home users.")])
     assert "zero-day" in doc.tags and "zero" not in doc.tags and "day" not in doc.tags
     assert "flaws" in doc.tags or "routers" in doc.tags
+
+
+@pytest.mark.parametrize(("opening", "bullet"), [
+    ("NEW YORK (Reuters) - oil prices climbed", "Oil prices climbed"),
+    ("WASHINGTON, Dec 5 (AP) -- Oil prices climbed", "Oil prices climbed"),
+    ("SAN FRANCISCO — Oil prices climbed", "Oil prices climbed"),
+    ("(AFP) - Oil prices climbed", "Oil prices climbed"),
+    ("OPEC - the oil cartel - said prices climbed", "OPEC - the oil cartel - said prices climbed"),  # prose
+    ("U.S. - China oil prices climbed", "U.S. - China oil prices climbed"),
+])
+def test_bullets_drop_the_wire_dateline(scorer: Scorer, opening: str, bullet: str) -> None:
+    """A wire story opens with its dateline; a bullet shows the news, not "NEW YORK (Reuters) -".
+    Capitals and a short dash without an agency are prose and stay."""
+    (doc,) = scorer.score([Document(
+        "d", "Oil climbs", f"{opening} on Tuesday as traders worried about supply from the Gulf region. "
+        "Prices of crude rose for a third day, and traders expect tighter supply next month. "
+        "OPEC meets next week in Vienna to discuss output quotas for its members.")])
+    assert doc.summary[0].startswith(f"{bullet} on Tuesday")
