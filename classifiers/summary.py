@@ -19,16 +19,10 @@ from itertools import chain, filterfalse, repeat
 import numpy as np
 
 from classifiers import _fast
-from classifiers.text import STOPWORDS, is_boilerplate, split_sentences, tokens
+from classifiers.text import STOPWORDS, is_boilerplate, split_sentences, strip_dateline, tokens
 
 _DIGIT = re.compile(r"\d")
-# A wire dateline opening the story: "NEW YORK (Reuters) - ", "WASHINGTON, Dec 5 (AP) -- ",
-# "(AFP) - ", "SAN FRANCISCO — ": a place in capitals and/or a credited agency, then a dash.
-# Without an agency only a long dash after a place of 5+ letters counts: "IBM - which makes
-# servers - fell" and "U.S. - China talks" are prose.
-_DATELINE = re.compile(
-    r"(?P<place>[A-Z][A-Z.'’]+(?:[ /-][A-Z][A-Z.'’]+)*)?(?:,[ \w.'’]{1,30}?)?[ ]*"
-    r"(?P<agency>\([A-Z][\w .&'’/-]{0,30}\)[ ]*)?(?P<dash>[-–—]{1,2})[ ]+(?=\w)")
+
 
 __all__ = ["FEATURES", "SentenceRanker", "candidate_sentences", "sentence_features"]
 
@@ -176,11 +170,7 @@ class SentenceRanker:
 
 def _clip(s: str) -> str:
     """The bullet as shown: without a wire dateline, at most ``MAX_CHARS`` (cut at a word, with "…")."""
-    if s[:1].isupper() or s[:1] == "(":
-        m = _DATELINE.match(s)
-        if m and (m["agency"] or (m["place"] and m["dash"] != "-" and sum(map(str.isalpha, m["place"])) >= 5)):
-            s = s[m.end():]
-            s = s[:1].upper() + s[1:]
+    s = strip_dateline(s)
     if len(s) <= MAX_CHARS:
         return s
     cut = s[: MAX_CHARS - 1].rsplit(" ", 1)[0]

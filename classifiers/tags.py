@@ -14,7 +14,7 @@ from itertools import chain
 from operator import itemgetter
 
 from classifiers import _fast
-from classifiers.text import STOPWORDS, tokens
+from classifiers.text import STOPWORDS, strip_dateline, tokens
 
 __all__ = ["extract_tags"]
 
@@ -156,7 +156,7 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
     one ("reuters" was the commonest fill word on AG News)."""
     if len(_CACHE) > 200_000:
         _CACHE.clear()
-    head = text[:1500]  # names are read in the lead only
+    head = strip_dateline(text[:1500], raise_first=False)  # names are read in the lead only; "NEW YORK (Reuters) -" is not news
     tags = _distinct(_name_tags(title, head, 2 * k, _CACHE, _phrase))[:k]
     if len(tags) < 3:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice

@@ -14,7 +14,7 @@ from itertools import chain, repeat
 from classifiers import _fast
 
 __all__ = ["STOPWORDS", "doc_stems", "is_boilerplate", "largest_amount", "lead_text", "sentences", "split_sentences",
-           "stem", "stem_tokens", "stems", "tokens"]
+           "stem", "stem_tokens", "stems", "strip_dateline", "tokens"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _APOSTROPHE_TOKEN = re.compile(r"[a-z0-9]+'[a-z]+")  # "company's" is one token as it stands
@@ -326,6 +326,38 @@ def _split_plain(text: str, with_tokens: bool) -> tuple[list[str], list[bool], l
 
 def _protect(m: re.Match[str]) -> str:
     return m.group(1) + "\x00" if m.group(1) in _ABBREVS else m.group(0)
+
+
+# A wire dateline opening the story: "NEW YORK (Reuters) - ", "WASHINGTON, Dec 5 (AP) -- ",
+# "(AFP) - ", "SAN FRANCISCO — ", "NAJAF, Iraq - ": a place in capitals and/or a credited agency,
+# then a dash. Capitals alone are a place only when they cannot be an acronym opening prose
+# ("IBM - which makes servers - fell", "U.S. - China talks", "NASDAQ - the index"): before a long
+# dash 5+ letters, before a hyphen two words or a ", Region" part.
+_DATELINE = re.compile(
+    r"(?P<place>[A-Z][A-Z.'’]+(?P<words>(?:[ /-][A-Z][A-Z.'’]+)+)?)?(?P<region>,[ ]?[A-Za-z][ \w.'’]{0,30}?)?[ ]*"
+    r"(?P<agency>\([A-Z][\w .&'’/-]{0,30}\)[ ]*)?(?P<dash>[-–—]{1,2})[ ]+(?=\w)")
+
+
+def _is_dateline(m: re.Match[str]) -> bool:
+    if m["agency"]:
+        return True
+    if not m["place"]:
+        return False
+    if m["dash"] != "-":
+        return sum(map(str.isalpha, m["place"])) >= 5
+    return bool(m["words"] or m["region"])
+
+
+def strip_dateline(s: str, raise_first: bool = True) -> str:
+    """``s`` without the wire dateline it opens with (``_DATELINE``), its first letter raised
+    (a bullet is shown as a sentence) unless ``raise_first`` is false."""
+    t = s.lstrip()
+    if t[:1].isupper() or t[:1] == "(":
+        m = _DATELINE.match(t)
+        if m and _is_dateline(m):
+            t = t[m.end():]
+            return t[:1].upper() + t[1:] if raise_first else t
+    return s
 
 
 def is_boilerplate(sentence: str) -> bool:

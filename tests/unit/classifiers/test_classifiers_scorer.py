@@ -128,7 +128,7 @@ def test_fill_words_are_never_the_news_agency_or_a_weekday(scorer: Scorer) -> No
         "LONDON (Reuters) - oil prices climbed on Tuesday as traders worried about supply, reuters "
         "reported; prices of crude rose for a third day and traders expect tighter supply.")])
     assert 3 <= len(doc.tags) <= 6
-    assert not {"reuters", "tuesday"} & {t.lower() for t in doc.tags}
+    assert not {"reuters", "tuesday", "london"} & {t.lower() for t in doc.tags}
     assert {"prices", "supply"} <= set(doc.tags)
 
 
@@ -148,6 +148,9 @@ def test_a_fill_word_always_written_hyphenated_is_shown_whole(scorer: Scorer) ->
     ("WASHINGTON, Dec 5 (AP) -- Oil prices climbed", "Oil prices climbed"),
     ("SAN FRANCISCO — Oil prices climbed", "Oil prices climbed"),
     ("(AFP) - Oil prices climbed", "Oil prices climbed"),
+    (" NEW YORK - Oil prices climbed", "Oil prices climbed"),
+    ("BAGHDAD, Iraq - Oil prices climbed", "Oil prices climbed"),
+    ("CHICAGO - Oil prices climbed", "CHICAGO - Oil prices climbed"),  # one word and a hyphen: could be an acronym
     ("OPEC - the oil cartel - said prices climbed", "OPEC - the oil cartel - said prices climbed"),  # prose
     ("U.S. - China oil prices climbed", "U.S. - China oil prices climbed"),
 ])
