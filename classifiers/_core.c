@@ -911,7 +911,7 @@ static PyObject *sentence_marks(PyObject *self, PyObject *sents) {
 
 /* name_tags(title, head, k, cache, phrase) -> list[str]: the name tags of an article
  * (``tags._py_name_tags``, which documents the rules). Capitalised runs are found by hand
- * (tags._NAME: [A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}; each step
+ * (tags._NAME: (?:(?<![\w&'’-])[a-z](?=[A-Z]))?[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}; each step
  * of the pattern can match in one way only, so no backtracking is needed), normalised through
  * ``cache`` (``phrase(run)`` for a run not in it: None or (key, shown phrase)), counted, merged
  * into the longer names holding them and ranked, with Python dicts for every lookup. */
@@ -932,7 +932,7 @@ static Py_ssize_t name_word_end(int kind, const void *d, Py_ssize_t n, Py_ssize_
     return i;
 }
 
-/* End of the capitalised run starting at i (text[i] is A-Z). */
+/* End of the capitalised run starting at i (text[i] is A-Z, or a-z before A-Z). */
 static Py_ssize_t run_end(int kind, const void *d, Py_ssize_t n, Py_ssize_t i) {
     Py_ssize_t j = name_word_end(kind, d, n, i + 1);
     for (int rep = 0; rep < 3; rep++) {
@@ -978,7 +978,11 @@ static int count_runs(PyObject *text, Py_ssize_t weight, int body, PyObject *cac
     int kind = PyUnicode_KIND(text);
     const void *d = PyUnicode_DATA(text);
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!is_upper_ascii(PyUnicode_READ(kind, d, i))) continue;
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        /* a capital, or one lower-case letter opening a word before its capital ("iPhone") */
+        if (!is_upper_ascii(c) && !(c >= 'a' && c <= 'z' && i + 1 < n && is_upper_ascii(PyUnicode_READ(kind, d, i + 1)) &&
+                                    (i == 0 || !is_name_char(PyUnicode_READ(kind, d, i - 1)))))
+            continue;
         Py_ssize_t e = run_end(kind, d, n, i);
         PyObject *run = PyUnicode_Substring(text, i, e);
         if (run == NULL) return -1;

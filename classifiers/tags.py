@@ -19,10 +19,16 @@ from classifiers.text import STOPWORDS, strip_dateline, tokens
 __all__ = ["extract_tags"]
 
 _first = itemgetter(0)
-_NAME = re.compile(r"[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}")
+# A run of capitalised words; a word may open with one lower-case letter before its capital
+# ("iPhone", "eBay", "iOS": read from the capital, they were "Phone", "Bay", "OS")
+_NAME = re.compile(r"(?:(?<![\w&'’-])[a-z](?=[A-Z]))?[A-Z][\w&'’-]*(?:[ \t]+(?:of\s+|&\s+|de\s+|du\s+)?[A-Z][\w&'’-]*){0,3}")
 # Roles and honorifics that precede a name ("Tory MP Boris Johnson" -> "Boris Johnson")
 _ROLE = frozenset(["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mp", "tory", "labour", "president", "prime", "minister", "chancellor", "chief", "executive", "ceo", "chairman", "secretary", "senator", "governor", "king", "queen", "prince", "judge", "coach", "manager", "striker"])
 _SKIP = frozenset(["the", "a", "an", "and", "but", "or", "if", "in", "on", "at", "to", "for", "of", "by", "with", "from", "as", "it", "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "there", "here", "when", "where", "what", "which", "who", "while", "after", "before", "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "however", "but", "also", "meanwhile", "yet", "so", "still", "now", "then", "today", "yesterday", "tomorrow", "last", "next", "this", "bbc", "reuters", "ap", "afp", "news", "said", "says"])
+
+# Named days that are news in themselves ("Patch Tuesday", "Black Friday"): their weekday stays
+_DAY_NAMES = frozenset(["patch tuesday", "super tuesday", "black friday", "good friday", "cyber monday",
+                        "black monday", "bloody sunday", "ash wednesday", "easter monday", "easter sunday"])
 
 
 def _phrase(match: str) -> tuple[str, str] | None:
@@ -34,7 +40,7 @@ def _phrase(match: str) -> tuple[str, str] | None:
             break
     while words and (words[0].lower() in _SKIP or words[0].lower() in _ROLE):
         words = words[1:]
-    while words and words[-1].lower() in _SKIP:
+    while words and words[-1].lower() in _SKIP and " ".join(words[-2:]).lower() not in _DAY_NAMES:
         words = words[:-1]
     if not words:
         return None

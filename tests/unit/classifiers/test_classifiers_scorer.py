@@ -162,3 +162,20 @@ def test_bullets_drop_the_wire_dateline(scorer: Scorer, opening: str, bullet: st
         "Prices of crude rose for a third day, and traders expect tighter supply next month. "
         "OPEC meets next week in Vienna to discuss output quotas for its members.")])
     assert doc.summary[0].startswith(f"{bullet} on Tuesday")
+
+
+def test_names_opening_with_a_lower_case_letter_are_tagged_whole(scorer: Scorer) -> None:
+    """"iPhone", "iPad", "eBay" are names read from their first letter (they were "Phone", "Pad",
+    "Bay"); a capital inside a word ("fooBar") still does not open a run there."""
+    (doc,) = scorer.score([Document(
+        "i", "Apple unveils iPhone 17 and new iPad",
+        "Apple on Tuesday unveiled the iPhone 17. The iPhone ships in May; the iPad gets a faster chip. "
+        "eBay sellers cut prices of older iPhone models, and eBay expects brisk trade.")])
+    assert {"iPhone", "iPad", "eBay"} <= set(doc.tags)
+    assert not {"Phone", "Pad", "Bay"} & set(doc.tags)
+
+
+@pytest.mark.parametrize("day", ["Patch Tuesday", "Black Friday"])
+def test_named_days_keep_their_weekday(scorer: Scorer, day: str) -> None:
+    (doc,) = scorer.score([Document("p", f"What {day} brings", f"{day} is here. Admins and shoppers plan for {day}.")])
+    assert day in doc.tags
