@@ -19,7 +19,10 @@ in the bot; the numbers it prints are copied into ``Params`` by hand.
 
 Step 2 to 4 run inside a grouped K-fold over *topics* (the held-out data has other
 topics), and the fold scores on unseen topics are printed: those are the honest figures.
-The final numbers are refitted on all topics.
+The final numbers are refitted on all topics. ``--seed N`` deals the topics into folds in a
+shuffled order: the CV mean moves with the split alone (the shipped procedure, 2026-12-06:
+pairwise F1 / B3 0.880 / 0.907 by topic number, 0.881 / 0.904 with seed 1, 0.859 / 0.891
+with seed 2), so judge a change on several splits.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import random
 import sys
 from collections.abc import Sequence
 
@@ -99,21 +103,31 @@ def fit(items: Sequence[ClusterItem], truth: Sequence[str], c_reg: float, passes
     return refine(items, truth, Params(weights=weights, threshold=best[1]), passes)
 
 
+def topic_folds(topics: Sequence[str], folds: int, seed: int | None = None) -> list[set[str]]:
+    """The test topics of each fold: every ``folds``-th topic in topic-number order, or, with a
+    ``seed``, in an order shuffled by it. Why other seeds: with 21 topics a fold's score moves a
+    lot with which topics share it, so a change is judged on several splits, not one."""
+    order = sorted(set(topics), key=lambda t: (len(t), t))
+    if seed is not None:
+        random.Random(seed).shuffle(order)
+    return [{t for i, t in enumerate(order) if i % folds == k} for k in range(folds)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bot.stories.tune", description=__doc__.split("\n")[0])
     ap.add_argument("path", help="ECB+ docs.csv (columns doc_id, topic, cluster, text)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--C", type=float, default=1.0, dest="c_reg", help="inverse L2 strength")
     ap.add_argument("--passes", type=int, default=2, help="coordinate-search passes (0: regression only)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="shuffle the topics into folds with this seed (default: topic-number order)")
     args = ap.parse_args(argv)
     _clusterer.extract = functools.cache(extract)  # the runs below re-read the same articles
     items, truth = load_items(args.path)
     with open(args.path, encoding="utf-8", newline="") as fh:
         topics = [r["topic"] for r in csv.DictReader(fh)]
-    order = sorted(set(topics), key=lambda t: (len(t), t))
     f1s, b3s = [], []
-    for k in range(args.folds):
-        test = {t for i, t in enumerate(order) if i % args.folds == k}
+    for k, test in enumerate(topic_folds(topics, args.folds, args.seed)):
         tr = [i for i, t in enumerate(topics) if t not in test]
         te = [i for i, t in enumerate(topics) if t in test]
         p = fit([items[i] for i in tr], [truth[i] for i in tr], args.c_reg, args.passes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.stories import ClusterItem
 from bot.stories.evaluate import run
 from bot.stories.scoring import Params
-from bot.stories.tune import refine
+from bot.stories.tune import refine, topic_folds
 from tests.unit.stories.conftest import BACKGROUND, CLOUD_CHIPS, EARNINGS
 
 
@@ -39,3 +39,16 @@ def test_refine_keeps_a_start_that_cannot_improve() -> None:
     start = Params()
     assert _objective(items, truth, start) == 2.0
     assert refine(items, truth, start) == start
+
+
+def test_topic_folds_cover_every_topic_once() -> None:
+    topics = [str(t) for t in (1, 3, 3, 5, 7, 9, 11, 13, 13, 15, 17)]
+    plain = topic_folds(topics, 3)
+    assert plain[0] == {"1", "7", "13"}  # topic-number order, every third topic
+    for seed in (None, 1, 2):
+        folds = topic_folds(topics, 3, seed)
+        assert len(folds) == 3
+        assert set().union(*folds) == set(topics)
+        assert sum(len(f) for f in folds) == len(set(topics))  # disjoint
+        assert topic_folds(topics, 3, seed) == folds  # deterministic
+    assert topic_folds(topics, 3, 1) != plain
