@@ -22,10 +22,15 @@ from typing import Protocol
 
 import numpy as np
 from scipy.sparse import csr_matrix
+from threadpoolctl import ThreadpoolController
 
 from classifiers.text import STOPWORDS
 
 __all__ = ["fit_correction", "norm", "pseudo_labels", "unit"]
+
+
+# The BLAS numpy loaded, found once: ``offset_logistic`` runs it single-threaded (see there).
+_BLAS = ThreadpoolController()
 
 
 class _Doc(Protocol):
@@ -105,7 +110,15 @@ def offset_logistic(gram: np.ndarray, offset: np.ndarray, y: np.ndarray, c: floa
     """Dual coefficients ``a`` minimising ``sum s logloss(y, offset + gram @ a) + a @ gram @ a / 2c``
     (weighted L2 logistic regression with a fixed offset, ``w = X.T @ a``): damped Newton steps,
     each solving ``(diag(s p(1-p)) gram + I/c) step = s (p - y) + a/c``, halved until the loss
-    decreases."""
+    decreases. Single-threaded BLAS: the systems are small (votes + pseudo-labels, ~150 at 30
+    votes) and OpenBLAS's threads cost more than they save there: a refit took 4-8x the wall time
+    (and 4x the CPU) with two threads on a busy 2-core machine."""
+    with _BLAS.limit(limits=1, user_api="blas"):
+        return _offset_logistic(gram, offset, y, c, s)
+
+
+def _offset_logistic(gram: np.ndarray, offset: np.ndarray, y: np.ndarray, c: float, s: np.ndarray | None,
+                     ) -> np.ndarray:
     n = len(y)
     s = np.ones(n) if s is None else s
     a = np.zeros(n)
