@@ -7,7 +7,9 @@ best one or starts a new story. Why this shape:
   article's most distinctive terms pick a handful of candidate stories.
 * **The decision is finer**: TF-IDF cosine with the story's profile is combined with
   overlap of names (capitalised sequences) and numbers and with title overlap
-  (:mod:`bot.stories.scoring`), so two events about the same firms stay apart.
+  (:mod:`bot.stories.scoring`), so two events about the same firms stay apart. A join
+  also needs evidence beyond the single largest shared term (``Params.min_residual``):
+  short teasers on one theme share a rare word ("AI") and little else.
 * **State is a function of the window only**: document frequencies and story profiles
   are integer counts over the articles still in the window, and float sums whose order
   could differ use ``math.fsum``. Replaying the window (:meth:`Clusterer.restore`) thus
@@ -235,10 +237,17 @@ class Clusterer:
         scorer = self._scorer
         best: tuple[float, str] | None = None
         m = self._candidates(feats, ids)
-        for sid, x in m.rows:
-            score = scorer.score(x)
-            if score >= scorer.params.threshold and (best is None or score > best[0]):
-                best = (score, sid)
+        p = scorer.params
+        # the best-scoring story above the threshold (the first of equals) whose evidence rests on
+        # more than one term: its cosine without the largest shared term's part is high enough
+        above = [(-score, k) for k, (_, x) in enumerate(m.rows) if (score := scorer.score(x)) >= p.threshold]
+        for neg, k in sorted(above):
+            sid, x = m.rows[k]
+            story = self._stories[sid]
+            vec = story.terms.core if len(story.members) >= 3 else story.terms.profile
+            if scorer.residual(m.w, x[0], vec, m.idf) >= p.min_residual:
+                best = (-neg, sid)
+                break
         if best is not None and item.source is not None:
             story = self._stories[best[1]]
             if story.sources.get(item.source):

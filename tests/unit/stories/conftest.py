@@ -68,6 +68,36 @@ CLOUD_CHIPS = (
 )
 
 
+# Unrelated short teasers on one theme: each mentions "AI" (rare in the background corpus, so
+# heavy) and little else in common; each is its own event.
+AI_TEASERS = [
+    ("Translation startup adds AI voice dubbing for video creators",
+     "A Berlin translation startup launched AI voice dubbing on Monday, letting video creators publish "
+     "in twelve languages from one recording."),
+    ("Insurer to use AI to settle small car claims",
+     "A Dutch insurer said it will let AI software approve minor car damage claims from photos, paying "
+     "drivers within an hour."),
+    ("Senators question AI use in airport security lines",
+     "Two senators asked the Transportation Security Administration how AI screening of carry-on bags "
+     "is tested for errors before it reaches more airports."),
+    ("Farm equipment maker bets on AI weeding robots",
+     "A tractor maker is buying a robotics firm whose AI cameras spot weeds between crop rows and spray "
+     "only those plants."),
+    ("Newsroom union seeks limits on AI-written headlines",
+     "A newspaper union asked management to guarantee that editors review any AI suggestions before "
+     "headlines go online."),
+    ("Bank rolls out AI chat assistant to mortgage customers",
+     "A mid-sized bank began offering an AI chat assistant that answers mortgage questions around the "
+     "clock, with staff taking over complex cases."),
+    ("Weather service tests AI model for hurricane tracks",
+     "Forecasters are comparing an AI model's hurricane track predictions with their usual physics "
+     "simulations during this storm season."),
+    ("Museum uses AI to restore damaged film reels",
+     "A film archive used AI tools to repair scratches and flicker in silent-era reels that will be "
+     "screened at a festival in October."),
+]
+
+
 def item(i: int | str, title: str, text: str, source: str | None = None, hours: float = 0.0,
          url: str | None = None) -> ClusterItem:
     return ClusterItem(str(i), title, text, source, T0 + timedelta(hours=hours), url)

@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 
 from bot.stories import Assignment, Clusterer, ClusterItem, story_id_for
-from tests.unit.stories.conftest import CLOUD_CHIPS, EARNINGS, item
+from tests.unit.stories.conftest import AI_TEASERS, CLOUD_CHIPS, EARNINGS, item
 
 
 def _earnings(start_hours: float = 1.0) -> list[ClusterItem]:
@@ -36,6 +36,19 @@ def test_same_companies_different_event_stays_apart(background: list[ClusterItem
     a = c.add(item("cloud", title, text, src, hours=5))
     assert a.is_new_story
     assert len(c.members(story_id_for("e0"))) == 3
+
+
+def test_unrelated_teasers_sharing_one_term_stay_apart(background: list[ClusterItem], impl: str) -> None:
+    # one shared rare term ("AI") carried the cosine and every name feature: all but the first
+    # teaser joined one story. A join needs evidence from more than that one term.
+    c = Clusterer()
+    for it in background:
+        c.add(it)
+    got = [c.add(item(f"ai{i}", t, x, f"outlet{i}", hours=1 + i * 0.5)) for i, (t, x) in enumerate(AI_TEASERS)]
+    assert [a.is_new_story for a in got] == [True] * len(AI_TEASERS)
+    # real coverage of one event, arriving after them, still merges
+    stories = [c.add(it).story_id for it in _earnings(start_hours=6.0)]
+    assert stories == [story_id_for("e0")] * 3
 
 
 def test_republished_article_is_a_duplicate_not_a_new_source(background: list[ClusterItem], impl: str) -> None:

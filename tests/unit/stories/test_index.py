@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bot.stories import Clusterer, ClusterItem
-from bot.stories.scoring import Scorer
+from bot.stories.scoring import Params, Scorer
 from tests.unit.stories.conftest import BACKGROUND, CLOUD_CHIPS, EARNINGS, item
 
 
@@ -76,3 +76,17 @@ def test_untracked_postings_are_rebuilt_exactly() -> None:
         results.append(got)
     assert results[0] == results[1]
     assert any(len(c) > 1 for c in results[0])
+
+
+def test_residual_leaves_out_the_largest_shared_term() -> None:
+    """The cosine without the part of the largest shared term (the join guard's similarity)."""
+    scorer = Scorer(Params(background=False))
+    idf = scorer.idf({"ai": 1, "chip": 2, "ipo": 1}, 10)
+    w = {"ai": 2.0, "chip": 1.0, "ipo": 3.0}
+    # one shared term: nothing is left
+    assert scorer.residual(w, 0.4, {"ai": 1}, idf) == 0.0
+    assert scorer.residual(w, 0.0, {"other": 1}, idf) == 0.0
+    # two shared terms: the smaller one's share of the dot product remains
+    parts = {t: w[t] * idf(t) for t in ("ai", "chip")}
+    share = parts["chip"] / (parts["ai"] + parts["chip"])
+    assert scorer.residual(w, 0.5, {"ai": 1, "chip": 1, "gpu": 3}, idf) == pytest.approx(0.5 * share)
