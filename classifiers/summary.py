@@ -23,7 +23,6 @@ from classifiers.text import STOPWORDS, is_boilerplate, split_sentences, strip_d
 
 _DIGIT = re.compile(r"\d")
 
-
 __all__ = ["FEATURES", "SentenceRanker", "candidate_sentences", "sentence_features"]
 
 FEATURES = ("bias", "first", "position", "log_position", "length", "short", "centroid", "title_overlap",

@@ -195,7 +195,8 @@ def _compound(word: str, count: int, title: str, head: str) -> str:
     """``word``, or the hyphenated compound it is always written in ("zero" of "zero-day", counted
     as ``count`` was: the title twice): the tokens split at hyphens, a tag should not."""
     low_title, low_head = title.lower(), head.lower()
-    if f"{word}-" not in low_title + low_head and f"-{word}" not in low_title + low_head:
+    low = f"{low_title}\n{low_head}"
+    if f"{word}-" not in low and f"-{word}" not in low:
         return word  # the common case, without a regex
     found = Counter(chain(*[_COMPOUND.findall(low_title)] * 2, _COMPOUND.findall(low_head)))
     holding = [(n, c) for c, n in found.items() if word in c.split("-")]
