@@ -128,6 +128,7 @@ _name_tags = _fast.pick("name_tags", _py_name_tags)
 
 
 _CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
+_NOT_FILL = STOPWORDS | _SKIP  # never a fill word: one pass over the article's words drops them
 
 
 def _distinct(names: list[str]) -> list[str]:
@@ -168,13 +169,12 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
         words = Counter(chain(tt, tt, tokens(head)))  # counted in C, then the stopwords dropped (order kept)
         pop = words.pop  # (dict's, in C: Counter's own __delitem__ is Python code)
-        for w in STOPWORDS.intersection(words):
-            pop(w)
-        for w in _SKIP.intersection(words):
+        for w in _NOT_FILL.intersection(words):
             pop(w)
         # the 10 most common words of more than 3 letters (a stable sort, then the first 10 that
         # qualify: the same words in the same order as filtering first and most_common(10))
         seen = 0
+        low: tuple[str, str] | None = None  # title and lead lower-cased, once, if a fill word is taken
         for w, _ in sorted(words.items(), key=itemgetter(1), reverse=True):
             if len(w) <= 3 or w.isdigit():
                 continue
@@ -182,7 +182,8 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
             if seen > 10 or len(tags) >= 3:
                 break
             if not any(w in o.lower() for o in tags):
-                tag = _compound(w, words[w], title, head)
+                low = low or (title.lower(), head.lower())
+                tag = _compound(w, words[w], *low)
                 if tag == w or not any(o.lower() in tag.split("-") for o in tags):  # not "accounting", "accounting-probe"
                     tags.append(tag)
     return tags[:k]
@@ -191,12 +192,12 @@ def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
 _COMPOUND = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 
 
-def _compound(word: str, count: int, title: str, head: str) -> str:
+def _compound(word: str, count: int, low_title: str, low_head: str) -> str:
     """``word``, or the hyphenated compound it is always written in ("zero" of "zero-day", counted
-    as ``count`` was: the title twice): the tokens split at hyphens, a tag should not."""
-    low_title, low_head = title.lower(), head.lower()
-    low = f"{low_title}\n{low_head}"
-    if f"{word}-" not in low and f"-{word}" not in low:
+    as ``count`` was: the title twice) in the lower-cased title and lead: the tokens split at
+    hyphens, a tag should not."""
+    hy, phen = f"{word}-", f"-{word}"
+    if hy not in low_title and hy not in low_head and phen not in low_title and phen not in low_head:
         return word  # the common case, without a regex
     found = Counter(chain(*[_COMPOUND.findall(low_title)] * 2, _COMPOUND.findall(low_head)))
     holding = [(n, c) for c, n in found.items() if word in c.split("-")]
