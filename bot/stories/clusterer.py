@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from bot.stories import index as _index
 from bot.stories.index import StoryTerms, TermIds
-from bot.stories.scoring import Idf, Params, Scorer, is_year
+from bot.stories.scoring import Idf, Params, Scorer, is_year, vector_terms
 from bot.stories.text import Features, extract
 
 __all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
@@ -244,7 +244,7 @@ class Clusterer:
         for neg, k in sorted(above):
             sid, x = m.rows[k]
             story = self._stories[sid]
-            vec = story.terms.core if len(story.members) >= 3 else story.terms.profile
+            vec = vector_terms(story.terms.profile, story.terms.core, len(story.members))
             if scorer.residual(m.w, x[0], vec, m.idf) >= p.min_residual:
                 best = (-neg, sid)
                 break

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.stories import _fast, background
 from bot.stories.text import Features
 
-__all__ = ["FEATURES", "Params", "Scorer", "is_year"]
+__all__ = ["FEATURES", "Params", "Scorer", "is_year", "shared_products", "vector_terms"]
 
 FEATURES = ("cosine", "names", "numbers", "name_cosine", "story_names", "key_names", "lead_names",
             "story_lead", "later_year", "lead_phrases", "story_phrases")
@@ -64,6 +64,20 @@ class Idf:
         return self.base - self.logs[self.df.get(term, 0)]
 
 
+def vector_terms(profile: Mapping[str, int], core: Mapping[str, int], n_members: int) -> Mapping[str, int]:
+    """The story vector's term counts: ``core`` (terms used by two or more members) from three
+    members on, less noise and much less work; ``profile`` before."""
+    return core if n_members >= 3 else profile
+
+
+def shared_products(w: Mapping[str, float], vec: Mapping[str, int], idf: Idf) -> list[float]:
+    """Per term shared by the article (weights ``w``) and the story vector ``vec``, its part of
+    their dot product (``w`` order): ``Scorer.features`` sums them, ``Scorer.residual`` also
+    takes out the largest."""
+    base, logs, get = idf.base, idf.logs, idf.df.get
+    return [v * vec[t] * (base - logs[get(t, 0)]) for t, v in w.items() if t in vec]
+
+
 def _py_share_cover(terms: Iterable[str], counts: Mapping[str, int], scale: float, idf: Idf,
                     empty: float = 0.0) -> float:
     """IDF-weighted mean over ``terms`` of ``min(1, counts[t] * scale)`` (the compiled core's
@@ -96,7 +110,7 @@ def _py_features(feats: Features, w: Mapping[str, float], dnorm: float, snorm: f
     known (the compiled core's ``features`` does the same float operations in the same order)."""
     base, logs, get = idf.base, idf.logs, idf.df.get
     inv = 1.0 / n_members
-    vget = (core if n_members >= 3 else profile).get
+    vget = vector_terms(profile, core, n_members).get
     cosine = dot / (dnorm * snorm)
     pget = profile.get
     names = _share_cover(feats.names, profile, 2 * inv, idf)
@@ -160,11 +174,11 @@ class Scorer:
         base, logs, get = idf.base, idf.logs, idf.df.get
         # story vector: members using a term times its IDF (the mean, up to scale); from three
         # members on, only terms used by two or more (less noise, and much less work)
-        vec = core if n_members >= 3 else profile
+        vec = vector_terms(profile, core, n_members)
         if snorm is None:
             snorm = math.sqrt(math.fsum([(c * (base - logs[get(t, 0)])) ** 2 for t, c in vec.items()])) or 1.0
         if dot is None:
-            dot = math.fsum([v * vec[t] * (base - logs[get(t, 0)]) for t, v in w.items() if t in vec])
+            dot = math.fsum(shared_products(w, vec, idf))
         return _features(feats, w, dnorm, snorm, dot, profile, core, name_profile, lead_profile, year_profile,
                          n_members, idf)
 
@@ -178,10 +192,7 @@ class Scorer:
         short unrelated teasers about AI (a model launch, an IPO, hiring tools) shared it and
         nothing else, yet scored a join. Coverage of one event shares several terms.
         """
-        base, logs, get = idf.base, idf.logs, idf.df.get
-        # the shared terms by a set intersection (C speed; this runs once per join); fsum and max
-        # do not depend on the set's hash-seeded order
-        parts = [w[t] * vec[t] * (base - logs[get(t, 0)]) for t in w.keys() & vec.keys()]
+        parts = shared_products(w, vec, idf)
         dot = math.fsum(parts)
         return cosine * (dot - max(parts)) / dot if dot > 0.0 else 0.0
 
