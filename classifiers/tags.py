@@ -26,6 +26,10 @@ _NAME = re.compile(r"(?:(?<![\w&'’-])[a-z](?=[A-Z]))?[A-Z][\w&'’-]*(?:[ \t]+
 _ROLE = frozenset(["mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mp", "tory", "labour", "president", "prime", "minister", "chancellor", "chief", "executive", "ceo", "chairman", "secretary", "senator", "governor", "king", "queen", "prince", "judge", "coach", "manager", "striker"])
 _SKIP = frozenset(["the", "a", "an", "and", "but", "or", "if", "in", "on", "at", "to", "for", "of", "by", "with", "from", "as", "it", "its", "this", "that", "these", "those", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "there", "here", "when", "where", "what", "which", "who", "while", "after", "before", "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "however", "but", "also", "meanwhile", "yet", "so", "still", "now", "then", "today", "yesterday", "tomorrow", "last", "next", "this", "bbc", "reuters", "ap", "afp", "news", "said", "says"])
 
+# Units that open a run before "of" ("288 GB of HBM4" read as the name "GB of HBM4"): the name is what follows
+_UNITS = frozenset(["kb", "mb", "gb", "tb", "pb", "khz", "mhz", "ghz", "kw", "mw", "gw", "kwh", "mwh", "gwh", "twh",
+                    "mbps", "gbps", "tbps", "mah", "mp"])
+
 # Named days that are news in themselves ("Patch Tuesday", "Black Friday"): their weekday stays
 _DAY_NAMES = frozenset(["patch tuesday", "super tuesday", "black friday", "good friday", "cyber monday",
                         "black monday", "bloody sunday", "ash wednesday", "easter monday", "easter sunday"])
@@ -38,6 +42,8 @@ def _phrase(match: str) -> tuple[str, str] | None:
         if words[i - 1].endswith(("'s", "’s")):
             words = words[i:]
             break
+    if len(words) > 2 and words[1] == "of" and words[0].lower() in _UNITS:
+        words = words[2:]
     while words and (words[0].lower() in _SKIP or words[0].lower() in _ROLE):
         words = words[1:]
     while words and words[-1].lower() in _SKIP and " ".join(words[-2:]).lower() not in _DAY_NAMES:

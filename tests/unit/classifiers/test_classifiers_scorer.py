@@ -179,3 +179,15 @@ def test_names_opening_with_a_lower_case_letter_are_tagged_whole(scorer: Scorer)
 def test_named_days_keep_their_weekday(scorer: Scorer, day: str) -> None:
     (doc,) = scorer.score([Document("p", f"What {day} brings", f"{day} is here. Admins and shoppers plan for {day}.")])
     assert day in doc.tags
+
+
+def test_a_unit_before_of_is_not_part_of_a_name(scorer: Scorer) -> None:
+    """"288 GB of HBM4" names HBM4 (the demo's chip launch was tagged "GB of HBM4"); a unit's letters
+    opening another kind of name stay ("TB Alliance")."""
+    (doc,) = scorer.score([Document(
+        "u", "Tessara T9 pairs two dies with 288 GB of HBM4",
+        "Tessara on Tuesday unveiled the T9 with 288 GB of HBM4 memory. Rivals ship 192 GB of HBM4 today. "
+        "The TB Alliance praised the launch, and the TB Alliance asked about prices.")])
+    assert "HBM4" in doc.tags
+    assert not [t for t in doc.tags if "GB of" in t]
+    assert "TB Alliance" in doc.tags
