@@ -99,6 +99,10 @@ def test_empty_and_odd_inputs(scorer: Scorer) -> None:
      "CVE-2026-41872, lets an unauthenticated attacker run code on the gateway; a patch is expected next week."),
     ("Retailer says card data of 40 million customers stolen in data breach",
      "Hackers breached the retailer's payment systems over the holiday season, the company said on Thursday."),
+    ("Malicious npm packages steal cloud credentials from developer machines",
+     "Dozens of packages on the registry copy access keys to a remote server when installed."),
+    ("Researchers show side-channel leak in shared cloud GPUs",
+     "One tenant can read another tenant's model weights on a shared accelerator, the team said."),
 ])
 def test_security_incidents_are_badged_security(scorer: Scorer, title: str, text: str) -> None:
     """Security news as outlets write it (zero-day, CVE, unpatched, exploited, breach) gets its badge, and
