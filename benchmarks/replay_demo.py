@@ -112,8 +112,10 @@ def main() -> int:
     orders, wrong, missed, seen = replay(items)
     for pair, n in seen.most_common(args.top):
         print(f"{n:4d} orders  {pair[0]}  <->  {pair[1]}")
+    sizes = Counter(ev for _, ev in items)
+    true_pairs = orders * sum(n * (n - 1) // 2 for n in sizes.values())
     print(f"{len(items)} articles, {orders} source orders: {wrong} wrong pairs, {missed} missed pairs "
-          f"(of {orders * 12} true pairs)")
+          f"(of {true_pairs} true pairs)")
     return 0
 
 
