@@ -134,7 +134,13 @@ _name_tags = _fast.pick("name_tags", _py_name_tags)
 
 
 _CACHE: dict[str, tuple[str, str] | None] = {}  # names recur across articles: normalise each run once
-_NOT_FILL = STOPWORDS | _SKIP  # never a fill word: one pass over the article's words drops them
+# Words common in news that say nothing as a tag; among AG/BBC's most frequent fill words
+_GENERIC = frozenset(["report", "reports", "update", "updates", "plan", "plans", "get", "gets", "start", "starts",
+                      "least", "second", "take", "takes", "left", "help", "helps", "ready", "million", "millions",
+                      "billion", "billions", "people", "including", "return", "returns", "lead", "leads", "make",
+                      "makes", "back", "first", "week", "weeks", "month", "months", "today", "would", "could", "despite",
+                      "goes", "going", "remained", "remains", "longer", "amid", "forever"])
+_NOT_FILL = STOPWORDS | _SKIP | _GENERIC  # never a fill word: one pass over the article's words drops them
 
 
 def _distinct(names: list[str]) -> list[str]:

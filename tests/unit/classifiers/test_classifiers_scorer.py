@@ -195,3 +195,14 @@ def test_a_unit_before_of_is_not_part_of_a_name(scorer: Scorer) -> None:
     assert "HBM4" in doc.tags
     assert not [t for t in doc.tags if "GB of" in t]
     assert "TB Alliance" in doc.tags
+
+
+def test_fill_words_are_never_generic_news_words(scorer: Scorer) -> None:
+    """A short wire item without names is tagged by what it is about, not by "update", "plans",
+    "million" or "people" (the commonest fill words on AG News after the agencies)."""
+    (doc,) = scorer.score([Document(
+        "g", "UPDATE 2-hybrid cars: carmakers update plans for hybrid cars",
+        "carmakers update plans for hybrid cars worth millions; the plans would help people buy hybrid cars "
+        "for less than a million dollars in total, the update said. people like hybrid cars.")])
+    assert doc.tags[:2] == ["hybrid", "cars"]
+    assert not {"update", "plans", "people", "million", "millions"} & set(doc.tags)
