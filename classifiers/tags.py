@@ -169,14 +169,48 @@ def _nested(a: list[str], b: list[str]) -> bool:
     return any(long_[i:i + n] == short for i in range(len(long_) - n + 1))
 
 
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’&.-]*")
+
+
+def _sentence_case(title: str, head: str) -> str:
+    """A headline In Title Case ("Google Unveils Desktop Search, Takes on Microsoft") with each word
+    the lead does not also write capitalised lowered: every word of such a title is a capital, so its
+    runs glued verbs onto names ("Oracle Raises Offer"). Acronyms ("IBM", "DVD") stay. Other titles
+    are returned as they are."""
+    words = _TITLE_WORD.findall(title)
+    long_ = [w for w in words[1:] if len(w) > 3]
+    if len(long_) < 3 or sum(w[0].isupper() for w in long_) < 0.8 * len(long_):
+        return title
+
+    def lowered(m: re.Match[str]) -> str:
+        w = m.group()
+        if not w[0].isupper() or w.isupper() or _in_text(w, head):
+            return w
+        return w[0].lower() + w[1:]
+
+    return _TITLE_WORD.sub(lowered, title)
+
+
+def _in_text(word: str, text: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole word, written the same way."""
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if (i == 0 or not text[i - 1].isalnum()) and (j == len(text) or not text[j].isalnum()):
+            return True
+        i = text.find(word, i + 1)
+    return False
+
+
 def extract_tags(title: str, text: str, k: int = 5) -> list[str]:
-    """Up to ``k`` tags: the names of the title and lead (``_name_tags``), topped up with the most
-    frequent content words when fewer than three; a news agency or weekday (``_SKIP``) is never
-    one ("reuters" was the commonest fill word on AG News)."""
+    """Up to ``k`` tags: the names of the title and lead (``_name_tags``; a Title Case title is read
+    in sentence case, see ``_sentence_case``), topped up with the most frequent content words when
+    fewer than three; a news agency, weekday or generic news word (``_NOT_FILL``) is never one
+    ("reuters" was the commonest fill word on AG News)."""
     if len(_CACHE) > 200_000:
         _CACHE.clear()
     head = strip_dateline(text[:1500], raise_first=False)  # names are read in the lead only; "NEW YORK (Reuters) -" is not news
-    tags = _distinct(_name_tags(title, head, 2 * k, _CACHE, _phrase))[:k]
+    tags = _distinct(_name_tags(_sentence_case(title, head), head, 2 * k, _CACHE, _phrase))[:k]
     if len(tags) < 3:
         tt = tokens(title)  # == tokens(title + " " + title + " " + head), without tokenising the title twice
         words = Counter(chain(tt, tt, tokens(head)))  # counted in C, then the stopwords dropped (order kept)

@@ -206,3 +206,15 @@ def test_fill_words_are_never_generic_news_words(scorer: Scorer) -> None:
         "for less than a million dollars in total, the update said. people like hybrid cars.")])
     assert doc.tags[:2] == ["hybrid", "cars"]
     assert not {"update", "plans", "people", "million", "millions"} & set(doc.tags)
+
+
+@pytest.mark.parametrize("title", ["Oracle Raises Offer for PeopleSoft, Sets Deadline",
+                                   "Oracle raises offer for PeopleSoft, sets deadline"])
+def test_title_case_headlines_do_not_glue_verbs_onto_names(scorer: Scorer, title: str) -> None:
+    """In Title Case every headline word is a capital: "Oracle Raises Offer" was a tag. A title
+    word counts as a name when the lead writes it capitalised too; the same tags either way."""
+    (doc,) = scorer.score([Document(
+        "t", title, "Oracle Corp. raised its hostile bid for PeopleSoft Inc. on Monday and set a deadline "
+        "for the offer. PeopleSoft's board said it would review the bid; Oracle said it would not raise it again.")])
+    assert doc.tags[:2] == ["Oracle Corp", "PeopleSoft Inc"]
+    assert not [t for t in doc.tags if "Raises" in t or "Sets" in t]
