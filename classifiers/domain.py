@@ -50,6 +50,7 @@ class DomainModel:
         self.temperature = temperature
         self._vocab: list[str] | None = None
         self._coef = model.word_coef  # (Vw, C)
+        self._lettered: np.ndarray | None = None  # per word column: does the feature hold a letter?
 
     @classmethod
     def from_pipeline(cls, pipeline: Pipeline, temperature: float = 1.0) -> DomainModel:
@@ -70,8 +71,21 @@ class DomainModel:
         best = p.argmax(axis=1)
         classes = self.model.classes
         contribs = self._explain(X, best, explain) if explain else [[] for _ in titles]
-        out = [DomainResult(classes[k], float(p[i, k]), contribs[i]) if (titles[i].strip() or texts[i].strip())
-               else DomainResult("other", 0.0, []) for i, k in enumerate(best)]  # nothing to read: no guess
+        readable = self._readable(X)
+        return [DomainResult(classes[k], float(p[i, k]), contribs[i]) if readable[i]
+                else DomainResult("other", 0.0, []) for i, k in enumerate(best)]  # nothing to read: no guess
+
+    def _readable(self, X: Any) -> np.ndarray:
+        """Per row, whether the model knows one of its words (not only numbers). Why: an article in
+        a script the model cannot read (Japanese, Russian) is left with "0", "5" or "21"; the margins of
+        those alone said "sports" at 0.70 for a central bank's rate rise."""
+        if self._lettered is None:
+            if self._vocab is None:
+                self._vocab = self.model.word_names()
+            self._lettered = np.array([any(c.isalpha() for c in w) for w in self._vocab], dtype=bool)
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        out = np.zeros(X.shape[0], dtype=bool)
+        out[rows[self._lettered[X.indices]]] = True
         return out
 
     def _explain(self, X: Any, best: np.ndarray, top: int) -> list[list[Contribution]]:

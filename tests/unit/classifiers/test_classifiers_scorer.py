@@ -218,3 +218,14 @@ def test_title_case_headlines_do_not_glue_verbs_onto_names(scorer: Scorer, title
         "for the offer. PeopleSoft's board said it would review the bid; Oracle said it would not raise it again.")])
     assert doc.tags[:2] == ["Oracle Corp", "PeopleSoft Inc"]
     assert not [t for t in doc.tags if "Raises" in t or "Sets" in t]
+
+
+@pytest.mark.parametrize("title,text", [
+    ("日本銀行が利上げを決定", "日本銀行は金曜日、政策金利を0.5%に引き上げると発表した。市場は円高で反応した。"),
+    ("Центробанк повысил ставку до 21%", "Банк России в пятницу повысил ключевую ставку на 200 пунктов, до 21%."),
+])
+def test_an_article_the_model_cannot_read_gets_no_domain_guess(scorer: Scorer, title: str, text: str) -> None:
+    """Left with only numbers ("0", "5", "21"), the domain model said "sports" at 0.70 for a central
+    bank's rate rise; an unreadable article is "other" (badge "General"), as an empty one is."""
+    (doc,) = scorer.score([Document("x", title, text)])
+    assert (doc.domain, doc.domain_prob, doc.category) == ("other", 0.0, "General")
