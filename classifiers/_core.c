@@ -24,6 +24,9 @@
  *     topic's cold-start features of a document (``relevance._py_cold_features``).
  * name_tags(title, head, k, cache, phrase) -> list[str]: the capitalised names an article is
  *     tagged with (``tags._py_name_tags``).
+ * stem(word) -> str: the light plural folder (``text._py_stem``), for the words the stem cache has not seen.
+ * word_grams(word, vocab, lo, hi) -> bytes: the ids (int32) of a word's char_wb n-grams in ``vocab``
+ *     (``linear_text._py_word_grams``), for the head words the domain model's cache has not seen.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1297,6 +1300,94 @@ static PyObject *cold_features(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* stem(word) -> str: ``text._py_stem``. Why in C: a stream keeps meeting words its stem cache has not
+ * seen (tens per BBC article), and the Python function call was most of their cost. Lengths and
+ * suffixes are in code points, as the Python slices are. */
+static int ends_with(int kind, const void *d, Py_ssize_t end, const char *suffix) {
+    Py_ssize_t k = (Py_ssize_t)strlen(suffix);
+    if (end < k) return 0;
+    for (Py_ssize_t j = 0; j < k; j++)
+        if (PyUnicode_READ(kind, d, end - k + j) != (Py_UCS4)(unsigned char)suffix[j]) return 0;
+    return 1;
+}
+
+static PyObject *stem_word(PyObject *self, PyObject *w) {
+    if (!PyUnicode_Check(w)) {
+        PyErr_SetString(PyExc_TypeError, "stem() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(w), end = n;
+    int kind = PyUnicode_KIND(w);
+    const void *d = PyUnicode_DATA(w);
+    if (n >= 2 && PyUnicode_READ(kind, d, n - 1) == 's' &&
+        (PyUnicode_READ(kind, d, n - 2) == '\'' || PyUnicode_READ(kind, d, n - 2) == 0x2019))
+        end = n - 2;  /* "sony's" -> "sony", then the plural rules on what is left */
+    if (end > 4 && ends_with(kind, d, end, "ies")) {
+        PyObject *head = PyUnicode_Substring(w, 0, end - 3);
+        if (head == NULL) return NULL;
+        PyObject *y = PyUnicode_FromStringAndSize("y", 1);
+        PyObject *out = y == NULL ? NULL : PyUnicode_Concat(head, y);
+        Py_DECREF(head);
+        Py_XDECREF(y);
+        return out;
+    }
+    if (end > 4 && (ends_with(kind, d, end, "ches") || ends_with(kind, d, end, "shes") ||
+                    ends_with(kind, d, end, "sses") || ends_with(kind, d, end, "xes")))
+        return PyUnicode_Substring(w, 0, end - 2);
+    if (end > 3 && ends_with(kind, d, end, "s") && !ends_with(kind, d, end, "ss") && !ends_with(kind, d, end, "us") &&
+        !ends_with(kind, d, end, "is"))
+        return PyUnicode_Substring(w, 0, end - 1);
+    if (end == n) {
+        Py_INCREF(w);
+        return w;
+    }
+    return PyUnicode_Substring(w, 0, end);
+}
+
+/* word_grams(word, vocab, lo, hi) -> bytes: ``linear_text._py_word_grams``: the vocab ids of the
+ * n-grams (lo <= n <= hi, by n then position) of " word " that are in ``vocab``, as int32 bytes.
+ * Why in C: each new head word costs ~30 substrings and lookups, and numpy's list conversion. */
+static PyObject *word_grams(PyObject *self, PyObject *args) {
+    PyObject *w, *vocab;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "UO!nn", &w, &PyDict_Type, &vocab, &lo, &hi)) return NULL;
+    PyObject *s = PyUnicode_FromFormat(" %U ", w);
+    if (s == NULL) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s), cap = 0, used = 0;
+    for (Py_ssize_t k = lo; k <= hi; k++)
+        if (len - k + 1 > 0) cap += len - k + 1;
+    int32_t *ids = PyMem_Malloc((size_t)(cap > 0 ? cap : 1) * sizeof(int32_t));
+    if (ids == NULL) {
+        Py_DECREF(s);
+        return PyErr_NoMemory();
+    }
+    PyObject *out = NULL;
+    for (Py_ssize_t k = lo; k <= hi; k++) {
+        for (Py_ssize_t i = 0; i + k <= len; i++) {
+            PyObject *g = PyUnicode_Substring(s, i, i + k);
+            if (g == NULL) goto done;
+            PyObject *v = PyDict_GetItemWithError(vocab, g);  /* borrowed */
+            Py_DECREF(g);
+            if (v == NULL) {
+                if (PyErr_Occurred()) goto done;
+                continue;
+            }
+            long id = PyLong_AsLong(v);
+            if (id == -1 && PyErr_Occurred()) goto done;
+            if (id < INT32_MIN || id > INT32_MAX) {
+                PyErr_SetString(PyExc_OverflowError, "n-gram id out of int32 range");
+                goto done;
+            }
+            ids[used++] = (int32_t)id;
+        }
+    }
+    out = PyBytes_FromStringAndSize((const char *)ids, (Py_ssize_t)(used * sizeof(int32_t)));
+done:
+    PyMem_Free(ids);
+    Py_DECREF(s);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"line_tokens", line_tokens, METH_O, "line_tokens(text): text.TOKEN's matches per line of text.lower()."},
     {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
@@ -1315,6 +1406,9 @@ static PyMethodDef methods[] = {
      "cold-start features (relevance._py_cold_features)."},
     {"name_tags", name_tags, METH_VARARGS,
      "name_tags(title, head, k, cache, phrase): the name tags of an article (tags._py_name_tags)."},
+    {"stem", stem_word, METH_O, "stem(word): the light plural folder (text._py_stem)."},
+    {"word_grams", word_grams, METH_VARARGS,
+     "word_grams(word, vocab, lo, hi): a word's char_wb n-gram ids as int32 bytes (linear_text._py_word_grams)."},
     {NULL, NULL, 0, NULL},
 };
 

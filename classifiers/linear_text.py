@@ -47,6 +47,20 @@ def _py_word_tokens(text: str) -> list[str]:
 _word_tokens = _fast.pick("plain_tokens", _py_word_tokens)  # the compiled core's, when built: same tokens
 
 
+def _py_word_grams(w: str, vocab: dict[str, int], lo: int, hi: int) -> bytes:
+    """The ``vocab`` ids of the char_wb n-grams of one word (padded with a space each side, as
+    scikit-learn does; ``lo``..``hi`` characters, by length then position), as int32 bytes."""
+    s = f" {w} "
+    ids = [i for i in map(vocab.get, [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)])
+           if i is not None]
+    return np.asarray(ids, dtype=np.int32).tobytes()
+
+
+# ``_py_word_grams`` or the compiled core's same function (``_fast`` decides): called once per head
+# word the cache has not seen
+_word_grams = _fast.pick("word_grams", _py_word_grams)
+
+
 @dataclass(slots=True)
 class LinearText:
     """A linear classifier over (word TF-IDF | char_wb TF-IDF of the head | mean word vectors |
@@ -171,13 +185,9 @@ class LinearText:
         return self.char_cache
 
     def _word_grams(self, w: str, cache: dict[str, bytes]) -> bytes:
-        """char_wb n-gram ids of one word (padded with a space each side, as scikit-learn does)."""
-        s = f" {w} "
+        """char_wb n-gram ids of one word (``_word_grams``), remembered in ``cache``."""
         lo, hi = self.char_range
-        cget = self.char_vocab.get
-        ids = [i for i in map(cget, [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)])
-               if i is not None]
-        cache[w] = b = np.asarray(ids, dtype=np.int32).tobytes()
+        cache[w] = b = _word_grams(w, self.char_vocab, lo, hi)
         return b
 
     def _embed(self, erow: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
