@@ -309,6 +309,7 @@ def test_fuzzed_word_grams_match(word: str, lo: int, extra: int) -> None:
                                          "ab ", " ab ", "'", "’", "a'", "\ud800", "z", " "])}
     want = linear_text._py_word_grams(word, vocab, lo, lo + extra)
     assert _core().word_grams(word, vocab, lo, lo + extra) == want
+    assert _core().word_grams(word, vocab, lo, lo + extra, _core().gram_table(vocab)) == want
 
 
 def test_word_grams_cases() -> None:
@@ -316,8 +317,30 @@ def test_word_grams_cases() -> None:
     vocab = {" a": 0, "ab": 7, "b ": 2**31 - 1, " ab ": 3}
     for w, lo, hi in [("ab", 2, 5), ("", 1, 3), ("", 2, 5), ("ab", 5, 2), ("ab" * 500, 2, 5), ("ab", 0, 2)]:
         assert core.word_grams(w, vocab, lo, hi) == linear_text._py_word_grams(w, vocab, lo, hi), (w, lo, hi)
+        assert core.word_grams(w, vocab, lo, hi, None) == linear_text._py_word_grams(w, vocab, lo, hi)
+    for w, lo, hi in [("ab", 2, 5), ("", 0, 3), ("ab" * 500, 1, 5), ("日😀é", 1, 4)]:  # with the snapshot
+        for v in [vocab, {"ab": 1, "ab ": 2, " 日": 3, "😀é ": 4, "": 5, "b": 6}]:
+            assert core.word_grams(w, v, lo, hi, core.gram_table(v)) == linear_text._py_word_grams(w, v, lo, hi)
+    table = core.gram_table(vocab)
+    grown = {**vocab, "b": 9}  # another dict, or the same one grown: the dict is looked up, not the snapshot
+    assert core.word_grams("ab", grown, 1, 2, table) == linear_text._py_word_grams("ab", grown, 1, 2)
+    vocab["b"] = 9
+    assert core.word_grams("ab", vocab, 1, 2, table) == linear_text._py_word_grams("ab", vocab, 1, 2)
+    for odd in [{"ab": 2**31}, {"ab": "x"}, {1: 2, "ab": 7}]:  # no usable snapshot: the dict's own errors
+        assert core.word_grams("xy", odd, 2, 2, core.gram_table(odd)) == b""
+    assert core.word_grams("ab", {1: 2, "ab": 7}, 2, 2, core.gram_table({1: 2, "ab": 7})) == b"\x07\0\0\0"
     with pytest.raises(OverflowError):
         core.word_grams("ab", {"ab": 2**31}, 2, 2)
+    with pytest.raises(OverflowError):
+        core.word_grams("ab", {"ab": 2**31}, 2, 2, core.gram_table({"ab": 2**31}))
+    with pytest.raises(ValueError):
+        core.word_grams("ab", vocab, -1, 2)
+    with pytest.raises(ValueError):
+        linear_text._py_word_grams("ab", vocab, -1, 2)
+    with pytest.raises(TypeError):
+        core.word_grams("ab", vocab, 2, 2, "not a table")
+    with pytest.raises(TypeError):
+        core.gram_table(["ab"])
     with pytest.raises(TypeError):
         core.word_grams("ab", {"ab": "x"}, 2, 2)
     with pytest.raises(TypeError):
