@@ -24,6 +24,10 @@
  *     topic's cold-start features of a document (``relevance._py_cold_features``).
  * name_tags(title, head, k, cache, phrase) -> list[str]: the capitalised names an article is
  *     tagged with (``tags._py_name_tags``).
+ * stem(word) -> str: the light plural folder (``text._py_stem``), for the words the stem cache has not seen.
+ * word_grams(word, vocab, lo, hi, table) -> bytes: the ids (int32) of a word's char_wb n-grams in ``vocab``
+ *     (``linear_text._py_word_grams``), for the head words the domain model's cache has not seen;
+ *     ``table`` is gram_table(vocab), a snapshot looked up without building a str per n-gram.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1297,6 +1301,219 @@ static PyObject *cold_features(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* stem(word) -> str: ``text._py_stem``. Why in C: a stream keeps meeting words its stem cache has not
+ * seen (tens per BBC article), and the Python function call was most of their cost. Lengths and
+ * suffixes are in code points, as the Python slices are. */
+static int ends_with(int kind, const void *d, Py_ssize_t end, const char *suffix) {
+    Py_ssize_t k = (Py_ssize_t)strlen(suffix);
+    if (end < k) return 0;
+    for (Py_ssize_t j = 0; j < k; j++)
+        if (PyUnicode_READ(kind, d, end - k + j) != (Py_UCS4)(unsigned char)suffix[j]) return 0;
+    return 1;
+}
+
+static PyObject *stem_word(PyObject *self, PyObject *w) {
+    if (!PyUnicode_Check(w)) {
+        PyErr_SetString(PyExc_TypeError, "stem() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(w), end = n;
+    int kind = PyUnicode_KIND(w);
+    const void *d = PyUnicode_DATA(w);
+    if (n >= 2 && PyUnicode_READ(kind, d, n - 1) == 's' &&
+        (PyUnicode_READ(kind, d, n - 2) == '\'' || PyUnicode_READ(kind, d, n - 2) == 0x2019))
+        end = n - 2;  /* "sony's" -> "sony", then the plural rules on what is left */
+    if (end > 4 && ends_with(kind, d, end, "ies")) {
+        PyObject *head = PyUnicode_Substring(w, 0, end - 3);
+        if (head == NULL) return NULL;
+        PyObject *y = PyUnicode_FromStringAndSize("y", 1);
+        PyObject *out = y == NULL ? NULL : PyUnicode_Concat(head, y);
+        Py_DECREF(head);
+        Py_XDECREF(y);
+        return out;
+    }
+    if (end > 4 && (ends_with(kind, d, end, "ches") || ends_with(kind, d, end, "shes") ||
+                    ends_with(kind, d, end, "sses") || ends_with(kind, d, end, "xes")))
+        return PyUnicode_Substring(w, 0, end - 2);
+    if (end > 3 && ends_with(kind, d, end, "s") && !ends_with(kind, d, end, "ss") && !ends_with(kind, d, end, "us") &&
+        !ends_with(kind, d, end, "is"))
+        return PyUnicode_Substring(w, 0, end - 1);
+    if (end == n) {
+        Py_INCREF(w);
+        return w;
+    }
+    return PyUnicode_Substring(w, 0, end);
+}
+
+/* gram_table(vocab) -> capsule: a read-only snapshot of a char n-gram vocabulary (str -> int) for
+ * ``word_grams``: each n-gram stored as its code points, an FNV-1a hash of them and its id, in an
+ * open-addressing table. Why: looking an n-gram up in the dict needs a new str (allocated, hashed,
+ * freed) per n-gram, ~30 per word; the table compares code points in place. The snapshot holds a
+ * reference to the dict and its size; ``word_grams`` uses it only for that dict at that size (the
+ * domain model never changes its vocabulary after loading), else it looks up the dict itself.
+ * A vocabulary with a key that is not a str or an id outside int32 gets no usable table. */
+#define GRAM_CAPSULE "classifiers._core.gram_table"
+
+typedef struct {
+    uint64_t h;
+    Py_ssize_t off;  /* into pool */
+    Py_ssize_t len;  /* -1: empty slot */
+    int32_t id;
+} GramSlot;
+
+typedef struct {
+    PyObject *vocab;  /* strong reference */
+    Py_ssize_t n;     /* len(vocab) when built */
+    int ok;           /* every key a str and every id in int32 */
+    size_t mask;
+    GramSlot *slots;
+    Py_UCS4 *pool;
+} GramTable;
+
+static inline uint64_t gram_hash(const Py_UCS4 *s, Py_ssize_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (Py_ssize_t k = 0; k < n; k++) h = (h ^ s[k]) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static void gram_table_free(PyObject *capsule) {
+    GramTable *t = PyCapsule_GetPointer(capsule, GRAM_CAPSULE);
+    if (t == NULL) return;
+    Py_XDECREF(t->vocab);
+    PyMem_Free(t->slots);
+    PyMem_Free(t->pool);
+    PyMem_Free(t);
+}
+
+static PyObject *gram_table(PyObject *self, PyObject *vocab) {
+    if (!PyDict_Check(vocab)) {
+        PyErr_SetString(PyExc_TypeError, "gram_table() needs a dict");
+        return NULL;
+    }
+    GramTable *t = PyMem_Calloc(1, sizeof(GramTable));
+    if (t == NULL) return PyErr_NoMemory();
+    Py_INCREF(vocab);
+    t->vocab = vocab;
+    t->n = PyDict_GET_SIZE(vocab);
+    PyObject *capsule = PyCapsule_New(t, GRAM_CAPSULE, gram_table_free);
+    if (capsule == NULL) {
+        Py_DECREF(vocab);
+        PyMem_Free(t);
+        return NULL;
+    }
+    size_t size = 8;
+    while (size < 2 * (size_t)t->n) size *= 2;
+    Py_ssize_t total = 0, pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(vocab, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key) || !PyLong_Check(value)) return capsule;  /* ok = 0: the dict serves */
+        total += PyUnicode_GET_LENGTH(key);
+    }
+    t->slots = PyMem_Malloc(size * sizeof(GramSlot));
+    t->pool = PyMem_Malloc((size_t)(total > 0 ? total : 1) * sizeof(Py_UCS4));
+    if (t->slots == NULL || t->pool == NULL) {
+        Py_DECREF(capsule);
+        return PyErr_NoMemory();
+    }
+    t->mask = size - 1;
+    for (size_t i = 0; i < size; i++) t->slots[i].len = -1;
+    Py_ssize_t off = 0;
+    pos = 0;
+    while (PyDict_Next(vocab, &pos, &key, &value)) {
+        int overflow = 0;
+        long long id = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (id == -1 && PyErr_Occurred()) {
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        if (overflow || id < INT32_MIN || id > INT32_MAX) return capsule;  /* ok = 0 */
+        Py_ssize_t len = PyUnicode_GET_LENGTH(key);
+        if (PyUnicode_AsUCS4(key, t->pool + off, len, 0) == NULL) {
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        uint64_t h = gram_hash(t->pool + off, len);
+        size_t i = (size_t)h & t->mask;
+        while (t->slots[i].len >= 0) i = (i + 1) & t->mask;
+        t->slots[i] = (GramSlot){h, off, len, (int32_t)id};
+        off += len;
+    }
+    t->ok = 1;
+    return capsule;
+}
+
+/* word_grams(word, vocab, lo, hi, table) -> bytes: ``linear_text._py_word_grams``: the vocab ids of
+ * the n-grams (lo <= n <= hi, by n then position) of " word " that are in ``vocab``, as int32 bytes.
+ * ``table`` is ``gram_table(vocab)`` (or None: the dict is looked up). Why in C: each new head word
+ * costs ~30 substrings and lookups, and numpy's list conversion. */
+static PyObject *word_grams(PyObject *self, PyObject *args) {
+    PyObject *w, *vocab, *table = Py_None;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "UO!nn|O", &w, &PyDict_Type, &vocab, &lo, &hi, &table)) return NULL;
+    if (lo < 0) {
+        PyErr_SetString(PyExc_ValueError, "n-gram lengths start at 0");
+        return NULL;
+    }
+    GramTable *t = NULL;
+    if (table != Py_None) {
+        if (!PyCapsule_IsValid(table, GRAM_CAPSULE)) {
+            PyErr_SetString(PyExc_TypeError, "table must be gram_table(vocab) or None");
+            return NULL;
+        }
+        t = PyCapsule_GetPointer(table, GRAM_CAPSULE);
+        if (!t->ok || t->vocab != vocab || PyDict_GET_SIZE(vocab) != t->n) t = NULL;  /* not this dict's */
+    }
+    PyObject *s = PyUnicode_FromFormat(" %U ", w);
+    if (s == NULL) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s), cap = 0, used = 0;
+    for (Py_ssize_t k = lo; k <= hi; k++)
+        if (len - k + 1 > 0) cap += len - k + 1;
+    int32_t *ids = PyMem_Malloc((size_t)(cap > 0 ? cap : 1) * sizeof(int32_t));
+    Py_UCS4 *cps = t != NULL ? PyUnicode_AsUCS4Copy(s) : NULL;
+    PyObject *out = NULL;
+    if (ids == NULL || (t != NULL && cps == NULL)) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = lo; k <= hi; k++) {
+        for (Py_ssize_t i = 0; i + k <= len; i++) {
+            if (t != NULL) {  /* the snapshot: code points compared in place */
+                const Py_UCS4 *g = cps + i;
+                uint64_t h = gram_hash(g, k);
+                for (size_t j = (size_t)h & t->mask; t->slots[j].len >= 0; j = (j + 1) & t->mask) {
+                    const GramSlot *e = &t->slots[j];
+                    if (e->h == h && e->len == k && memcmp(t->pool + e->off, g, (size_t)k * sizeof(Py_UCS4)) == 0) {
+                        ids[used++] = e->id;
+                        break;
+                    }
+                }
+                continue;
+            }
+            PyObject *g = PyUnicode_Substring(s, i, i + k);
+            if (g == NULL) goto done;
+            PyObject *v = PyDict_GetItemWithError(vocab, g);  /* borrowed */
+            Py_DECREF(g);
+            if (v == NULL) {
+                if (PyErr_Occurred()) goto done;
+                continue;
+            }
+            long id = PyLong_AsLong(v);
+            if (id == -1 && PyErr_Occurred()) goto done;
+            if (id < INT32_MIN || id > INT32_MAX) {
+                PyErr_SetString(PyExc_OverflowError, "n-gram id out of int32 range");
+                goto done;
+            }
+            ids[used++] = (int32_t)id;
+        }
+    }
+    out = PyBytes_FromStringAndSize((const char *)ids, (Py_ssize_t)(used * sizeof(int32_t)));
+done:
+    PyMem_Free(ids);
+    PyMem_Free(cps);
+    Py_DECREF(s);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"line_tokens", line_tokens, METH_O, "line_tokens(text): text.TOKEN's matches per line of text.lower()."},
     {"tokens", tokens, METH_O, "tokens(text): text.TOKEN's matches in text.lower()."},
@@ -1315,6 +1532,11 @@ static PyMethodDef methods[] = {
      "cold-start features (relevance._py_cold_features)."},
     {"name_tags", name_tags, METH_VARARGS,
      "name_tags(title, head, k, cache, phrase): the name tags of an article (tags._py_name_tags)."},
+    {"stem", stem_word, METH_O, "stem(word): the light plural folder (text._py_stem)."},
+    {"word_grams", word_grams, METH_VARARGS,
+     "word_grams(word, vocab, lo, hi, table=None): a word's char_wb n-gram ids as int32 bytes "
+     "(linear_text._py_word_grams)."},
+    {"gram_table", gram_table, METH_O, "gram_table(vocab): a read-only snapshot of vocab for word_grams."},
     {NULL, NULL, 0, NULL},
 };
 

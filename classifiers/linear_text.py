@@ -47,6 +47,30 @@ def _py_word_tokens(text: str) -> list[str]:
 _word_tokens = _fast.pick("plain_tokens", _py_word_tokens)  # the compiled core's, when built: same tokens
 
 
+def _py_word_grams(w: str, vocab: dict[str, int], lo: int, hi: int, table: Any = None) -> bytes:
+    """The ``vocab`` ids of the char_wb n-grams of one word (padded with a space each side, as
+    scikit-learn does; ``lo``..``hi`` characters, by length then position), as int32 bytes.
+    ``table`` (``_gram_table(vocab)``) only serves the compiled core's same function."""
+    if lo < 0:
+        raise ValueError("n-gram lengths start at 0")
+    s = f" {w} "
+    ids = [i for i in map(vocab.get, [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)])
+           if i is not None]
+    return np.asarray(ids, dtype=np.int32).tobytes()
+
+
+def _py_gram_table(vocab: dict[str, int]) -> None:
+    """Nothing: the pure-Python ``_py_word_grams`` looks ``vocab`` up itself. The compiled core's
+    ``gram_table`` snapshots the vocabulary so that its ``word_grams`` builds no str per n-gram."""
+    return None
+
+
+# ``_py_word_grams`` or the compiled core's same function (``_fast`` decides): called once per head
+# word the cache has not seen; ``_gram_table`` is built once per model (``LinearText.char_table``)
+_word_grams = _fast.pick("word_grams", _py_word_grams)
+_gram_table = _fast.pick("gram_table", _py_gram_table)
+
+
 @dataclass(slots=True)
 class LinearText:
     """A linear classifier over (word TF-IDF | char_wb TF-IDF of the head | mean word vectors |
@@ -75,10 +99,11 @@ class LinearText:
     char_range: tuple[int, int] = (2, 5)
     emb_row_scale: np.ndarray | None = None  # (E,) float32 when emb_table is int8 (see ``shrink``)
     char_cache: dict[str, bytes] = field(default_factory=dict, repr=False)  # word -> its n-gram ids (int32)
+    char_table: Any = field(default=None, repr=False, compare=False)  # _gram_table(char_vocab), built at first use
     names: list[str] | None = field(default=None, repr=False)
 
     def to_state(self) -> dict[str, Any]:
-        skip = ("char_cache", "names")
+        skip = ("char_cache", "char_table", "names")
         return {k: getattr(self, k) for k in self.__slots__ if k not in skip}  # type: ignore[attr-defined]
 
     @classmethod
@@ -171,13 +196,11 @@ class LinearText:
         return self.char_cache
 
     def _word_grams(self, w: str, cache: dict[str, bytes]) -> bytes:
-        """char_wb n-gram ids of one word (padded with a space each side, as scikit-learn does)."""
-        s = f" {w} "
+        """char_wb n-gram ids of one word (``_word_grams``), remembered in ``cache``."""
         lo, hi = self.char_range
-        cget = self.char_vocab.get
-        ids = [i for i in map(cget, [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)])
-               if i is not None]
-        cache[w] = b = np.asarray(ids, dtype=np.int32).tobytes()
+        if self.char_table is None:
+            self.char_table = _gram_table(self.char_vocab)
+        cache[w] = b = _word_grams(w, self.char_vocab, lo, hi, self.char_table)
         return b
 
     def _embed(self, erow: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:

@@ -132,7 +132,8 @@ def _py_stem_count(title_tokens: list[str], lines: list[list[str]], counts: Coun
 _stem_count = _fast.pick("stem_count", _py_stem_count)
 
 
-def _stem(word: str) -> str:
+def _py_stem(word: str) -> str:
+    """``stem`` without the cache: drop a possessive, then fold one plural ending."""
     if word.endswith(("'s", "’s")):
         word = word[:-2]
     if len(word) > 4 and word.endswith("ies"):
@@ -142,6 +143,11 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+# ``_py_stem`` or the compiled core's same function (``_fast`` decides): the cache serves known
+# words, this one every word a stream has not met yet (tens per article)
+_stem = _fast.pick("stem", _py_stem)
 
 
 def sentences(text: str) -> list[str]:

@@ -29,6 +29,7 @@ def _bindings(impl: str) -> dict[tuple[ModuleType, str], object]:
                                     linear_text._py_word_tokens)
         marks, ends, names = summary._py_sentence_marks, text._py_mark_ends, tags._py_name_tags
         stem_count, cold, split = text._py_stem_count, relevance._py_cold_features, text._py_split_text
+        stem, grams, gram_table = text._py_stem, linear_text._py_word_grams, linear_text._py_gram_table
     else:
         core = core_module()
         if core is None:
@@ -36,11 +37,13 @@ def _bindings(impl: str) -> dict[tuple[ModuleType, str], object]:
         tok, lines, stats, words = core.tokens, core.line_tokens, core.word_stats, core.plain_tokens
         marks, ends, names = core.sentence_marks, core.mark_ends, core.name_tags
         stem_count, cold, split = core.stem_count, core.cold_features, core.split_text
+        stem, grams, gram_table = core.stem, core.word_grams, core.gram_table
     return {(text, "tokens"): tok, (text, "_line_tokens"): lines, (text, "_mark_ends"): ends,
             (text, "_stem_count"): stem_count, (relevance, "_cold_features"): cold, (text, "_split_text"): split,
             (summary, "tokens"): tok, (summary, "_word_stats"): stats, (summary, "_sentence_marks"): marks, (tags, "tokens"): tok,
             (tags, "_name_tags"): names,
-            (relevance, "tokens"): tok, (events, "tokens"): tok, (linear_text, "_word_tokens"): words}
+            (relevance, "tokens"): tok, (events, "tokens"): tok, (linear_text, "_word_tokens"): words,
+            (text, "_stem"): stem, (linear_text, "_word_grams"): grams, (linear_text, "_gram_table"): gram_table}
 
 
 @pytest.fixture(params=["pure", "compiled"])

@@ -278,6 +278,75 @@ def test_name_tags_hostile_inputs() -> None:
         core.name_tags("Ab Cd", "", 5, {}, lambda run: 1 / 0)
 
 
+_STEM_CHARS = st.sampled_from([*"aesxyhcuiz'’", "ies", "ches", "shes", "sses", "xes", "ss", "us", "is", "'s", "’s",
+                               "İ", "é", "日", "😀", "\ud800"])
+
+
+@_FUZZ
+@given(st.lists(_STEM_CHARS, max_size=8).map("".join))
+def test_fuzzed_stems_match(word: str) -> None:
+    """The core's stem of a word the cache has not seen: the pure-Python stemmer's, suffix rules
+    and lengths in code points."""
+    assert _core().stem(word) == text._py_stem(word)
+
+
+def test_stem_cases() -> None:
+    core = _core()
+    for w in ["", "s", "'s", "’s", "is", "axes", "taxes", "boxes", "ies", "pies", "currencies", "currencies's",
+              "churches", "dishes", "glasses", "class", "bus", "bonus", "this", "vessels", "sony's", "bank’s",
+              "sonys's", "café's", "naïves", "日本s", "😀😀ies", "x" * 10_000 + "ies"]:
+        assert core.stem(w) == text._py_stem(w), w
+    with pytest.raises(TypeError):
+        core.stem(b"bytes")
+
+
+@_FUZZ
+@given(st.lists(st.sampled_from([*"ab z9'’", "İ", "é", "日", "😀", "\ud800"]), max_size=12).map("".join),
+       st.integers(1, 6), st.integers(0, 3))
+def test_fuzzed_word_grams_match(word: str, lo: int, extra: int) -> None:
+    """The core's char n-gram ids of a head word: the pure-Python ones (same ids, same order)."""
+    vocab = {g: i for i, g in enumerate([" a", "a ", "ab", " ab", "b ", "9", " z9 ", "日", "😀 ", "é", "İ",
+                                         "ab ", " ab ", "'", "’", "a'", "\ud800", "z", " "])}
+    want = linear_text._py_word_grams(word, vocab, lo, lo + extra)
+    assert _core().word_grams(word, vocab, lo, lo + extra) == want
+    assert _core().word_grams(word, vocab, lo, lo + extra, _core().gram_table(vocab)) == want
+
+
+def test_word_grams_cases() -> None:
+    core = _core()
+    vocab = {" a": 0, "ab": 7, "b ": 2**31 - 1, " ab ": 3}
+    for w, lo, hi in [("ab", 2, 5), ("", 1, 3), ("", 2, 5), ("ab", 5, 2), ("ab" * 500, 2, 5), ("ab", 0, 2)]:
+        assert core.word_grams(w, vocab, lo, hi) == linear_text._py_word_grams(w, vocab, lo, hi), (w, lo, hi)
+        assert core.word_grams(w, vocab, lo, hi, None) == linear_text._py_word_grams(w, vocab, lo, hi)
+    for w, lo, hi in [("ab", 2, 5), ("", 0, 3), ("ab" * 500, 1, 5), ("日😀é", 1, 4)]:  # with the snapshot
+        for v in [vocab, {"ab": 1, "ab ": 2, " 日": 3, "😀é ": 4, "": 5, "b": 6}]:
+            assert core.word_grams(w, v, lo, hi, core.gram_table(v)) == linear_text._py_word_grams(w, v, lo, hi)
+    table = core.gram_table(vocab)
+    grown = {**vocab, "b": 9}  # another dict, or the same one grown: the dict is looked up, not the snapshot
+    assert core.word_grams("ab", grown, 1, 2, table) == linear_text._py_word_grams("ab", grown, 1, 2)
+    vocab["b"] = 9
+    assert core.word_grams("ab", vocab, 1, 2, table) == linear_text._py_word_grams("ab", vocab, 1, 2)
+    for odd in [{"ab": 2**31}, {"ab": "x"}, {1: 2, "ab": 7}]:  # no usable snapshot: the dict's own errors
+        assert core.word_grams("xy", odd, 2, 2, core.gram_table(odd)) == b""
+    assert core.word_grams("ab", {1: 2, "ab": 7}, 2, 2, core.gram_table({1: 2, "ab": 7})) == b"\x07\0\0\0"
+    with pytest.raises(OverflowError):
+        core.word_grams("ab", {"ab": 2**31}, 2, 2)
+    with pytest.raises(OverflowError):
+        core.word_grams("ab", {"ab": 2**31}, 2, 2, core.gram_table({"ab": 2**31}))
+    with pytest.raises(ValueError):
+        core.word_grams("ab", vocab, -1, 2)
+    with pytest.raises(ValueError):
+        linear_text._py_word_grams("ab", vocab, -1, 2)
+    with pytest.raises(TypeError):
+        core.word_grams("ab", vocab, 2, 2, "not a table")
+    with pytest.raises(TypeError):
+        core.gram_table(["ab"])
+    with pytest.raises(TypeError):
+        core.word_grams("ab", {"ab": "x"}, 2, 2)
+    with pytest.raises(TypeError):
+        core.word_grams("ab", ["ab"], 2, 2)
+
+
 def test_summary_features_agree(impl: str) -> None:
     sents = ["Shares in the Bank rose 5% on Monday.", "“Rates will rise,” the bank’s chief said.",
              "Oil fell; the bank's shares did not.", "Plain sentence with no overlap at all here."]

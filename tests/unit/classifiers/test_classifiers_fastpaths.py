@@ -15,7 +15,7 @@ import re
 from classifiers import text
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import _DIGIT, _has_digit
-from classifiers.tags import _word_re
+from classifiers.tags import _distinct, _nested, _word_re
 from classifiers.text import _CUT, _MONEY, _MONEY_WORDS, _TOKEN, _has_money_word, largest_amount
 from classifiers.types import TopicSpec
 
@@ -86,3 +86,35 @@ def test_topic_probability_is_the_same_without_explanations(impl: str) -> None:
         p, contrib = m.score(d)
         assert m.score(d, explain=False) == (p, [])
         assert contrib or p < 0.5
+
+
+def _distinct_by_lists(names: list[str]) -> list[str]:
+    """``tags._distinct`` as it was written, comparing word-list slices (``tags._nested``)."""
+    kept: list[str] = []
+    kept_words: list[list[str]] = []
+    for name in names:
+        words = name.lower().split()
+        for i, other in enumerate(kept_words):
+            if _nested(words, other):
+                if len(words) < len(other):
+                    kept[i], kept_words[i] = name, words
+                break
+        else:
+            kept.append(name)
+            kept_words.append(words)
+    return kept
+
+
+def test_distinct_names_match_the_word_list_formulation() -> None:
+    """The substring tests on space-padded names keep the same names, in the same places, as the
+    word-list comparison: also for names without words, repeated words, other whitespace and
+    words that are prefixes or suffixes of others."""
+    rng = random.Random(11)
+    pieces = ["Snoop", "Dogg", "Rapper", "snoop", "Dog", "Doggy", "of", "Bank", "England", "", " ", "\u00a0", "\t",
+              "İ", "a", "ab", "b", "New York", "York"]
+    cases = [[" ".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 10))]
+             for _ in range(3000)]
+    cases += [["Rapper Snoop Dogg", "Snoop Dogg", "Dogg"], ["", "A"], ["A", ""], ["a b a", "b a", "a b"],
+              ["ab", "a b", "b"], ["Understanding Google AdWords", "Google AdWords", "Google"]]
+    for names in cases:
+        assert _distinct(names) == _distinct_by_lists(names), names
