@@ -838,12 +838,14 @@ fail:
     return NULL;
 }
 
-/* story_vector(story, member_ids, n_members, base) -> (norm, dot): index.WindowIndex.story_vector.
+/* story_vector(story, member_ids, n_members, base) -> (norm, dot, shared, largest):
+ * index.WindowIndex.story_vector (``shared`` and ``largest``: fsum and max of the join guard's
+ * scoring.shared_products, ``w * count * idf`` over the terms the article shares with the vector).
  * The vector is counted from the members' ids with the zeroed scratch ``cnt`` (reset as read). */
 static PyObject *story_vector(Index *self, PyObject *args) {
     PyObject *story, *members;
     Py_ssize_t n_members, m, n;
-    double base, x, idfv, norm, dot;
+    double base, x, idfv, norm, dot, shared, largest = 0.0;
     if (!PyArg_ParseTuple(args, "OO!nd:story_vector", &story, &PyList_Type, &members, &n_members, &base))
         return NULL;
     m = PyList_GET_SIZE(members);
@@ -860,9 +862,10 @@ static PyObject *story_vector(Index *self, PyObject *args) {
         }
         for (Py_ssize_t j = 0; j < n; j++) self->cnt[ids[j]]++;
     }
-    Fsum sq, dt;
+    Fsum sq, dt, sh;
     fsum_init(&sq);
     fsum_init(&dt);
+    fsum_init(&sh);
     int err = 0;
     for (Py_ssize_t a = 0; a < m; a++) {
         const int64_t *ids = (const int64_t *)PyBytes_AS_STRING(PyList_GET_ITEM(members, a));
@@ -879,12 +882,17 @@ static PyObject *story_vector(Index *self, PyObject *args) {
             }
             x = (double)c * idfv;
             if (fsum_add(&sq, x * x) < 0 || fsum_add(&dt, self->w[i] * x) < 0) err = 1;
+            if (self->w[i] != 0.0 && !err) { /* a shared term (the article's weights are >= 1) */
+                double part = self->w[i] * (double)c * idfv;
+                if (fsum_add(&sh, part) < 0) err = 1;
+                if (part > largest) largest = part;
+            }
         }
     }
-    int r1 = fsum_result(&sq, &norm), r2 = fsum_result(&dt, &dot);
-    if (err || r1 < 0 || r2 < 0) return NULL;
+    int r1 = fsum_result(&sq, &norm), r2 = fsum_result(&dt, &dot), r3 = fsum_result(&sh, &shared);
+    if (err || r1 < 0 || r2 < 0 || r3 < 0) return NULL;
     norm = sqrt(norm);
-    return Py_BuildValue("dd", norm != 0.0 ? norm : 1.0, dot);
+    return Py_BuildValue("dddd", norm != 0.0 ? norm : 1.0, dot, shared, largest);
 }
 
 typedef struct {

@@ -190,11 +190,11 @@ def test_candidate_features_are_bit_identical() -> None:
                 c._expire()
                 ids = c._index.add_doc(feats.terms, c._track_limit())
                 m = c._candidates(feats, ids)
-                got.append((m.rows, m.w, m.dnorm))
+                got.append((m.rows, m.guard, m.w, m.dnorm))
                 c._insert(it, feats, ids, m.rows[0][0] if m.rows else f"new-{it.id}", it.published_at.timestamp())
             rows[impl] = got
     assert rows["pure"] == rows["compiled"]
-    assert sum(len(r) for r, _, _ in rows["pure"]) > 50
+    assert sum(len(r) for r, _, _, _ in rows["pure"]) > 50
 
 
 @pytest.mark.parametrize("limit", [math.inf, 0.5, 3.0])
