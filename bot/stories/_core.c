@@ -31,6 +31,7 @@ static PyObject *counter_type;  /* collections.Counter */
 static PyObject *log1p_fn;      /* math.log1p */
 static PyObject *sum_fn;        /* builtins.sum */
 static PyObject *tilde;         /* "~" */
+static PyObject *empty_tuple;   /* () */
 static PyObject *s_profile, *s_core, *s_slot, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
     *s_common_df, *s_common_floor, *s_base, *s_logs, *s_df;
 
@@ -145,6 +146,14 @@ static PyObject *tokens(PyObject *self, PyObject *s) {
 
 static int truthy_str(PyObject *t) { return t != Py_None && (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) > 0); }
 
+static int set_count_ssize(PyObject *d, PyObject *key, Py_ssize_t v) {
+    PyObject *o = PyLong_FromSsize_t(v);
+    if (o == NULL) return -1;
+    int r = PyDict_SetItem(d, key, o);
+    Py_DECREF(o);
+    return r;
+}
+
 static int count_in(PyObject *counts, PyObject *key) {
     PyObject *c = PyDict_GetItemWithError(counts, key);
     if (c == NULL && PyErr_Occurred()) return -1;
@@ -154,6 +163,54 @@ static int count_in(PyObject *counts, PyObject *key) {
     if (nv == NULL) return -1;
     int r = PyDict_SetItem(counts, key, nv);
     Py_DECREF(nv);
+    return r;
+}
+
+/* Count the tokens' terms (``held[i]``'s term, when truthy) into the empty dict ``terms``, in
+ * first-seen order: what ``count_in`` per token gives, with one dict insertion per distinct term.
+ * Terms are counted by address first (the cache's terms are interned, so an address is a term);
+ * should two distinct objects hold equal strings, the dict ends up with fewer keys than addresses
+ * and the count is redone token by token. */
+static int count_terms(PyObject *terms, PyObject **held, Py_ssize_t ntok) {
+    Py_ssize_t size = 16, nd = 0;
+    while (size < 2 * ntok) size *= 2;
+    Py_ssize_t *table = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)size);
+    Py_ssize_t *counts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(ntok + 1));
+    PyObject **keys = PyMem_Malloc(sizeof(PyObject *) * (size_t)(ntok + 1));
+    int r = -1;
+    if (table == NULL || counts == NULL || keys == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(table, 0xff, sizeof(Py_ssize_t) * (size_t)size); /* -1: empty */
+    for (Py_ssize_t i = 0; i < ntok; i++) {
+        if (held[i] == NULL) continue;
+        PyObject *t = PyTuple_GET_ITEM(held[i], 1);
+        if (!truthy_str(t)) continue;
+        size_t h = (size_t)(((uintptr_t)t >> 4) * (uintptr_t)0x9E3779B97F4A7C15ULL) & (size_t)(size - 1);
+        while (table[h] >= 0 && keys[table[h]] != t) h = (h + 1) & (size_t)(size - 1);
+        if (table[h] < 0) {
+            table[h] = nd;
+            keys[nd] = t;
+            counts[nd++] = 1;
+        } else {
+            counts[table[h]]++;
+        }
+    }
+    for (Py_ssize_t d = 0; d < nd; d++)
+        if (set_count_ssize(terms, keys[d], counts[d]) < 0) goto done;
+    if (PyDict_GET_SIZE(terms) != nd) { /* equal strings in distinct objects: count them one by one */
+        PyDict_Clear(terms);
+        for (Py_ssize_t i = 0; i < ntok; i++)
+            if (held[i] != NULL && truthy_str(PyTuple_GET_ITEM(held[i], 1)) &&
+                count_in(terms, PyTuple_GET_ITEM(held[i], 1)) < 0)
+                goto done;
+    }
+    r = 0;
+done:
+    PyMem_Free(table);
+    PyMem_Free(counts);
+    PyMem_Free(keys);
     return r;
 }
 
@@ -218,8 +275,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         kinds[ntok] = (int)k;
         held[ntok++] = kt;
     }
-    /* terms: a Counter of the token terms in first-seen order, then the phrases */
-    terms = PyObject_CallNoArgs(counter_type);
+    /* terms: a Counter of the token terms in first-seen order, then the phrases. Made by its
+     * type's tp_new: Counter() would also run Counter.__init__ and update() in Python, which do
+     * nothing without arguments */
+    terms = ((PyTypeObject *)counter_type)->tp_new((PyTypeObject *)counter_type, empty_tuple, NULL);
     numbers = PyFrozenSet_New(NULL);
     names = PyFrozenSet_New(NULL);
     lead = PyFrozenSet_New(NULL);
@@ -233,13 +292,11 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t ncaps = 0;
+    if (count_terms(terms, held, ntok) < 0) goto done;
     for (Py_ssize_t i = 0; i < ntok; i++) {
         if (held[i] == NULL) continue;
         PyObject *t = PyTuple_GET_ITEM(held[i], 1);
-        if (truthy_str(t)) {
-            if (count_in(terms, t) < 0) goto done;
-            if (kinds[i] == 0 && PySet_Add(numbers, t) < 0) goto done;
-        }
+        if (kinds[i] == 0 && truthy_str(t) && PySet_Add(numbers, t) < 0) goto done;
         if (kinds[i] == 1) caps[ncaps++] = i;
     }
     /* names: runs of consecutive capitalised tokens, cut at the lead's end (text._py_scan) */
@@ -1422,8 +1479,13 @@ PyMODINIT_FUNC PyInit__core(void) {
     log1p_fn = from("math", "log1p");
     sum_fn = from("builtins", "sum");
     tilde = PyUnicode_InternFromString("~");
+    empty_tuple = PyTuple_New(0);
 #define NAME(v, s) ((v = PyUnicode_InternFromString(s)) != NULL)
-    if (counter_type == NULL || log1p_fn == NULL || sum_fn == NULL || tilde == NULL ||
+    if (counter_type != NULL && !PyType_Check(counter_type)) {
+        PyErr_SetString(PyExc_TypeError, "collections.Counter is not a type");
+        return NULL;
+    }
+    if (counter_type == NULL || empty_tuple == NULL || log1p_fn == NULL || sum_fn == NULL || tilde == NULL ||
         !NAME(s_profile, "profile") || !NAME(s_core, "core") || !NAME(s_slot, "slot") ||
         !NAME(s_query_terms, "query_terms") || !NAME(s_candidates, "candidates") ||
         !NAME(s_min_overlap, "min_overlap") || !NAME(s_min_relative, "min_relative") ||
