@@ -32,7 +32,7 @@ static PyObject *log1p_fn;      /* math.log1p */
 static PyObject *sum_fn;        /* builtins.sum */
 static PyObject *tilde;         /* "~" */
 static PyObject *empty_tuple;   /* () */
-static PyObject *s_profile, *s_core, *s_slot, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
+static PyObject *s_profile, *s_core, *s_slot, *s_vec, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
     *s_common_df, *s_common_floor, *s_base, *s_logs, *s_df;
 
 /* ---- tokens ------------------------------------------------------------------------------------ */
@@ -723,7 +723,9 @@ static PyObject *join(Index *self, PyObject *args) {
     int64_t slot;
     if (!PyArg_ParseTuple(args, "OOO:join", &story, &terms, &idb)) return NULL;
     const int64_t *ids = ids_of(self, idb, &n);
-    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0) return NULL;
+    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0 ||
+        PyObject_SetAttr(story, s_vec, Py_None) < 0) /* the kept vector is stale from here */
+        return NULL;
     int first = PyDict_GET_SIZE(prof) == 0;
     while (PyDict_Next(terms, &pos, &key, &val)) {
         int64_t i = ids[k++], old = 0;
@@ -749,7 +751,9 @@ static PyObject *leave(Index *self, PyObject *args) {
     int last;
     if (!PyArg_ParseTuple(args, "OOOp:leave", &story, &terms, &idb, &last)) return NULL;
     const int64_t *ids = ids_of(self, idb, &n);
-    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0) return NULL;
+    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0 ||
+        PyObject_SetAttr(story, s_vec, Py_None) < 0) /* the kept vector is stale from here */
+        return NULL;
     if (last) { /* the story goes: no counts to keep */
         for (Py_ssize_t j = 0; j < n; j++)
             if (self->post[ids[j]].v != NULL && post_remove(&self->post[ids[j]], slot) < 0) return NULL;
@@ -895,57 +899,107 @@ fail:
     return NULL;
 }
 
-/* story_vector(story, member_ids, n_members, base) -> (norm, dot, shared, largest):
- * index.WindowIndex.story_vector (``shared`` and ``largest``: fsum and max of the join guard's
- * scoring.shared_products, ``w * count * idf`` over the terms the article shares with the vector).
- * The vector is counted from the members' ids with the zeroed scratch ``cnt`` (reset as read). */
-static PyObject *story_vector(Index *self, PyObject *args) {
-    PyObject *story, *members;
-    Py_ssize_t n_members, m, n;
-    double base, x, idfv, norm, dot, shared, largest = 0.0;
-    if (!PyArg_ParseTuple(args, "OO!nd:story_vector", &story, &PyList_Type, &members, &n_members, &base))
-        return NULL;
-    m = PyList_GET_SIZE(members);
+/* A story vector's entry: a term id and how many of the story's members use it. */
+typedef struct {
+    int64_t id, count;
+} VecEntry;
+
+/* The story's vector, counted from its members' ids (``members``: an iterable of add_doc's bytes)
+ * with the zeroed scratch ``cnt`` (reset as read): ``core`` from three members on, else
+ * ``profile`` (index.WindowIndex.story_vector's rule). A new bytes object of VecEntry, or NULL. */
+static PyObject *count_vector(Index *self, PyObject *members, Py_ssize_t n_members) {
+    PyObject *seq = PySequence_Fast(members, "member ids must be an iterable"), *out = NULL;
+    if (seq == NULL) return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(seq), n, total = 0, k = 0;
+    PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t a = 0; a < m; a++) {
-        const int64_t *ids = ids_of(self, PyList_GET_ITEM(members, a), &n);
+        const int64_t *ids = ids_of(self, items[a], &n);
         if (ids == NULL) {
             for (Py_ssize_t b = 0; b < a; b++) { /* leave the scratch zeroed */
                 Py_ssize_t nd = 0;
-                const int64_t *done = ids_of(self, PyList_GET_ITEM(members, b), &nd);
+                const int64_t *done = ids_of(self, items[b], &nd);
                 for (Py_ssize_t j = 0; done != NULL && j < nd; j++) self->cnt[done[j]] = 0;
             }
             PyErr_SetString(PyExc_TypeError, "member ids must be the bytes add_doc returned");
+            Py_DECREF(seq);
             return NULL;
         }
         for (Py_ssize_t j = 0; j < n; j++) self->cnt[ids[j]]++;
+        total += n;
     }
-    Fsum sq, dt, sh;
-    fsum_init(&sq);
-    fsum_init(&dt);
-    fsum_init(&sh);
-    int err = 0;
+    out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(VecEntry) * total);
+    VecEntry *e = out == NULL ? NULL : (VecEntry *)PyBytes_AS_STRING(out);
     for (Py_ssize_t a = 0; a < m; a++) {
-        const int64_t *ids = (const int64_t *)PyBytes_AS_STRING(PyList_GET_ITEM(members, a));
-        n = PyBytes_GET_SIZE(PyList_GET_ITEM(members, a)) / 8;
+        const int64_t *ids = (const int64_t *)PyBytes_AS_STRING(items[a]);
+        n = PyBytes_GET_SIZE(items[a]) / 8;
         for (Py_ssize_t j = 0; j < n; j++) {
             int64_t i = ids[j];
             int32_t c = self->cnt[i];
             if (!c) continue;
             self->cnt[i] = 0;
-            if ((n_members >= 3 && m != 1 && c < 2) || err) continue; /* from three members: ``core`` */
-            if (idf_of(self, i, base, &idfv) < 0) {
-                err = 1;
-                continue;
-            }
-            x = (double)c * idfv;
-            if (fsum_add(&sq, x * x) < 0 || fsum_add(&dt, self->w[i] * x) < 0) err = 1;
-            if (self->w[i] != 0.0 && !err) { /* a shared term (the article's weights are >= 1) */
-                double part = self->w[i] * (double)c * idfv;
-                if (fsum_add(&sh, part) < 0) err = 1;
-                if (part > largest) largest = part;
-            }
+            if ((n_members >= 3 && m != 1 && c < 2) || e == NULL) continue; /* from three members: ``core`` */
+            e[k].id = i;
+            e[k++].count = c;
         }
     }
+    Py_DECREF(seq);
+    if (out != NULL && k < total) _PyBytes_Resize(&out, (Py_ssize_t)sizeof(VecEntry) * k);
+    return out;
+}
+
+/* story_vector(story, member_ids, n_members, base) -> (norm, dot, shared, largest):
+ * index.WindowIndex.story_vector (``shared`` and ``largest``: fsum and max of the join guard's
+ * scoring.shared_products, ``w * count * idf`` over the terms the article shares with the vector).
+ * The vector (VecEntry bytes) is kept in the story's ``_vec`` until a member joins or leaves, as
+ * the pure index keeps its arrays: a story is a candidate many times between changes, and
+ * counting its members' ids each time was most of this call. ``member_ids`` is read only to
+ * count it. */
+static PyObject *story_vector(Index *self, PyObject *args) {
+    PyObject *story, *members, *vec;
+    Py_ssize_t n_members;
+    double base, x, idfv, norm, dot, shared, largest = 0.0;
+    if (!PyArg_ParseTuple(args, "OOnd:story_vector", &story, &members, &n_members, &base)) return NULL;
+    if ((vec = PyObject_GetAttr(story, s_vec)) == NULL) return NULL;
+    if (vec == Py_None) {
+        Py_DECREF(vec);
+        if ((vec = count_vector(self, members, n_members)) == NULL) return NULL;
+        if (PyObject_SetAttr(story, s_vec, vec) < 0) {
+            Py_DECREF(vec);
+            return NULL;
+        }
+    } else if (!PyBytes_Check(vec) || PyBytes_GET_SIZE(vec) % (Py_ssize_t)sizeof(VecEntry)) {
+        Py_DECREF(vec);
+        PyErr_SetString(PyExc_TypeError, "story._vec is not a compiled story vector");
+        return NULL;
+    }
+    const VecEntry *e = (const VecEntry *)PyBytes_AS_STRING(vec);
+    Py_ssize_t ne = PyBytes_GET_SIZE(vec) / (Py_ssize_t)sizeof(VecEntry);
+    Fsum sq, dt, sh;
+    fsum_init(&sq);
+    fsum_init(&dt);
+    fsum_init(&sh);
+    int err = 0;
+    for (Py_ssize_t j = 0; j < ne && !err; j++) {
+        int64_t i = e[j].id;
+        if (i < 0 || i >= self->used) {
+            PyErr_SetString(PyExc_ValueError, "story vector term id out of range");
+            err = 1;
+            break;
+        }
+        if (idf_of(self, i, base, &idfv) < 0) {
+            err = 1;
+            break;
+        }
+        double c = (double)e[j].count;
+        x = c * idfv;
+        if (fsum_add(&sq, x * x) < 0 || fsum_add(&dt, self->w[i] * x) < 0) err = 1;
+        if (self->w[i] != 0.0 && !err) { /* a shared term (the article's weights are >= 1) */
+            double part = self->w[i] * c * idfv;
+            if (fsum_add(&sh, part) < 0) err = 1;
+            if (part > largest) largest = part;
+        }
+    }
+    Py_DECREF(vec);
     int r1 = fsum_result(&sq, &norm), r2 = fsum_result(&dt, &dot), r3 = fsum_result(&sh, &shared);
     if (err || r1 < 0 || r2 < 0 || r3 < 0) return NULL;
     norm = sqrt(norm);
@@ -1131,7 +1185,7 @@ static PyMethodDef index_methods[] = {
     {"start", (PyCFunction)start, METH_VARARGS, "Spread the article's weights by term id."},
     {"weigh", (PyCFunction)weigh, METH_VARARGS, "(TF-IDF weights, their norm) of an article; also start()."},
     {"finish", (PyCFunction)finish, METH_O, "Clear the article's weights."},
-    {"story_vector", (PyCFunction)story_vector, METH_VARARGS, "(norm, dot) of a story's vector."},
+    {"story_vector", (PyCFunction)story_vector, METH_VARARGS, "(norm, dot, shared, largest) of a story's vector."},
     {"candidates", (PyCFunction)candidates, METH_VARARGS, "Candidate stories, best first."},
     {NULL, NULL, 0, NULL},
 };
@@ -1486,7 +1540,7 @@ PyMODINIT_FUNC PyInit__core(void) {
         return NULL;
     }
     if (counter_type == NULL || empty_tuple == NULL || log1p_fn == NULL || sum_fn == NULL || tilde == NULL ||
-        !NAME(s_profile, "profile") || !NAME(s_core, "core") || !NAME(s_slot, "slot") ||
+        !NAME(s_profile, "profile") || !NAME(s_vec, "_vec") || !NAME(s_core, "core") || !NAME(s_slot, "slot") ||
         !NAME(s_query_terms, "query_terms") || !NAME(s_candidates, "candidates") ||
         !NAME(s_min_overlap, "min_overlap") || !NAME(s_min_relative, "min_relative") ||
         !NAME(s_common_df, "common_df") || !NAME(s_common_floor, "common_floor") || !NAME(s_base, "base") ||

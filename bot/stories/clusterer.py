@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from bot.stories import index as _index
 from bot.stories.index import StoryTerms, TermIds
@@ -101,6 +102,9 @@ class _Candidates:
     w: dict[str, float]
     dnorm: float
     idf: Idf
+
+
+_ids = attrgetter("ids")  # a _Member's term ids
 
 
 def _inc(counts: dict[str, int], keys: Iterable[str]) -> list[str]:
@@ -269,7 +273,8 @@ class Clusterer:
             for sid in index.candidates(w, ids, idf.base, scorer.params, self._n_bg):
                 story = self._stories[sid]
                 n = len(story.members)
-                snorm, dot, shared, largest = index.story_vector(story.terms, [m.ids for m in story.members.values()],
+                # the members' ids are read only when the story changed since its vector was last kept
+                snorm, dot, shared, largest = index.story_vector(story.terms, map(_ids, story.members.values()),
                                                                  n, idf.base)
                 rows.append((sid, scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core,
                                                   story.names, story.lead, story.years, n, idf, snorm=snorm, dot=dot)))

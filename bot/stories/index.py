@@ -55,7 +55,8 @@ class StoryTerms:
         self.slot = slot
         self.profile: dict[str, int] = {}
         self.core: dict[str, int] = {}
-        self._vec: tuple[np.ndarray, np.ndarray] | None = None
+        # WindowIndex: (ids, counts) arrays; CompiledIndex: the core's bytes of (id, count) pairs
+        self._vec: tuple[np.ndarray, np.ndarray] | bytes | None = None
 
 
 class _Slots:
@@ -325,7 +326,7 @@ class CompiledIndex(_Slots):
     def finish(self, ids: bytes) -> None:
         self._c.finish(ids)
 
-    def story_vector(self, story: StoryTerms, member_ids: list[bytes], n_members: int,
+    def story_vector(self, story: StoryTerms, member_ids: Iterable[bytes], n_members: int,
                      base: float) -> tuple[float, float, float, float]:
         return self._c.story_vector(story, member_ids, n_members, base)  # type: ignore[no-any-return]
 
