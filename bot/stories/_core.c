@@ -583,6 +583,17 @@ static int check_terms(PyObject *terms, Py_ssize_t n) {
     return 0;
 }
 
+/* An empty dict with room for ``n`` keys: filling a new dict key by key resized it several times
+ * (a third of building an article's weights). Same dict, same order, as PyDict_New's. */
+static PyObject *new_dict(Py_ssize_t n) {
+#if PY_VERSION_HEX < 0x030D0000
+    return _PyDict_NewPresized(n);
+#else
+    (void)n;
+    return PyDict_New();
+#endif
+}
+
 static int set_count(PyObject *d, PyObject *key, int64_t v) {
     PyObject *o = PyLong_FromLongLong(v);
     if (o == NULL) return -1;
@@ -726,14 +737,25 @@ static PyObject *join(Index *self, PyObject *args) {
     if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0 ||
         PyObject_SetAttr(story, s_vec, Py_None) < 0) /* the kept vector is stale from here */
         return NULL;
-    int first = PyDict_GET_SIZE(prof) == 0;
+    if (PyDict_GET_SIZE(prof) == 0) { /* the first member: a new profile of ones, sized (as dict.fromkeys) */
+        PyObject *fresh = new_dict(n), *one = PyLong_FromLong(1);
+        int r = fresh == NULL || one == NULL ? -1 : 0;
+        while (r == 0 && PyDict_Next(terms, &pos, &key, &val)) {
+            int64_t i = ids[k++];
+            r = PyDict_SetItem(fresh, key, one);
+            if (r == 0 && self->post[i].v != NULL) r = post_append(&self->post[i], slot);
+        }
+        if (r == 0) r = PyObject_SetAttr(story, s_profile, fresh);
+        Py_XDECREF(fresh);
+        Py_XDECREF(one);
+        if (r < 0) return NULL;
+        Py_RETURN_NONE;
+    }
     while (PyDict_Next(terms, &pos, &key, &val)) {
         int64_t i = ids[k++], old = 0;
-        if (!first) {
-            PyObject *o = PyDict_GetItemWithError(prof, key);
-            if (o == NULL && PyErr_Occurred()) return NULL;
-            if (o != NULL && (old = PyLong_AsLongLong(o)) == -1 && PyErr_Occurred()) return NULL;
-        }
+        PyObject *o = PyDict_GetItemWithError(prof, key);
+        if (o == NULL && PyErr_Occurred()) return NULL;
+        if (o != NULL && (old = PyLong_AsLongLong(o)) == -1 && PyErr_Occurred()) return NULL;
         if (set_count(prof, key, old + 1) < 0) return NULL;
         if (old) {
             if (set_count(core, key, old + 1) < 0) return NULL;
@@ -868,7 +890,7 @@ static PyObject *weigh(Index *self, PyObject *args) {
         return NULL;
     Fsum sq;
     fsum_init(&sq);
-    w = PyDict_New();
+    w = new_dict(n);
     if (w == NULL) {
         if (sq.p != sq.small) PyMem_Free(sq.p);
         return NULL;
@@ -992,10 +1014,12 @@ static PyObject *story_vector(Index *self, PyObject *args) {
         }
         double c = (double)e[j].count;
         x = c * idfv;
-        if (fsum_add(&sq, x * x) < 0 || fsum_add(&dt, self->w[i] * x) < 0) err = 1;
-        if (self->w[i] != 0.0 && !err) { /* a shared term (the article's weights are >= 1) */
+        if (fsum_add(&sq, x * x) < 0) err = 1;
+        /* a shared term (the article's weights are >= 1; the rest add exact zeros to the dot
+         * product, which leave an exactly rounded sum as it is) */
+        if (self->w[i] != 0.0 && !err) {
             double part = self->w[i] * c * idfv;
-            if (fsum_add(&sh, part) < 0) err = 1;
+            if (fsum_add(&dt, self->w[i] * x) < 0 || fsum_add(&sh, part) < 0) err = 1;
             if (part > largest) largest = part;
         }
     }
