@@ -32,6 +32,7 @@ static PyObject *log1p_fn;      /* math.log1p */
 static PyObject *sum_fn;        /* builtins.sum */
 static PyObject *tilde;         /* "~" */
 static PyObject *empty_tuple;   /* () */
+static PyObject *s_names, *s_numbers, *s_lead, *s_terms;
 static PyObject *s_profile, *s_core, *s_slot, *s_vec, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
     *s_common_df, *s_common_floor, *s_base, *s_logs, *s_df;
 
@@ -1421,10 +1422,10 @@ static PyObject *features(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ZeroDivisionError, "features(): a story without members");
         return NULL;
     }
-    names = PyObject_GetAttrString(feats, "names");
-    numbers = PyObject_GetAttrString(feats, "numbers");
-    lead = PyObject_GetAttrString(feats, "lead");
-    terms = PyObject_GetAttrString(feats, "terms");
+    names = PyObject_GetAttr(feats, s_names); /* interned names: GetAttrString made a str per call */
+    numbers = PyObject_GetAttr(feats, s_numbers);
+    lead = PyObject_GetAttr(feats, s_lead);
+    terms = PyObject_GetAttr(feats, s_terms);
     if (names == NULL || numbers == NULL || lead == NULL || terms == NULL) goto done;
     if (!PyDict_Check(terms)) {
         PyErr_SetString(PyExc_TypeError, "feats.terms must be a dict");
@@ -1519,7 +1520,12 @@ static PyObject *features(PyObject *self, PyObject *args) {
     list = phrases(story_lead);
     Py_DECREF(story_lead);
     if (list == NULL || cover(list, terms, 1.0, &id, 0.5, &r[10]) < 0) goto done;
-    out = Py_BuildValue("(ddddddddddd)", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]);
+    out = PyTuple_New(11);
+    for (Py_ssize_t j = 0; out != NULL && j < 11; j++) {
+        PyObject *f = PyFloat_FromDouble(r[j]);
+        if (f == NULL) Py_CLEAR(out);
+        else PyTuple_SET_ITEM(out, j, f);
+    }
     goto done;
 fail_sum:
     if (f.p != f.small) PyMem_Free(f.p);
@@ -1564,7 +1570,9 @@ PyMODINIT_FUNC PyInit__core(void) {
         return NULL;
     }
     if (counter_type == NULL || empty_tuple == NULL || log1p_fn == NULL || sum_fn == NULL || tilde == NULL ||
-        !NAME(s_profile, "profile") || !NAME(s_vec, "_vec") || !NAME(s_core, "core") || !NAME(s_slot, "slot") ||
+        !NAME(s_names, "names") || !NAME(s_numbers, "numbers") || !NAME(s_lead, "lead") ||
+        !NAME(s_terms, "terms") || !NAME(s_profile, "profile") || !NAME(s_vec, "_vec") || !NAME(s_core, "core") ||
+        !NAME(s_slot, "slot") ||
         !NAME(s_query_terms, "query_terms") || !NAME(s_candidates, "candidates") ||
         !NAME(s_min_overlap, "min_overlap") || !NAME(s_min_relative, "min_relative") ||
         !NAME(s_common_df, "common_df") || !NAME(s_common_floor, "common_floor") || !NAME(s_base, "base") ||
