@@ -31,7 +31,9 @@ static PyObject *counter_type;  /* collections.Counter */
 static PyObject *log1p_fn;      /* math.log1p */
 static PyObject *sum_fn;        /* builtins.sum */
 static PyObject *tilde;         /* "~" */
-static PyObject *s_profile, *s_core, *s_slot, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
+static PyObject *empty_tuple;   /* () */
+static PyObject *s_names, *s_numbers, *s_lead, *s_terms;
+static PyObject *s_profile, *s_core, *s_slot, *s_vec, *s_query_terms, *s_candidates, *s_min_overlap, *s_min_relative,
     *s_common_df, *s_common_floor, *s_base, *s_logs, *s_df;
 
 /* ---- tokens ------------------------------------------------------------------------------------ */
@@ -145,6 +147,14 @@ static PyObject *tokens(PyObject *self, PyObject *s) {
 
 static int truthy_str(PyObject *t) { return t != Py_None && (!PyUnicode_Check(t) || PyUnicode_GET_LENGTH(t) > 0); }
 
+static int set_count_ssize(PyObject *d, PyObject *key, Py_ssize_t v) {
+    PyObject *o = PyLong_FromSsize_t(v);
+    if (o == NULL) return -1;
+    int r = PyDict_SetItem(d, key, o);
+    Py_DECREF(o);
+    return r;
+}
+
 static int count_in(PyObject *counts, PyObject *key) {
     PyObject *c = PyDict_GetItemWithError(counts, key);
     if (c == NULL && PyErr_Occurred()) return -1;
@@ -154,6 +164,54 @@ static int count_in(PyObject *counts, PyObject *key) {
     if (nv == NULL) return -1;
     int r = PyDict_SetItem(counts, key, nv);
     Py_DECREF(nv);
+    return r;
+}
+
+/* Count the tokens' terms (``held[i]``'s term, when truthy) into the empty dict ``terms``, in
+ * first-seen order: what ``count_in`` per token gives, with one dict insertion per distinct term.
+ * Terms are counted by address first (the cache's terms are interned, so an address is a term);
+ * should two distinct objects hold equal strings, the dict ends up with fewer keys than addresses
+ * and the count is redone token by token. */
+static int count_terms(PyObject *terms, PyObject **held, Py_ssize_t ntok) {
+    Py_ssize_t size = 16, nd = 0;
+    while (size < 2 * ntok) size *= 2;
+    Py_ssize_t *table = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)size);
+    Py_ssize_t *counts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(ntok + 1));
+    PyObject **keys = PyMem_Malloc(sizeof(PyObject *) * (size_t)(ntok + 1));
+    int r = -1;
+    if (table == NULL || counts == NULL || keys == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(table, 0xff, sizeof(Py_ssize_t) * (size_t)size); /* -1: empty */
+    for (Py_ssize_t i = 0; i < ntok; i++) {
+        if (held[i] == NULL) continue;
+        PyObject *t = PyTuple_GET_ITEM(held[i], 1);
+        if (!truthy_str(t)) continue;
+        size_t h = (size_t)(((uintptr_t)t >> 4) * (uintptr_t)0x9E3779B97F4A7C15ULL) & (size_t)(size - 1);
+        while (table[h] >= 0 && keys[table[h]] != t) h = (h + 1) & (size_t)(size - 1);
+        if (table[h] < 0) {
+            table[h] = nd;
+            keys[nd] = t;
+            counts[nd++] = 1;
+        } else {
+            counts[table[h]]++;
+        }
+    }
+    for (Py_ssize_t d = 0; d < nd; d++)
+        if (set_count_ssize(terms, keys[d], counts[d]) < 0) goto done;
+    if (PyDict_GET_SIZE(terms) != nd) { /* equal strings in distinct objects: count them one by one */
+        PyDict_Clear(terms);
+        for (Py_ssize_t i = 0; i < ntok; i++)
+            if (held[i] != NULL && truthy_str(PyTuple_GET_ITEM(held[i], 1)) &&
+                count_in(terms, PyTuple_GET_ITEM(held[i], 1)) < 0)
+                goto done;
+    }
+    r = 0;
+done:
+    PyMem_Free(table);
+    PyMem_Free(counts);
+    PyMem_Free(keys);
     return r;
 }
 
@@ -218,8 +276,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         kinds[ntok] = (int)k;
         held[ntok++] = kt;
     }
-    /* terms: a Counter of the token terms in first-seen order, then the phrases */
-    terms = PyObject_CallNoArgs(counter_type);
+    /* terms: a Counter of the token terms in first-seen order, then the phrases. Made by its
+     * type's tp_new: Counter() would also run Counter.__init__ and update() in Python, which do
+     * nothing without arguments */
+    terms = ((PyTypeObject *)counter_type)->tp_new((PyTypeObject *)counter_type, empty_tuple, NULL);
     numbers = PyFrozenSet_New(NULL);
     names = PyFrozenSet_New(NULL);
     lead = PyFrozenSet_New(NULL);
@@ -233,13 +293,11 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t ncaps = 0;
+    if (count_terms(terms, held, ntok) < 0) goto done;
     for (Py_ssize_t i = 0; i < ntok; i++) {
         if (held[i] == NULL) continue;
         PyObject *t = PyTuple_GET_ITEM(held[i], 1);
-        if (truthy_str(t)) {
-            if (count_in(terms, t) < 0) goto done;
-            if (kinds[i] == 0 && PySet_Add(numbers, t) < 0) goto done;
-        }
+        if (kinds[i] == 0 && truthy_str(t) && PySet_Add(numbers, t) < 0) goto done;
         if (kinds[i] == 1) caps[ncaps++] = i;
     }
     /* names: runs of consecutive capitalised tokens, cut at the lead's end (text._py_scan) */
@@ -526,6 +584,17 @@ static int check_terms(PyObject *terms, Py_ssize_t n) {
     return 0;
 }
 
+/* An empty dict with room for ``n`` keys: filling a new dict key by key resized it several times
+ * (a third of building an article's weights). Same dict, same order, as PyDict_New's. */
+static PyObject *new_dict(Py_ssize_t n) {
+#if PY_VERSION_HEX < 0x030D0000
+    return _PyDict_NewPresized(n);
+#else
+    (void)n;
+    return PyDict_New();
+#endif
+}
+
 static int set_count(PyObject *d, PyObject *key, int64_t v) {
     PyObject *o = PyLong_FromLongLong(v);
     if (o == NULL) return -1;
@@ -666,15 +735,31 @@ static PyObject *join(Index *self, PyObject *args) {
     int64_t slot;
     if (!PyArg_ParseTuple(args, "OOO:join", &story, &terms, &idb)) return NULL;
     const int64_t *ids = ids_of(self, idb, &n);
-    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0) return NULL;
-    int first = PyDict_GET_SIZE(prof) == 0;
+    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0 ||
+        PyObject_SetAttr(story, s_vec, Py_None) < 0) /* the kept vector is stale from here */
+        return NULL;
+    /* the first member: a new profile of ones (as the pure index's dict.fromkeys), no look-ups. Not
+     * sized up front: that saved 1.3% of the instructions but cost 15 MB of peak memory in
+     * bench_stories (295 vs 280 MB), a window's profiles being kept with their slack */
+    if (PyDict_GET_SIZE(prof) == 0) {
+        PyObject *fresh = PyDict_New(), *one = PyLong_FromLong(1);
+        int r = fresh == NULL || one == NULL ? -1 : 0;
+        while (r == 0 && PyDict_Next(terms, &pos, &key, &val)) {
+            int64_t i = ids[k++];
+            r = PyDict_SetItem(fresh, key, one);
+            if (r == 0 && self->post[i].v != NULL) r = post_append(&self->post[i], slot);
+        }
+        if (r == 0) r = PyObject_SetAttr(story, s_profile, fresh);
+        Py_XDECREF(fresh);
+        Py_XDECREF(one);
+        if (r < 0) return NULL;
+        Py_RETURN_NONE;
+    }
     while (PyDict_Next(terms, &pos, &key, &val)) {
         int64_t i = ids[k++], old = 0;
-        if (!first) {
-            PyObject *o = PyDict_GetItemWithError(prof, key);
-            if (o == NULL && PyErr_Occurred()) return NULL;
-            if (o != NULL && (old = PyLong_AsLongLong(o)) == -1 && PyErr_Occurred()) return NULL;
-        }
+        PyObject *o = PyDict_GetItemWithError(prof, key);
+        if (o == NULL && PyErr_Occurred()) return NULL;
+        if (o != NULL && (old = PyLong_AsLongLong(o)) == -1 && PyErr_Occurred()) return NULL;
         if (set_count(prof, key, old + 1) < 0) return NULL;
         if (old) {
             if (set_count(core, key, old + 1) < 0) return NULL;
@@ -692,7 +777,9 @@ static PyObject *leave(Index *self, PyObject *args) {
     int last;
     if (!PyArg_ParseTuple(args, "OOOp:leave", &story, &terms, &idb, &last)) return NULL;
     const int64_t *ids = ids_of(self, idb, &n);
-    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0) return NULL;
+    if (ids == NULL || check_terms(terms, n) < 0 || story_parts(story, &prof, &core, &slot) < 0 ||
+        PyObject_SetAttr(story, s_vec, Py_None) < 0) /* the kept vector is stale from here */
+        return NULL;
     if (last) { /* the story goes: no counts to keep */
         for (Py_ssize_t j = 0; j < n; j++)
             if (self->post[ids[j]].v != NULL && post_remove(&self->post[ids[j]], slot) < 0) return NULL;
@@ -807,7 +894,7 @@ static PyObject *weigh(Index *self, PyObject *args) {
         return NULL;
     Fsum sq;
     fsum_init(&sq);
-    w = PyDict_New();
+    w = new_dict(n);
     if (w == NULL) {
         if (sq.p != sq.small) PyMem_Free(sq.p);
         return NULL;
@@ -838,53 +925,119 @@ fail:
     return NULL;
 }
 
-/* story_vector(story, member_ids, n_members, base) -> (norm, dot): index.WindowIndex.story_vector.
- * The vector is counted from the members' ids with the zeroed scratch ``cnt`` (reset as read). */
-static PyObject *story_vector(Index *self, PyObject *args) {
-    PyObject *story, *members;
-    Py_ssize_t n_members, m, n;
-    double base, x, idfv, norm, dot;
-    if (!PyArg_ParseTuple(args, "OO!nd:story_vector", &story, &PyList_Type, &members, &n_members, &base))
+/* A story vector's entry: a term id and how many of the story's members use it (32 bits: ids
+ * stay below the number of distinct terms in the window, counts below its articles; half the
+ * memory of a story's kept vector). */
+typedef struct {
+    int32_t id, count;
+} VecEntry;
+
+/* The story's vector, counted from its members' ids (``members``: an iterable of add_doc's bytes)
+ * with the zeroed scratch ``cnt`` (reset as read): ``core`` from three members on, else
+ * ``profile`` (index.WindowIndex.story_vector's rule). A new bytes object of VecEntry, or NULL. */
+static PyObject *count_vector(Index *self, PyObject *members, Py_ssize_t n_members) {
+    if (self->used > INT32_MAX) { /* not in this world (16 GB of document frequencies), but checked */
+        PyErr_SetString(PyExc_OverflowError, "term ids beyond 32 bits");
         return NULL;
-    m = PyList_GET_SIZE(members);
+    }
+    PyObject *seq = PySequence_Fast(members, "member ids must be an iterable"), *out = NULL;
+    if (seq == NULL) return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(seq), n, total = 0, k = 0;
+    PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t a = 0; a < m; a++) {
-        const int64_t *ids = ids_of(self, PyList_GET_ITEM(members, a), &n);
+        const int64_t *ids = ids_of(self, items[a], &n);
         if (ids == NULL) {
             for (Py_ssize_t b = 0; b < a; b++) { /* leave the scratch zeroed */
                 Py_ssize_t nd = 0;
-                const int64_t *done = ids_of(self, PyList_GET_ITEM(members, b), &nd);
+                const int64_t *done = ids_of(self, items[b], &nd);
                 for (Py_ssize_t j = 0; done != NULL && j < nd; j++) self->cnt[done[j]] = 0;
             }
             PyErr_SetString(PyExc_TypeError, "member ids must be the bytes add_doc returned");
+            Py_DECREF(seq);
             return NULL;
         }
         for (Py_ssize_t j = 0; j < n; j++) self->cnt[ids[j]]++;
+        total += n;
     }
-    Fsum sq, dt;
-    fsum_init(&sq);
-    fsum_init(&dt);
-    int err = 0;
+    out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(VecEntry) * total);
+    VecEntry *e = out == NULL ? NULL : (VecEntry *)PyBytes_AS_STRING(out);
     for (Py_ssize_t a = 0; a < m; a++) {
-        const int64_t *ids = (const int64_t *)PyBytes_AS_STRING(PyList_GET_ITEM(members, a));
-        n = PyBytes_GET_SIZE(PyList_GET_ITEM(members, a)) / 8;
+        const int64_t *ids = (const int64_t *)PyBytes_AS_STRING(items[a]);
+        n = PyBytes_GET_SIZE(items[a]) / 8;
         for (Py_ssize_t j = 0; j < n; j++) {
             int64_t i = ids[j];
             int32_t c = self->cnt[i];
             if (!c) continue;
             self->cnt[i] = 0;
-            if ((n_members >= 3 && m != 1 && c < 2) || err) continue; /* from three members: ``core`` */
-            if (idf_of(self, i, base, &idfv) < 0) {
-                err = 1;
-                continue;
-            }
-            x = (double)c * idfv;
-            if (fsum_add(&sq, x * x) < 0 || fsum_add(&dt, self->w[i] * x) < 0) err = 1;
+            if ((n_members >= 3 && m != 1 && c < 2) || e == NULL) continue; /* from three members: ``core`` */
+            e[k].id = (int32_t)i;
+            e[k++].count = c;
         }
     }
-    int r1 = fsum_result(&sq, &norm), r2 = fsum_result(&dt, &dot);
-    if (err || r1 < 0 || r2 < 0) return NULL;
+    Py_DECREF(seq);
+    if (out != NULL && k < total) _PyBytes_Resize(&out, (Py_ssize_t)sizeof(VecEntry) * k);
+    return out;
+}
+
+/* story_vector(story, member_ids, n_members, base) -> (norm, dot, shared, largest):
+ * index.WindowIndex.story_vector (``shared`` and ``largest``: fsum and max of the join guard's
+ * scoring.shared_products, ``w * count * idf`` over the terms the article shares with the vector).
+ * The vector (VecEntry bytes) is kept in the story's ``_vec`` until a member joins or leaves, as
+ * the pure index keeps its arrays: a story is a candidate many times between changes, and
+ * counting its members' ids each time was most of this call. ``member_ids`` is read only to
+ * count it. */
+static PyObject *story_vector(Index *self, PyObject *args) {
+    PyObject *story, *members, *vec;
+    Py_ssize_t n_members;
+    double base, x, idfv, norm, dot, shared, largest = 0.0;
+    if (!PyArg_ParseTuple(args, "OOnd:story_vector", &story, &members, &n_members, &base)) return NULL;
+    if ((vec = PyObject_GetAttr(story, s_vec)) == NULL) return NULL;
+    if (vec == Py_None) {
+        Py_DECREF(vec);
+        if ((vec = count_vector(self, members, n_members)) == NULL) return NULL;
+        if (PyObject_SetAttr(story, s_vec, vec) < 0) {
+            Py_DECREF(vec);
+            return NULL;
+        }
+    } else if (!PyBytes_Check(vec) || PyBytes_GET_SIZE(vec) % (Py_ssize_t)sizeof(VecEntry)) {
+        Py_DECREF(vec);
+        PyErr_SetString(PyExc_TypeError, "story._vec is not a compiled story vector");
+        return NULL;
+    }
+    const VecEntry *e = (const VecEntry *)PyBytes_AS_STRING(vec);
+    Py_ssize_t ne = PyBytes_GET_SIZE(vec) / (Py_ssize_t)sizeof(VecEntry);
+    Fsum sq, dt, sh;
+    fsum_init(&sq);
+    fsum_init(&dt);
+    fsum_init(&sh);
+    int err = 0;
+    for (Py_ssize_t j = 0; j < ne && !err; j++) {
+        int64_t i = e[j].id;
+        if (i < 0 || i >= self->used) {
+            PyErr_SetString(PyExc_ValueError, "story vector term id out of range");
+            err = 1;
+            break;
+        }
+        if (idf_of(self, i, base, &idfv) < 0) {
+            err = 1;
+            break;
+        }
+        double c = (double)e[j].count;
+        x = c * idfv;
+        if (fsum_add(&sq, x * x) < 0) err = 1;
+        /* a shared term (the article's weights are >= 1; the rest add exact zeros to the dot
+         * product, which leave an exactly rounded sum as it is) */
+        if (self->w[i] != 0.0 && !err) {
+            double part = self->w[i] * c * idfv;
+            if (fsum_add(&dt, self->w[i] * x) < 0 || fsum_add(&sh, part) < 0) err = 1;
+            if (part > largest) largest = part;
+        }
+    }
+    Py_DECREF(vec);
+    int r1 = fsum_result(&sq, &norm), r2 = fsum_result(&dt, &dot), r3 = fsum_result(&sh, &shared);
+    if (err || r1 < 0 || r2 < 0 || r3 < 0) return NULL;
     norm = sqrt(norm);
-    return Py_BuildValue("dd", norm != 0.0 ? norm : 1.0, dot);
+    return Py_BuildValue("dddd", norm != 0.0 ? norm : 1.0, dot, shared, largest);
 }
 
 typedef struct {
@@ -1066,7 +1219,7 @@ static PyMethodDef index_methods[] = {
     {"start", (PyCFunction)start, METH_VARARGS, "Spread the article's weights by term id."},
     {"weigh", (PyCFunction)weigh, METH_VARARGS, "(TF-IDF weights, their norm) of an article; also start()."},
     {"finish", (PyCFunction)finish, METH_O, "Clear the article's weights."},
-    {"story_vector", (PyCFunction)story_vector, METH_VARARGS, "(norm, dot) of a story's vector."},
+    {"story_vector", (PyCFunction)story_vector, METH_VARARGS, "(norm, dot, shared, largest) of a story's vector."},
     {"candidates", (PyCFunction)candidates, METH_VARARGS, "Candidate stories, best first."},
     {NULL, NULL, 0, NULL},
 };
@@ -1278,10 +1431,10 @@ static PyObject *features(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ZeroDivisionError, "features(): a story without members");
         return NULL;
     }
-    names = PyObject_GetAttrString(feats, "names");
-    numbers = PyObject_GetAttrString(feats, "numbers");
-    lead = PyObject_GetAttrString(feats, "lead");
-    terms = PyObject_GetAttrString(feats, "terms");
+    names = PyObject_GetAttr(feats, s_names); /* interned names: GetAttrString made a str per call */
+    numbers = PyObject_GetAttr(feats, s_numbers);
+    lead = PyObject_GetAttr(feats, s_lead);
+    terms = PyObject_GetAttr(feats, s_terms);
     if (names == NULL || numbers == NULL || lead == NULL || terms == NULL) goto done;
     if (!PyDict_Check(terms)) {
         PyErr_SetString(PyExc_TypeError, "feats.terms must be a dict");
@@ -1376,7 +1529,12 @@ static PyObject *features(PyObject *self, PyObject *args) {
     list = phrases(story_lead);
     Py_DECREF(story_lead);
     if (list == NULL || cover(list, terms, 1.0, &id, 0.5, &r[10]) < 0) goto done;
-    out = Py_BuildValue("(ddddddddddd)", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]);
+    out = PyTuple_New(11);
+    for (Py_ssize_t j = 0; out != NULL && j < 11; j++) {
+        PyObject *f = PyFloat_FromDouble(r[j]);
+        if (f == NULL) Py_CLEAR(out);
+        else PyTuple_SET_ITEM(out, j, f);
+    }
     goto done;
 fail_sum:
     if (f.p != f.small) PyMem_Free(f.p);
@@ -1414,9 +1572,16 @@ PyMODINIT_FUNC PyInit__core(void) {
     log1p_fn = from("math", "log1p");
     sum_fn = from("builtins", "sum");
     tilde = PyUnicode_InternFromString("~");
+    empty_tuple = PyTuple_New(0);
 #define NAME(v, s) ((v = PyUnicode_InternFromString(s)) != NULL)
-    if (counter_type == NULL || log1p_fn == NULL || sum_fn == NULL || tilde == NULL ||
-        !NAME(s_profile, "profile") || !NAME(s_core, "core") || !NAME(s_slot, "slot") ||
+    if (counter_type != NULL && !PyType_Check(counter_type)) {
+        PyErr_SetString(PyExc_TypeError, "collections.Counter is not a type");
+        return NULL;
+    }
+    if (counter_type == NULL || empty_tuple == NULL || log1p_fn == NULL || sum_fn == NULL || tilde == NULL ||
+        !NAME(s_names, "names") || !NAME(s_numbers, "numbers") || !NAME(s_lead, "lead") ||
+        !NAME(s_terms, "terms") || !NAME(s_profile, "profile") || !NAME(s_vec, "_vec") || !NAME(s_core, "core") ||
+        !NAME(s_slot, "slot") ||
         !NAME(s_query_terms, "query_terms") || !NAME(s_candidates, "candidates") ||
         !NAME(s_min_overlap, "min_overlap") || !NAME(s_min_relative, "min_relative") ||
         !NAME(s_common_df, "common_df") || !NAME(s_common_floor, "common_floor") || !NAME(s_base, "base") ||

@@ -28,10 +28,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from bot.stories import index as _index
 from bot.stories.index import StoryTerms, TermIds
-from bot.stories.scoring import Idf, Params, Scorer, is_year, vector_terms
+from bot.stories.scoring import Idf, Params, Scorer, is_year
 from bot.stories.text import Features, extract
 
 __all__ = ["Assignment", "ClusterItem", "Clusterer", "story_id_for"]
@@ -97,9 +98,13 @@ class _Candidates:
     """An article's candidate stories with their feature rows, and what the duplicate test needs."""
 
     rows: list[tuple[str, tuple[float, ...]]]
+    guard: list[tuple[float, float]]  # per row: fsum and largest of the shared products (Scorer.leave_one_out)
     w: dict[str, float]
     dnorm: float
     idf: Idf
+
+
+_ids = attrgetter("ids")  # a _Member's term ids
 
 
 def _inc(counts: dict[str, int], keys: Iterable[str]) -> list[str]:
@@ -243,9 +248,7 @@ class Clusterer:
         above = [(-score, k) for k, (_, x) in enumerate(m.rows) if (score := scorer.score(x)) >= p.threshold]
         for neg, k in sorted(above):
             sid, x = m.rows[k]
-            story = self._stories[sid]
-            vec = vector_terms(story.terms.profile, story.terms.core, len(story.members))
-            if scorer.residual(m.w, x[0], vec, m.idf) >= p.min_residual:
+            if scorer.leave_one_out(x[0], *m.guard[k]) >= p.min_residual:  # Scorer.residual
                 best = (-neg, sid)
                 break
         if best is not None and item.source is not None:
@@ -264,17 +267,21 @@ class Clusterer:
         n_docs = len(self._members) + 1 + self._n_bg
         idf = scorer.idf(index.df, n_docs)
         rows: list[tuple[str, tuple[float, ...]]] = []
+        guard: list[tuple[float, float]] = []
         w, dnorm = index.weigh(feats.terms, ids, n_docs, idf.base)  # and spread by term id, until finish()
         try:
             for sid in index.candidates(w, ids, idf.base, scorer.params, self._n_bg):
                 story = self._stories[sid]
                 n = len(story.members)
-                snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
+                # the members' ids are read only when the story changed since its vector was last kept
+                snorm, dot, shared, largest = index.story_vector(story.terms, map(_ids, story.members.values()),
+                                                                 n, idf.base)
                 rows.append((sid, scorer.features(feats, w, dnorm, story.terms.profile, story.terms.core,
                                                   story.names, story.lead, story.years, n, idf, snorm=snorm, dot=dot)))
+                guard.append((shared, largest))
         finally:
             index.finish(ids)
-        return _Candidates(rows, w, dnorm, idf)
+        return _Candidates(rows, guard, w, dnorm, idf)
 
     def _insert(self, item: ClusterItem, feats: Features, ids: TermIds, sid: str, at: float) -> None:
         story = self._stories.get(sid)

@@ -55,7 +55,8 @@ class StoryTerms:
         self.slot = slot
         self.profile: dict[str, int] = {}
         self.core: dict[str, int] = {}
-        self._vec: tuple[np.ndarray, np.ndarray] | None = None
+        # WindowIndex: (ids, counts) arrays; CompiledIndex: the core's bytes of (id, count) pairs
+        self._vec: tuple[np.ndarray, np.ndarray] | bytes | None = None
 
 
 class _Slots:
@@ -227,10 +228,14 @@ class WindowIndex(_Slots):
         self._w[ids] = 0.0
 
     def story_vector(self, story: StoryTerms, member_ids: Iterable[np.ndarray], n_members: int,
-                     base: float) -> tuple[float, float]:
-        """(norm of the story's vector, its dot product with the article's weights) under the
-        current IDF ``base - log1p(df)``: what :meth:`bot.stories.scoring.Scorer.features`
-        computes from ``core`` (three members or more) or ``profile``."""
+                     base: float) -> tuple[float, float, float, float]:
+        """(norm of the story's vector, its dot product with the article's weights, and the join
+        guard's sum and largest of :func:`bot.stories.scoring.shared_products`) under the current
+        IDF ``base - log1p(df)``: what :meth:`bot.stories.scoring.Scorer.features` and
+        :meth:`~bot.stories.scoring.Scorer.residual` compute from ``core`` (three members or more)
+        or ``profile``. The guard's parts come with the vector because they are the same walk:
+        computed apart, in Python, per candidate above the threshold, they were the clusterer's
+        largest pure-Python cost."""
         vec = story._vec
         if vec is None:
             arrays = list(member_ids)
@@ -243,8 +248,13 @@ class WindowIndex(_Slots):
                     ids, counts = ids[keep], counts[keep]
             vec = story._vec = (ids, counts)
         ids, counts = vec
-        x = counts * (base - self._logs[self._dfa[ids] + self._bga[ids]])
-        return math.sqrt(math.fsum((x * x).tolist())) or 1.0, math.fsum((self._w[ids] * x).tolist())
+        idfs = base - self._logs[self._dfa[ids] + self._bga[ids]]
+        x = counts * idfs
+        w = self._w[ids]
+        shared = w != 0.0  # the article's weights are IDFs, at least 1: zero means not the article's
+        parts = (w[shared] * counts[shared]) * idfs[shared]  # shared_products: w * count * idf
+        return (math.sqrt(math.fsum((x * x).tolist())) or 1.0, math.fsum((w * x).tolist()),
+                math.fsum(parts.tolist()), float(parts.max()) if parts.size else 0.0)
 
     # -- candidate search ---------------------------------------------------------------
     def candidates(self, w: Mapping[str, float], ids: np.ndarray, base: float, params: Params,
@@ -316,8 +326,8 @@ class CompiledIndex(_Slots):
     def finish(self, ids: bytes) -> None:
         self._c.finish(ids)
 
-    def story_vector(self, story: StoryTerms, member_ids: list[bytes], n_members: int,
-                     base: float) -> tuple[float, float]:
+    def story_vector(self, story: StoryTerms, member_ids: Iterable[bytes], n_members: int,
+                     base: float) -> tuple[float, float, float, float]:
         return self._c.story_vector(story, member_ids, n_members, base)  # type: ignore[no-any-return]
 
     def candidates(self, w: Mapping[str, float], ids: bytes, base: float, params: Params,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import mul
 
 from bot.stories import _fast, background
 from bot.stories.text import Features
@@ -193,11 +194,20 @@ class Scorer:
         nothing else, yet scored a join. Coverage of one event shares several terms.
         """
         parts = shared_products(w, vec, idf)
-        dot = math.fsum(parts)
-        return cosine * (dot - max(parts)) / dot if dot > 0.0 else 0.0
+        return Scorer.leave_one_out(cosine, math.fsum(parts), max(parts) if parts else 0.0)
+
+    @staticmethod
+    def leave_one_out(cosine: float, shared: float, largest: float) -> float:
+        """:meth:`residual` from the fsum (``shared``) and the largest of the shared products, as
+        the window index's story vector gives them (:meth:`bot.stories.index.WindowIndex.story_vector`)."""
+        return cosine * (shared - largest) / shared if shared > 0.0 else 0.0
 
     def score(self, features: tuple[float, ...]) -> float:
-        return sum(a * b for a, b in zip(self.params.weights, features, strict=True))
+        """The weighted sum of the features (left to right, as ``sum`` adds; ``map``: no generator
+        frame per candidate)."""
+        if len(features) != len(self.params.weights):
+            raise ValueError(f"{len(features)} features for {len(self.params.weights)} weights")
+        return sum(map(mul, self.params.weights, features))
 
     @staticmethod
     def norm(w: Mapping[str, float]) -> float:

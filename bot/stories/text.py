@@ -127,8 +127,25 @@ def extract(title: str, text: str) -> Features:
     """
     if len(_CACHE) > _CACHE_MAX:
         _CACHE.clear()
+    if len(_TITLE_CACHE) > _CACHE_MAX:
+        _TITLE_CACHE.clear()
     terms, numbers, names, lead = _scan(title + "\n" + text[:_MAX_CHARS], _CACHE, _fill)
-    title_words = frozenset(
-        _intern(_stem(w.lower())) for w in _tokens(title) if w not in _BREAK and w.lower() not in STOPWORDS
-    )
-    return Features(terms, names, numbers, title_words, lead)
+    toks = _tokens(title)
+    words = list(map(_TITLE_CACHE.get, toks))  # title words through a cache too: no per-token calls
+    if None in words:
+        words = [_title_fill(t) if w is None else w for w, t in zip(words, toks, strict=True)]
+    return Features(terms, names, numbers, frozenset([w for w in words if w]), lead)
+
+
+def _title_word(tok: str) -> str:
+    """A title token's content word, "" for a break or a stopword."""
+    low = tok.lower()
+    return "" if tok in _BREAK or low in STOPWORDS else _intern(_stem(low))
+
+
+_TITLE_CACHE: dict[str, str] = {}  # title token -> _title_word (its stopwords: a cached ""), like _CACHE
+
+
+def _title_fill(tok: str) -> str:
+    word = _TITLE_CACHE[tok] = _title_word(tok)
+    return word

@@ -190,11 +190,11 @@ def test_candidate_features_are_bit_identical() -> None:
                 c._expire()
                 ids = c._index.add_doc(feats.terms, c._track_limit())
                 m = c._candidates(feats, ids)
-                got.append((m.rows, m.w, m.dnorm))
+                got.append((m.rows, m.guard, m.w, m.dnorm))
                 c._insert(it, feats, ids, m.rows[0][0] if m.rows else f"new-{it.id}", it.published_at.timestamp())
             rows[impl] = got
     assert rows["pure"] == rows["compiled"]
-    assert sum(len(r) for r, _, _ in rows["pure"]) > 50
+    assert sum(len(r) for r, _, _, _ in rows["pure"]) > 50
 
 
 @pytest.mark.parametrize("limit", [math.inf, 0.5, 3.0])
@@ -225,6 +225,52 @@ def test_untracked_postings_and_weights_agree(limit: float) -> None:
             got.append(out)
         assert got[0] == got[1]
         assert any(len(c) > 1 for _, _, c, _ in got[0]) and any(len(m) >= 3 for m in members)
+
+
+def test_scan_counts_equal_terms_held_by_distinct_objects() -> None:
+    """The core counts terms by address first; a cache whose equal terms are distinct (not
+    interned) objects must still give Counter's counts, keys and order."""
+    _need_core()
+    one, two = "".join(["chi", "p"]), "".join(["ch", "ip"])
+    assert one == two and one is not two
+    for s in ("Chip chip x chip. Chip", "x chip Chip", "chip", "Chip Chip chip x"):
+        got = []
+        for impl in ("pure", "compiled"):
+            cache = {"Chip": (1, one), "chip": (2, two), "x": (2, None)}
+            with use(impl):
+                terms, numbers, names, lead = text._scan(s, cache, text._fill)
+            got.append((list(terms.items()), type(terms), [id(k) for k in terms], numbers, names, lead))
+        assert got[0] == got[1]
+
+
+def test_compiled_story_vector_is_kept_until_a_member_changes() -> None:
+    """The core keeps a story's counted vector between calls; after every join and leave it
+    equals a fresh count from the members' ids."""
+    _need_core()
+    with use("compiled"):
+        docs = [text.extract(it.title, it.text) for it in _stream(50, seed=4)]
+        idx = index.CompiledIndex()
+        stories = [idx.new_story(f"s{k}") for k in range(4)]
+        members: list[list[Any]] = [[] for _ in stories]
+        for k, f in enumerate(docs):
+            ids = idx.add_doc(f.terms, math.inf)
+            base = math.log1p(k + 1) + 1.0
+            idx.weigh(f.terms, ids, k + 1, base)
+            for s, m in zip(stories, members, strict=True):
+                if m:
+                    kept = idx.story_vector(s, m, len(m), base)
+                    assert s._vec is not None and idx.story_vector(s, [], len(m), base) == kept  # not recounted
+                    s._vec = None
+                    assert idx.story_vector(s, m, len(m), base) == kept
+            idx.finish(ids)
+            idx.join(stories[k % 4], f.terms, ids)
+            assert stories[k % 4]._vec is None
+            members[k % 4].append(ids)
+            if k % 3 == 2 and len(members[k % 4]) > 2:
+                idx.leave(stories[k % 4], f.terms, members[k % 4].pop(), last=False)
+                idx.remove_doc(f.terms, ids)
+                assert stories[k % 4]._vec is None
+        assert any(len(m) >= 3 for m in members)
 
 
 def test_compiled_index_rejects_bad_input_without_crashing() -> None:

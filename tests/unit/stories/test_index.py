@@ -8,7 +8,7 @@ import random
 import pytest
 
 from bot.stories import Clusterer, ClusterItem
-from bot.stories.scoring import Params, Scorer
+from bot.stories.scoring import Params, Scorer, shared_products, vector_terms
 from tests.unit.stories.conftest import BACKGROUND, CLOUD_CHIPS, EARNINGS, item
 
 
@@ -43,17 +43,25 @@ def test_story_vector_matches_the_scoring_formula(impl: str) -> None:
     dnorm = scorer.norm(w)
     assert index.weigh(feats.terms, ids, n_docs, idf.base) == (w, dnorm)  # what matching uses (also starts)
     index.start(ids, w)
-    checked = 0
+    checked = checked_guard = 0
     for story in c._stories.values():
         n = len(story.members)
-        snorm, dot = index.story_vector(story.terms, [m.ids for m in story.members.values()], n, idf.base)
+        snorm, dot, shared, largest = index.story_vector(story.terms, [m.ids for m in story.members.values()], n,
+                                                         idf.base)
         args = (feats, w, dnorm, story.terms.profile, story.terms.core, story.names, story.lead, story.years, n, idf)
         fast = scorer.features(*args, snorm=snorm, dot=dot)
         plain = scorer.features(*args)
         assert fast == pytest.approx(plain, rel=1e-12, abs=1e-12)
+        # the join guard's parts: exactly what Scorer.residual computes from the dicts
+        parts = shared_products(w, vector_terms(story.terms.profile, story.terms.core, n), idf)
+        assert (shared, largest) == (math.fsum(parts), max(parts) if parts else 0.0)
+        assert scorer.leave_one_out(fast[0], shared, largest) == scorer.residual(
+            w, fast[0], vector_terms(story.terms.profile, story.terms.core, n), idf)
+        checked_guard += bool(parts)
         checked += n >= 3
     index.finish(ids)
     assert checked  # stories whose vector is ``core`` were covered too
+    assert checked_guard  # and stories sharing terms with the probe
 
 
 def test_untracked_postings_are_rebuilt_exactly() -> None:
