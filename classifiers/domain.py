@@ -70,37 +70,38 @@ class DomainModel:
         p /= p.sum(axis=1, keepdims=True)
         best = p.argmax(axis=1)
         classes = self.model.classes
-        contribs = self._explain(X, best, explain) if explain else [[] for _ in titles]
-        readable = self._readable(X)
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))  # the row of each stored value
+        contribs = self._explain(X, rows, best, explain) if explain else [[] for _ in titles]
+        readable = self._readable(X, rows)
         return [DomainResult(classes[k], float(p[i, k]), contribs[i]) if readable[i]
                 else DomainResult("other", 0.0, []) for i, k in enumerate(best)]  # nothing to read: no guess
 
-    def _readable(self, X: Any) -> np.ndarray:
+    def _words(self) -> list[str]:
+        """The word block's feature names (read from the model once, when first needed)."""
+        if self._vocab is None:
+            self._vocab = self.model.word_names()
+        return self._vocab
+
+    def _readable(self, X: Any, rows: np.ndarray) -> np.ndarray:
         """Per row, whether the model knows one of its words (not only numbers). Why: an article in
         a script the model cannot read (Japanese, Russian) is left with "0", "5" or "21"; the margins of
         those alone said "sports" at 0.70 for a central bank's rate rise."""
         if self._lettered is None:
-            if self._vocab is None:
-                self._vocab = self.model.word_names()
-            self._lettered = np.array([any(c.isalpha() for c in w) for w in self._vocab], dtype=bool)
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+            self._lettered = np.array([any(c.isalpha() for c in w) for w in self._words()], dtype=bool)
         out = np.zeros(X.shape[0], dtype=bool)
         out[rows[self._lettered[X.indices]]] = True
         return out
 
-    def _explain(self, X: Any, best: np.ndarray, top: int) -> list[list[Contribution]]:
+    def _explain(self, X: Any, rows: np.ndarray, best: np.ndarray, top: int) -> list[list[Contribution]]:
         """Per row, the word features with the largest |tf-idf × weight| for the predicted class.
         One sort for the whole batch (by row, then by |contribution|), not one per row."""
-        if self._vocab is None:
-            self._vocab = self.model.word_names()
         n = X.shape[0]
-        rows = np.repeat(np.arange(n), np.diff(X.indptr))
         vals = X.data * self._coef[X.indices, best[rows]]
         order = np.lexsort((-np.abs(vals), rows))
         rank = np.arange(len(order)) - X.indptr[rows[order]]  # rows[order] == rows: CSR rows are ascending
         keep = order[(rank < top) & (vals[order] != 0)]
         out: list[list[Contribution]] = [[] for _ in range(n)]
-        vocab = self._vocab
+        vocab = self._words()
         for r, c, v in zip(rows[keep].tolist(), X.indices[keep].tolist(), vals[keep].tolist(), strict=True):
             out[r].append(Contribution(vocab[c], v))
         return out
