@@ -7,7 +7,8 @@
  * C keeps every dict the scoring code reads (``df``, story ``profile`` and ``core``) and every
  * float operation the same, in the same order, so no output changes.
  *
- * tokens(s) -> list[str]: ``text._TOKEN.findall(s)``.
+ * tokens(s) -> list[str]: ``text._TOKEN.findall(s)`` by the tokeniser ``scan`` reads with (the tests
+ *     check the two against each other).
  * scan(s, cache, fill) -> (terms, numbers, names, lead): ``text._py_scan`` (token kinds through
  *     the cache, name runs, the term Counter).
  * Index(background, sids, slots): ``index.WindowIndex``'s per-term work (``index.CompiledIndex``

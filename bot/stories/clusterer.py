@@ -76,7 +76,6 @@ class _Member:
     story: str
     source: str | None
     url: str | None
-    title: frozenset[str]
     feats: Features
     ids: TermIds  # term ids of feats.terms, in its order
     at: float
@@ -287,7 +286,7 @@ class Clusterer:
         story = self._stories.get(sid)
         if story is None:
             story = self._stories[sid] = _Story(sid, self._index.new_story(sid))
-        m = _Member(item.id, sid, item.source, item.url, feats.title, feats, ids, at)
+        m = _Member(item.id, sid, item.source, item.url, feats, ids, at)
         story.members[item.id] = m
         if item.source is not None:
             story.sources[item.source] += 1

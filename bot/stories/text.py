@@ -36,14 +36,12 @@ class Features:
     """What the clusterer keeps of one article.
 
     ``terms`` maps content words, numbers and ``"~"``-joined name phrases to their count;
-    ``names`` and ``numbers`` are the subsets used by the finer check; ``title`` holds the
-    title's content words.
+    ``names`` and ``numbers`` are the subsets used by the finer check.
     """
 
     terms: dict[str, int]
     names: frozenset[str]
     numbers: frozenset[str]
-    title: frozenset[str]
     lead: frozenset[str]  # names in the title and the first sentences: who the event is about
 
 
@@ -114,7 +112,6 @@ def _py_scan(s: str, cache: dict[str, tuple[int, str | None]],
 
 
 _scan = _fast.pick("scan", _py_scan)
-_tokens = _fast.pick("tokens", _TOKEN.findall)
 
 
 def extract(title: str, text: str) -> Features:
@@ -127,25 +124,6 @@ def extract(title: str, text: str) -> Features:
     """
     if len(_CACHE) > _CACHE_MAX:
         _CACHE.clear()
-    if len(_TITLE_CACHE) > _CACHE_MAX:
-        _TITLE_CACHE.clear()
     terms, numbers, names, lead = _scan(title + "\n" + text[:_MAX_CHARS], _CACHE, _fill)
-    toks = _tokens(title)
-    words = list(map(_TITLE_CACHE.get, toks))  # title words through a cache too: no per-token calls
-    if None in words:
-        words = [_title_fill(t) if w is None else w for w, t in zip(words, toks, strict=True)]
-    return Features(terms, names, numbers, frozenset([w for w in words if w]), lead)
+    return Features(terms, names, numbers, lead)
 
-
-def _title_word(tok: str) -> str:
-    """A title token's content word, "" for a break or a stopword."""
-    low = tok.lower()
-    return "" if tok in _BREAK or low in STOPWORDS else _intern(_stem(low))
-
-
-_TITLE_CACHE: dict[str, str] = {}  # title token -> _title_word (its stopwords: a cached ""), like _CACHE
-
-
-def _title_fill(tok: str) -> str:
-    word = _TITLE_CACHE[tok] = _title_word(tok)
-    return word

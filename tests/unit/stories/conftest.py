@@ -131,7 +131,6 @@ def use(impl: str) -> Iterator[None]:
         mp.setattr(_fast, "core", core)
         mp.setattr(_fast, "COMPILED", core is not None)
         mp.setattr(text, "_scan", core.scan if core else text._py_scan)
-        mp.setattr(text, "_tokens", core.tokens if core else text._TOKEN.findall)
         mp.setattr(scoring, "_share_cover", core.share_cover if core else scoring._py_share_cover)
         mp.setattr(scoring, "_features", core.features if core else scoring._py_features)
         yield
