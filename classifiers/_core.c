@@ -659,11 +659,14 @@ done:
     return res;
 }
 
-/* mark_ends(text) -> str: text._CUT.sub(lambda m: m.group() + "\n\x01", text), the sentence ends
- * marked (``text._py_mark_ends``). _CUT is [.!?] [closing quote or bracket]? followed (looked
+/* mark_ends(text) -> str: text.mark_ends_reference(text), the sentence ends marked with "\n\x01"
+ * (``text._py_mark_ends``). After . ! ?: _CUT, [.!?] [closing quote or bracket]? followed (looked
  * ahead) by whitespace other than "\n" (``re``'s \s: Py_UNICODE_ISSPACE), an optional opening
- * quote or bracket and [A-Z0-9£$€]. The pattern cannot backtrack into another match: a closer is
- * not whitespace, and whitespace is neither an opener nor a start character. */
+ * quote or bracket and a character that opens a sentence (``text._opens``: 0-9, a currency sign,
+ * or a letter that is not lower case). The pattern cannot backtrack into another match: a closer
+ * is not whitespace, and whitespace is neither an opener nor a start character. After 。！？।؟۔:
+ * _CJK_END, the mark, a closer (possessive: kept once seen) and then anything but whitespace
+ * after optional blanks on the same line. */
 static inline int is_closer(Py_UCS4 c) {
     return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')' || c == ']';
 }
@@ -671,23 +674,37 @@ static inline int is_opener(Py_UCS4 c) {
     return c == '"' || c == '\'' || c == 0x201C || c == 0x2018 || c == '(' || c == '[';
 }
 static inline int is_start(Py_UCS4 c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == 0xA3 || c == '$' || c == 0x20AC;
+    if (c < 128) return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '$';
+    return c == 0xA3 || c == 0x20AC || (Py_UNICODE_ISALPHA(c) && !Py_UNICODE_ISLOWER(c));
+}
+/* 。！？ (CJK), । (danda), ؟ ۔ (Arabic script): end a sentence with no space after them */
+static inline int is_cjk_end(Py_UCS4 c) {
+    return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0x0964 || c == 0x061F || c == 0x06D4;
+}
+static inline int is_end_mark(Py_UCS4 c) {
+    return c == '.' || c == '!' || c == '?' || (c >= 0x0600 && is_cjk_end(c));
 }
 
-/* The end of the _CUT match starting at text[i] (the end mark and a closer, if any), or -1. */
+/* The end of the _CUT or _CJK_END match starting at text[i] (the end mark and a closer, if any), or -1. */
 static Py_ssize_t mark_at(int kind, const void *data, Py_ssize_t n, Py_ssize_t i) {
     Py_UCS4 c = PyUnicode_READ(kind, data, i);
-    if (c != '.' && c != '!' && c != '?') return -1;
+    if (!is_end_mark(c)) return -1;
+    int cjk = c > '?';
     Py_ssize_t e = i + 1;
-    if (e < n && is_closer(PyUnicode_READ(kind, data, e))) e++;
+    if (e < n) {
+        Py_UCS4 k = PyUnicode_READ(kind, data, e);
+        if (is_closer(k) || (cjk && (k == 0x300D || k == 0x300F || k == 0xFF09))) e++;
+    }
     Py_ssize_t j = e;
     while (j < n) {
         Py_UCS4 w = PyUnicode_READ(kind, data, j);
         if (w == '\n' || !Py_UNICODE_ISSPACE(w)) break;
         j++;
     }
-    if (j == e || j >= n) return -1;  /* no whitespace, or nothing after it */
+    if (j >= n) return -1;  /* nothing after it */
     Py_UCS4 d = PyUnicode_READ(kind, data, j);
+    if (cjk) return Py_UNICODE_ISSPACE(d) ? -1 : e;  /* (d is "\n" or not a space) */
+    if (j == e) return -1;  /* no whitespace */
     if (is_opener(d) && j + 1 < n && is_start(PyUnicode_READ(kind, data, j + 1))) d = 'A';
     return is_start(d) ? e : -1;
 }
@@ -857,7 +874,7 @@ static PyObject *split_text(PyObject *self, PyObject *args) {
             if (add_line(&st, text, a, i, after_mark) < 0) goto done;
             a = i + 1;
             after_mark = 0;
-        } else if (c == '.' || c == '!' || c == '?') {
+        } else if (is_end_mark(c)) {
             Py_ssize_t e = mark_at(kind, data, n, i);
             if (e < 0) continue;
             if (add_line(&st, text, a, e, after_mark) < 0) goto done;

@@ -27,16 +27,25 @@ _LOWER_NON_TOKEN = bytes(_NON_TOKEN[ord(chr(i).lower())] if i < 128 else 32 for 
 # opening capital, digit or quote; group 1 is the whitespace between the two sentences. The pattern
 # starts with a character set, so the regex engine skips to candidates in C (lookbehinds tried at
 # every position were the costliest part of summarising). Common abbreviations are protected first.
+# "Capital" is any letter that is not lower case (:func:`_opens`), so Cyrillic, Greek or accented
+# capitals and letters of scripts without case (Arabic, Hebrew, Hindi) open a sentence too: with
+# A-Z only, a Russian article was one long bullet. Scripts that end sentences with their own mark
+# and no space (Chinese, Japanese: 。！？) or use a danda or an Arabic mark (। ؟ ۔) end at the mark
+# whatever follows on the line (``_CJK_END``).
 # (``_SENT_END`` and ``_ABBREV`` now serve only ``_split_plain``; ``split_sentences`` uses ``_CUT``.)
-_SENT_END = re.compile(r"[.!?][\"'”’)\]]?(\s+)(?=[\"'“‘(\[]?[A-Z0-9£$€])")
+_SENT_END = re.compile(r"[.!?][\"'”’)\]]?(\s+)(?=[\"'“‘(\[]?([^\W_]|[£$€]))"
+                       r"|[。！？।؟۔][\"'”’)\]」』）]?+([^\S\n]*)(?=\S)")
 # Candidate abbreviations: a short capitalised word (or U.S.-style initials) before ". "; the
 # callback keeps only real ones. One cheap pattern beats a 30-way alternation tried everywhere.
 _ABBREV = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\.(?=\s)")
 # The same test at a sentence end found by ``_CUT`` (searched in the few characters before the ".").
 _ABBREV_END = re.compile(r"(?<!\w)([A-Z][a-z]{0,3}|[A-Z]\.[A-Z]|vs)\Z")
 # ``_SENT_END`` for a whole text at once: the whitespace may not cross a line (a paragraph end).
-# It matches the end mark alone (the whitespace is looked ahead at), so ``_mark_ends`` can append a line break.
-_CUT = re.compile(r"[.!?][\"'”’)\]]?(?=[^\S\n]+[\"'“‘(\[]?[A-Z0-9£$€])")
+# It matches the end mark alone (the whitespace is looked ahead at), so ``_mark_ends`` can append a
+# line break; group 1 is the character that opens the next sentence (``_opens`` decides).
+_CUT = re.compile(r"[.!?][\"'”’)\]]?(?=[^\S\n]+[\"'“‘(\[]?([^\W_]|[£$€]))")
+_CJK_END = re.compile(r"[。！？।؟۔][\"'”’)\]」』）]?+(?=[^\S\n]*\S)")
+_END_MARKS = ".!?。！？।؟۔"
 _ABBREVS = frozenset(["Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Sr", "Jr", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Inc", "Corp", "Co", "Ltd", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.K", "U.N", "E.U"])
 # Boilerplate: a byline or credit at the start of the sentence, or a tell-tale phrase anywhere
 # (plain substring tests on the lower-cased sentence: much faster than one big alternation).
@@ -210,22 +219,40 @@ def _py_split_text(text: str, with_tokens: bool,
 _split_text = _fast.pick("split_text", _py_split_text)
 
 
+def _opens(ch: str) -> bool:
+    """Can ``ch`` open a sentence after ". "? A digit 0-9, a currency sign or a letter that is not
+    lower case ("Mr. smith" is one sentence; "сказал. Министр" two)."""
+    return ch in "0123456789£$€" or (ch.isalpha() and not ch.islower())
+
+
+_ANY_END = re.compile(f"{_CUT.pattern}|{_CJK_END.pattern}")
+
+
+def mark_ends_reference(text: str) -> str:
+    """The sentence ends of ``text`` marked with "\\n\\x01", by the patterns alone (group 1 is
+    None after a CJK mark): the specification ``_mark_ends``, pure or compiled, is tested against."""
+    return _ANY_END.sub(lambda m: m.group() + "\n\x01" if m.group(1) is None or _opens(m.group(1)) else m.group(),
+                        text)
+
+
 def _py_mark_ends(text: str) -> str:
-    """``_CUT.sub(lambda m: m.group() + "\\n\\x01", text)``: every match starts at a ".", "!" or "?",
-    so those are found by ``str.find`` (memchr-fast) and the pattern is tried there only; scanning
-    the whole text for the character class in the regex engine cost several times more. A match
-    is the end mark plus at most a closing quote or bracket, so matches never overlap a later start."""
-    starts = _positions(text, ".!?")
+    """:func:`mark_ends_reference`, faster: every match starts at an end mark, so those are found by
+    ``str.find`` (memchr-fast) and the patterns are tried there only; scanning the whole text for
+    the character class in the regex engine cost several times more. A match is the end mark plus at
+    most a closing quote or bracket, so matches never overlap a later start."""
+    starts = _positions(text, _END_MARKS)
     if not starts:
         return text
     parts: list[str] = []
     a = 0
-    match = _CUT.match
+    latin, cjk = _CUT.match, _CJK_END.match
     for i in starts:
-        if i >= a and (m := match(text, i)) is not None:
-            e = m.end()
-            parts += (text[a:e], "\n\x01")
-            a = e
+        if i >= a:
+            m = latin(text, i) if text[i] in ".!?" else cjk(text, i)
+            if m is not None and (m.re is _CJK_END or _opens(m.group(1))):
+                e = m.end()
+                parts += (text[a:e], "\n\x01")
+                a = e
     if not parts:
         return text
     parts.append(text[a:])
@@ -318,11 +345,14 @@ def _split_plain(text: str, with_tokens: bool) -> tuple[list[str], list[bool], l
         protected = _ABBREV.sub(_protect, para) if ". " in para else para
         a = 0
         for m in _SENT_END.finditer(protected):
-            s = protected[a:m.start(1)].replace("\x00", ".").strip()
+            if m.group(1) is not None and not _opens(m.group(2)):
+                continue
+            g = 1 if m.group(1) is not None else 3
+            s = protected[a:m.start(g)].replace("\x00", ".").strip()
             if s:
                 out.append(s)
                 first.append(a == 0)
-            a = m.end(1)
+            a = m.end(g)
         s = protected[a:].replace("\x00", ".").strip()
         if s:
             out.append(s)

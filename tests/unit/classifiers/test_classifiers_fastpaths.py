@@ -12,11 +12,13 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
+
 from classifiers import text
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import _DIGIT, _has_digit
 from classifiers.tags import _distinct, _nested, _word_re
-from classifiers.text import _CUT, _MONEY, _MONEY_WORDS, _TOKEN, _has_money_word, largest_amount
+from classifiers.text import _MONEY, _MONEY_WORDS, _TOKEN, _has_money_word, largest_amount
 from classifiers.types import TopicSpec
 
 _PIECES = ["Mr. Smith", ". The", "! 5", "? “A", "U.S. ", "company's ", "'quoted' ", "rock’n’roll ", "İstanbul ",
@@ -32,7 +34,28 @@ def _texts(n: int = 400) -> list[str]:
 
 def test_sentence_end_marks_match_the_regex_substitution(impl: str) -> None:
     for t in [*_texts(), "", ".", "a. ", "a.\u2029B", "a.\u3000“1", "a.’ (B"]:
-        assert text._mark_ends(t) == _CUT.sub(lambda m: m.group() + "\n\x01", t)
+        assert text._mark_ends(t) == text.mark_ends_reference(t)
+
+
+@pytest.mark.parametrize(("text_in", "want"), [
+    ("Банк повысил ставку до 21%. Решение ожидали. Рынок спокоен.",
+     ["Банк повысил ставку до 21%.", "Решение ожидали.", "Рынок спокоен."]),
+    ("Η τράπεζα αύξησε το επιτόκιο. Οι αγορές το περίμεναν.", ["Η τράπεζα αύξησε το επιτόκιο.", "Οι αγορές το περίμεναν."]),
+    ("La banque a relevé son taux. Économistes et marchés s'y attendaient.",
+     ["La banque a relevé son taux.", "Économistes et marchés s'y attendaient."]),
+    ("央行宣布加息。市场反应平稳！「通胀将放缓。」分析人士说。", ["央行宣布加息。", "市场反应平稳！", "「通胀将放缓。」", "分析人士说。"]),
+    ("बैंक ने दर बढ़ाई। बाजार शांत रहा।", ["बैंक ने दर बढ़ाई।", "बाजार शांत रहा।"]),
+    ("رفع البنك سعر الفائدة. وكانت الأسواق تتوقع ذلك.", ["رفع البنك سعر الفائدة.", "وكانت الأسواق تتوقع ذلك."]),
+    # still one sentence: a lower-case word after the stop, an abbreviation, a mark at a line's end
+    ("Он сказал т. е. нет. Mr. Smith came.", ["Он сказал т. е. нет.", "Mr. Smith came."]),
+    ("完了。\n次の段落", ["完了。", "次の段落"]),
+])
+def test_sentences_end_in_any_script(impl: str, text_in: str, want: list[str]) -> None:
+    """A sentence opens with any letter that is not lower case (Cyrillic, Greek, accented capitals,
+    scripts without case) and ends at 。！？ and । without a space: a Russian or Chinese article was
+    one long bullet."""
+    assert text.split_sentences(text_in)[0] == want
+    assert text._split_plain(text_in, False)[0] == want  # the route for texts holding "\x01"
 
 
 def test_line_tokens_match_the_token_regex_per_line(impl: str) -> None:

@@ -48,6 +48,16 @@ def test_summary_is_extractive_and_clean(scorer: Scorer) -> None:
         assert "Share this" not in bullet and not bullet.startswith("By ")
 
 
+def test_summary_of_an_article_in_another_script_has_bullets(scorer: Scorer) -> None:
+    """Sentence ends before a Cyrillic capital: three bullets, not one clipped run of the whole text."""
+    body = ("Центральный банк повысил ключевую ставку до 21% годовых. Решение было ожидаемым для большинства "
+            "аналитиков. Инфляция в октябре ускорилась до 8,7%. Следующее заседание совета директоров пройдет в "
+            "декабре. Рубль после объявления укрепился.")
+    (doc,) = scorer.score([Document("ru", "Банк России повысил ставку", body)])
+    assert 2 <= len(doc.summary) <= 3
+    assert all(b in body and len(b) < 100 for b in doc.summary)
+
+
 def test_topic_found_without_exact_keyword(scorer: Scorer) -> None:
     (match,) = scorer.score([MATCH])
     # "football" never appears, but striker/goal/league are associated with it
