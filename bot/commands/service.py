@@ -38,6 +38,10 @@ class CommandService:
         self.prefix = prefix
         self.clock = clock
 
+    def use_settings(self, settings: Settings) -> None:
+        """Answer from reloaded settings from now on (the config file was edited)."""
+        self.settings = settings
+
     # -- channels ---------------------------------------------------------------------
     def resolve_channel(self, platform: str, platform_channel: str | None) -> str | None:
         """The config channel whose ``slack:``/``discord:`` id is ``platform_channel``."""
