@@ -26,6 +26,7 @@ from bot.store import schema as t
 __all__ = ["CommandService"]
 
 log = logging.getLogger(__name__)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 
 
 class CommandService:
@@ -80,8 +81,8 @@ class CommandService:
             return Reply(text="Sorry, the database is not available right now. Try again in a minute.", error=True)
 
     def _run(self, inv: Invocation) -> Reply:
-        try:
-            words = shlex.split(inv.text.strip())
+        try:  # typographic quotes (phones, macOS) group words as straight ones do
+            words = shlex.split(inv.text.strip().translate(_QUOTES))
         except ValueError:
             words = inv.text.split()
         if not words:

@@ -55,3 +55,10 @@ def test_topics_match_whatever_the_case(settings: Settings, store: Store) -> Non
     assert "Top stories, last 24h · ai" in ask(settings, store, "top AI")
     assert "space is muted" in ask(settings, store, "mute Space")
     assert ask(settings, store, "subscribe nope").startswith("ERROR Unknown topic “nope”")
+
+
+def test_typographic_quotes_group_words_like_straight_ones(settings: Settings, store: Store) -> None:
+    """Phones and macOS turn "x" into “x”: the quotes stayed part of the topic name."""
+    assert "now follows chips" in ask(settings, store, "subscribe “chips”")
+    assert "now follows space" in ask(settings, store, "subscribe ‘space’")
+    assert "Nvidia beats earnings estimates" in ask(settings, store, "why “s-nvidia-1”")
