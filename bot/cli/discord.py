@@ -73,7 +73,8 @@ def _run(args: argparse.Namespace) -> int:
     from bot.adapters.discord.gateway import SignalsClient
     from bot.adapters.discord.notifier import set_api_base
     from bot.commands import CommandService
-    from bot.settings import load_settings
+    from bot.settings import DEFAULT_CONFIG, load_settings
+    from bot.settings.watch import ConfigWatcher
     from bot.store import Store
 
     token = _token()
@@ -82,7 +83,10 @@ def _run(args: argparse.Namespace) -> int:
     set_api_base(os.environ.get("DISCORD_API_URL"))
     settings = load_settings(args.config)
     store = Store.open(args.db or settings.database_url)
-    client = SignalsClient(CommandService(settings, store), sync_on_start=args.sync, guild=args.guild)
+    service = CommandService(settings, store)
+    config = ConfigWatcher(args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG),
+                           service.use_settings, current=settings)
+    client = SignalsClient(service, sync_on_start=args.sync, guild=args.guild, config=config)
     try:
         client.run(token, log_handler=None)
     finally:

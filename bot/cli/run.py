@@ -40,6 +40,13 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
 
     store = Store.open(args.db or settings.database_url)
     destinations = {} if args.dry_run else build_destinations(settings, args.format)
+    from bot.commands import CommandService
+
+    service = CommandService(settings, store)  # Socket Mode commands; config edits reach it via rebuild
+
+    def rebuild(new):  # type: ignore[no-untyped-def]
+        service.use_settings(new)
+        return build_destinations(new, args.format)
 
     async def main() -> int:
         async with Pipeline(settings, store, destinations, dry_run=args.dry_run, fmt=args.format) as pipeline:
@@ -48,10 +55,9 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
                 print(f"signals: {report}", file=sys.stderr)
                 return 1 if report.errors and report.errors == report.sources and report.sources else 0
             config_path = args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
-            socket = None if args.dry_run else await _slack_socket_mode(settings, store)
+            socket = None if args.dry_run else await _slack_socket_mode(service)
             try:
-                await run_forever(pipeline, settings, config_path=config_path,
-                                  rebuild=lambda new: build_destinations(new, args.format))
+                await run_forever(pipeline, settings, config_path=config_path, rebuild=rebuild)
             finally:
                 if socket is not None:
                     await socket.close_async()
@@ -63,8 +69,8 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
         store.close()
 
 
-async def _slack_socket_mode(settings, store):  # type: ignore[no-untyped-def]
+async def _slack_socket_mode(service):  # type: ignore[no-untyped-def]
     """Slash commands and buttons over Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed)."""
     from bot.adapters.slack.socket import start_if_enabled
 
-    return await start_if_enabled(settings, store, os.environ)
+    return await start_if_enabled(service.settings, service.store, os.environ, service=service)

@@ -12,7 +12,8 @@ from bot.errors import CommandError
 from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
 
-__all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "why_reply"]
+__all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "topic_named",
+           "why_reply"]
 
 HELP = [
     ("help", "this list"),
@@ -30,6 +31,15 @@ HELP = [
     ("digest", "post a digest of the last day's stories here"),
 ]
 WINDOWS = {"24h": timedelta(hours=24), "1d": timedelta(days=1), "7d": timedelta(days=7), "week": timedelta(days=7)}
+
+
+def topic_named(settings: Settings, name: str) -> str | None:
+    """The configured topic called ``name``, ignoring case when that is unambiguous (``AI`` -> ``ai``:
+    command words are case-insensitive, so topic names were the one place ``AI`` was "unknown")."""
+    if name in settings.topics:
+        return name
+    same = [t for t in settings.topics if t.casefold() == name.casefold()]
+    return same[0] if len(same) == 1 else None
 
 
 def help_reply(prefix: str = "/signals") -> Reply:
@@ -101,8 +111,10 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
             topic = a
         else:
             raise CommandError("Usage: top [24h|7d] [TOPIC]")
-    if topic is not None and settings.topics and topic not in settings.topics:
-        raise CommandError(f"Unknown topic “{topic}”. Topics: {', '.join(sorted(settings.topics))}")
+    if topic is not None and settings.topics:
+        if (named := topic_named(settings, topic)) is None:
+            raise CommandError(f"Unknown topic “{topic}”. Topics: {', '.join(sorted(settings.topics))}")
+        topic = named
     rows = _ranked(store, WINDOWS[window_name], now, topic)
     label = f"Top stories, last {window_name}" + (f" · {topic}" if topic else "")
     if not rows:

@@ -10,7 +10,6 @@ broad one ranks the newest 5,000 — what a news search wants anyway. p99 stays 
 
 from __future__ import annotations
 
-import re
 from dataclasses import fields
 
 from sqlalchemy import select, text
@@ -18,6 +17,7 @@ from sqlalchemy import select, text
 from bot.models import Article
 from bot.store import SearchHit, Store
 from bot.store import schema as t
+from bot.store.store import search_terms
 
 __all__ = ["CANDIDATES", "search_articles"]
 
@@ -31,7 +31,7 @@ def search_articles(store: Store, query: str, limit: int = 10, candidates: int =
     """Best ``limit`` articles for the words of ``query`` (all must occur), best first."""
     if not store.is_sqlite:
         return store.search(query, limit)
-    terms = re.findall(r"\w+", query.lower())[:12]
+    terms = search_terms(query)
     if not terms or limit <= 0:
         return []
     match = " ".join(f'"{w}"' for w in terms)

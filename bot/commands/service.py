@@ -26,6 +26,7 @@ from bot.store import schema as t
 __all__ = ["CommandService"]
 
 log = logging.getLogger(__name__)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 
 
 class CommandService:
@@ -37,6 +38,10 @@ class CommandService:
         self.store = store
         self.prefix = prefix
         self.clock = clock
+
+    def use_settings(self, settings: Settings) -> None:
+        """Answer from reloaded settings from now on (the config file was edited)."""
+        self.settings = settings
 
     # -- channels ---------------------------------------------------------------------
     def resolve_channel(self, platform: str, platform_channel: str | None) -> str | None:
@@ -76,8 +81,8 @@ class CommandService:
             return Reply(text="Sorry, the database is not available right now. Try again in a minute.", error=True)
 
     def _run(self, inv: Invocation) -> Reply:
-        try:
-            words = shlex.split(inv.text.strip())
+        try:  # typographic quotes (phones, macOS) group words as straight ones do
+            words = shlex.split(inv.text.strip().translate(_QUOTES))
         except ValueError:
             words = inv.text.split()
         if not words:
@@ -116,10 +121,10 @@ class CommandService:
     def _topic_arg(self, args: list[str], cmd: str) -> str:
         if len(args) != 1:
             raise CommandError(f"Usage: {cmd} TOPIC")
-        topic = args[0]
-        if topic not in self.settings.topics:
+        topic = queries.topic_named(self.settings, args[0])
+        if topic is None:
             known = ", ".join(sorted(self.settings.topics)) or "none configured"
-            raise CommandError(f"Unknown topic “{topic}”. Topics: {known}")
+            raise CommandError(f"Unknown topic “{args[0]}”. Topics: {known}")
         return topic
 
     def _actor(self, inv: Invocation) -> str:
@@ -149,12 +154,9 @@ class CommandService:
         if not args:
             source = "set from chat" if get_override(self.store, ch.name, "min_importance") is not None else "config"
             return Reply(text=f"#{ch.name} alerts on importance ≥ {shown:g}/10 ({source}).")
-        try:
-            value = float(args[0])
-        except ValueError:
-            raise CommandError("Usage: threshold N, with N between 0 and 10") from None
-        if not 0 <= value <= 10 or len(args) > 1:
+        if len(args) > 1:
             raise CommandError("Usage: threshold N, with N between 0 and 10")
+        value = _importance(args[0])
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         if current == value:
             return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
@@ -212,6 +214,20 @@ class CommandService:
         down = list(dict.fromkeys(u for u, lab in votes if lab < 0 and u not in up))
         log.info("feedback recorded", extra={"story_id": row.id, "label": value, "topic": topic, "changed": changed})
         return FeedbackResult(story_id=row.id, label=value, changed=changed, up=up, down=down)
+
+
+def _importance(arg: str) -> float:
+    """``7``, ``7.5``, ``7,5`` or ``7/10`` (as alerts show importance) -> 7.0; else a CommandError naming it."""
+    text = arg.strip()
+    text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+    try:
+        value = float(text.removesuffix("/10"))
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 10:  # also nan and inf
+        raise CommandError(f"“{arg}” is not a threshold: give a number between 0 and 10, e.g. `threshold 7` "
+                           "(alerts show importance as 7/10).")
+    return value
 
 
 def _label(label: int | str) -> int:

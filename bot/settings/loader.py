@@ -2,18 +2,22 @@
 
 YAML is composed into nodes first so each key path keeps its line number; pydantic's
 error locations are then mapped back to those lines. ``${VAR}`` in any string value is
-replaced from the environment (secrets never live in the file).
+replaced from the environment (secrets never live in the file). A key repeated in one
+mapping, an empty value where a section is expected, a ``!!python`` tag and a misspelt key
+(with the nearest valid one suggested) are reported the same way, never as a traceback.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.errors import ConfigError, ConfigIssue
 from bot.settings.schema import Settings
@@ -26,19 +30,44 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
 Path_ = tuple[str | int, ...]
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
-    """Turn a YAML node into plain data, recording the 1-based line of every path."""
+_MERGE = "tag:yaml.org,2002:merge"
+_PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], issues: list[tuple[Path_, int, str]]) -> Any:
+    """Turn a YAML node into plain data, recording the 1-based line of every path.
+
+    Scalars go through PyYAML's safe constructor, so an empty value is ``None`` and a
+    ``!!python/...`` or unknown tag raises ``ConstructorError`` (with its mark). A key
+    given twice in one mapping is appended to ``issues``: plain YAML keeps the last one
+    silently, which dropped a whole ``topics:`` block or hid a threshold edit. Merge keys
+    (``<<: *base``) are resolved first; a key set next to them overrides them, as in YAML.
+    """
     lines.setdefault(path, node.start_mark.line + 1)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN:  # e.g. !!python/object/apply
+        raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
     if isinstance(node, yaml.MappingNode):
+        own = sum(1 for k, _ in node.value if k.tag != _MERGE)
+        yaml.constructor.SafeConstructor().flatten_mapping(node)
+        inherited = len(node.value) - own
         out: dict[Any, Any] = {}
-        for k, v in node.value:
-            key = yaml.safe_load(yaml.serialize(k)) if not isinstance(k, yaml.ScalarNode) else k.value
-            lines[(*path, key)] = k.start_mark.line + 1
-            out[key] = _walk(v, (*path, key), lines)
+        first: dict[Any, int] = {}  # line of each key written in this mapping itself
+        for i, (k, v) in enumerate(node.value):
+            if not isinstance(k, yaml.ScalarNode):
+                issues.append((path, k.start_mark.line + 1, "a key must be a plain name, not a list or mapping"))
+                continue
+            key, line = k.value, k.start_mark.line + 1
+            if i >= inherited:
+                if key in first:
+                    issues.append(((*path, key), line, f"repeated key: already set on line {first[key]}; "
+                                                       "YAML would silently keep only this one"))
+                first.setdefault(key, line)
+            lines[(*path, key)] = line
+            out[key] = _walk(v, (*path, key), lines, issues)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(v, (*path, i), lines) for i, v in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+        return [_walk(v, (*path, i), lines, issues) for i, v in enumerate(node.value)]
+    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
 
 
 def _substitute(data: Any, path: Path_, issues: list[tuple[Path_, str]]) -> Any:
@@ -89,7 +118,9 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                msg = "unknown key (check its spelling and indentation)"
+                msg = _unknown_key(loc)
+            elif err.get("input", 0) is None and err["type"] != "missing":
+                msg = f"{msg} (the value is empty)"
             elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list):
                 msg = f"{msg} (got {err['input']!r})"
             issues.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), msg))
@@ -98,6 +129,31 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
     if issues:
         raise ConfigError(issues)
     return settings
+
+
+def _unknown_key(loc: Path_) -> str:
+    """``unknown key``, with the closest key valid at that place when one is near (``treshold``)."""
+    near = difflib.get_close_matches(str(loc[-1]), _fields_at(loc[:-1]), n=1, cutoff=0.75) if loc else []
+    return f"unknown key: did you mean “{near[0]}”?" if near else "unknown key (check its spelling and indentation)"
+
+
+def _fields_at(loc: Path_) -> list[str]:
+    """The keys the schema allows in the mapping at ``loc`` (``("topics", "ai")`` -> TopicSettings')."""
+    tp: Any = Settings
+    for part in (*loc, None):
+        while get_origin(tp) in (Union, UnionType, Annotated):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            tp = args[0] if args else None
+        if part is None:
+            break
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            tp = field.annotation if field else None
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return []
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 
 def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
@@ -129,12 +185,23 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError([ConfigIssue(file, None, "", "file not found")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue(file, None, "", f"cannot read: {exc}")]) from exc
+    lines: dict[Path_, int] = {}
+    walk_issues: list[tuple[Path_, int, str]] = []
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
+        data = _walk(node, (), lines, walk_issues) if node is not None else {}
+    except yaml.MarkedYAMLError as exc:  # syntax, and tags such as !!python/object (ConstructorError)
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ConfigError([ConfigIssue(file, line, "", f"invalid YAML: {exc.problem or exc}")]) from exc
-    lines: dict[Path_, int] = {}
-    data = _walk(node, (), lines) if node is not None else {}
-    return settings_from_mapping(data, file, lines)
+        problem = exc.problem or str(exc)
+        if "'\\t'" in problem:
+            problem += " (a tab: indent with spaces)"
+        raise ConfigError([ConfigIssue(file, line, "", f"invalid YAML: {problem}")]) from exc
+    issues = [ConfigIssue(file, line, _key(loc), msg) for loc, line, msg in walk_issues]
+    try:
+        settings = settings_from_mapping(data, file, lines)
+    except ConfigError as exc:
+        raise ConfigError(issues + exc.issues) from exc
+    if issues:
+        raise ConfigError(issues)
+    return settings

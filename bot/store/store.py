@@ -26,7 +26,7 @@ from bot.errors import StoreError
 from bot.models import Article, FetchState
 from bot.store import schema as t
 
-__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "normalize_url"]
+__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "normalize_url", "search_terms"]
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///var/signals.db"
@@ -256,8 +256,12 @@ class Store:
         s = t.stories
         with self.begin() as c:
             row = c.execute(select(s).where(s.c.id == story_id)).first()
-            if row is None and len(story_id) >= 4:  # accept a unique prefix, as users type short ids
-                rows = c.execute(select(s).where(s.c.id.like(f"{story_id}%")).limit(2)).all()
+            for key in dict.fromkeys((story_id, story_id.lower())):  # ids are lower case; people type S3F2…
+                if row is not None or len(key) < 4:
+                    break
+                # a unique prefix, as users type short ids; % and _ are literal (they matched any story)
+                pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                rows = c.execute(select(s).where(s.c.id.like(pattern, escape="\\")).limit(2)).all()
                 row = rows[0] if len(rows) == 1 else None
         return StoryRow(**row._mapping) if row else None
 
@@ -271,7 +275,7 @@ class Store:
     # -- search --------------------------------------------------------------------
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Ranked full-text search over article titles and text (FTS5 on SQLite)."""
-        terms = re.findall(r"\w+", query.lower())[:12]
+        terms = search_terms(query)
         if not terms:
             return []
         with self.begin() as c:
@@ -288,6 +292,13 @@ class Store:
                 f"WHERE {PG_TSV} @@ to_tsquery('english', :q) ORDER BY rank DESC LIMIT :n"),
                 {"q": q, "n": limit}).all()
             return [SearchHit(_article(r), -float(r.rank)) for r in rows]
+
+
+def search_terms(query: str, limit: int = 12) -> list[str]:
+    """The words of a search, lower-cased, at most ``limit``. A possessive ``'s`` is dropped:
+    FTS5 indexes "Nvidia's" as ``nvidia`` + ``s``, so ``nvidia's`` found only articles that
+    happened to hold a lone "s" somewhere (PostgreSQL drops "s" as a stop word)."""
+    return re.findall(r"\w+", re.sub(r"(?<=\w)['’]s\b", "", query.lower()))[:limit]
 
 
 def _pg_term(word: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import discord
@@ -26,6 +27,7 @@ from bot.adapters.discord.interactions import (
 )
 from bot.adapters.discord.views import ButtonClick, SignalsButton
 from bot.commands import CommandService
+from bot.settings.watch import ConfigWatcher
 
 __all__ = ["SignalsClient", "SignalsGroup", "message_kwargs", "sync_commands"]
 
@@ -111,12 +113,14 @@ class SignalsClient(discord.Client):
     """Gateway client. ``service`` may be None for ``sync`` (which only registers commands)."""
 
     def __init__(self, service: CommandService | None, *, defer_after: float = 2.0, sync_on_start: bool = False,
-                 guild: int | None = None) -> None:
+                 guild: int | None = None, config: ConfigWatcher | None = None) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none())
         self.service = service
         self.defer_after = defer_after
         self.sync_on_start = sync_on_start
         self.guild = guild
+        self.config = config  # config edits reach the commands: see refresh_settings
+        self._config_due = 0.0
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(SignalsGroup(self))
 
@@ -125,9 +129,17 @@ class SignalsClient(discord.Client):
         if self.sync_on_start:
             await sync_tree(self.tree, self.guild)
 
+    def refresh_settings(self, every: float = 2.0) -> None:
+        """Before answering, at most every ``every`` s: pick up a config edit (a bad one is logged
+        with file:line by the watcher and the last good settings stay)."""
+        if self.config is not None and time.monotonic() >= self._config_due:
+            self._config_due = time.monotonic() + every
+            self.config.check_once()
+
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
         if self.service is None:
             raise RuntimeError("SignalsClient needs a CommandService to answer commands")
+        self.refresh_settings()
         caller = _caller(interaction)
         public = text.split(" ", 1)[0] in PUBLIC_COMMANDS
         await self._respond(interaction, asyncio.to_thread(run_text, self.service, text, caller), ephemeral=not public)
@@ -135,6 +147,7 @@ class SignalsClient(discord.Client):
     async def on_signals_click(self, interaction: discord.Interaction, click: ButtonClick) -> None:
         if self.service is None:
             return
+        self.refresh_settings()
         custom = f"signals:{click.action}:{click.story_id}:{click.topic or '-'}"
         await self._respond(interaction, asyncio.to_thread(handle_click, self.service, custom, _caller(interaction)),
                             ephemeral=True)

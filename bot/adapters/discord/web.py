@@ -160,7 +160,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                                        "expected the application's public key: 64 hex characters "
                                        "(Developer Portal → General Information)")]) from exc
     set_api_base(env.get("DISCORD_API_URL"))
-    endpoint = InteractionsEndpoint(CommandService(ctx.settings, ctx.store), key,
+    service = CommandService(ctx.settings, ctx.store)
+    ctx.listeners.append(service.use_settings)  # config edits reach the commands
+    endpoint = InteractionsEndpoint(service, key,
                                     defer_after=float(ctx.extra.get("discord_defer_after", 2.0)))
     ctx.extra["discord_endpoint"] = endpoint
     return [WebRoute("/discord/interactions", endpoint.handle, methods=["POST"])]

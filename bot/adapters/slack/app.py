@@ -36,11 +36,20 @@ from bot.errors import CommandError
 from bot.settings import Settings
 from bot.store import Store
 
-__all__ = ["COMMAND", "build_app"]
+__all__ = ["COMMAND", "build_app", "typed_text"]
 
 log = logging.getLogger(__name__)
 COMMAND = "/signals"
 _MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
+
+
+def typed_text(text: str) -> str:
+    """What the user typed, from Slack's markup: messages carry ``&amp;``/``&lt;``/``&gt;`` and a pasted
+    URL as ``<https://…>`` or ``<https://…|label>`` (``feeds add <https://…>`` was refused as not a URL,
+    ``search AT&amp;T`` looked for "amp"). Mentions such as ``<@U1>`` are left as they are."""
+    text = _LINK.sub(lambda m: m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class _NoTokenNote(logging.Filter):
@@ -88,13 +97,14 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
     @app.command(COMMAND)
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()
-        inv = invocation(body.get("text", ""), body.get("user_id", ""), body.get("channel_id"), body.get("team_id"))
+        inv = invocation(typed_text(body.get("text", "")), body.get("user_id", ""), body.get("channel_id"),
+                         body.get("team_id"))
         log.info("slack command", extra={"command": inv.text.split(" ", 1)[0][:30], "channel": inv.platform_channel})
         await send_reply(respond, await run(inv))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        text = _MENTION.sub("", event.get("text", ""))
+        text = typed_text(_MENTION.sub("", event.get("text", "")))
         channel = event.get("channel", "")
         reply = await run(invocation(text, event.get("user", ""), channel, context.team_id))
         rtext, blocks = render_reply(reply)

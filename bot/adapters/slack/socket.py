@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.adapters.slack.app import build_app
+from bot.commands import CommandService
 from bot.settings import Settings
 from bot.store import Store
 
@@ -27,19 +28,22 @@ def enabled(env: Mapping[str, str]) -> bool:
     return bool(env.get("SLACK_APP_TOKEN") and env.get("SLACK_BOT_TOKEN"))
 
 
-async def start_socket_mode(settings: Settings, store: Store, env: Mapping[str, str]) -> AsyncSocketModeHandler:
-    """Connect and return the handler (call ``await handler.close_async()`` to stop)."""
+async def start_socket_mode(settings: Settings, store: Store, env: Mapping[str, str],
+                            service: CommandService | None = None) -> AsyncSocketModeHandler:
+    """Connect and return the handler (call ``await handler.close_async()`` to stop). Pass the
+    ``service`` whose settings the caller swaps on a config reload (``signals run`` does)."""
     app = build_app(settings, store, token=env["SLACK_BOT_TOKEN"], base_url=env.get("SLACK_API_URL"),
-                    socket_mode=True)
+                    socket_mode=True, service=service)
     handler = AsyncSocketModeHandler(app, env["SLACK_APP_TOKEN"])
     await handler.connect_async()
     log.info("slack socket mode connected")
     return handler
 
 
-async def start_if_enabled(settings: Settings, store: Store, env: Mapping[str, str]) -> AsyncSocketModeHandler | None:
+async def start_if_enabled(settings: Settings, store: Store, env: Mapping[str, str],
+                           service: CommandService | None = None) -> AsyncSocketModeHandler | None:
     """For the worker: connect when ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN`` are set, else None."""
-    return await start_socket_mode(settings, store, env) if enabled(env) else None
+    return await start_socket_mode(settings, store, env, service) if enabled(env) else None
 
 
 async def run_socket_mode(settings: Settings, store: Store, env: Mapping[str, str],

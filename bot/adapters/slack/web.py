@@ -30,9 +30,13 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return []
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
-    from bot.adapters.slack.app import build_app
+    from bot.adapters.slack.app import COMMAND, build_app
+    from bot.commands import CommandService
 
-    app = build_app(ctx.settings, ctx.store, token=token, signing_secret=secret, base_url=env.get("SLACK_API_URL"))
+    service = CommandService(ctx.settings, ctx.store, prefix=COMMAND)
+    ctx.listeners.append(service.use_settings)  # config edits reach the commands
+    app = build_app(ctx.settings, ctx.store, token=token, signing_secret=secret, base_url=env.get("SLACK_API_URL"),
+                    service=service)
     handler = AsyncSlackRequestHandler(app)
     ctx.extra["slack_app"] = app
 

@@ -87,3 +87,22 @@ def test_a_failing_callback_does_not_swap_settings(tmp_path: Path) -> None:
     watcher = ConfigWatcher(cfg, boom, current=first)
     write(cfg, GOOD.format(threshold=6), 1)
     assert watcher.check_once() is False and watcher.current is first
+
+
+def test_half_finished_edits_are_reported_with_their_line_and_the_watcher_keeps_going(tmp_path: Path) -> None:
+    """An emptied value or a repeated key raised out of ``check_once`` (or was applied silently)."""
+    cfg = tmp_path / "signals.yaml"
+    write(cfg, GOOD.format(threshold=5), 0)
+    applied: list[Settings] = []
+    watcher = ConfigWatcher(cfg, applied.append, current=load_settings(cfg))
+
+    write(cfg, GOOD.format(threshold=5).replace("    keywords: [ai]\n", ""), 1)  # ``ai:`` left empty
+    assert watcher.check_once() is False and not applied
+    assert watcher.last_error is not None and watcher.last_error.issues[0].line == 5
+
+    write(cfg, GOOD.format(threshold=5) + "    min_importance: 9\n", 2)  # a second min_importance
+    assert watcher.check_once() is False and not applied
+    assert watcher.last_error is not None and "already set on line 11" in str(watcher.last_error)
+
+    write(cfg, GOOD.format(threshold=8), 3)
+    assert watcher.check_once() is True and applied[-1].channels[0].min_importance == 8

@@ -1,0 +1,64 @@
+"""What people type: story ids in another case or with SQL wildcards, possessives in searches,
+thresholds written as shown in alerts (``7/10``), topic names in another case."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import CommandService, Invocation
+from bot.settings import Settings
+from bot.store import Store
+
+from .conftest import NOW, add_story
+
+
+def ask(settings: Settings, store: Store, text: str, channel: str = "C1") -> str:
+    r = CommandService(settings, store, clock=lambda: NOW).run(
+        Invocation(text=text, user="U1", platform="slack", platform_channel=channel))
+    return ("ERROR " if r.error else "") + r.text
+
+
+@pytest.fixture
+def lone(store_url: str) -> Store:
+    """A store (SQLite and PostgreSQL) holding one story with a real-looking id."""
+    s = Store.open(store_url)
+    add_story(s, "s3f2a9c0d11e4b7a8", "Nvidia quarter beats estimates", 8.2, ["ai"],
+              "Nvidia revenue rose on demand for AI chips")
+    add_story(s, "s-other", "TSMC opens Arizona fab", 6.0, ["chips"])
+    yield s
+    s.close()
+
+
+def test_why_takes_an_id_prefix_in_any_case_but_no_wildcards(settings: Settings, lone: Store) -> None:
+    assert "Nvidia quarter" in ask(settings, lone, "why s3f2a9")
+    assert "Nvidia quarter" in ask(settings, lone, "why S3F2A9C0")  # PostgreSQL: "No story"
+    for pattern in ("s3f%", "s_f2", "%%%%", "s3f2a9c0d11e4b7a_"):  # SQL LIKE wildcards matched any story
+        assert ask(settings, lone, f"why {pattern}") == f"ERROR No story with id “{pattern}”."
+
+
+def test_a_possessive_in_a_search_finds_the_name(settings: Settings, lone: Store) -> None:
+    for query in ("nvidia's revenue", "Nvidia’s revenue", "nvidia revenue"):  # SQLite: no match for the first two
+        assert "Nvidia quarter beats estimates" in ask(settings, lone, f"search {query}"), query
+
+
+def test_threshold_written_as_alerts_show_it(settings: Settings, store: Store) -> None:
+    assert "now alerts on importance ≥ 7/10" in ask(settings, store, "threshold 7/10")
+    assert "now alerts on importance ≥ 7.5/10" in ask(settings, store, "threshold 7,5")
+    for bad in ("abc", "-1", "11", "7/5", "nan", "inf"):
+        reply = ask(settings, store, f"threshold {bad}")
+        assert reply.startswith("ERROR ") and f"“{bad}”" in reply and "between 0 and 10" in reply, bad
+
+
+def test_topics_match_whatever_the_case(settings: Settings, store: Store) -> None:
+    assert "now follows chips" in ask(settings, store, "subscribe CHIPS")
+    assert "already follows chips" in ask(settings, store, "Subscribe Chips")
+    assert "Top stories, last 24h · ai" in ask(settings, store, "top AI")
+    assert "space is muted" in ask(settings, store, "mute Space")
+    assert ask(settings, store, "subscribe nope").startswith("ERROR Unknown topic “nope”")
+
+
+def test_typographic_quotes_group_words_like_straight_ones(settings: Settings, store: Store) -> None:
+    """Phones and macOS turn "x" into “x”: the quotes stayed part of the topic name."""
+    assert "now follows chips" in ask(settings, store, "subscribe “chips”")
+    assert "now follows space" in ask(settings, store, "subscribe ‘space’")
+    assert "Nvidia beats earnings estimates" in ask(settings, store, "why “s-nvidia-1”")
