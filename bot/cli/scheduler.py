@@ -54,7 +54,10 @@ def _scheduler(args: argparse.Namespace) -> int:
                 r.close()
             print(f"signals scheduler: enqueued {n} fetches")
             return 0
-        asyncio.run(run_scheduler(settings, broker, store=store))
+        from bot.settings import DEFAULT_CONFIG
+
+        config = args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
+        asyncio.run(run_scheduler(settings, broker, store=store, config_path=config))
         return 0
     finally:
         store.close()

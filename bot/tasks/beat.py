@@ -9,7 +9,9 @@ for availability waits, and takes over within the lease's TTL if the first one d
 A source's fetch is enqueued only if none is waiting already (a marker in Redis that
 the task clears when it starts), so a slow worker pool never collects a backlog of
 copies. ``process`` and ``deliver`` are enqueued on their own timers too, which is
-what picks up any work a killed worker left.
+what picks up any work a killed worker left. Edits of the config file are followed as
+``signals run`` follows them (sources added, removed, paused or re-timed; a bad edit is logged
+with file and line and the sources in force stay).
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.settings import Settings, SourceSettings
+from bot.settings.watch import ConfigWatcher
 from bot.store import Store
 from bot.tasks.jobs import enqueue_deliver, enqueue_fetch, enqueue_process
 from bot.tasks.leases import Lease
-from bot.tasks.runtime import active_sources
+from bot.tasks.runtime import RELOAD_EVERY, active_sources
 
 __all__ = ["SourceClock", "enqueue_all", "run_scheduler"]
 
@@ -101,9 +104,21 @@ async def _sync(clock: SourceClock, store: Store) -> None:
         log.exception("cannot read runtime-managed sources; keeping the current list")
 
 
+async def _reload(watcher: ConfigWatcher, clock: SourceClock, store: Store | None) -> None:
+    """Follow an edit of the config file (a stat per call; the file is read only when it changed)."""
+    if not watcher.check_once():
+        return
+    if store is not None:
+        await _sync(clock, store)
+    else:
+        clock.refresh(clock.settings.sources)
+    log.warning("scheduler follows the edited config: %d sources", len(clock.every))
+
+
 async def run_scheduler(settings: Settings, broker_url: str, stop: asyncio.Event | None = None,
-                        store: Store | None = None) -> None:
-    """Lead (enqueue) while holding the ``scheduler`` lease, stand by otherwise; until SIGINT/SIGTERM."""
+                        store: Store | None = None, config_path: str | None = None) -> None:
+    """Lead (enqueue) while holding the ``scheduler`` lease, stand by otherwise; until SIGINT/SIGTERM.
+    With ``config_path``, edits of that file are followed."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -119,16 +134,25 @@ async def run_scheduler(settings: Settings, broker_url: str, stop: asyncio.Event
                     await asyncio.wait_for(stop.wait(), STANDBY_RETRY)
                 continue
             try:
-                await _lead(settings, r, stop, lease, store)
+                settings = await _lead(settings, r, stop, lease, store, config_path)
             finally:
                 lease.release()
     finally:
         r.close()
 
 
-async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: Lease, store: Store | None) -> None:
+async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: Lease, store: Store | None,
+                config_path: str | None = None) -> Settings:
+    """Enqueue until stopped or the lease is lost; returns the settings in force then."""
     clock = SourceClock(settings)
     sched = AsyncIOScheduler(timezone=UTC)
+    if config_path is not None:
+        def follow(new: Settings) -> None:
+            clock.settings = new
+
+        sched.add_job(_reload, IntervalTrigger(seconds=RELOAD_EVERY),
+                      args=[ConfigWatcher(config_path, follow, current=settings), clock, store],
+                      id="config", max_instances=1, coalesce=True)
     if store is not None:  # sources added/paused from chat or the CLI live in the database
         await _sync(clock, store)
         sched.add_job(_sync, IntervalTrigger(seconds=SOURCES_SYNC_EVERY.total_seconds()), args=[clock, store],
@@ -148,3 +172,4 @@ async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: 
         sched.shutdown(wait=False)
         if lease.lost.is_set():
             log.error("scheduler lease lost; standing by")
+    return clock.settings

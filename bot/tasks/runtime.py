@@ -6,6 +6,12 @@ one connection pool. Delivery runs on a second loop, so posting never queues beh
 feed parsing. Processing runs in the task's own thread (it is CPU work and must
 not stall fetches), behind the ``process`` lease. Created lazily on the first task,
 and again after a fork, so Celery's prefork pool works as well as its thread pool.
+
+Config edits reach a running worker as they reach ``signals run``: each task asks
+:func:`runtime`, which checks the file's modification time and size at most every
+``RELOAD_EVERY`` seconds (:class:`bot.settings.watch.ConfigWatcher`); a valid edit is swapped
+into the pipeline between processing runs, a bad one is logged with file and line and the
+settings in force stay.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from typing import Any, TypeVar
 import redis
 
 from bot.pipeline import Pipeline
-from bot.settings import Settings, SourceSettings, load_settings
+from bot.settings import DEFAULT_CONFIG, Settings, SourceSettings, load_settings
+from bot.settings.watch import ConfigWatcher
 from bot.store import Store
 from bot.tasks.leases import key
 
@@ -32,10 +39,11 @@ __all__ = ["Runtime", "active_sources", "runtime"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SOURCES_TTL = 30.0
+RELOAD_EVERY = 2.0  # seconds between two looks at the config file (a stat; the file is read only when it changed)
 
 
 class Runtime:
-    def __init__(self, settings: Settings, store: Store, broker_url: str) -> None:
+    def __init__(self, settings: Settings, store: Store, broker_url: str, config_path: str | None = None) -> None:
         from bot.adapters.registry import build_destinations
 
         self.settings = settings
@@ -50,6 +58,28 @@ class Runtime:
         self.pipeline.load_models()
         self.generation: int | None = None  # which clusterer state this process's clusterer reflects
         self.process_lock = threading.Lock()
+        self._watcher = ConfigWatcher(config_path, self._apply, current=settings) if config_path else None
+        self._checked = time.monotonic()
+
+    def check_config(self, now: float | None = None) -> bool:
+        """Apply an edit of the config file, looking at most every ``RELOAD_EVERY`` seconds.
+        True when new settings were applied."""
+        now = time.monotonic() if now is None else now
+        if self._watcher is None or now - self._checked < RELOAD_EVERY:
+            return False
+        self._checked = now
+        return self._watcher.check_once()
+
+    def _apply(self, new: Settings) -> None:
+        """Swap in reloaded settings: the pipeline takes them between two processing runs (on its
+        own loop, so a task thread never waits for a run in progress); new destinations are built
+        for changed channels and tokens, as ``signals run`` does."""
+        from bot.adapters.registry import build_destinations
+
+        destinations = build_destinations(new)
+        self.settings = new
+        self._sources = (0.0, {})  # sources come from the new settings at the next lookup
+        asyncio.run_coroutine_threadsafe(self.pipeline.apply_settings(new, destinations), self.loop)
 
     def source(self, name: str) -> SourceSettings | None:
         """The source as configured now: the config file plus sources added/paused at runtime (cached 30 s)."""
@@ -75,6 +105,12 @@ class Runtime:
         finally:
             for loop in (self.loop, self.deliver_loop):
                 loop.call_soon_threadsafe(loop.stop)
+            for loop in (self.loop, self.deliver_loop):  # closed once stopped: no loop left for the GC to warn about
+                end = time.monotonic() + 5.0
+                while loop.is_running() and time.monotonic() < end:
+                    time.sleep(0.01)
+                if not loop.is_running():
+                    loop.close()
             self.store.close()
             self.redis.close()
 
@@ -103,12 +139,15 @@ def runtime() -> Runtime:
     global _current
     with _lock:
         if _current is None or _current[0] != os.getpid():
-            settings = load_settings(os.environ.get("SIGNALS_CONFIG") or None)
+            config = os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
+            settings = load_settings(config)
             store = Store.open(os.environ.get("SIGNALS_DATABASE_URL") or settings.database_url)
-            rt = Runtime(settings, store, os.environ["SIGNALS_BROKER_URL"])
+            rt = Runtime(settings, store, os.environ["SIGNALS_BROKER_URL"], config_path=config)
             _current = (os.getpid(), rt)
             rt.redis.sadd(key("workers:ready"), f"{socket.gethostname()}:{os.getpid()}")  # for ops and benchmarks
             log.info("worker runtime ready", extra={"sources": len(settings.sources), "pid": os.getpid()})
+        else:
+            _current[1].check_config()
         return _current[1]
 
 
