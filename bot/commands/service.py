@@ -140,10 +140,15 @@ class CommandService:
         if not add and topic not in before:
             return Reply(text=f"#{ch.name} does not follow {topic}.")
         after = [*before, topic] if add else [x for x in before if x != topic]
+        if not after:  # an empty list means "no topic filter": the channel would get *more* alerts
+            rules = effective_rules(self.settings, self.store)[ch.name]
+            raise CommandError(
+                f"#{ch.name} follows only {topic}; without a topic it would get every story at or above "
+                f"{rules.min_importance:g}/10. Subscribe another topic first, raise the threshold "
+                f"(`{self.prefix} threshold N`), or `{self.prefix} mute {topic}` to pause its alerts here.")
         set_override(self.store, ch.name, "topics", after, self._actor(inv), before, self.clock())
         verb = "now follows" if add else "no longer follows"
-        note = "" if after else " (no topic filter: every important story qualifies)"
-        return Reply(text=f"#{ch.name} {verb} {topic}. Topics: {', '.join(after) or 'all'}{note}", ephemeral=False)
+        return Reply(text=f"#{ch.name} {verb} {topic}. Topics: {', '.join(after)}", ephemeral=False)
 
     def _threshold(self, inv: Invocation, args: list[str]) -> Reply:
         ch = self._need_channel(inv)

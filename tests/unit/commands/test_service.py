@@ -73,6 +73,17 @@ def test_subscribe_unsubscribe_audited_and_effective(settings, store):
     assert s.run(inv("subscribe nosuch")).error
 
 
+def test_unsubscribing_the_last_topic_is_refused(settings, store):
+    """An empty topic list means "no topic filter": the channel would get every story above its
+    threshold, the opposite of what someone leaving a topic wants. Refused, nothing changes."""
+    s = svc(settings, store)
+    r = s.run(inv("unsubscribe ai"))
+    assert r.error and "follows only ai" in r.text and "mute ai" in r.text and "6/10" in r.text
+    assert effective_rules(settings, store)["news"].topics == ["ai"]
+    with store.begin() as c:
+        assert c.execute(select(t.audit)).all() == []
+
+
 def test_threshold_show_set_and_validate(settings, store):
     s = svc(settings, store)
     assert "≥ 6/10 (config)" in s.run(inv("threshold")).text
