@@ -1,7 +1,9 @@
 """Send what the outbox holds: per channel in order, channels concurrently.
 
 A rate limit or outage on one channel delays only that channel; a permanent error fails
-only that delivery, with a log line that names the channel and the reason.
+only that delivery, with a log line that names the channel and the reason. A row that was
+tried before (``attempts`` > 0) or left ``sending`` is looked for on the platform
+(``find_sent``) before it is posted again: a timed-out post may well have arrived.
 """
 
 from __future__ import annotations
@@ -59,14 +61,15 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             delivery.thread_id = outbox.thread_id(delivery.story_id or "", channel)
             if delivery.thread_id is None and _alert_pending(outbox, delivery):
                 break  # keep order: the top-level alert must go first
-        if delivery.status is DeliveryStatus.SENDING:
+        if delivery.status is DeliveryStatus.SENDING or delivery.attempts > 0:
+            # left mid-post by a crash, or tried before: a timeout or a dropped answer can hide a
+            # post that went through, so look for it before posting again
             found = await _safe_find(dest, delivery)
             if found is not None:
                 outbox.mark_sent(delivery.id, found.message_id, clock())
                 report.reconciled += 1
                 metrics.record_delivery("reconciled")
                 continue
-            delivery.status = DeliveryStatus.SENDING
         if not outbox.claim(delivery):
             continue  # another worker took it
         try:

@@ -4,8 +4,9 @@ Enqueueing is idempotent (a unique ``key`` such as ``alert:<story>:<channel>``) 
 happens in the same transaction as routing, so a crash can neither lose an alert nor
 queue it twice. Sending is a claim (``pending`` → ``sending``, attempts + 1, committed)
 followed by the post and ``sent`` with the provider's message id. A row found in
-``sending`` after a restart may or may not have been posted: the adapter's
-``find_sent`` looks for it on the platform before anything is retried.
+``sending`` after a restart may or may not have been posted, and so may a row whose
+attempt timed out: the adapter's ``find_sent`` looks for it on the platform before
+anything is retried.
 """
 
 from __future__ import annotations
