@@ -4,6 +4,11 @@ A rate limit or outage on one channel delays only that channel; a permanent erro
 only that delivery, with a log line that names the channel and the reason. A row that was
 tried before (``attempts`` > 0) or left ``sending`` is looked for on the platform
 (``find_sent``) before it is posted again: a timed-out post may well have arrived.
+
+A follow-up waits for its story's alert (held for quiet hours, queued, being retried)
+without holding up the channel's other stories; it is posted as a full alert when that
+alert failed for good, and not at all when the story went out in a quiet-hours catch-up
+(the row is marked sent with the catch-up's key, as the catch-up does for held ones).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from bot.adapters.base import Destination
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.faults import checkpoint
 from bot.models import AlertKind, Delivery, DeliveryStatus
-from bot.outbox.queue import Outbox
+from bot.outbox.queue import BUNDLED, Outbox
 
 __all__ = ["DeliveryReport", "deliver_due"]
 
@@ -58,9 +63,16 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             metrics.record_delivery("failed")
             continue
         if delivery.kind is AlertKind.FOLLOWUP:
-            delivery.thread_id = outbox.thread_id(delivery.story_id or "", channel)
-            if delivery.thread_id is None and _alert_pending(outbox, delivery):
-                break  # keep order: the top-level alert must go first
+            top = outbox.top_alert(delivery.story_id or "", channel)
+            if top is not None and top.status not in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+                continue  # its alert goes first (held, queued, being posted); only this story waits
+            if top is not None and (top.error or "").startswith(BUNDLED):
+                outbox.mark_sent(delivery.id, None, clock(), note=top.error)  # no second post of the story
+                log.info("follow-up not posted: its story went out in a catch-up",
+                         extra={"channel": channel, "delivery": delivery.key, "bundle": top.error})
+                continue
+            delivery.thread_id = top.provider_message_id if top is not None and top.status is DeliveryStatus.SENT \
+                else None
         if delivery.status is DeliveryStatus.SENDING or delivery.attempts > 0:
             # left mid-post by a crash, or tried before: a timeout or a dropped answer can hide a
             # post that went through, so look for it before posting again
@@ -100,12 +112,6 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
         outbox.mark_sent(delivery.id, sent.message_id, clock())
         report.sent += 1
         metrics.record_delivery("sent")
-
-
-def _alert_pending(outbox: Outbox, delivery: Delivery) -> bool:
-    return any(d.kind is AlertKind.ALERT and d.channel == delivery.channel
-               and d.status not in (DeliveryStatus.SENT, DeliveryStatus.FAILED)
-               for d in outbox.for_story(delivery.story_id or ""))
 
 
 async def _safe_find(dest: Destination, delivery: Delivery):  # type: ignore[no-untyped-def]
