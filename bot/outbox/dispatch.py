@@ -1,7 +1,9 @@
 """Send what the outbox holds: per channel in order, channels concurrently.
 
 A rate limit or outage on one channel delays only that channel; a permanent error fails
-only that delivery, with a log line that names the channel and the reason. A row that was
+only that delivery, with a log line that names the channel and the reason; an unexpected
+exception from an adapter is logged with its traceback and retried like an outage, never
+raised out of :func:`deliver_due` (which would stop the other channels' pass). A row that was
 tried before (``attempts`` > 0) or left ``sending`` is looked for on the platform
 (``find_sent``) before it is posted again: a timed-out post may well have arrived.
 
@@ -99,7 +101,10 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             metrics.record_delivery("failed")
             report.errors.append(str(exc))
             continue
-        except (DeliveryError, OSError, TimeoutError) as exc:
+        except Exception as exc:  # transient, or a surprise (a bug): this delivery only, retried
+            if not isinstance(exc, DeliveryError | OSError | TimeoutError):
+                log.exception("unexpected error while delivering; will retry",
+                              extra={"channel": channel, "delivery": delivery.key})
             delay = min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(delivery.attempts, 8)))
             outbox.retry_later(delivery.id, str(exc), delay, clock())
             log.warning("delivery failed, will retry in %ss: %s", int(delay.total_seconds()), exc,

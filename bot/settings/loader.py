@@ -90,7 +90,8 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (check its spelling and indentation)"
-            elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list):
+            elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list) \
+                    and not (loc and loc[-1] in _SECRET_KEYS):
                 msg = f"{msg} (got {err['input']!r})"
             issues.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), msg))
         raise ConfigError(issues) from exc
@@ -98,6 +99,9 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
     if issues:
         raise ConfigError(issues)
     return settings
+
+
+_SECRET_KEYS = frozenset({"webhook", "discord_webhook"})  # URLs that carry a token: never echoed in errors
 
 
 def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
