@@ -9,7 +9,7 @@ tried before (``attempts`` > 0) or left ``sending`` is looked for on the platfor
 
 A follow-up waits for its story's alert (held for quiet hours, queued, being retried)
 without holding up the channel's other stories; it is posted as a full alert when that
-alert failed for good, and not at all when the story went out in a quiet-hours catch-up
+alert failed for good (the first such one: later ones reply to it), and not at all when the story went out in a quiet-hours catch-up
 (the row is marked sent with the catch-up's key, as the catch-up does for held ones).
 """
 
@@ -74,7 +74,7 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
                          extra={"channel": channel, "delivery": delivery.key, "bundle": top.error})
                 continue
             delivery.thread_id = top.provider_message_id if top is not None and top.status is DeliveryStatus.SENT \
-                else None
+                else outbox.stand_in(delivery.story_id or "", channel)  # alert failed: reply to what replaced it
         if delivery.status is DeliveryStatus.SENDING or delivery.attempts > 0:
             # left mid-post by a crash, or tried before: a timeout or a dropped answer can hide a
             # post that went through, so look for it before posting again

@@ -125,6 +125,15 @@ class Outbox:
                                             d.c.kind == AlertKind.ALERT.value)).first()
         return _delivery(row) if row is not None else None
 
+    def stand_in(self, story_id: str, channel: str) -> str | None:
+        """The message id of the story's first follow-up posted in the channel: when its alert
+        failed, that follow-up went out as the full alert, and later ones reply to it."""
+        with self.store.begin() as c:
+            return c.execute(select(d.c.provider_message_id).where(
+                d.c.story_id == story_id, d.c.channel == channel, d.c.kind == AlertKind.FOLLOWUP.value,
+                d.c.status == DeliveryStatus.SENT.value, d.c.provider_message_id.is_not(None))
+                .order_by(d.c.sent_at, d.c.id).limit(1)).scalar()
+
     def thread_id(self, story_id: str, channel: str) -> str | None:
         """The provider message id of the story's top-level alert in the channel, once sent."""
         with self.store.begin() as c:

@@ -132,3 +132,24 @@ async def test_later_coverage_of_a_story_in_the_catch_up_is_not_a_second_alert(f
     assert report.sent == 0
     fu = next(d for d in w.outbox.for_story("n1") if d.kind is AlertKind.FOLLOWUP)
     assert fu.status is DeliveryStatus.SENT and fu.error == f"{BUNDLED}{key}"
+
+
+async def test_after_a_failed_alert_only_the_first_followup_is_a_full_alert(fake, store):
+    """The alert failed (the bot was not in the channel yet); each later source posted the whole
+    story again at top level. The first follow-up stands in for the alert, the next ones reply to it."""
+    outbox = Outbox(store)
+    with store.begin() as c:
+        outbox.enqueue(c, [NewDelivery("alert:s1:news", make_alert("s1"))], NOW)
+    fake.fail("chat.postMessage", error="not_in_channel")
+    n = notifier(fake)
+    assert (await deliver_due(outbox, {"news": Destination(n, "C1")}, lambda: NOW)).failed == 1
+    for source in ("Reuters", "AP"):  # the bot is invited; more outlets cover the story
+        more = [*make_alert().sources, SourceRef(source, f"https://{source}.example/1")]
+        with store.begin() as c:
+            outbox.enqueue(c, [NewDelivery(f"followup:s1:news:{source}", make_alert(
+                "s1", kind=AlertKind.FOLLOWUP, sources=more, new_source=more[-1]))], NOW)
+        assert (await deliver_due(outbox, {"news": Destination(n, "C1")}, lambda: NOW)).sent == 1
+    (first,) = top_level(fake)
+    assert "Nvidia beats estimates" in first["text"]
+    (reply,) = [m for m in fake.messages["C1"] if m.get("thread_ts")]
+    assert reply["thread_ts"] == first["ts"] and "AP" in reply["text"]
