@@ -153,3 +153,30 @@ async def test_after_a_failed_alert_only_the_first_followup_is_a_full_alert(fake
     assert "Nvidia beats estimates" in first["text"]
     (reply,) = [m for m in fake.messages["C1"] if m.get("thread_ts")]
     assert reply["thread_ts"] == first["ts"] and "AP" in reply["text"]
+
+
+async def test_a_failed_look_up_waits_instead_of_posting_a_second_time(fake, store):
+    """Restarted with a row left ``sending`` (Slack has the post) while conversations.history
+    answers 503: the dispatcher posted again. Now it looks again later; a look-up Slack refuses
+    for good (missing_scope) still posts, so nothing is lost."""
+    outbox = Outbox(store)
+    with store.begin() as c:
+        outbox.enqueue(c, [NewDelivery("alert:s1:news", make_alert("s1")),
+                           NewDelivery("alert:s2:news", make_alert("s2"))], NOW)
+    n = notifier(fake, server_error_retries=0)
+    d1, _ = outbox.due(NOW)
+    assert outbox.claim(d1)
+    await n.send(d1, "C1")  # posted; then the process died before recording it
+    fake.fail("conversations.history", status=503)
+    first = await deliver_due(outbox, {"news": Destination(n, "C1")}, lambda: NOW)
+    assert (first.sent, first.retrying) == (0, 1) and len(fake.messages["C1"]) == 1  # s2 keeps its place behind
+    again = await deliver_due(outbox, {"news": Destination(n, "C1")}, lambda: NOW + timedelta(minutes=1))
+    assert (again.reconciled, again.sent) == (1, 1) and len(fake.messages["C1"]) == 2
+    # a look-up the platform refuses for good cannot help: post (the row was never posted here)
+    with store.begin() as c:
+        outbox.enqueue(c, [NewDelivery("alert:s3:news", make_alert("s3"))], NOW)
+    (d3,) = outbox.due(NOW + timedelta(minutes=2))
+    assert outbox.claim(d3)
+    fake.fail("conversations.history", error="missing_scope")
+    last = await deliver_due(outbox, {"news": Destination(n, "C1")}, lambda: NOW + timedelta(minutes=2))
+    assert last.sent == 1 and len(fake.messages["C1"]) == 3
