@@ -21,6 +21,7 @@ catch ours, and the message says where the problem came from::
 from __future__ import annotations
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "CommandError",
     "ConfigError",
     "ConfigIssue",
@@ -37,7 +38,10 @@ __all__ = [
     "StoreError",
 ]
 
+import math
 from dataclasses import dataclass
+
+MAX_RETRY_AFTER = 3600.0  # seconds: the longest pause a rate limit may impose on one channel
 
 
 class SignalsError(Exception):
@@ -108,11 +112,19 @@ class DeliveryError(SignalsError):
 
 
 class RateLimited(DeliveryError):
-    """The destination asked us to wait ``retry_after`` seconds."""
+    """The destination asked us to wait ``retry_after`` seconds.
+
+    The wait is what the server sent, bounded to ``[0, MAX_RETRY_AFTER]``: a ``Retry-After``
+    of 10^12 s or ``inf`` (a broken proxy) would otherwise overflow the outbox's datetime
+    arithmetic and wedge the channel; an hour later we simply ask again. ``nan`` counts as
+    the longest wait. The message keeps the server's own figure when it was changed.
+    """
 
     def __init__(self, destination: str, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(destination, f"rate limited, retry after {retry_after:g}s")
+        wait = min(max(retry_after, 0.0), MAX_RETRY_AFTER) if math.isfinite(retry_after) else MAX_RETRY_AFTER
+        self.retry_after = wait
+        asked = "" if wait == retry_after else f" (asked for {retry_after:g}s)"
+        super().__init__(destination, f"rate limited, retry after {wait:g}s{asked}")
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -32,6 +32,8 @@ class WebhookNotifier(Notifier):
                 "thread_id": delivery.thread_id}
         try:
             r = await self._client.post(target, json=body, headers={"Idempotency-Key": delivery.key})
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:  # retrying cannot fix the URL
+            raise PermanentDeliveryError("webhook", f"invalid webhook URL: {exc}") from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {httpx.URL(target).host}", f"{type(exc).__name__}: {exc}") from exc
         where = f"webhook {r.url.host}"

@@ -1,7 +1,19 @@
 """Send what the outbox holds: per channel in order, channels concurrently.
 
 A rate limit or outage on one channel delays only that channel; a permanent error fails
-only that delivery, with a log line that names the channel and the reason.
+only that delivery, with a log line that names the channel and the reason; an unexpected
+exception from an adapter is logged with its traceback and retried like an outage, never
+raised out of :func:`deliver_due` (which would stop the other channels' pass). A row that was
+tried before (``attempts`` > 0) or left ``sending`` is looked for on the platform
+(``find_sent``) before it is posted again: a timed-out post may well have arrived. If the
+look-up of a row left ``sending`` fails for now, the row waits and is looked up again
+(posting blind risks the duplicate); a look-up the platform refuses for good, or one for
+a row whose last attempt ended in an error, leads to posting again.
+
+A follow-up waits for its story's alert (held for quiet hours, queued, being retried)
+without holding up the channel's other stories; it is posted as a full alert when that
+alert failed for good (the first such one: later ones reply to it), and not at all when the story went out in a quiet-hours catch-up
+(the row is marked sent with the catch-up's key, as the catch-up does for held ones).
 """
 
 from __future__ import annotations
@@ -17,8 +29,8 @@ from bot import metrics
 from bot.adapters.base import Destination
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.faults import checkpoint
-from bot.models import AlertKind, Delivery, DeliveryStatus
-from bot.outbox.queue import Outbox
+from bot.models import AlertKind, Delivery, DeliveryStatus, SentMessage
+from bot.outbox.queue import BUNDLED, Outbox
 
 __all__ = ["DeliveryReport", "deliver_due"]
 
@@ -56,27 +68,36 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             metrics.record_delivery("failed")
             continue
         if delivery.kind is AlertKind.FOLLOWUP:
-            delivery.thread_id = outbox.thread_id(delivery.story_id or "", channel)
-            if delivery.thread_id is None and _alert_pending(outbox, delivery):
-                break  # keep order: the top-level alert must go first
-        if delivery.status is DeliveryStatus.SENDING:
-            found = await _safe_find(dest, delivery)
+            top = outbox.top_alert(delivery.story_id or "", channel)
+            if top is not None and top.status not in (DeliveryStatus.SENT, DeliveryStatus.FAILED):
+                continue  # its alert goes first (held, queued, being posted); only this story waits
+            if top is not None and (top.error or "").startswith(BUNDLED):
+                outbox.mark_sent(delivery.id, None, clock(), note=top.error)  # no second post of the story
+                log.info("follow-up not posted: its story went out in a catch-up",
+                         extra={"channel": channel, "delivery": delivery.key, "bundle": top.error})
+                continue
+            delivery.thread_id = top.provider_message_id if top is not None and top.status is DeliveryStatus.SENT \
+                else outbox.stand_in(delivery.story_id or "", channel)  # alert failed: reply to what replaced it
+        if delivery.status is DeliveryStatus.SENDING or delivery.attempts > 0:
+            # left mid-post by a crash, or tried before: a timeout or a dropped answer can hide a
+            # post that went through, so look for it before posting again
+            try:
+                found = await _find(dest, delivery)
+            except Exception as exc:
+                if delivery.status is DeliveryStatus.SENDING:  # cut off mid-post: look again later, not blind
+                    _retry_later(outbox, delivery, exc, report, clock, f"could not check whether it was sent: {exc}")
+                    break  # keep the channel's order
+                log.warning("could not check whether delivery was sent: %s", exc, extra={"delivery": delivery.key})
+                found = None  # its last attempt failed with an error: most likely not posted
             if found is not None:
                 outbox.mark_sent(delivery.id, found.message_id, clock())
                 report.reconciled += 1
                 metrics.record_delivery("reconciled")
                 continue
-            delivery.status = DeliveryStatus.SENDING
         if not outbox.claim(delivery):
             continue  # another worker took it
         try:
             sent = await dest.notifier.send(delivery, dest.target)
-        except RateLimited as exc:
-            outbox.retry_later(delivery.id, str(exc), timedelta(seconds=exc.retry_after), clock())
-            log.warning("rate limited; channel paused", extra={"channel": channel, "retry_after": exc.retry_after})
-            report.retrying += 1
-            metrics.record_delivery("retrying")
-            break
         except PermanentDeliveryError as exc:
             outbox.mark_failed(delivery.id, str(exc))
             log.error("delivery failed permanently: %s", exc, extra={"channel": channel, "story_id": delivery.story_id})
@@ -84,14 +105,8 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             metrics.record_delivery("failed")
             report.errors.append(str(exc))
             continue
-        except (DeliveryError, OSError, TimeoutError) as exc:
-            delay = min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(delivery.attempts, 8)))
-            outbox.retry_later(delivery.id, str(exc), delay, clock())
-            log.warning("delivery failed, will retry in %ss: %s", int(delay.total_seconds()), exc,
-                        extra={"channel": channel, "story_id": delivery.story_id})
-            report.retrying += 1
-            metrics.record_delivery("retrying")
-            report.errors.append(str(exc))
+        except Exception as exc:  # rate limit, outage, or a surprise (a bug): this delivery only, retried
+            _retry_later(outbox, delivery, exc, report, clock, str(exc))
             break  # keep the channel's order: later messages wait for this one
         checkpoint("deliver")
         outbox.mark_sent(delivery.id, sent.message_id, clock())
@@ -99,15 +114,33 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
         metrics.record_delivery("sent")
 
 
-def _alert_pending(outbox: Outbox, delivery: Delivery) -> bool:
-    return any(d.kind is AlertKind.ALERT and d.channel == delivery.channel
-               and d.status not in (DeliveryStatus.SENT, DeliveryStatus.FAILED)
-               for d in outbox.for_story(delivery.story_id or ""))
+def _retry_later(outbox: Outbox, delivery: Delivery, exc: Exception, report: DeliveryReport,
+                 clock: Callable[[], datetime], error: str) -> None:
+    """Put the row back: after the wait a rate limit asked for, else after a backoff."""
+    if isinstance(exc, RateLimited):
+        outbox.retry_later(delivery.id, error, timedelta(seconds=exc.retry_after), clock())
+        log.warning("rate limited; channel paused", extra={"channel": delivery.channel, "retry_after": exc.retry_after})
+        report.retrying += 1
+        metrics.record_delivery("retrying")
+        return
+    if not isinstance(exc, DeliveryError | OSError | TimeoutError):
+        log.exception("unexpected error while delivering; will retry",
+                      extra={"channel": delivery.channel, "delivery": delivery.key})
+    delay = min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(delivery.attempts, 8)))
+    outbox.retry_later(delivery.id, error, delay, clock())
+    log.warning("delivery failed, will retry in %ss: %s", int(delay.total_seconds()), error,
+                extra={"channel": delivery.channel, "story_id": delivery.story_id})
+    report.retrying += 1
+    metrics.record_delivery("retrying")
+    report.errors.append(error)
 
 
-async def _safe_find(dest: Destination, delivery: Delivery):  # type: ignore[no-untyped-def]
+async def _find(dest: Destination, delivery: Delivery) -> SentMessage | None:
+    """The platform's answer to "was this posted?"; None also when it can never tell (a refused
+    look-up such as a missing scope: posting again is then the only way not to lose it)."""
     try:
         return await dest.notifier.find_sent(delivery, dest.target)
-    except Exception as exc:  # a failed look-up must not lose the delivery: post again
-        log.warning("could not check whether delivery was sent: %s", exc, extra={"delivery": delivery.key})
+    except PermanentDeliveryError as exc:
+        log.warning("cannot check whether delivery was sent (%s); posting it again", exc,
+                    extra={"delivery": delivery.key})
         return None

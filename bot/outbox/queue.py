@@ -4,8 +4,9 @@ Enqueueing is idempotent (a unique ``key`` such as ``alert:<story>:<channel>``) 
 happens in the same transaction as routing, so a crash can neither lose an alert nor
 queue it twice. Sending is a claim (``pending`` → ``sending``, attempts + 1, committed)
 followed by the post and ``sent`` with the provider's message id. A row found in
-``sending`` after a restart may or may not have been posted: the adapter's
-``find_sent`` looks for it on the platform before anything is retried.
+``sending`` after a restart may or may not have been posted, and so may a row whose
+attempt timed out: the adapter's ``find_sent`` looks for it on the platform before
+anything is retried.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from bot.outbox.codec import alert_from_dict, alert_to_dict
 from bot.store import Store
 from bot.store import schema as t
 
-__all__ = ["NewDelivery", "Outbox"]
+__all__ = ["BUNDLED", "NewDelivery", "Outbox"]
 
 d = t.deliveries
+BUNDLED = "bundled into "  # ``error`` of rows posted inside another message (a quiet-hours catch-up), + its key
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +101,13 @@ class Outbox:
                           .values(status=DeliveryStatus.SENDING.value, attempts=delivery.attempts + 1)).rowcount
         return n == 1
 
-    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime | None = None) -> None:
+    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime | None = None,
+                  note: str | None = None) -> None:
+        """``note`` (kept in ``error``) says why a row is done without a post of its own, e.g. :data:`BUNDLED`."""
         with self.store.begin() as c:
             c.execute(update(d).where(d.c.id == delivery_id).values(
                 status=DeliveryStatus.SENT.value, provider_message_id=message_id, sent_at=now or datetime.now(UTC),
-                error=None))
+                error=note))
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
         with self.store.begin() as c:
@@ -113,6 +117,22 @@ class Outbox:
         with self.store.begin() as c:
             c.execute(update(d).where(d.c.id == delivery_id).values(
                 status=DeliveryStatus.PENDING.value, error=error, next_try_at=now + delay))
+
+    def top_alert(self, story_id: str, channel: str) -> Delivery | None:
+        """The story's top-level alert row in the channel (any status), if there is one."""
+        with self.store.begin() as c:
+            row = c.execute(select(d).where(d.c.story_id == story_id, d.c.channel == channel,
+                                            d.c.kind == AlertKind.ALERT.value)).first()
+        return _delivery(row) if row is not None else None
+
+    def stand_in(self, story_id: str, channel: str) -> str | None:
+        """The message id of the story's first follow-up posted in the channel: when its alert
+        failed, that follow-up went out as the full alert, and later ones reply to it."""
+        with self.store.begin() as c:
+            return c.execute(select(d.c.provider_message_id).where(
+                d.c.story_id == story_id, d.c.channel == channel, d.c.kind == AlertKind.FOLLOWUP.value,
+                d.c.status == DeliveryStatus.SENT.value, d.c.provider_message_id.is_not(None))
+                .order_by(d.c.sent_at, d.c.id).limit(1)).scalar()
 
     def thread_id(self, story_id: str, channel: str) -> str | None:
         """The provider message id of the story's top-level alert in the channel, once sent."""

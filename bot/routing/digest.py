@@ -4,7 +4,7 @@ A story is a digest candidate for a channel when its latest decision there was
 ``digest`` (over a cap, or ``mode: digest_only``) or ``below_min_importance`` (it passed
 every content rule but the alert threshold), its importance is at least the digest's
 ``min_importance``, it has no top-level alert in the channel and no earlier digest listed
-it. Candidates are ranked by importance, then recency, and cut at ``max_items``.
+it (any digest of the channel within the story window, not only the previous one). Candidates are ranked by importance, then recency, and cut at ``max_items``.
 
 :func:`run_digests` is what the scheduler calls (every minute is fine): for each channel
 whose cron slot fired within ``grace`` it enqueues one DIGEST delivery keyed
@@ -31,7 +31,7 @@ from bot.settings import ChannelRules, DigestSettings, Settings
 from bot.store import Store
 from bot.store import schema as t
 
-__all__ = ["DigestRun", "build_digest", "digest_candidates", "last_digest", "run_digests"]
+__all__ = ["DigestRun", "build_digest", "digest_candidates", "last_digest", "listed_since", "run_digests"]
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE = timedelta(minutes=30)
@@ -96,11 +96,21 @@ def digest_candidates(conn: Connection, channel: str, since: datetime, until: da
     return out
 
 
+def listed_since(conn: Connection, channel: str, since: datetime) -> frozenset[str]:
+    """Stories listed by the channel's digests built at or after ``since`` (failed ones aside)."""
+    d = t.deliveries
+    rows = conn.execute(select(d.c.payload).where(
+        d.c.key >= f"digest:{channel}:", d.c.key < f"digest:{channel};", d.c.channel == channel,
+        d.c.status != DeliveryStatus.FAILED.value, d.c.created_at >= since)).scalars()
+    return frozenset(i.story_id for p in rows for i in alert_from_dict(p).items)
+
+
 def _digest_since(conn: Connection, channel: str, digest: DigestSettings, rules: ChannelRules, settings: Settings,
                   slot: datetime) -> tuple[datetime, frozenset[str]]:
     prev = last_digest(conn, channel)
-    if prev is not None:
-        return prev.created_at, prev.story_ids
+    if prev is not None:  # a story still updated days later must not come back: every digest it could be in
+        reach = max(_LOOKBACK, settings.stories.window)
+        return prev.created_at, prev.story_ids | listed_since(conn, channel, prev.created_at - reach)
     tz = zone_for(rules, settings, digest)
     earlier = fire_times(digest.schedule, tz, slot - _LOOKBACK, slot - timedelta(seconds=1))
     return (earlier[-1] if earlier else slot - timedelta(days=1)), frozenset()

@@ -26,13 +26,13 @@ from sqlalchemy import Connection, delete, func, or_, select, update
 
 from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.codec import alert_from_dict, alert_to_dict
+from bot.outbox.queue import BUNDLED
 from bot.routing.rules import Action, Reason
 from bot.store import schema as t
 
-__all__ = ["ChannelHistory", "NoticeState", "StoreHistory", "Unsent", "history_for"]
+__all__ = ["BUNDLED", "ChannelHistory", "NoticeState", "StoreHistory", "Unsent", "history_for"]
 
 _UNSENT = (DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value)
-BUNDLED = "bundled into "  # ``error`` of held alerts posted inside a quiet-hours catch-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,10 @@ class ChannelHistory(Protocol):
 
     def demote(self, channel: str, item: Unsent, detail: str) -> bool:
         """Take ``item`` out of the queue; its story goes to the digest. False if it is already on its way."""
+        ...
+
+    def release_held(self, channel: str, story_id: str, now: datetime) -> bool:
+        """Post the story's alert held for quiet hours now (the story became urgent). False if none is held."""
         ...
 
 
@@ -135,6 +139,13 @@ class StoreHistory:
         self.conn.execute(update(dec).where(dec.c.story_id == item.story_id, dec.c.channel == channel).values(
             action=Action.DIGEST.value, reason=Reason.OVER_CAP.value, detail=detail))
         return True
+
+    def release_held(self, channel: str, story_id: str, now: datetime) -> bool:
+        d = t.deliveries
+        n = self.conn.execute(update(d).where(
+            d.c.channel == channel, d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value,
+            d.c.status == DeliveryStatus.HELD.value).values(status=DeliveryStatus.PENDING.value, next_try_at=now)).rowcount
+        return n > 0
 
 
 _BY_CONN: weakref.WeakKeyDictionary[Connection, StoreHistory] = weakref.WeakKeyDictionary()

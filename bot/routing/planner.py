@@ -3,7 +3,8 @@
 Content rules come from :func:`bot.routing.rules.check_rules`; this module adds what
 depends on history: a story is alerted at most once per channel (later coverage becomes
 a follow-up), and timing policies (quiet hours, caps, digests; see ``policy``) are
-applied here. Given the routing transaction's ``conn``, caps count what the channel
+applied here. A story that turns urgent while its alert is held for quiet hours has that
+alert released at once (urgent stories are never held), its follow-ups behind it. Given the routing transaction's ``conn``, caps count what the channel
 already got; without it (dry runs, tests of content rules) caps are not applied.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy import Connection
 from bot.models import Alert, AlertKind, SourceRef
 from bot.outbox.queue import NewDelivery
 from bot.routing.history import ChannelHistory, history_for
-from bot.routing.policy import apply_timing
+from bot.routing.policy import apply_timing, is_urgent
 from bot.routing.rules import Action, Decision, Reason, StoryView, check_rules
 from bot.settings import ChannelRules, Settings
 
@@ -60,13 +61,18 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
     for ch in settings.channels:
         rules = (rules_by_channel or {}).get(ch.name) or settings.rules(ch)
         if ch.name in alerted:
+            # urgent now, while its alert still waits for quiet hours to end: the alert goes at once
+            released = history is not None and is_urgent(story, rules) and history.release_held(ch.name, story.id, now)
+            note = f"; urgent now ({story.importance:.1f}): its alert held for quiet hours is posted at once" \
+                if released else ""
             if new_source is None or rules.followups == "none":
-                plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED, "alerted earlier"))
+                plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED, "alerted earlier" + note))
                 continue
             mode = rules.followups or "thread"
             alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source)
             key = f"followup:{story.id}:{ch.name}:{new_source.name}"
-            timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP, f"new source {new_source.name}"),
+            timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP,
+                                           f"new source {new_source.name}{note}"),
                                   story, rules, settings, now, history)
             plan.deliveries.append(NewDelivery(key=key, alert=alert, status=timing.status,
                                                not_before=timing.not_before))

@@ -108,6 +108,9 @@ class SimHistory:
     def demote(self, channel: str, item: Unsent, detail: str) -> bool:
         return False
 
+    def release_held(self, channel: str, story_id: str, now: datetime) -> bool:
+        return False  # nothing is held in a replay
+
 
 @dataclass(slots=True)
 class ThresholdResult:

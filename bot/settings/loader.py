@@ -121,7 +121,8 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
                 msg = _unknown_key(loc)
             elif err.get("input", 0) is None and err["type"] != "missing":
                 msg = f"{msg} (the value is empty)"
-            elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list):
+            elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list) \
+                    and not (loc and loc[-1] in _SECRET_KEYS):
                 msg = f"{msg} (got {err['input']!r})"
             issues.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), msg))
         raise ConfigError(issues) from exc
@@ -129,6 +130,9 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
     if issues:
         raise ConfigError(issues)
     return settings
+
+
+_SECRET_KEYS = frozenset({"webhook", "discord_webhook"})  # URLs that carry a token: never echoed in errors
 
 
 def _unknown_key(loc: Path_) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -52,6 +53,22 @@ def _check_timezone(v: str | None) -> str | None:
         ZoneInfo(v)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Europe/Berlin or UTC") from exc
+    return v
+
+
+def _check_hook_url(v: str | None) -> str | None:
+    """An http(s) URL with a host; checked at load time, not at the first alert. The value is
+    not echoed: webhook URLs carry their token."""
+    if v is None:
+        return v
+    try:
+        parts = urlsplit(v)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"expected an http:// or https:// URL ({exc}; value not shown: it may hold a token)") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"[\s\x00-\x1f\x7f]", v):
+        raise ValueError("expected an http:// or https:// URL with a host and no spaces "
+                         "(value not shown: it may hold a token)")
     return v
 
 
@@ -185,6 +202,11 @@ class ChannelSettings(ChannelRules):
             raise ValueError("a channel needs a destination: console: true, slack: ID, discord: ID, "
                              "discord_webhook: URL or webhook: URL")
         return self
+
+    @field_validator("webhook", "discord_webhook")
+    @classmethod
+    def _hook_url(cls, v: str | None) -> str | None:
+        return _check_hook_url(v)
 
     @field_validator("discord", "slack", mode="before")
     @classmethod

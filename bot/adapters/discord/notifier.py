@@ -143,7 +143,7 @@ class DiscordNotifier(Notifier):
             raise translate_error(exc, where) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc
-        return await self._sent(http, data)
+        return await self._sent(http, data, where)
 
     async def _thread_post(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
         thread = str(delivery.thread_id)
@@ -172,7 +172,9 @@ class DiscordNotifier(Notifier):
                       message_id=str(delivery.thread_id))
         return await http.request(route, json=body)
 
-    async def _sent(self, http: HTTPClient, data: Any) -> SentMessage:
+    async def _sent(self, http: HTTPClient, data: Any, where: str = "discord") -> SentMessage:
+        if not isinstance(data, dict) or not data.get("id"):  # a proxy page, an API change: may have posted
+            raise DeliveryError(where, f"answer has no message id: {truncate(str(data), 200)}")
         message_id, channel_id = str(data["id"]), str(data.get("channel_id", ""))
         guild = data.get("guild_id") or await self._guild_of(http, channel_id)
         link = f"https://discord.com/channels/{guild}/{channel_id}/{message_id}" if guild and channel_id else None

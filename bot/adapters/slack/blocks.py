@@ -4,6 +4,8 @@ Everything from feeds is escaped (``&``, ``<``, ``>``) so a title can never ping
 ``@channel`` or inject a link, and every payload is kept inside Slack's limits (50 blocks,
 3,000 characters per section, 150 per header, 10 context elements, 75 per button label,
 3,000 for the notification text) by truncating cleanly: never inside a link or an entity.
+A URL longer than ``URL_MAX`` is not linked (the text stays), since cutting would drop
+the whole link.
 Action ids are stable; a button's value is ``<story id>|<topic>``.
 """
 
@@ -49,10 +51,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+URL_MAX = 2000  # escaped; a longer link would be cut whole from its section, taking the title with it
+
+
 def _safe_url(url: str) -> str | None:
     if not re.match(r"^https?://[^\s<>|]+$", url or ""):
         return None
-    return url.replace("&", "&amp;")
+    safe = url.replace("&", "&amp;")
+    return safe if len(safe) <= URL_MAX else None
 
 
 def link(url: str | None, text: str, limit: int = 300) -> str:

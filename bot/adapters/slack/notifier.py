@@ -194,7 +194,9 @@ class SlackNotifier(Notifier):
             if error in PERMANENT_ERRORS or (status == 200 and error and error not in _TRANSIENT):
                 raise PermanentDeliveryError(f"slack:{where}", f"{api}: {error}") from exc
             raise DeliveryError(f"slack:{where}", f"{api}: {error or f'HTTP {status}'}") from exc
-        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except TimeoutError as exc:  # before the others: aiohttp's ServerTimeoutError is one too
+            raise DeliveryError(f"slack:{where}", f"{api}: timed out after {self.client.timeout}s") from exc
+        except (SlackClientError, aiohttp.ClientError, OSError) as exc:
             raise DeliveryError(f"slack:{where}", f"{api}: {exc.__class__.__name__}: {exc}") from exc
         return resp.data if hasattr(resp, "data") else resp
 

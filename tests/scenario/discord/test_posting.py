@@ -178,3 +178,33 @@ async def test_registry_builds_discord_destinations(fake: FakeDiscord, outbox: O
     for d in destinations.values():
         await d.notifier.aclose()
     assert report.sent == 2 and len(fake.posted(NEWS)) == 1 and len(fake.posted(OTHER)) == 1
+
+
+async def test_absurd_429_wait_pauses_the_channel_for_an_hour_not_forever(fake: FakeDiscord, outbox: Outbox) -> None:
+    """A ``retry_after`` of 10^12 s used to overflow the outbox's datetime and leave the row ``sending``."""
+    enqueue(outbox, make_alert("s1"), make_alert("s2", channel="other"))
+    fake.fail(rf"/channels/{NEWS}/messages$", 429, retry_after=1e12)
+    n = DiscordNotifier(token=fake.token)
+    report = await deliver_due(outbox, dests(n, news=NEWS, other=OTHER), lambda: NOW)
+    await n.aclose()
+    assert (report.sent, report.retrying) == (1, 1)
+    (d,) = outbox.for_story("s1")
+    assert d.status is DeliveryStatus.PENDING and "asked for 1e+12s" in (d.error or "")
+    assert d.next_try_at is not None and d.next_try_at.replace(tzinfo=None) == (
+        NOW + timedelta(hours=1)).replace(tzinfo=None)
+
+
+async def test_an_answer_without_a_message_id_is_retried_and_stops_no_other_channel(
+        fake: FakeDiscord, outbox: Outbox) -> None:
+    """A 200 whose body is not a message (a proxy, an API change) used to escape deliver_due as
+    ``KeyError: 'id'``, leaving the row ``sending`` and cutting the other channels' pass short."""
+    enqueue(outbox, make_alert("s1"), make_alert("s2", channel="other"))
+    fake.fail(rf"/channels/{NEWS}/messages$", 200, message="not a message")
+    n = DiscordNotifier(token=fake.token)
+    report = await deliver_due(outbox, dests(n, news=NEWS, other=OTHER), lambda: NOW)
+    assert (report.sent, report.retrying) == (1, 1)
+    (d,) = outbox.for_story("s1")
+    assert d.status is DeliveryStatus.PENDING and "no message id" in (d.error or "")
+    again = await deliver_due(outbox, dests(n, news=NEWS, other=OTHER), lambda: NOW + timedelta(minutes=1))
+    await n.aclose()
+    assert again.sent == 1 and len(fake.posted(NEWS)) == 1 and len(fake.posted(OTHER)) == 1

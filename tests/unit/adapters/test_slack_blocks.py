@@ -131,3 +131,12 @@ def test_any_feed_text_stays_within_limits_and_escaped(title, bullet, tag):
     check_limits(text, blocks)
     for t in [*texts(blocks), text]:
         assert "<!" not in t.replace("<!date^", "") and "<@" not in t
+
+
+def test_a_huge_url_costs_the_link_not_the_title():
+    """A 3,000-character URL (or 700 escaped ``&``) made the title section ``*…``: the link was cut whole."""
+    for url in ("https://x.example/?q=" + "a" * 3000, "https://x.example/?q=" + "&" * 700):
+        text, blocks = render_alert(alert(url=url, title="Fed raises rates"))
+        check_limits(text, blocks)
+        assert blocks[1]["text"]["text"] == "*Fed raises rates*"
+    assert link("https://x.example/" + "a" * 100, "t").startswith("<https://x.example/")

@@ -103,3 +103,13 @@ async def test_unconfigured_channel_fails_clearly(outbox: Outbox) -> None:
     report = await deliver_due(outbox, {}, lambda: NOW)
     assert report.failed == 1
     assert "no destination" in (outbox.for_story("s1")[0].error or "")
+
+
+async def test_unusable_webhook_url_fails_that_delivery_clearly(outbox: Outbox, receiver: Receiver) -> None:
+    """``http://[::1/x`` raised httpx.InvalidURL (no HTTPError) straight out of deliver_due."""
+    enqueue(outbox, alert("s1", "bad"), alert("s1", "good"))
+    dest = {"bad": Destination(WebhookNotifier(), "http://[::1/hook"), "good": Destination(WebhookNotifier(), receiver.url())}
+    report = await deliver_due(outbox, dest, lambda: NOW)
+    assert (report.sent, report.failed) == (1, 1)
+    rows = {d.channel: d for d in outbox.for_story("s1")}
+    assert rows["bad"].status is DeliveryStatus.FAILED and "invalid webhook URL" in (rows["bad"].error or "")

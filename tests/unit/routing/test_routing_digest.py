@@ -95,3 +95,18 @@ def test_over_cap_stories_land_in_the_next_digest(world) -> None:
     with w.store.begin() as conn:
         alert = build_digest(conn, s, "news", s.rules(s.channels[0]), utc(2026, 11, 24, 17))
     assert alert is not None and [i.story_id for i in alert.items] == ["third"]
+
+
+def test_a_story_is_listed_in_one_digest_only_however_long_it_keeps_being_updated(world) -> None:
+    """Only the previous digest's stories were excluded: a story re-decided after each of two digests
+    came back in the third."""
+    s = make_settings([{"name": "news", "console": True, "min_importance": 6, "digest": {"schedule": "0 9 * * *"}}])
+    w = world(s)
+    w.route(view("long", 4), utc(2026, 11, 23, 12))
+    listed = []
+    for day in (24, 25, 26):
+        w.route(view(f"new{day}", 4), utc(2026, 11, day, 8))
+        assert len(run_digests(s, w.store, w.outbox, utc(2026, 11, day, 9))) == 1
+        listed.append(sorted(i.story_id for i in alert_from_dict(digests(w)[-1].payload).items))
+        w.route(view("long", 4), utc(2026, 11, day, 12))  # more coverage: decided again, after this digest
+    assert listed == [["long", "new24"], ["new25"], ["new26"]]

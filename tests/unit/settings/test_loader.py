@@ -86,6 +86,18 @@ def test_secrets_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert load_settings(write(tmp_path, text)).channels[0].webhook == "https://hooks.example/abc"
 
 
+@pytest.mark.parametrize(("key", "url"), [("webhook", "hooks.example/abc"), ("webhook", "http://[::1/hook"),
+                                           ("discord_webhook", "discord.com/api/webhooks/1/x"),
+                                           ("webhook", "https://hooks.example/a b")])
+def test_webhook_urls_are_checked_at_load_time_without_echoing_them(tmp_path: Path, key: str, url: str) -> None:
+    """Not at the first alert (a retry loop, or a crash on ``http://[::1``); webhook URLs hold secrets."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD.replace("console: true", f"{key}: '{url}'")))
+    (issue,) = err.value.issues
+    assert issue.line == 12 and issue.key == f"channels[0].{key}" and "http:// or https:// URL" in issue.message
+    assert url not in str(err.value)
+
+
 def test_channel_needs_a_destination(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, GOOD.replace("    console: true\n", "")))
