@@ -13,6 +13,7 @@ documents declaring entities are refused before they reach feedparser.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import io
@@ -55,7 +56,35 @@ def _declares_entities(body: bytes) -> bool:
 
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
-_XML_DECL_ENC = re.compile(rb"^\s*<\?xml[^>]*encoding", re.I)
+_XML_DECL_ENC = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']?([\w.:-]*)""", re.I)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# Labels that mean windows-1252 in practice (WHATWG Encoding Standard): a feed labelled Latin-1 or
+# ASCII that uses 0x80-0x9F means its smart quotes, dashes and euro sign, never C1 control codes.
+_AS_WINDOWS_1252 = frozenset({"iso8859-1", "ascii"})
+
+
+def _encoding(label: str | None) -> str | None:
+    """A charset label as the decoder to use: ``None`` for a label no codec knows (``utf8mb4``,
+    ``none``: the document's own declaration or sniffing decides), windows-1252 for Latin-1."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "windows-1252" if name in _AS_WINDOWS_1252 else label
+
+
+def _override(body: bytes, header_charset: str | None) -> str | None:
+    """The encoding to force on lxml: the XML declaration's if it names one (Latin-1 read as
+    windows-1252), else the header's; none when a byte-order mark says what the bytes are."""
+    if body.startswith(_BOMS):
+        return None
+    decl = _XML_DECL_ENC.match(body[:200])
+    if decl is not None:
+        encoding = _encoding(decl.group(1).decode("ascii"))
+        return encoding if encoding == "windows-1252" else None  # otherwise libxml2 reads the declaration
+    return _encoding(header_charset)
 
 
 @dataclass(slots=True)
@@ -180,10 +209,9 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
 
 def _parse_lxml(body: bytes, url: str, charset: str | None) -> ParsedFeed | None:
     """Fast path; ``None`` when the document is not something it reads (use feedparser)."""
-    encoding = charset if charset and not _XML_DECL_ENC.match(body[:200]) else None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True, encoding=encoding)
     try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                                 remove_comments=True, remove_pis=True, encoding=_override(body, charset))
         root = etree.fromstring(body, parser, base_url=url or None)
     except (etree.XMLSyntaxError, ValueError, LookupError):
         return None
@@ -262,7 +290,7 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
         raise FeedParseError(source, "empty response body")
     ctype = (content_type or "").lower()
     first = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if first in (b"{", b"[") or "json" in ctype:
+    if first in (b"{", b"[") or ("json" in ctype and first != b"<"):  # an XML document served as JSON is XML
         version, title, link, entries = parse_json_feed(body, source, url)
         kind = "json" + version.rsplit("/", 1)[-1] if "jsonfeed.org" in version else "json"
         return ParsedFeed(kind=kind, title=title, link=link, entries=entries, parser="json")
