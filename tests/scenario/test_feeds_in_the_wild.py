@@ -9,15 +9,19 @@ text) until the fix next to each test's cause.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 if str(ROOT := Path(__file__).resolve().parents[2]) not in sys.path:  # plain `pytest` (not -m) run
     sys.path.insert(0, str(ROOT))
-from bot.models import Article
+from bot.ingest import Fetcher
+from bot.models import Article, FetchState
 from bot.pipeline import CycleReport, Pipeline
-from bot.settings import settings_from_mapping
+from bot.settings import FetchSettings, SourceSettings, settings_from_mapping
 from bot.store import Store
-from tests.feedserver import FeedServer, feed_server
+from tests.feedserver import FeedServer, Reply, feed_server
 
 __all__ = ["feed_server"]
 
@@ -97,3 +101,28 @@ async def test_latin1_label_on_windows_1252_bytes(feed_server: FeedServer, tmp_p
              "header": feed_server.feed("/h.xml", header, content_type="text/xml; charset=iso-8859-1")}
     _, arts = await store_cycle(tmp_path, feeds)
     assert titles(arts) == {"declared": "Café “smart” quotes – €5bn", "header": "Café “smart” quotes – €5bn"}
+
+
+# -- Retry-After ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["1e400", "99999999999", str(365 * 86400)])
+async def test_an_absurd_retry_after_does_not_silence_the_source(feed_server: FeedServer, tmp_path: Path,
+                                                                 value: str) -> None:
+    """``Retry-After: 1e400`` made ``fetch()`` raise OverflowError (it promises never to raise);
+    a year (or 3,000 years) was obeyed, setting ``next_poll_at`` that far out: the source fell
+    silent with no error worth a pause. The wait is capped at ``fetch.max_every``, like an
+    over-long ``max-age`` (bot.sources.adaptive)."""
+    url = feed_server.add("/busy.xml", Reply(status=503, headers={"Retry-After": value}))
+    before = datetime.now(UTC)
+    async with Fetcher(FetchSettings(retries=0), backoff=0.01) as f:  # type: ignore[call-arg]
+        res = await f.fetch(SourceSettings(name="Busy", url=url), FetchState(source="Busy", url=url))
+    assert res.status == "error" and "503" in (res.error or "")
+    cap = before + timedelta(hours=6, minutes=1)
+    assert res.state.next_poll_at is None or res.state.next_poll_at <= cap  # None: "1e400" is unreadable
+    await store_cycle(tmp_path, {"Busy": url})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        state = store.fetch_state("Busy", url)
+    finally:
+        store.close()
+    assert state.next_poll_at is not None and state.last_status == 503
+    assert state.next_poll_at.replace(tzinfo=UTC) <= datetime.now(UTC) + timedelta(hours=6, minutes=1)
