@@ -11,6 +11,7 @@ cleaning 20,000 entries well under a second.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -64,6 +65,7 @@ _TRAILING = re.compile(
 _TRAIL_HINT = re.compile(r"(?i:more|reading|this)\W{0,4}$|[…\]]|\.\.\.")
 _PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~‘’“”–—…•·«»¡¿"
 _ONE_LINE = re.compile(r"\s+")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
 # UTF-8 read as Latin-1/windows-1252 (Ã©, â€™, ðŸ’¡, Â ) or as windows-1251 (Ð/Ñ pairs): only then
 # is ftfy's full repair worth its cost (it is ~50x slower than this search).
 _SUSPECT = re.compile(  # invisible characters, or letters of a script whose lone characters are residue
@@ -125,7 +127,12 @@ def clean_text(text: str, *, boilerplate: bool = True) -> str:
 
 def clean_title(title: str) -> str:
     """A title on one line, repaired, at most :data:`MAX_TITLE` characters."""
-    text = _ONE_LINE.sub(" ", clean_text(title[:_TITLE_INPUT], boilerplate=False)).strip()
+    text = clean_text(title[:_TITLE_INPUT], boilerplate=False)
+    if "&" in text and _ENTITY.search(text):
+        # escaped once more than its format says: a JSON Feed's HTML-escaped titles (WordPress's
+        # "It&#8217;s"), Atom text titles escaped twice. News titles never mean an entity literally.
+        text = strip_invisible(html.unescape(text))
+    text = _ONE_LINE.sub(" ", text).strip()
     if len(text) > MAX_TITLE:
         cut = text.rfind(" ", 0, MAX_TITLE - 1)
         text = text[: cut if cut > MAX_TITLE // 2 else MAX_TITLE - 1].rstrip(" ,;:-") + "…"

@@ -59,6 +59,8 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
         if not isinstance(item, dict):
             continue
         url = _s(item.get("url")) or _s(item.get("external_url"))
+        if not url and (ident := _s(str(item.get("id") or ""))).startswith(("http://", "https://")):
+            url = ident  # the spec allows a URL id in place of url (notes, micro posts)
         url = urljoin(base, url) if url and base else url
         content = _s(item.get("content_html"))
         if not content and (text := _s(item.get("content_text"))):

@@ -167,8 +167,8 @@ def _atom_text(el: etree._Element | None) -> str:
     if kind == "xhtml":
         div = el.find(_XHTML + "div")
         return _inner(div if div is not None else el)
-    if kind in ("html", "text/html"):
-        return el.text or ""
+    if kind in ("html", "text/html"):  # escaped HTML; some generators write it as child elements instead
+        return _inner(el) if len(el) else el.text or ""
     if len(el):
         return _inner(el)
     return html.escape(el.text or "", quote=False)
@@ -201,6 +201,8 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
             updated = child.text or ""
         elif name == "author" and not author:
             author = (child.findtext(_ATOM + "name") or "").strip()
+    if not url and guid.startswith(("http://", "https://")):  # no link: a URL id is the best one there is
+        url = guid
     title, summary = _atom_text(title_el), _atom_text(summary_el)
     return RawEntry(guid=_guid(guid, url, title, summary), url=url, title=title, summary=summary,
                     content=_atom_text(content_el), published_at=parse_date(published or updated),

@@ -126,3 +126,44 @@ async def test_an_absurd_retry_after_does_not_silence_the_source(feed_server: Fe
         store.close()
     assert state.next_poll_at is not None and state.last_status == 503
     assert state.next_poll_at.replace(tzinfo=UTC) <= datetime.now(UTC) + timedelta(hours=6, minutes=1)
+
+
+# -- text ----------------------------------------------------------------------------------------
+async def test_entity_escaped_titles_show_the_characters(feed_server: FeedServer, tmp_path: Path) -> None:
+    """JSON Feed titles are plain text, but WordPress-made JSON feeds carry its HTML-escaped
+    titles (``It&#8217;s``), and Atom generators double-escape ``type="text"`` titles
+    (``Q&amp;amp;A``): the entities were shown literally. RSS was already right."""
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1", "title": "J", "items": [{"id": "1", '
+                 b'"url": "https://j.example/1", "title": "It&#8217;s Q&amp;A time", "content_text": "Body one."}]}')
+    feed = atom(b'<entry><id>tag:a,1</id><title>Q&amp;amp;A: AT&amp;amp;T&amp;#8217;s plan</title>'
+                b'<link href="https://a.example/1"/><summary>Body two.</summary></entry>')
+    feeds = {"json": feed_server.feed("/j.json", json_feed, content_type="application/feed+json"),
+             "atom": feed_server.feed("/a.atom", feed, content_type="application/atom+xml"),
+             "rss": feed_server.feed("/r.xml", rss(item("Q&amp;amp;A with AT&amp;amp;T", "https://r.example/1", "r1")))}
+    _, arts = await store_cycle(tmp_path, feeds)
+    assert titles(arts) == {"json": "It’s Q&A time", "atom": "Q&A: AT&T’s plan", "rss": "Q&A with AT&T"}
+
+
+async def test_atom_html_summary_with_unescaped_markup_keeps_its_text(feed_server: FeedServer,
+                                                                      tmp_path: Path) -> None:
+    """``<summary type="html"><p>...</p></summary>``: the HTML should have been escaped, but
+    generators write it as child elements. Only the element's own text was read: ``""``, the
+    article stored without any text."""
+    feed = atom(b'<entry><id>tag:a,1</id><title>Inline</title><link href="https://a.example/1"/>'
+                b'<summary type="html"><p>Inline <b>markup</b> summary.</p><p>Second.</p></summary></entry>')
+    _, arts = await store_cycle(tmp_path, {"atom": feed_server.feed("/a.atom", feed)})
+    assert [a.text for a in arts] == ["Inline markup summary.\nSecond."]
+
+
+async def test_entries_whose_only_link_is_their_id(feed_server: FeedServer, tmp_path: Path) -> None:
+    """An Atom entry with an http(s) ``<id>`` and no ``<link>``, and a JSON Feed item with a URL
+    ``id`` and no ``url`` (the spec allows both): they had no URL, and the pipeline skips entries
+    without one, so they were lost. RSS already used a permalink ``<guid>`` the same way."""
+    feed = atom(b"<entry><id>https://a.example/posts/7</id><title>Id only</title><summary>Text a.</summary></entry>"
+                b"<entry><id>tag:a.example,2026:8</id><title>Tag id</title><summary>Text b.</summary></entry>")
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": '
+                 b'"https://j.example/notes/9", "content_text": "A short note without a url."}]}')
+    feeds = {"atom": feed_server.feed("/a.atom", feed), "json": feed_server.feed("/j.json", json_feed)}
+    _, arts = await store_cycle(tmp_path, feeds)
+    assert sorted((a.source, a.url) for a in arts) == [("atom", "https://a.example/posts/7"),
+                                                        ("json", "https://j.example/notes/9")]
