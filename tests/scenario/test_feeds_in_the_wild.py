@@ -167,3 +167,25 @@ async def test_entries_whose_only_link_is_their_id(feed_server: FeedServer, tmp_
     _, arts = await store_cycle(tmp_path, feeds)
     assert sorted((a.source, a.url) for a in arts) == [("atom", "https://a.example/posts/7"),
                                                         ("json", "https://j.example/notes/9")]
+
+
+# -- one article behind many links --------------------------------------------------------------
+async def test_link_variants_from_two_feeds_are_one_article(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Each pair names one page, linked differently by two feeds: an IDN host in Unicode and
+    in punycode, percent-escapes in lower and upper case, an AMP variant (Google's AMP cache, a
+    trailing ``/amp/``, ``.amp``, ``?amp=1``, ``?outputType=amp``). Each was stored twice."""
+    pairs = [("https://bücher.example/neu", "https://xn--bcher-kva.example/neu"),
+             ("https://p.example/caf%c3%a9?q=%c3%a9", "https://p.example/café?q=%C3%A9"),
+             ("https://p.example/%7Euser/post", "https://p.example/~user/post"),
+             ("https://www-n-example.cdn.ampproject.org/c/s/www.n.example/2026/chips", "https://www.n.example/2026/chips"),
+             ("https://w.example/2026/11/slug/amp/", "https://w.example/2026/11/slug/"),
+             ("https://b.example/news/world-123.amp", "https://b.example/news/world-123"),
+             ("https://q.example/story?amp=1&id=4", "https://q.example/story?id=4"),
+             ("https://o.example/story?outputType=amp", "https://o.example/story")]
+    first = rss(*(item(f"Story {i} from the first outlet", a, f"a{i}", f"First outlet text {i}.")
+                  for i, (a, _) in enumerate(pairs)))
+    second = rss(*(item(f"Story {i} as the second outlet tells it", b, f"b{i}", f"Second outlet words {i}.")
+                   for i, (_, b) in enumerate(pairs)))
+    feeds = {"first": feed_server.feed("/1.xml", first), "second": feed_server.feed("/2.xml", second)}
+    reports, arts = await store_cycle(tmp_path, feeds)
+    assert reports[0].new_articles == len(pairs), sorted(a.canonical_url for a in arts)
