@@ -189,3 +189,18 @@ async def test_link_variants_from_two_feeds_are_one_article(feed_server: FeedSer
     feeds = {"first": feed_server.feed("/1.xml", first), "second": feed_server.feed("/2.xml", second)}
     reports, arts = await store_cycle(tmp_path, feeds)
     assert reports[0].new_articles == len(pairs), sorted(a.canonical_url for a in arts)
+
+
+async def test_distinct_entries_sharing_a_home_page_link_or_a_bare_title(feed_server: FeedServer,
+                                                                         tmp_path: Path) -> None:
+    """Entries with their own guid and text that all link to the site's home page (hand-made and
+    status feeds do), and title-only entries with their own links under a recurring title
+    ("Open thread"): the home page URL, or the hash of a title with no text, matched the first
+    entry, and every other one was dropped as its duplicate. Re-polling still stores nothing twice."""
+    home = rss(*(item(f"Incident {i} resolved", "https://status.example/", f"inc-{i}", f"Incident {i} details.")
+                 for i in range(3)))
+    threads = rss(*(item("Open thread", f"https://blog.example/{i}", f"ot-{i}", "") for i in range(3)))
+    feeds = {"home": feed_server.feed("/h.xml", home), "threads": feed_server.feed("/t.xml", threads)}
+    reports, arts = await store_cycle(tmp_path, feeds, cycles=2)
+    assert sorted(a.guid for a in arts) == ["inc-0", "inc-1", "inc-2", "ot-0", "ot-1", "ot-2"]
+    assert reports[1].new_articles == 0
