@@ -25,6 +25,8 @@ def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     dt: datetime | None = None
+    if value.isdigit() and len(value) in (10, 13):  # Unix time in s or ms (feedparser reads it as 2017-11-20)
+        return datetime.fromtimestamp(int(value) / (1000 if len(value) == 13 else 1), UTC)
     if value[:1].isdigit():
         try:
             dt = datetime.fromisoformat(value)

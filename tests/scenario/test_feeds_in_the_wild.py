@@ -204,3 +204,12 @@ async def test_distinct_entries_sharing_a_home_page_link_or_a_bare_title(feed_se
     reports, arts = await store_cycle(tmp_path, feeds, cycles=2)
     assert sorted(a.guid for a in arts) == ["inc-0", "inc-1", "inc-2", "ot-0", "ot-1", "ot-2"]
     assert reports[1].new_articles == 0
+
+
+async def test_unix_time_dates(feed_server: FeedServer, tmp_path: Path) -> None:
+    """``<pubDate>1795514400</pubDate>`` (Unix time, 2026-11-24 10:00 UTC) went to feedparser's
+    tolerant parser, which read it as 2017-11-20: a fresh article stored as nine years old."""
+    body = rss(item("Epoch dated", "https://e.example/1", "e1").replace(
+        "Tue, 24 Nov 2026 10:00:00 GMT", "1795514400"))
+    _, arts = await store_cycle(tmp_path, {"epoch": feed_server.feed("/e.xml", body)})
+    assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]
