@@ -30,6 +30,7 @@ MAX_TITLE = 500
 _TITLE_INPUT = 20 * MAX_TITLE
 _BODY_INPUT = 1_000_000
 _FUTURE_SLACK = timedelta(hours=1)
+_MAX_CANONICAL_BYTES = 2000
 
 _BOILERPLATE_LINE = re.compile(
     r"""^(?:
@@ -155,6 +156,14 @@ def _utc(dt: datetime | None, fetched_at: datetime) -> datetime | None:
     return dt
 
 
+def _canonical(url: str) -> str:
+    """The canonical URL, or ``""`` when it is too long to be an index key (PostgreSQL's btree
+    refuses rows over ~2.7 KB): such a link, tracking-laden as a rule, is no dedupe key then, and
+    alerts link to ``url``."""
+    canonical = canonical_url(url) if url else ""
+    return "" if len(canonical.encode("utf-8", "surrogatepass")) > _MAX_CANONICAL_BYTES else canonical
+
+
 def clean_entry(entry: RawEntry, source_name: str, fetched_at: datetime) -> Article:
     """Clean one :class:`RawEntry` into an :class:`Article` (pure function, no I/O)."""
     body = entry.content if len(entry.content) >= len(entry.summary) else entry.summary
@@ -169,7 +178,7 @@ def clean_entry(entry: RawEntry, source_name: str, fetched_at: datetime) -> Arti
         source=source_name,
         guid=entry.guid,
         url=entry.url,
-        canonical_url=canonical_url(entry.url) if entry.url else "",
+        canonical_url=_canonical(entry.url),
         title=title,
         text=text,
         published_at=_utc(entry.published_at, fetched_at),

@@ -27,7 +27,7 @@ from lxml import etree
 
 from bot.errors import FeedParseError
 from bot.ingest.dates import parse_date
-from bot.ingest.jsonfeed import parse_json_feed
+from bot.ingest.jsonfeed import bounded_key, parse_json_feed
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
@@ -118,9 +118,9 @@ def _inner(el: etree._Element | None) -> str:
 
 def _guid(guid: str, url: str, title: str, summary: str) -> str:
     if guid:
-        return guid
+        return bounded_key(guid)
     if url:
-        return url
+        return bounded_key(url)
     return "sha1:" + hashlib.sha1((title + "\n" + summary).encode("utf-8")).hexdigest()
 
 

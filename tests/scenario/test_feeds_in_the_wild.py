@@ -42,12 +42,13 @@ def atom(*entries: bytes) -> bytes:
             b'<link href="https://a.example/"/>' + b"".join(entries) + b"</feed>")
 
 
-async def store_cycle(tmp_path: Path, feeds: dict[str, str], cycles: int = 1) -> tuple[list[CycleReport], list[Article]]:
-    """Poll ``feeds`` (name → URL) through the pipeline into a fresh SQLite store."""
+async def store_cycle(tmp_path: Path, feeds: dict[str, str], cycles: int = 1,
+                      store_url: str | None = None) -> tuple[list[CycleReport], list[Article]]:
+    """Poll ``feeds`` (name → URL) through the pipeline into a fresh store (SQLite unless ``store_url``)."""
     settings = settings_from_mapping({
         "sources": [{"name": name, "url": url, "full_text": "never"} for name, url in feeds.items()],
         "channels": [{"name": "c", "console": True}], "fetch": {"retries": 0}})
-    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    store = Store.open(store_url or f"sqlite:///{tmp_path}/s.db")
     try:
         async with Pipeline(settings, store, {}, process=False) as p:
             reports = [await p.run_cycle() for _ in range(cycles)]
@@ -213,3 +214,20 @@ async def test_unix_time_dates(feed_server: FeedServer, tmp_path: Path) -> None:
         "Tue, 24 Nov 2026 10:00:00 GMT", "1795514400"))
     _, arts = await store_cycle(tmp_path, {"epoch": feed_server.feed("/e.xml", body)})
     assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]
+
+
+async def test_an_overlong_link_or_guid_does_not_block_its_feed(feed_server: FeedServer, tmp_path: Path,
+                                                                store_url: str) -> None:
+    """On PostgreSQL a guid or canonical URL over ~2.7 KB exceeds the btree index's row limit:
+    the INSERT of the feed's whole batch failed, on every poll, and none of that feed's articles
+    (nor its ETag) was ever stored. Now each entry is stored once, on both backends."""
+    noise = "".join(f"{i:04x}" for i in range(1500))  # 6,000 characters that do not compress
+    body = rss(item("Long link story", f"https://l.example/a?x={noise}", "long-link", "Text one."),
+               item("Normal story", "https://l.example/n", "n1", "Text two."),
+               item("Long guid story", "https://l.example/g", f"guid-{noise}", "Text three."))
+    reports, arts = await store_cycle(tmp_path, {"L": feed_server.feed("/l.xml", body)}, cycles=2,
+                                      store_url=store_url)
+    assert [r.errors for r in reports] == [0, 0] and reports[1].new_articles == 0
+    assert sorted(a.title for a in arts) == ["Long guid story", "Long link story", "Normal story"]
+    long_link = next(a for a in arts if a.title == "Long link story")
+    assert long_link.url.endswith(noise)  # the link itself is kept whole
