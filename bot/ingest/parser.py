@@ -41,6 +41,9 @@ _RSS090 = "{http://my.netscape.com/rdf/simple/0.9/}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
+# Control characters in a guid or link (JSON escapes, feedparser's lenient reading): PostgreSQL
+# refuses NUL in text, which failed the whole feed's INSERT; no identifier or URL means them.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 
@@ -295,10 +298,14 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
     if first in (b"{", b"[") or ("json" in ctype and first != b"<"):  # an XML document served as JSON is XML
         version, title, link, entries = parse_json_feed(body, source, url)
         kind = "json" + version.rsplit("/", 1)[-1] if "jsonfeed.org" in version else "json"
-        return ParsedFeed(kind=kind, title=title, link=link, entries=entries, parser="json")
-    m = _CHARSET.search(ctype)
-    charset = m.group(1) if m else None
-    feed = _parse_lxml(body, url, charset)
-    if feed is None:
-        feed = _parse_feedparser(body, source, url, content_type)
+        feed = ParsedFeed(kind=kind, title=title, link=link, entries=entries, parser="json")
+    else:
+        m = _CHARSET.search(ctype)
+        charset = m.group(1) if m else None
+        feed = _parse_lxml(body, url, charset) or _parse_feedparser(body, source, url, content_type)
+    for e in feed.entries:
+        if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
+            e.url = _CONTROL.sub("", e.url)
+            digest = "sha256:" + hashlib.sha256(e.guid.encode("utf-8", "surrogatepass")).hexdigest()
+            e.guid = _CONTROL.sub("", e.guid) or digest  # a guid of controls only: their digest
     return feed

@@ -231,3 +231,16 @@ async def test_an_overlong_link_or_guid_does_not_block_its_feed(feed_server: Fee
     assert sorted(a.title for a in arts) == ["Long guid story", "Long link story", "Normal story"]
     long_link = next(a for a in arts if a.title == "Long link story")
     assert long_link.url.endswith(noise)  # the link itself is kept whole
+
+
+async def test_nul_characters_in_keys_do_not_block_the_feed(feed_server: FeedServer, tmp_path: Path,
+                                                             store_url: str) -> None:
+    """JSON escapes can carry NUL (``\\u0000``), which PostgreSQL text refuses. Titles and text are
+    cleaned of control characters; a guid or link carrying one failed the feed's whole INSERT."""
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+                 b'{"id": "nul\\u0000id", "url": "https://j.example/1", "title": "NUL in id", "content_text": "One."},'
+                 b'{"id": "j2", "url": "https://j.example/2\\u0000x", "title": "NUL in url", "content_text": "Two."},'
+                 b'{"id": "j3", "url": "https://j.example/3", "title": "Plain", "content_text": "Three."}]}')
+    reports, arts = await store_cycle(tmp_path, {"J": feed_server.feed("/j.json", json_feed)}, store_url=store_url)
+    assert reports[0].errors == 0 and sorted(a.title for a in arts) == ["NUL in id", "NUL in url", "Plain"]
+    assert not any("\x00" in a.guid + a.url + a.canonical_url for a in arts)
