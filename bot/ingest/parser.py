@@ -26,6 +26,7 @@ import feedparser
 from lxml import etree
 
 from bot.errors import FeedParseError
+from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
 from bot.ingest.jsonfeed import bounded_key, parse_json_feed
 from bot.models import RawEntry
@@ -95,7 +96,7 @@ class ParsedFeed:
     """A feed as read: what kind it was, which parser read it, and its entries."""
 
     kind: str  # "rss2.0", "rss1.0", "rss0.90", "atom1.0", "json1.1", or feedparser's version
-    title: str = ""
+    title: str = ""  # plain text (entries' titles are HTML until cleaned)
     link: str = ""
     entries: list[RawEntry] = field(default_factory=list)
     parser: str = "lxml"  # "lxml", "feedparser" or "json"
@@ -303,6 +304,9 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
         m = _CHARSET.search(ctype)
         charset = m.group(1) if m else None
         feed = _parse_lxml(body, url, charset) or _parse_feedparser(body, source, url, content_type)
+    # the feed's own title names a source added from its URL: plain text, like an article's title
+    # (an Atom text construct is HTML here: "Tech &amp; Chips", or xhtml markup)
+    feed.title = clean_title(feed.title)
     for e in feed.entries:
         if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
             e.url = _CONTROL.sub("", e.url)
