@@ -62,9 +62,10 @@ def _declares_entities(body: bytes) -> bool:
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
 _XML_DECL_ENC = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']?([\w.:-]*)""", re.I)
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
-# Labels that mean windows-1252 in practice (WHATWG Encoding Standard): a feed labelled Latin-1 or
-# ASCII that uses 0x80-0x9F means its smart quotes, dashes and euro sign, never C1 control codes.
-_AS_WINDOWS_1252 = frozenset({"iso8859-1", "ascii"})
+# Labels that mean windows-1252 in practice (WHATWG Encoding Standard): a feed labelled Latin-1 that
+# uses 0x80-0x9F means its smart quotes, dashes and euro sign, never C1 control codes. (An ASCII
+# label on other bytes fails libxml2, and feedparser's fallback tries UTF-8, then windows-1252.)
+_AS_WINDOWS_1252 = frozenset({"iso8859-1"})
 
 
 def _encoding(label: str | None) -> str | None:
