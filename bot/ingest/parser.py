@@ -256,9 +256,10 @@ def _parse_lxml(body: bytes, url: str, charset: str | None) -> ParsedFeed | None
 def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | None) -> ParsedFeed:
     if _declares_entities(body):
         raise FeedParseError(source, "the XML declares entities in its DOCTYPE; refused for safety")
-    headers = {"content-location": url} if url else {}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: with a base URL feedparser also resolves guids ("12345" became
+    # "http://host/12345"), unlike the lxml path, so a feed's keys changed with its well-formedness.
+    # Links are resolved here below.
+    headers = {"content-type": content_type} if content_type else {}
     d = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
                          resolve_relative_uris=False)
     if not d.entries and (not d.get("version") or d.get("bozo")):

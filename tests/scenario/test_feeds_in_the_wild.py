@@ -244,3 +244,15 @@ async def test_nul_characters_in_keys_do_not_block_the_feed(feed_server: FeedSer
     reports, arts = await store_cycle(tmp_path, {"J": feed_server.feed("/j.json", json_feed)}, store_url=store_url)
     assert reports[0].errors == 0 and sorted(a.title for a in arts) == ["NUL in id", "NUL in url", "Plain"]
     assert not any("\x00" in a.guid + a.url + a.canonical_url for a in arts)
+
+
+async def test_guids_do_not_change_when_a_feed_turns_malformed(feed_server: FeedServer, tmp_path: Path) -> None:
+    """One undefined entity (``&nbsp;``) sends the whole document to feedparser, which resolved
+    every permalink-less guid against the feed URL: ``12345`` became ``http://host/12345`` for
+    every entry, so the (source, guid) key no longer matched what the last poll stored."""
+    good = rss(item("Story one", "https://g.example/1", "12345"))
+    broken = rss(item("Story one", "https://g.example/1", "12345"), item("Two&nbsp;words", "https://g.example/2", "12346"))
+    url = feed_server.add("/g.xml", Reply(body=good), Reply(body=broken))
+    reports, arts = await store_cycle(tmp_path, {"G": url}, cycles=2)
+    assert [r.new_articles for r in reports] == [1, 1]
+    assert sorted(a.guid for a in arts) == ["12345", "12346"]
