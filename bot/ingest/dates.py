@@ -8,6 +8,7 @@ parser (dozens of real-world variants), which is slow but rarely needed.
 from __future__ import annotations
 
 import calendar
+import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -24,6 +25,8 @@ def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     dt: datetime | None = None
+    if value.isdigit() and len(value) in (10, 13):  # Unix time in s or ms (feedparser reads it as 2017-11-20)
+        return datetime.fromtimestamp(int(value) / (1000 if len(value) == 13 else 1), UTC)
     if value[:1].isdigit():
         try:
             dt = datetime.fromisoformat(value)
@@ -51,9 +54,11 @@ def retry_after(value: str | None, now: datetime) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "1e400" is inf, and "nan" is no delay either: unreadable
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -6,7 +6,8 @@ Politeness and robustness rules, each one learnt the hard way by feed readers:
 * a per-host and a global concurrency limit, never held while sleeping between retries;
 * retries with exponential backoff and jitter on network errors and 429/5xx, honouring
   ``Retry-After`` (seconds or HTTP date) up to a cap — beyond it we stop and set
-  ``next_poll_at`` instead of blocking a worker;
+  ``next_poll_at`` instead of blocking a worker (at most ``fetch.max_every`` ahead: a
+  server asking for a year is not obeyed into silence);
 * 301/308 update the stored URL; ``410 Gone`` and too many consecutive failures pause;
 * the body is capped while streaming, decompressed size included (see :mod:`.body`).
 
@@ -231,9 +232,13 @@ class Fetcher:
                                                   now=now)
         except _Retry as retry:  # Retry-After longer than we wait inside one poll
             st.last_status = retry.error.status
-            if retry.retry_after is not None:
-                st.next_poll_at = now + timedelta(seconds=retry.retry_after)
-            return self._fail(st, f"{retry.error}; server asks to retry after {retry.retry_after:g}s", t0)
+            asked = retry.retry_after or 0.0
+            # capped like an over-long max-age (bot.sources.adaptive): a Retry-After of a year must not
+            # silence the source without an error worth a pause
+            cap = max(self.settings.max_every, source.max_every or self.settings.max_every).total_seconds()
+            st.next_poll_at = now + timedelta(seconds=min(asked, cap))
+            note = f" (next poll in {cap:.0f}s)" if asked > cap else ""
+            return self._fail(st, f"{retry.error}; server asks to retry after {asked:.0f}s{note}", t0)
         except FetchError as exc:
             st.last_status = exc.status
             return self._fail(st, str(exc), t0)

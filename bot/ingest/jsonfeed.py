@@ -17,12 +17,24 @@ from bot.errors import FeedParseError
 from bot.ingest.dates import parse_date
 from bot.models import RawEntry
 
-__all__ = ["parse_json_feed"]
+__all__ = ["MAX_KEY_BYTES", "bounded_key", "parse_json_feed"]
 
 
 # JSON escapes can encode lone UTF-16 surrogates ("\ud800"); json.loads keeps them, and every later
 # .encode("utf-8") (hashing, the database, the chat APIs) would raise. Pairs are already joined.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# A guid is an index key ((source, guid) is unique); PostgreSQL's btree refuses index rows over
+# ~2.7 KB, which failed the whole feed's INSERT on every poll. A longer one is stored as its digest.
+MAX_KEY_BYTES = 1000
+
+
+def bounded_key(guid: str) -> str:
+    """``guid``, or ``sha256:<hex>`` of it when its UTF-8 form is over :data:`MAX_KEY_BYTES`."""
+    if len(guid) * 4 <= MAX_KEY_BYTES or len(guid.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
+        return guid
+    return "sha256:" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _s(value: Any) -> str:
@@ -59,6 +71,8 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
         if not isinstance(item, dict):
             continue
         url = _s(item.get("url")) or _s(item.get("external_url"))
+        if not url and (ident := _s(str(item.get("id") or ""))).startswith(("http://", "https://")):
+            url = ident  # the spec allows a URL id in place of url (notes, micro posts)
         url = urljoin(base, url) if url and base else url
         content = _s(item.get("content_html"))
         if not content and (text := _s(item.get("content_text"))):
@@ -69,7 +83,7 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
         if not guid:
             guid = "sha1:" + hashlib.sha1((title + summary + content).encode()).hexdigest()
         entries.append(RawEntry(
-            guid=guid, url=url, title=title, summary=summary, content=content,
+            guid=bounded_key(guid), url=url, title=title, summary=summary, content=content,
             published_at=parse_date(_s(item.get("date_published")) or _s(item.get("date_modified"))),
             author=_author(item),
         ))

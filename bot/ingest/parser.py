@@ -13,6 +13,7 @@ documents declaring entities are refused before they reach feedparser.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import io
@@ -25,8 +26,9 @@ import feedparser
 from lxml import etree
 
 from bot.errors import FeedParseError
+from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
-from bot.ingest.jsonfeed import parse_json_feed
+from bot.ingest.jsonfeed import bounded_key, parse_json_feed
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
@@ -40,6 +42,9 @@ _RSS090 = "{http://my.netscape.com/rdf/simple/0.9/}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
+# Control characters in a guid or link (JSON escapes, feedparser's lenient reading): PostgreSQL
+# refuses NUL in text, which failed the whole feed's INSERT; no identifier or URL means them.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 
@@ -55,7 +60,36 @@ def _declares_entities(body: bytes) -> bool:
 
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.I)
-_XML_DECL_ENC = re.compile(rb"^\s*<\?xml[^>]*encoding", re.I)
+_XML_DECL_ENC = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']?([\w.:-]*)""", re.I)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# Labels that mean windows-1252 in practice (WHATWG Encoding Standard): a feed labelled Latin-1 that
+# uses 0x80-0x9F means its smart quotes, dashes and euro sign, never C1 control codes. (An ASCII
+# label on other bytes fails libxml2, and feedparser's fallback tries UTF-8, then windows-1252.)
+_AS_WINDOWS_1252 = frozenset({"iso8859-1"})
+
+
+def _encoding(label: str | None) -> str | None:
+    """A charset label as the decoder to use: ``None`` for a label no codec knows (``utf8mb4``,
+    ``none``: the document's own declaration or sniffing decides), windows-1252 for Latin-1."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "windows-1252" if name in _AS_WINDOWS_1252 else label
+
+
+def _override(body: bytes, header_charset: str | None) -> str | None:
+    """The encoding to force on lxml: the XML declaration's if it names one (Latin-1 read as
+    windows-1252), else the header's; none when a byte-order mark says what the bytes are."""
+    if body.startswith(_BOMS):
+        return None
+    decl = _XML_DECL_ENC.match(body[:200])
+    if decl is not None:
+        encoding = _encoding(decl.group(1).decode("ascii"))
+        return encoding if encoding == "windows-1252" else None  # otherwise libxml2 reads the declaration
+    return _encoding(header_charset)
 
 
 @dataclass(slots=True)
@@ -63,7 +97,7 @@ class ParsedFeed:
     """A feed as read: what kind it was, which parser read it, and its entries."""
 
     kind: str  # "rss2.0", "rss1.0", "rss0.90", "atom1.0", "json1.1", or feedparser's version
-    title: str = ""
+    title: str = ""  # plain text (entries' titles are HTML until cleaned)
     link: str = ""
     entries: list[RawEntry] = field(default_factory=list)
     parser: str = "lxml"  # "lxml", "feedparser" or "json"
@@ -89,9 +123,9 @@ def _inner(el: etree._Element | None) -> str:
 
 def _guid(guid: str, url: str, title: str, summary: str) -> str:
     if guid:
-        return guid
+        return bounded_key(guid)
     if url:
-        return url
+        return bounded_key(url)
     return "sha1:" + hashlib.sha1((title + "\n" + summary).encode("utf-8")).hexdigest()
 
 
@@ -138,8 +172,8 @@ def _atom_text(el: etree._Element | None) -> str:
     if kind == "xhtml":
         div = el.find(_XHTML + "div")
         return _inner(div if div is not None else el)
-    if kind in ("html", "text/html"):
-        return el.text or ""
+    if kind in ("html", "text/html"):  # escaped HTML; some generators write it as child elements instead
+        return _inner(el) if len(el) else el.text or ""
     if len(el):
         return _inner(el)
     return html.escape(el.text or "", quote=False)
@@ -172,6 +206,8 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
             updated = child.text or ""
         elif name == "author" and not author:
             author = (child.findtext(_ATOM + "name") or "").strip()
+    if not url and guid.startswith(("http://", "https://")):  # no link: a URL id is the best one there is
+        url = guid
     title, summary = _atom_text(title_el), _atom_text(summary_el)
     return RawEntry(guid=_guid(guid, url, title, summary), url=url, title=title, summary=summary,
                     content=_atom_text(content_el), published_at=parse_date(published or updated),
@@ -180,10 +216,9 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
 
 def _parse_lxml(body: bytes, url: str, charset: str | None) -> ParsedFeed | None:
     """Fast path; ``None`` when the document is not something it reads (use feedparser)."""
-    encoding = charset if charset and not _XML_DECL_ENC.match(body[:200]) else None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True, encoding=encoding)
     try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                                 remove_comments=True, remove_pis=True, encoding=_override(body, charset))
         root = etree.fromstring(body, parser, base_url=url or None)
     except (etree.XMLSyntaxError, ValueError, LookupError):
         return None
@@ -221,9 +256,10 @@ def _parse_lxml(body: bytes, url: str, charset: str | None) -> ParsedFeed | None
 def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | None) -> ParsedFeed:
     if _declares_entities(body):
         raise FeedParseError(source, "the XML declares entities in its DOCTYPE; refused for safety")
-    headers = {"content-location": url} if url else {}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: with a base URL feedparser also resolves guids ("12345" became
+    # "http://host/12345"), unlike the lxml path, so a feed's keys changed with its well-formedness.
+    # Links are resolved here below.
+    headers = {"content-type": content_type} if content_type else {}
     d = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
                          resolve_relative_uris=False)
     if not d.entries and (not d.get("version") or d.get("bozo")):
@@ -262,13 +298,20 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
         raise FeedParseError(source, "empty response body")
     ctype = (content_type or "").lower()
     first = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if first in (b"{", b"[") or "json" in ctype:
+    if first in (b"{", b"[") or ("json" in ctype and first != b"<"):  # an XML document served as JSON is XML
         version, title, link, entries = parse_json_feed(body, source, url)
         kind = "json" + version.rsplit("/", 1)[-1] if "jsonfeed.org" in version else "json"
-        return ParsedFeed(kind=kind, title=title, link=link, entries=entries, parser="json")
-    m = _CHARSET.search(ctype)
-    charset = m.group(1) if m else None
-    feed = _parse_lxml(body, url, charset)
-    if feed is None:
-        feed = _parse_feedparser(body, source, url, content_type)
+        feed = ParsedFeed(kind=kind, title=title, link=link, entries=entries, parser="json")
+    else:
+        m = _CHARSET.search(ctype)
+        charset = m.group(1) if m else None
+        feed = _parse_lxml(body, url, charset) or _parse_feedparser(body, source, url, content_type)
+    # the feed's own title names a source added from its URL: plain text, like an article's title
+    # (an Atom text construct is HTML here: "Tech &amp; Chips", or xhtml markup)
+    feed.title = clean_title(feed.title)
+    for e in feed.entries:
+        if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
+            e.url = _CONTROL.sub("", e.url)
+            digest = "sha256:" + hashlib.sha256(e.guid.encode("utf-8", "surrogatepass")).hexdigest()
+            e.guid = _CONTROL.sub("", e.guid) or digest  # a guid of controls only: their digest
     return feed

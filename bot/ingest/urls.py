@@ -2,8 +2,13 @@
 
 Feeds decorate links with tracking parameters (``utm_*``, ``fbclid``...), fragments,
 upper-case hosts and explicit default ports. None of that changes the page, so the
-canonical form drops it and sorts the remaining query. We deliberately do *not*
-rewrite http→https, strip ``www.`` or trailing slashes: those can name different pages.
+canonical form drops it and sorts the remaining query. Spellings of one address are made
+one too: an IDN host in Unicode or punycode (punycode kept), percent-escapes in either case
+(upper kept) or of unreserved characters (``%7E`` is ``~``). AMP variants of an article name
+its page: Google's AMP cache (``*.cdn.ampproject.org/c/s/host/path``), a last ``/amp``
+segment, a leading ``/amp/`` one, ``.amp``/``.amp.html``, ``?amp``, ``?amp=1``,
+``?outputType=amp``. We deliberately do *not* rewrite http→https, strip ``www.`` or
+trailing slashes: those can name different pages.
 """
 
 from __future__ import annotations
@@ -30,6 +35,41 @@ def is_tracking_param(name: str) -> bool:
 
 
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9/%:@!$&'()*+,;=._~-]*$")
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_AMP_CACHE = re.compile(r"^/[cv]/(s/)?([^/?#]+\.[^/?#]+)(/.*)?$")
+_AMP_PATH = (re.compile(r"/amp(/?)$"), re.compile(r"^/amp(?=/.)"), re.compile(r"\.amp(?=\.html$)|\.amp$"))
+_AMP_QUERY = {"amp": ("", "1", "true"), "outputtype": ("amp",)}
+
+
+def _escape(m: re.Match[str]) -> str:
+    ch = chr(int(m.group(0)[1:], 16))
+    return ch if ch in _UNRESERVED else m.group(0).upper()
+
+
+def _norm_escapes(part: str) -> str:
+    """``%c3%a9`` → ``%C3%A9`` and ``%7E`` → ``~`` (RFC 3986 §6.2.2: the same address)."""
+    return _ESCAPE.sub(_escape, part) if "%" in part else part
+
+
+def _idna(host: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid IDN: left as written
+        return host
+
+
+def _amp_path(path: str) -> str:
+    if "amp" not in path:
+        return path
+    last, first, suffix = _AMP_PATH
+    while True:  # until stable, so the canonical form is its own ("/amp/amp" → "/")
+        shorter = suffix.sub("", first.sub("", last.sub(lambda m: m.group(1), path))) or "/"
+        if shorter == path:
+            return path
+        path = shorter
 
 
 def _query(query: str) -> str:
@@ -38,9 +78,10 @@ def _query(query: str) -> str:
     for pair in query.split("&"):
         if not pair:
             continue
-        key = unquote_plus(pair.split("=", 1)[0])
-        if not is_tracking_param(key):
-            pairs.append(pair)
+        key, _, value = pair.partition("=")
+        key = unquote_plus(key)
+        if not is_tracking_param(key) and value.lower() not in _AMP_QUERY.get(key.lower(), ()):
+            pairs.append(_norm_escapes(pair))
     pairs.sort()
     return "&".join(pairs)
 
@@ -65,6 +106,10 @@ def canonical_url(url: str) -> str:
     if not parts.hostname:
         return raw.split("#", 1)[0]
     host = parts.hostname.rstrip(".")  # urlsplit lower-cases hostname
+    if host.endswith(".cdn.ampproject.org") and (amp := _AMP_CACHE.match(parts.path)):
+        origin = f"{'https' if amp.group(1) else 'http'}://{amp.group(2)}{amp.group(3) or '/'}"
+        return canonical_url(origin + (f"?{parts.query}" if parts.query else ""))
+    host = _idna(host)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
@@ -75,5 +120,6 @@ def canonical_url(url: str) -> str:
     path = parts.path or "/"
     if not _SAFE_PATH.match(path):
         path = quote(path, safe="/%:@!$&'()*+,;=-._~")
+    path = _amp_path(_norm_escapes(path))
     query = _query(parts.query) if parts.query else ""
     return urlunsplit((scheme, host, path, query, ""))

@@ -165,25 +165,32 @@ class Store:
 
         An article is already known when its (source, guid), its canonical URL or its
         content hash is stored: a restart or a re-published entry never makes a second alert.
+        Two keys name no one article and are not used: a site's home page URL (feeds that link
+        every entry there) and the hash of a title without text (a recurring "Open thread").
         """
         if not items:
             return []
         a = t.articles
+        urls = {u for x in items if (u := _url_key(x))}
+        hashes = {h for x in items if (h := _hash_key(x))}
         with self._conn(conn) as c:
             seen_guid = {(r.source, r.guid) for r in c.execute(
                 select(a.c.source, a.c.guid).where(a.c.guid.in_({x.guid for x in items}),
                                                    a.c.source.in_({x.source for x in items})))}
             seen_url = set(c.execute(select(a.c.canonical_url).where(
-                a.c.canonical_url.in_({x.canonical_url for x in items}))).scalars())
+                a.c.canonical_url.in_(urls))).scalars()) if urls else set()
             seen_hash = set(c.execute(select(a.c.content_hash).where(
-                a.c.content_hash.in_({x.content_hash for x in items}))).scalars())
+                a.c.content_hash.in_(hashes))).scalars()) if hashes else set()
         new: list[Article] = []
         for x in items:
-            if (x.source, x.guid) in seen_guid or x.canonical_url in seen_url or x.content_hash in seen_hash:
+            url, digest = _url_key(x), _hash_key(x)
+            if (x.source, x.guid) in seen_guid or url in seen_url or digest in seen_hash:
                 continue
             seen_guid.add((x.source, x.guid))
-            seen_url.add(x.canonical_url)
-            seen_hash.add(x.content_hash)
+            if url:
+                seen_url.add(url)
+            if digest:
+                seen_hash.add(digest)
             new.append(x)
         return new
 
@@ -299,6 +306,19 @@ def search_terms(query: str, limit: int = 12) -> list[str]:
     FTS5 indexes "Nvidia's" as ``nvidia`` + ``s``, so ``nvidia's`` found only articles that
     happened to hold a lone "s" somewhere (PostgreSQL drops "s" as a stop word)."""
     return re.findall(r"\w+", re.sub(r"(?<=\w)['’]s\b", "", query.lower()))[:limit]
+
+
+_HOME_PAGE = re.compile(r"^https?://[^/?#]+/?$")
+
+
+def _url_key(x: Article) -> str | None:
+    """The canonical URL as an article's identity; ``None`` for a site's home page."""
+    return None if not x.canonical_url or _HOME_PAGE.match(x.canonical_url) else x.canonical_url
+
+
+def _hash_key(x: Article) -> str | None:
+    """The content hash as an identity; ``None`` when it hashes a title alone (no text)."""
+    return x.content_hash if x.text else None
 
 
 def _pg_term(word: str) -> str:

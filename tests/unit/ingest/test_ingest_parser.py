@@ -134,6 +134,9 @@ def test_utf16_with_bom() -> None:
     ("2026-11-24T10:00:00.123-05:00", datetime(2026, 11, 24, 15, 0, 0, 123000, tzinfo=UTC)),
     ("2026-11-24", datetime(2026, 11, 24, tzinfo=UTC)),
     ("24 Nov 2026 10:00 EST", datetime(2026, 11, 24, 15, 0, tzinfo=UTC)),
+    ("1795514400", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),  # Unix time, as some generators write it
+    ("1795514400000", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),
+    ("20261124", datetime(2026, 11, 24, tzinfo=UTC)),
     ("not a date", None),
     ("", None),
     (None, None),

@@ -6,8 +6,7 @@ import pytest
 
 from bot.ingest import canonical_url
 
-
-@pytest.mark.parametrize(("raw", "canonical"), [
+CASES = [
     ("https://example.com/a", "https://example.com/a"),
     ("HTTPS://Example.COM/a", "https://example.com/a"),
     ("https://example.com:443/a", "https://example.com/a"),
@@ -27,8 +26,30 @@ from bot.ingest import canonical_url
     ("https://[2001:DB8::1]:443/x", "https://[2001:db8::1]/x"),
     ("https://example.com/caf\u00e9", "https://example.com/caf%C3%A9"),
     ("mailto:someone@example.com", "mailto:someone@example.com"),
+    # one address spelt differently
+    ("https://B\u00fccher.example/neu", "https://xn--bcher-kva.example/neu"),
+    ("https://p.example/caf%c3%a9?q=%c3%a9&r=%2f", "https://p.example/caf%C3%A9?q=%C3%A9&r=%2F"),
+    ("https://p.example/%7Euser/%41", "https://p.example/~user/A"),
+    # AMP variants
+    ("https://www-n-example.cdn.ampproject.org/c/s/www.n.example/a/b?x=1", "https://www.n.example/a/b?x=1"),
+    ("https://n-example.cdn.ampproject.org/v/n.example/a", "http://n.example/a"),
+    ("https://n-example.cdn.ampproject.org/i/s/n.example/img.png", "https://n-example.cdn.ampproject.org/i/s/n.example/img.png"),
+    ("https://w.example/2026/slug/amp/", "https://w.example/2026/slug/"),
+    ("https://w.example/2026/slug/amp", "https://w.example/2026/slug"),
+    ("https://c.example/amp/2026/slug", "https://c.example/2026/slug"),
+    ("https://b.example/news/world-1.amp", "https://b.example/news/world-1"),
+    ("https://y.example/news/a.amp.html", "https://y.example/news/a.html"),
+    ("https://q.example/s?amp&id=4", "https://q.example/s?id=4"),
+    ("https://q.example/s?amp=1", "https://q.example/s"),
+    ("https://q.example/s?amp=0", "https://q.example/s?amp=0"),
+    ("https://o.example/s?outputType=amp", "https://o.example/s"),
+    ("https://g.example/camp/amplifiers/amp-review", "https://g.example/camp/amplifiers/amp-review"),
+    ("https://g.example/amp/amp", "https://g.example/"),
     ("", ""),
-])
+]
+
+
+@pytest.mark.parametrize(("raw", "canonical"), CASES)
 def test_canonical_url(raw: str, canonical: str) -> None:
     assert canonical_url(raw) == canonical
 
@@ -37,3 +58,8 @@ def test_canonical_url_is_idempotent() -> None:
     url = "HTTPS://Example.COM:443/a/b?utm_source=x&z=1&a=%2F#frag"
     once = canonical_url(url)
     assert canonical_url(once) == once
+
+
+def test_canonical_url_is_idempotent_on_every_case() -> None:
+    for raw, canonical in CASES:
+        assert canonical_url(canonical) == canonical, raw

@@ -91,3 +91,21 @@ def test_site_address_offers_its_feeds(store: Store, feed_server: FeedServer) ->
     settings = settings_from_mapping({**CONFIG, "fetch": {"allow_hosts": ["127.0.0.1"]}})
     r = run(settings, store, f"feeds add {site}")
     assert r.error and "several feeds" in r.text and feed_server.url("/a.xml") in r.text
+
+
+def test_a_feed_title_with_markup_names_the_source_as_it_reads(store: Store, feed_server: FeedServer) -> None:  # noqa: F811
+    """An Atom title is a text construct: "Tech &amp; Chips" reads "Tech & Chips", and an xhtml one
+    is markup. The source was named "Tech &amp; Chips" (and the preview showed it so), or after
+    the serialised markup, ``<b xmlns="http://www.w3.org/1999/xhtml">``."""
+    entry = (b"<entry><id>tag:c,1</id><title>Nvidia GPU story</title><link href='https://c.example/1'/>"
+             b"<updated>2026-11-24T08:00:00Z</updated><summary>Nvidia unveiled a GPU.</summary></entry>")
+    text = feed_server.add("/t.atom", Reply(body=b"<feed xmlns='http://www.w3.org/2005/Atom'><title>Tech &amp; Chips"
+                                                 b"</title>" + entry + b"</feed>", content_type="application/atom+xml"))
+    xhtml = feed_server.add("/x.atom", Reply(body=b"<feed xmlns='http://www.w3.org/2005/Atom'><title type='xhtml'>"
+                                                  b"<div xmlns='http://www.w3.org/1999/xhtml'>Chip <b>Notes</b></div>"
+                                                  b"</title>" + entry.replace(b"c,1", b"c,2") + b"</feed>"))
+    settings = settings_from_mapping({**CONFIG, "fetch": {"allow_hosts": ["127.0.0.1"]}})
+    r = run(settings, store, f"feeds test {text}")
+    assert not r.error and "Tech & Chips" in r.text and "&amp;" not in r.text, r.text
+    assert "Added source “Tech & Chips”" in run(settings, store, f"feeds add {text}").text
+    assert "Added source “Chip Notes”" in run(settings, store, f"feeds add {xhtml}").text
