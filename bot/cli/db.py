@@ -38,20 +38,18 @@ def _url(args: argparse.Namespace) -> str | None:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from bot.store import DEFAULT_DB, make_engine, migrate
 
-    from sqlalchemy import create_engine
-
-    from bot.store import DEFAULT_DB, migrate, normalize_url
-
-    url = normalize_url(_url(args) or DEFAULT_DB)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = make_engine(_url(args) or DEFAULT_DB)  # a malformed URL: StoreError, password masked
     try:
         if args.action == "current":
             rev = migrate.current(engine)
-            state = "up to date" if rev == migrate.head() else f"behind (code needs {migrate.head()})"
+            if rev == migrate.head():
+                state = "up to date"
+            elif rev is not None and not migrate.known(rev):
+                state = f"newer than this code, which knows up to {migrate.head()}"
+            else:
+                state = f"behind (code needs {migrate.head()})"
             print(f"{rev or 'none'} ({state})")
             return 0
         before = migrate.current(engine)
