@@ -1,7 +1,9 @@
-"""``signals db upgrade|current``: the schema's Alembic revision, and bringing it up to date.
+"""``signals db upgrade|current|prune``: the schema's Alembic revision, bringing it up to date, retention.
 
 ``Store.open`` upgrades on open by default; with ``SIGNALS_DB_AUTO_UPGRADE=0`` (several
 processes on PostgreSQL, deploys that migrate once) run ``signals db upgrade`` first.
+``signals db prune`` (daily from cron or a systemd timer) drops what no stage reads again:
+see :mod:`bot.store.retention`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("db", help="database schema: upgrade to the newest revision, or show the current one")
-    p.add_argument("action", choices=["upgrade", "current"])
+    p = sub.add_parser("db", help="database: upgrade the schema, show its revision, or prune old rows")
+    p.add_argument("action", choices=["upgrade", "current", "prune"])
     p.add_argument("--revision", default="head", help="target revision for upgrade (default: head)")
     p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, config, or sqlite file)")
-    p.add_argument("--config", default=None, help="config file, for its database_url")
+    p.add_argument("--config", default=None, help="config file, for its database_url (and stories.window)")
+    p.add_argument("--older-than", default="90d", metavar="AGE",
+                   help="prune: stories quiet this long lose decisions, sent rows and body text (default 90d)")
+    p.add_argument("--dry-run", action="store_true", help="prune: count what would go, change nothing")
     p.set_defaults(func=_db)
 
 
@@ -37,8 +42,41 @@ def _url(args: argparse.Namespace) -> str | None:
         return None
 
 
+def _window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.settings import load_settings
+    from bot.settings.schema import StorySettings
+
+    try:
+        return load_settings(args.config).stories.window
+    except Exception:  # no config file: the default window
+        if args.config:
+            raise
+        return StorySettings().window
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from bot.errors import CommandError
+    from bot.settings.schema import parse_duration
+    from bot.store import DEFAULT_DB, Store
+    from bot.store.retention import prune
+
+    try:
+        age = parse_duration(args.older_than)
+    except ValueError as exc:
+        raise CommandError(f"--older-than {args.older_than!r}: {exc}") from exc
+    store = Store.open(_url(args) or DEFAULT_DB)
+    try:
+        print(prune(store, age, window=_window(args), dry_run=args.dry_run))
+    finally:
+        store.close()
+    return 0
+
+
 def _db(args: argparse.Namespace) -> int:
     from bot.store import DEFAULT_DB, make_engine, migrate
+
+    if args.action == "prune":
+        return _prune(args)
 
     engine = make_engine(_url(args) or DEFAULT_DB)  # a malformed URL: StoreError, password masked
     try:
