@@ -1,9 +1,10 @@
-"""``signals db upgrade|current|prune``: the schema's Alembic revision, bringing it up to date, retention.
+"""``signals db upgrade|current|prune|backup``: the schema's revision, bringing it up to date, retention, backup.
 
 ``Store.open`` upgrades on open by default; with ``SIGNALS_DB_AUTO_UPGRADE=0`` (several
 processes on PostgreSQL, deploys that migrate once) run ``signals db upgrade`` first.
 ``signals db prune`` (daily from cron or a systemd timer) drops what no stage reads again:
-see :mod:`bot.store.retention`.
+see :mod:`bot.store.retention`. ``signals db backup --to FILE`` copies a SQLite database safely
+while the bot runs (:mod:`bot.store.backup`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ __all__ = ["register"]
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("db", help="database: upgrade the schema, show its revision, or prune old rows")
-    p.add_argument("action", choices=["upgrade", "current", "prune"])
+    p.add_argument("action", choices=["upgrade", "current", "prune", "backup"])
+    p.add_argument("--to", default=None, metavar="FILE", help="backup: the new file to write")
     p.add_argument("--revision", default="head", help="target revision for upgrade (default: head)")
     p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, config, or sqlite file)")
     p.add_argument("--config", default=None, help="config file, for its database_url (and stories.window)")
@@ -72,11 +74,29 @@ def _prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from bot.errors import CommandError
+    from bot.store import DEFAULT_DB, Store
+    from bot.store.backup import backup
+
+    if not args.to:
+        raise CommandError("signals db backup needs the file to write: --to var/signals-$(date +%F).db")
+    store = Store.open(_url(args) or DEFAULT_DB)
+    try:
+        size = backup(store, args.to)
+    finally:
+        store.close()
+    print(f"backed up to {args.to} ({size / 1e6:.1f} MB)")
+    return 0
+
+
 def _db(args: argparse.Namespace) -> int:
     from bot.store import DEFAULT_DB, make_engine, migrate
 
     if args.action == "prune":
         return _prune(args)
+    if args.action == "backup":
+        return _backup(args)
 
     engine = make_engine(_url(args) or DEFAULT_DB)  # a malformed URL: StoreError, password masked
     try:
