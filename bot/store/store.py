@@ -207,9 +207,17 @@ class Store:
         return [_article(r) for r in rows]
 
     def mark_processed(self, conn: Connection, assignments: Iterable[tuple[int, str | None]]) -> None:
+        """Record each article's story. An article processed already is refused (:class:`StoreError`), which
+        rolls back the caller's whole batch: a worker whose ``process`` lease expired mid-batch (Redis away,
+        a stall past the TTL) while another took over must not cluster, decide and route it a second time
+        (it queued a follow-up for a source already counted)."""
         a = t.articles
         for article_id, story_id in assignments:
-            conn.execute(update(a).where(a.c.id == article_id).values(processed=True, story_id=story_id))
+            done = conn.execute(update(a).where(a.c.id == article_id, a.c.processed.is_(False))
+                                .values(processed=True, story_id=story_id)).rowcount
+            if done != 1:
+                raise StoreError(f"article {article_id} was already processed (another worker took the batch "
+                                 "over); this batch is dropped and the clusterer rebuilt from the store")
 
     def processed_since(self, since: datetime) -> list[Article]:
         """Processed articles fetched since ``since``, in arrival order: replayed into the clusterer."""
