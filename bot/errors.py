@@ -10,6 +10,7 @@ catch ours, and the message says where the problem came from::
     │   └── SourceGone         410 Gone or too many failures: the source is paused
     ├── FeedParseError         the body is not a feed we can read
     ├── StoreError             the database refused or is unreachable
+    ├── BrokerError            Redis (SIGNALS_BROKER_URL) refused or is unreachable
     ├── ModelError             a shipped model file is missing, corrupt or incompatible
     ├── DeliveryError          a destination refused a message
     │   ├── RateLimited        try again after ``retry_after`` seconds
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "BrokerError",
     "CommandError",
     "ConfigError",
     "ConfigIssue",
@@ -60,6 +62,10 @@ class ConfigIssue:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class BrokerError(SignalsError):
+    """Redis, the broker of the scale-out set-up, refused or could not be reached."""
 
 
 class ConfigError(SignalsError):

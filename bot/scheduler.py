@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.adapters.base import Destination
+from bot.errors import SignalsError
 from bot.pipeline import Pipeline
 from bot.settings import Settings, SourceSettings
 from bot.settings.watch import ConfigWatcher
@@ -64,6 +65,8 @@ async def _fetch_job(pipeline: Pipeline, source: SourceSettings, scheduler: Asyn
             await pipeline.process_and_deliver()
         if scheduler is not None and pipeline.settings.fetch.adaptive:
             _reschedule(scheduler, pipeline, source)
+    except SignalsError as exc:  # a database that refuses writes fails every poll: one line each, not a traceback
+        log.error("source job failed: %s", exc, extra={"source": source.name})
     except Exception:  # a job must never kill the scheduler
         log.exception("source job failed", extra={"source": source.name})
 

@@ -1,7 +1,10 @@
-"""``signals db upgrade|current``: the schema's Alembic revision, and bringing it up to date.
+"""``signals db upgrade|current|prune|backup``: the schema's revision, bringing it up to date, retention, backup.
 
 ``Store.open`` upgrades on open by default; with ``SIGNALS_DB_AUTO_UPGRADE=0`` (several
 processes on PostgreSQL, deploys that migrate once) run ``signals db upgrade`` first.
+``signals db prune`` (daily from cron or a systemd timer) drops what no stage reads again:
+see :mod:`bot.store.retention`. ``signals db backup --to FILE`` copies a SQLite database safely
+while the bot runs (:mod:`bot.store.backup`).
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("db", help="database schema: upgrade to the newest revision, or show the current one")
-    p.add_argument("action", choices=["upgrade", "current"])
+    p = sub.add_parser("db", help="database: upgrade the schema, show its revision, or prune old rows")
+    p.add_argument("action", choices=["upgrade", "current", "prune", "backup"])
+    p.add_argument("--to", default=None, metavar="FILE", help="backup: the new file to write")
     p.add_argument("--revision", default="head", help="target revision for upgrade (default: head)")
     p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, config, or sqlite file)")
-    p.add_argument("--config", default=None, help="config file, for its database_url")
+    p.add_argument("--config", default=None, help="config file, for its database_url (and stories.window)")
+    p.add_argument("--older-than", default="90d", metavar="AGE",
+                   help="prune: stories quiet this long lose decisions, sent rows and body text (default 90d)")
+    p.add_argument("--dry-run", action="store_true", help="prune: count what would go, change nothing")
     p.set_defaults(func=_db)
 
 
@@ -37,21 +44,70 @@ def _url(args: argparse.Namespace) -> str | None:
         return None
 
 
+def _window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.settings import load_settings
+    from bot.settings.schema import StorySettings
+
+    try:
+        return load_settings(args.config).stories.window
+    except Exception:  # no config file: the default window
+        if args.config:
+            raise
+        return StorySettings().window
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from bot.errors import CommandError
+    from bot.settings.schema import parse_duration
+    from bot.store import DEFAULT_DB, Store
+    from bot.store.retention import prune
+
+    try:
+        age = parse_duration(args.older_than)
+    except ValueError as exc:
+        raise CommandError(f"--older-than {args.older_than!r}: {exc}") from exc
+    store = Store.open(_url(args) or DEFAULT_DB)
+    try:
+        print(prune(store, age, window=_window(args), dry_run=args.dry_run))
+    finally:
+        store.close()
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.errors import CommandError
+    from bot.store import DEFAULT_DB, Store
+    from bot.store.backup import backup
+
+    if not args.to:
+        raise CommandError("signals db backup needs the file to write: --to var/signals-$(date +%F).db")
+    store = Store.open(_url(args) or DEFAULT_DB)
+    try:
+        size = backup(store, args.to)
+    finally:
+        store.close()
+    print(f"backed up to {args.to} ({size / 1e6:.1f} MB)")
+    return 0
+
+
 def _db(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from bot.store import DEFAULT_DB, make_engine, migrate
 
-    from sqlalchemy import create_engine
+    if args.action == "prune":
+        return _prune(args)
+    if args.action == "backup":
+        return _backup(args)
 
-    from bot.store import DEFAULT_DB, migrate, normalize_url
-
-    url = normalize_url(_url(args) or DEFAULT_DB)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = make_engine(_url(args) or DEFAULT_DB)  # a malformed URL: StoreError, password masked
     try:
         if args.action == "current":
             rev = migrate.current(engine)
-            state = "up to date" if rev == migrate.head() else f"behind (code needs {migrate.head()})"
+            if rev == migrate.head():
+                state = "up to date"
+            elif rev is not None and not migrate.known(rev):
+                state = f"newer than this code, which knows up to {migrate.head()}"
+            else:
+                state = f"behind (code needs {migrate.head()})"
             print(f"{rev or 'none'} ({state})")
             return 0
         before = migrate.current(engine)

@@ -38,7 +38,8 @@ def _scheduler(args: argparse.Namespace) -> int:
             print("signals scheduler: SIGNALS_BROKER_URL is not set; nothing to enqueue into")
             return 2
         return _idle()
-    from bot.store import Store
+    from bot.errors import BrokerError
+    from bot.store import Store, safe_url
     from bot.tasks.app import configure
     from bot.tasks.beat import enqueue_all, run_scheduler
     from bot.tasks.runtime import active_sources
@@ -50,6 +51,8 @@ def _scheduler(args: argparse.Namespace) -> int:
             r = redis.Redis.from_url(broker)
             try:
                 n = enqueue_all(settings, r, active_sources(settings, store))
+            except (redis.RedisError, OSError) as exc:  # kombu's publish raises OSError subclasses too
+                raise BrokerError(f"cannot reach the broker {safe_url(broker)}: {exc}") from exc
             finally:
                 r.close()
             print(f"signals scheduler: enqueued {n} fetches")

@@ -1,5 +1,5 @@
 """Persistence: one database (SQLite by default, PostgreSQL for several workers) is the source of truth."""
 
-from bot.store.store import DEFAULT_DB, SearchHit, Store, StoryRow, normalize_url
+from bot.store.store import DEFAULT_DB, SearchHit, Store, StoryRow, make_engine, normalize_url, safe_url
 
-__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "normalize_url"]
+__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "make_engine", "normalize_url", "safe_url"]

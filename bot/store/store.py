@@ -26,7 +26,8 @@ from bot.errors import StoreError
 from bot.models import Article, FetchState
 from bot.store import schema as t
 
-__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "normalize_url", "search_terms"]
+__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "make_engine", "normalize_url", "safe_url",
+           "search_terms", "where"]
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///var/signals.db"
@@ -77,21 +78,11 @@ class Store:
     @classmethod
     def open(cls, url: str | None = None) -> Store:
         """Open (and create) the database at ``url``, ``$SIGNALS_DATABASE_URL`` or the default file."""
-        url = normalize_url(url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB)
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            kw: dict[str, Any] = {"pool_pre_ping": True} if url.startswith("postgresql") else {}
-            engine = create_engine(url, future=True, **kw)
-        except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise StoreError(f"cannot open database {url!r}: {exc}") from exc
-        if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine)
+        store = cls(make_engine(url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB))
         try:
             store.create()
         except BaseException:
-            engine.dispose()
+            store.engine.dispose()
             raise
         return store
 
@@ -115,7 +106,7 @@ class Store:
             with self.engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+            raise StoreError(f"database error ({where(self.engine)}): {exc.__class__.__name__}: {exc}") from exc
 
     # -- sources -------------------------------------------------------------------
     def fetch_state(self, name: str, url: str) -> FetchState:
@@ -216,9 +207,17 @@ class Store:
         return [_article(r) for r in rows]
 
     def mark_processed(self, conn: Connection, assignments: Iterable[tuple[int, str | None]]) -> None:
+        """Record each article's story. An article processed already is refused (:class:`StoreError`), which
+        rolls back the caller's whole batch: a worker whose ``process`` lease expired mid-batch (Redis away,
+        a stall past the TTL) while another took over must not cluster, decide and route it a second time
+        (it queued a follow-up for a source already counted)."""
         a = t.articles
         for article_id, story_id in assignments:
-            conn.execute(update(a).where(a.c.id == article_id).values(processed=True, story_id=story_id))
+            done = conn.execute(update(a).where(a.c.id == article_id, a.c.processed.is_(False))
+                                .values(processed=True, story_id=story_id)).rowcount
+            if done != 1:
+                raise StoreError(f"article {article_id} was already processed (another worker took the batch "
+                                 "over); this batch is dropped and the clusterer rebuilt from the store")
 
     def processed_since(self, since: datetime) -> list[Article]:
         """Processed articles fetched since ``since``, in arrival order: replayed into the clusterer."""
@@ -330,6 +329,41 @@ def _pg_term(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return f"({word} | {word[:-1]})"
     return word
+
+
+def make_engine(url: str) -> Engine:
+    """The engine for ``url`` (normalised; SQLite's folder made, pragmas set on each connection).
+
+    A URL SQLAlchemy cannot use (a typo in the scheme, a port that is not a number, a driver
+    not installed) is a :class:`StoreError` naming the URL with its password masked: ``--db`` and
+    the config's ``database_url`` are not in the environment, so the log redactor does not know it.
+    """
+    url = normalize_url(url)
+    try:
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kw: dict[str, Any] = {"pool_pre_ping": True} if url.startswith("postgresql") else {}
+        engine = create_engine(url, future=True, **kw)
+    except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
+        raise StoreError(f"cannot open database {safe_url(url)!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+_URL_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.I)
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password shown as ``***`` (works on URLs SQLAlchemy cannot parse too)."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
+
+
+def where(engine: Engine) -> str:
+    """The database an error is about: the SQLite file, or the URL without its password."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database or ":memory:")
+    return engine.url.render_as_string(hide_password=True)
 
 
 def normalize_url(url: str) -> str:

@@ -125,3 +125,35 @@ async def test_lock_longer_than_the_wait_fails_clearly_and_the_next_poll_stores_
         assert len(alerts) == len(set(alerts)) == N_STORIES
     finally:
         store.close()
+
+
+async def test_the_long_running_loop_logs_a_store_failure_as_one_line_naming_the_file(
+        world: tuple[FeedServer, Receiver], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A database that refuses writes (locked, full disk, read-only) fails every poll of every source:
+    each failure is one ERROR line with the file and the cause, not a 20-line traceback per poll."""
+    import logging
+
+    from bot.scheduler import _fetch_job
+
+    feeds, hook = world
+    db = tmp_path / "s.db"
+    store = Store.open(f"sqlite:///{db}")
+    store.engine.dispose()
+
+    @event.listens_for(store.engine, "connect")
+    def _short_wait(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA busy_timeout=300")
+
+    settings = _settings(feeds, hook)
+    taken = threading.Event()
+    holder = _hold_write_lock(db, 2.0, taken)
+    assert taken.wait(10)
+    try:
+        async with Pipeline(settings, store, build_destinations(settings)) as p:
+            with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+                await _fetch_job(p, settings.sources[0])
+            holder.join(10)
+    finally:
+        store.close()
+    [rec] = [r for r in caplog.records if r.name == "bot.scheduler"]
+    assert rec.exc_info is None and str(db) in rec.getMessage() and "locked" in rec.getMessage()

@@ -29,3 +29,20 @@ def test_scheduler_once_enqueues_each_enabled_source_once(tmp_path: Path, redis_
         assert client.llen(key("signals.core")) == 2  # one process, one deliver
     finally:
         client.close()
+
+
+def test_scheduler_once_with_redis_down_fails_clearly(tmp_path: Path) -> None:
+    """Redis not running (or a wrong port): one line naming the broker, password masked, exit 1; no traceback."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "signals.yaml"
+    cfg.write_text("sources:\n  - {name: s0, url: 'http://127.0.0.1:9/0.xml'}\nchannels:\n  - {name: c, console: true}\n")
+    out = subprocess.run([sys.executable, "-m", "bot", "scheduler", "--once", "--config", str(cfg),
+                          "--broker", f"redis://:pw-s3cret-9@127.0.0.1:{port}/0", "--db", f"sqlite:///{tmp_path}/s.db"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.stderr.startswith(f"signals: cannot reach the broker redis://:***@127.0.0.1:{port}/0"), out.stderr
+    assert "pw-s3cret-9" not in out.stderr
