@@ -9,7 +9,7 @@ text) until the fix next to each test's cause.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -214,6 +214,22 @@ async def test_unix_time_dates(feed_server: FeedServer, tmp_path: Path) -> None:
         "Tue, 24 Nov 2026 10:00:00 GMT", "1795514400"))
     _, arts = await store_cycle(tmp_path, {"epoch": feed_server.feed("/e.xml", body)})
     assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]
+
+
+async def test_time_zone_abbreviations_are_not_read_as_utc(feed_server: FeedServer, tmp_path: Path) -> None:
+    """``<pubDate>... 09:00:00 JST</pubDate>``: RFC 822 lists only the US zones, so the stdlib read
+    JST, CET, AEDT... as UTC. A Tokyo article from seven hours ago then looked two hours in the
+    future, was clamped to the fetch time and was alerted as brand new."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    seven_ago = (now - timedelta(hours=7)).astimezone(timezone(timedelta(hours=9)))
+    half_ago = (now - timedelta(minutes=30)).astimezone(timezone(timedelta(hours=1)))
+    body = rss(item("Tokyo story", "https://z.example/1", "z1").replace(
+                   "Tue, 24 Nov 2026 10:00:00 GMT", seven_ago.strftime("%a, %d %b %Y %H:%M:%S JST")),
+               item("Paris story", "https://z.example/2", "z2").replace(
+                   "Tue, 24 Nov 2026 10:00:00 GMT", half_ago.strftime("%a, %d %b %Y %H:%M:%S CET")))
+    _, arts = await store_cycle(tmp_path, {"zones": feed_server.feed("/z.xml", body)})
+    assert {a.title: a.published_at for a in arts} == {"Tokyo story": now - timedelta(hours=7),
+                                                       "Paris story": now - timedelta(minutes=30)}
 
 
 async def test_an_overlong_link_or_guid_does_not_block_its_feed(feed_server: FeedServer, tmp_path: Path,
