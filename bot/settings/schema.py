@@ -121,6 +121,9 @@ class SourceSettings(_Model):
     @field_validator("url")
     @classmethod
     def _http_url(cls, v: str) -> str:
+        from bot.settings.feedurl import feed_url
+
+        v = feed_url(v)  # feed://, feed:https://, <url>, HTTP:// as browsers and OPML files give them
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError(f"expected an http:// or https:// URL, got {v!r}")
         return v

@@ -20,6 +20,7 @@ import httpx
 
 from bot.errors import FeedParseError, SignalsError
 from bot.ingest.parser import ParsedFeed, parse_feed
+from bot.settings.feedurl import feed_url
 
 __all__ = ["COMMON_PATHS", "DiscoveredFeed", "discover", "feed_links"]
 
@@ -69,7 +70,7 @@ def feed_links(html: str, page_url: str) -> list[tuple[str, str]]:
     base = urljoin(page_url, p.base) if p.base else page_url
     out: dict[str, str] = {}
     for href, title in p.links:
-        url = urljoin(base, href.strip())
+        url = urljoin(base, feed_url(href))  # feed://, feed:https:// as some sites write them
         if urlsplit(url).scheme in ("http", "https"):
             out.setdefault(url, title)
     return list(out.items())

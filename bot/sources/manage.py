@@ -25,8 +25,9 @@ from bot.ingest.guard import guarded_transport
 from bot.models import FetchState
 from bot.security import UnsafeURL, UrlGuard
 from bot.settings import Settings, SourceSettings, parse_duration
+from bot.settings.feedurl import feed_url
 from bot.sources.discovery import DiscoveredFeed, discover
-from bot.sources.registry import SourceChange, add_source, effective_sources
+from bot.sources.registry import SourceChange, add_source, effective_sources, refuse_polled
 from bot.store import Store
 
 __all__ = ["PreviewItem", "SourcePreview", "add_from_url", "check_url", "discover_feeds", "guard_for",
@@ -60,6 +61,7 @@ def guard_for(settings: Settings) -> UrlGuard:
 
 
 def check_url(settings: Settings, url: str) -> None:
+    """Refuse what is not an http(s) URL or points inside; pass it through :func:`feed_url` first."""
     url = url.strip()
     if not re.match(r"^https?://[^\s/]+", url):
         raise CommandError(f"Refused {url!r}: expected an http:// or https:// URL.")
@@ -99,6 +101,7 @@ async def _fetch(settings: Settings, url: str) -> tuple[Any, str]:
 
 async def preview(settings: Settings, url: str, limit: int = 5) -> SourcePreview:
     """Fetch ``url`` once and score its newest ``limit`` items as single-article stories."""
+    url = feed_url(url)
     check_url(settings, url)
     feed, final = await _fetch(settings, url)
     now = datetime.now(UTC)
@@ -138,6 +141,7 @@ def _scorer(settings: Settings) -> Any:
 async def discover_feeds(settings: Settings, url: str) -> list[DiscoveredFeed]:
     from bot.sources.runtime import guarded_client
 
+    url = feed_url(url)
     check_url(settings, url)
     async with guarded_client(settings.model_copy(update={"sources": []})) as client:
         try:
@@ -158,7 +162,9 @@ def _default_name(url: str) -> str:
 async def add_from_url(settings: Settings, store: Store, url: str, actor: str, *, every: timedelta | None = None,
                        name: str | None = None) -> SourceChange:
     """Check, fetch once (a site address is resolved to its feed when it has exactly one) and add."""
+    url = feed_url(url)
     check_url(settings, url)
+    refuse_polled(settings, store, url)  # before any request: the answer does not depend on it
     try:
         feed, final = await _fetch(settings, url)
     except CommandError:

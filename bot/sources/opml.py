@@ -23,6 +23,7 @@ from defusedxml.ElementTree import fromstring
 
 from bot.errors import SignalsError
 from bot.settings import SourceSettings
+from bot.settings.feedurl import feed_key, feed_url
 
 __all__ = ["OpmlError", "OpmlFeed", "parse_opml", "to_opml", "to_sources"]
 
@@ -88,10 +89,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _name_for(feed: OpmlFeed) -> str:
-    if feed.title:
-        return re.sub(r"\s+", " ", feed.title).strip()[:200]
-    parts = urlsplit(feed.url)
+def _name_for(title: str, url: str) -> str:
+    if title:
+        return re.sub(r"\s+", " ", title).strip()[:200]
+    parts = urlsplit(url)
     host = (parts.hostname or "feed").removeprefix("www.")
     path = _slug(parts.path.rsplit(".", 1)[0])
     return f"{host}-{path}" if path and path not in ("feed", "rss", "atom", "index", "rss-xml") else host
@@ -107,18 +108,19 @@ def to_sources(feeds: Iterable[OpmlFeed], *, topics_from_categories: bool = Fals
     hints — only those matching ``topic_names`` (by slug) when given.
     """
     names = set(taken)
-    urls = set(taken_urls)
+    urls = {feed_key(u) for u in taken_urls}
     known = {_slug(n): n for n in topic_names} if topic_names is not None else None
     out: list[SourceSettings] = []
     notes: list[str] = []
     for feed in feeds:
-        if feed.url in urls:
-            notes.append(f"{feed.url}: already a source; skipped")
-            continue
-        if not re.match(r"^https?://[^\s/]+", feed.url):
+        url = feed_url(feed.url)  # feed://, feed:https:// as readers export them
+        if not re.match(r"^https?://[^\s/]+", url):
             notes.append(f"{feed.url}: not an http(s) URL; skipped")
             continue
-        base = _name_for(feed)
+        if feed_key(url) in urls:  # http/https, a trailing slash: the same feed
+            notes.append(f"{feed.url}: already a source; skipped")
+            continue
+        base = _name_for(feed.title, url)
         name, n = base, 2
         while name in names:
             name, n = f"{base}-{n}", n + 1
@@ -130,9 +132,9 @@ def to_sources(feeds: Iterable[OpmlFeed], *, topics_from_categories: bool = Fals
                 elif _slug(c) in known:
                     topics.append(known[_slug(c)])
             topics = [x for x in dict.fromkeys(topics) if x]
-        out.append(SourceSettings(name=name, url=feed.url, topics=topics))
+        out.append(SourceSettings(name=name, url=url, topics=topics))
         names.add(name)
-        urls.add(feed.url)
+        urls.add(feed_key(url))
     return out, notes
 
 

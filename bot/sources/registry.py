@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.errors import CommandError
 from bot.settings import Settings, SourceSettings
+from bot.settings.feedurl import feed_key
 from bot.store import Store
 from bot.store import schema as t
 
@@ -29,6 +30,7 @@ __all__ = [
     "export_sources",
     "list_source_overrides",
     "pause_source",
+    "refuse_polled",
     "remove_source",
     "resume_source",
 ]
@@ -101,6 +103,16 @@ def _audit(c: Connection, now: datetime, actor: str, action: str, name: str, bef
                                      before=before, after=after))
 
 
+def refuse_polled(settings: Settings, store: Store, url: str) -> None:
+    """Raise when ``url`` is a polled source's feed under any of its addresses (http vs https,
+    a trailing slash, the host's case: :func:`~bot.settings.feedurl.feed_key`)."""
+    key = feed_key(url)
+    same = next((s for s in effective_sources(settings, store) if feed_key(s.url) == key), None)
+    if same is not None:
+        also = "" if same.url == url else f" ({same.url})"
+        raise CommandError(f"{url} is already polled as “{same.name}”{also}.")
+
+
 def add_source(settings: Settings, store: Store, source: SourceSettings, actor: str,
                now: datetime | None = None) -> SourceChange:
     """Add a source at runtime. The URL must already have passed the SSRF guard."""
@@ -109,9 +121,7 @@ def add_source(settings: Settings, store: Store, source: SourceSettings, actor: 
     taken = (config is not None and not (ov and ov.removed)) or (ov is not None and ov.settings and not ov.removed)
     if taken:
         raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
-    same_url = [s.name for s in effective_sources(settings, store) if s.url == source.url]
-    if same_url:
-        raise CommandError(f"{source.url} is already polled as “{same_url[0]}”.")
+    refuse_polled(settings, store, source.url)
     o = t.source_overrides
     dumped = _dump(source)
     with store.begin() as c:

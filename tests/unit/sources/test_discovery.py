@@ -36,6 +36,13 @@ def test_feed_links_parse_relative_base_and_case() -> None:
         ("https://site.example/news/feed.json", "Newsroom (JSON)")]
 
 
+def test_feed_scheme_links_are_http() -> None:
+    html = ('<link rel="alternate" type="application/rss+xml" href="feed://site.example/rss">'
+            '<link rel="alternate" type="application/atom+xml" href="feed:https://site.example/atom">')
+    assert [u for u, _ in feed_links(html, "https://site.example/")] == ["http://site.example/rss",
+                                                                         "https://site.example/atom"]
+
+
 async def test_link_rel_alternate(feed_server: FeedServer) -> None:  # noqa: F811
     url = page(feed_server, "wordpress.html")
     feed_server.add("/wp/feed/", Reply(body=RSS))

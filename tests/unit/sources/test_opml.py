@@ -68,3 +68,20 @@ def test_round_trip() -> None:
 def test_not_opml_is_refused(data: bytes) -> None:
     with pytest.raises(OpmlError):
         parse_opml(data)
+
+
+def test_feed_scheme_urls_and_the_same_feed_under_other_addresses() -> None:
+    """``feed://`` / ``feed:https://`` xmlUrls were skipped as "not an http(s) URL"; ``http://`` vs
+    ``https://``, a trailing slash or the host's case made one feed two sources."""
+    data = b"""<?xml version="1.0"?><opml version="2.0"><body>
+      <outline text="F" xmlUrl="feed://f.example/rss"/>
+      <outline text="G" xmlUrl="feed:https://g.example/atom.xml"/>
+      <outline text="E" xmlUrl="https://e.example/feed"/>
+      <outline text="E again" xmlUrl="http://E.example/feed/"/>
+      <outline text="Taken" xmlUrl="https://taken.example/rss/"/>
+    </body></opml>"""
+    sources, notes = to_sources(parse_opml(data), taken_urls=["http://taken.example/rss"])
+    assert [(s.name, s.url) for s in sources] == [("F", "http://f.example/rss"), ("G", "https://g.example/atom.xml"),
+                                                  ("E", "https://e.example/feed")]
+    assert notes == ["http://E.example/feed/: already a source; skipped",
+                     "https://taken.example/rss/: already a source; skipped"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,21 @@ def test_export_sources(settings: Settings, store: Store) -> None:
                       {"name": "Added", "url": "https://added.example/a.xml", "every": "2h", "topics": ["ai"]}]
     assert any("Added: added at runtime by cli:me" in n for n in notes)
     settings_from_mapping({"sources": listed})  # valid config
+
+
+@pytest.mark.parametrize("url", ["http://wire.example/feed", "https://wire.example/feed/", "https://WIRE.example/feed",
+                                 "https://wire.example:443/feed#top", "feed://wire.example/feed"])
+def test_the_same_feed_under_another_address_is_refused(settings: Settings, store: Store, url: str) -> None:
+    """http vs https, a trailing slash, the host's case, a default port: the same feed. Adding it
+    again was accepted, and the feed was polled twice, its stories credited to two "sources"."""
+    with pytest.raises(CommandError, match=re.escape("already polled as “Wire” (https://wire.example/feed)")):
+        add_source(settings, store, SourceSettings(name="Wire again", url=url), "slack:U1")
+    add_source(settings, store, SourceSettings(name="Other", url="https://wire.example/feed?lang=de"), "slack:U1")
+    assert [n for n, _ in names(settings, store)] == ["Wire", "Blog", "Other"]  # a query is another feed
+
+
+def test_feed_scheme_urls_are_read_as_http(tmp_path: Path) -> None:
+    """``feed://`` and ``feed:https://`` (what browsers and OPML files hand out) in the config."""
+    s = settings_from_mapping({"sources": [{"name": "A", "url": "feed://a.example/rss"},
+                                           {"name": "B", "url": "feed:https://b.example/atom.xml"}]})
+    assert [x.url for x in s.sources] == ["http://a.example/rss", "https://b.example/atom.xml"]
