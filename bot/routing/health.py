@@ -1,5 +1,6 @@
 """Source health notices: tell people when a feed they rely on stops working, and when it is back.
 
+Every polled source counts: the config's and those added at runtime (chat, CLI, OPML).
 A source is failing while the fetcher records consecutive failures or has paused it.
 Once it has been failing for ``source_alert_after`` (setting; a paused source counts as
 failing long enough), each channel that relies on it gets ONE notice; when it fetches
@@ -28,6 +29,7 @@ from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.queue import NewDelivery, Outbox
 from bot.routing.policy import quiet_until
 from bot.settings import ChannelRules, Settings, SourceSettings
+from bot.sources.registry import effective_sources
 from bot.store import Store
 from bot.store import schema as t
 
@@ -99,7 +101,8 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
     after = settings.source_alert_after
     if after is None:
         return []
-    by_name: dict[str, SourceSettings] = {s.name: s for s in settings.sources if s.enabled}
+    # every polled source: those added from chat, the CLI or OPML too (they got no notice at all)
+    by_name: dict[str, SourceSettings] = {s.name: s for s in effective_sources(settings, store) if s.enabled}
     items: list[NewDelivery] = []
     with store.begin() as conn:
         health = source_health(conn)
