@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import httpx
@@ -73,6 +74,38 @@ async def test_a_feed_url_is_its_own_answer_and_json_atom(feed_server: FeedServe
         found = await discover(client, url)
     assert [(f.url, f.via) for f in direct] == [(feed_server.url("/news/atom.xml"), "direct")]
     assert {f.title for f in found} == {"Newsroom", "Newsroom JSON"}
+
+
+async def test_a_huge_page_is_read_up_to_the_limit(feed_server: FeedServer) -> None:  # noqa: F811
+    """A 6 MB home page (inline images, a big listing) advertises its feed in its head; discovery
+    answered "could not be fetched" for any page over 2 MB."""
+    head = b"<html><head><link rel='alternate' type='application/rss+xml' title='Big' href='/big.xml'></head><body>"
+    url = feed_server.add("/", Reply(chunks=lambda: iter([head] + [b"<p>" + b"x" * 65536 + b"</p>"] * 96),
+                                     content_type="text/html"))
+    feed_server.add("/big.xml", Reply(body=RSS))
+    gz = feed_server.add("/gz/", Reply(body=head.replace(b"/big.xml", b"/big.xml?gz") + b"x" * 10_000, gzip=True,
+                                       content_type="text/html"))
+    async with httpx.AsyncClient() as client:
+        assert [(f.url, f.title) for f in await discover(client, url)] == [(feed_server.url("/big.xml"), "Chip Notes")]
+        assert [f.url for f in await discover(client, gz)] == [feed_server.url("/big.xml?gz")]
+
+
+async def test_errors_say_why_the_address_gave_no_page(feed_server: FeedServer) -> None:  # noqa: F811
+    """A dead port or a TLS handshake with a plain-HTTP server answered "URL: could not be fetched",
+    and a 404 named the URL twice."""
+    settings = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    with pytest.raises(CommandError, match=f"^Could not read {dead}: ConnectError: .+"):
+        await discover_feeds(settings, dead)
+    tls = feed_server.base_url.replace("http://", "https://") + "/"
+    with pytest.raises(CommandError, match=r"(?i)ssl|tls|wrong version"):
+        await discover_feeds(settings, tls)
+    missing = feed_server.url("/missing")
+    with pytest.raises(CommandError) as err:
+        await discover_feeds(settings, missing)
+    assert str(err.value) == f"Could not read {missing}: HTTP 404 Not Found"
 
 
 async def test_discovery_goes_through_the_ssrf_guard(feed_server: FeedServer) -> None:  # noqa: F811
