@@ -95,11 +95,17 @@ def _import(args: argparse.Namespace) -> int:
     from bot.sources.opml import OpmlError, parse_opml, to_sources
     from bot.sources.registry import add_source, effective_sources
 
-    data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     try:
-        feeds = parse_opml(data)
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{args.file}: cannot read: {exc.strerror or exc}") from exc
+    skipped: list[str] = []
+    try:
+        feeds = parse_opml(data, notes=skipped)
     except OpmlError as exc:
         raise CommandError(f"{args.file}: {exc}") from exc
+    for note in skipped:
+        print(f"signals: {args.file}: {note}", file=sys.stderr)
     settings, store = _open(args)
     try:
         current = effective_sources(settings, store)

@@ -223,3 +223,30 @@ def test_cli_opml_import_export_and_pause(tmp_path: Path, capsys: pytest.Capture
     assert [(s["name"], s.get("enabled", True)) for s in exported_cfg["sources"]] == [("Wire", False), ("Krebs", True)]
     assert exported_cfg["sources"][1]["topics"] == ["security"] and exported_cfg["topics"]["security"]
     assert "Krebs: added at runtime" in out.err
+
+
+def test_cli_opml_import_of_a_messy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that does not exist was a traceback; HTML entities refused the whole file; a site
+    without a feed address vanished without a word; feed:// and http/https twins were skipped
+    or added twice."""
+    cfg = tmp_path / "signals.yaml"
+    cfg.write_text("sources:\n  - name: Wire\n    url: https://wire.example/feed\n", encoding="utf-8")
+    base = ["--config", str(cfg), "--db", f"sqlite:///{tmp_path}/c.db"]
+    assert main(["sources", "import", str(tmp_path / "missing.opml"), *base]) == 1
+    assert capsys.readouterr().err.strip() == f"signals: {tmp_path / 'missing.opml'}: cannot read: No such file or directory"
+    opml = tmp_path / "old-reader.opml"
+    opml.write_bytes(b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?><opml version='1.0'><body>"
+                     b"<outline text='Caf&eacute; News' xmlUrl='feed://cafe.example/rss?a=1&b=2'/>"
+                     b"<outline text='Only a site' htmlUrl='https://site.example/'/>"
+                     b"<outline text='Wire over http' xmlUrl='http://wire.example/feed/'/>"
+                     b"<outline text='Twin' xmlUrl='https://cafe.example/rss?a=1&amp;b=2'/></body></opml>")
+    assert main(["sources", "import", str(opml), *base]) == 0
+    out = capsys.readouterr()
+    assert out.out == "added Café News\thttp://cafe.example/rss?a=1&b=2\n"
+    assert "no xmlUrl" in out.err and "https://site.example/" in out.err and "1 of 3 feeds added" in out.err
+    assert out.err.count("already a source") == 2
+    assert main(["sources", "export", *base]) == 0
+    again = tmp_path / "again.opml"
+    again.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert main(["sources", "import", str(again), "--dry-run", *base]) == 0  # the export round-trips: nothing new
+    assert "0 of 2 feeds to add" in capsys.readouterr().err
