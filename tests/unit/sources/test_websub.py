@@ -114,3 +114,39 @@ async def test_no_public_url_no_subscription(store: Store) -> None:
     async with httpx.AsyncClient(transport=Hub()) as client:
         sub = Subscriber(store, None, client)
         assert await sub.ensure(SRC, FeedMeta(url=SRC.url, hub="https://hub.example/")) is None
+
+
+async def test_a_renewal_the_hub_never_verifies_is_not_sent_every_minute(store: Store) -> None:
+    """A real hub on loopback whose verification GETs cannot reach us (the public URL went
+    stale). The renewal job runs every minute: it re-sent the subscribe request each time,
+    60 requests in the last hour of every lease. Now at most four, then the lease ends and
+    the source is polled as usual."""
+    import socket
+
+    from tests.fakes.websub_hub import Hub as RealHub
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{s.getsockname()[1]}"
+    hub = RealHub(lease_seconds=86400)
+    clock = [NOW]
+    try:
+        async with httpx.AsyncClient() as client:
+            sub = Subscriber(store, unreachable, client, lease=timedelta(days=10), clock=lambda: clock[0])
+            first = await sub.ensure(SRC, FeedMeta(url=SRC.url, hub=hub.url))
+            assert first is not None and len(hub.requests) == 1
+            verify(store, first.id, {"hub.mode": "subscribe", "hub.topic": first.topic, "hub.challenge": "c",
+                                     "hub.lease_seconds": "864000"}, NOW)  # verified back when it was reachable
+            live = get_subscription(store, id=first.id)
+            assert live is not None and renew_at(live) == NOW + timedelta(days=10, hours=-1)
+            start = NOW + timedelta(days=10, hours=-1)
+            for minute in range(60):  # the scheduler's job, every minute through the renewal window
+                clock[0] = start + timedelta(minutes=minute)
+                await sub.renew_due()
+                if minute % 15 == 7:  # and a poll now and then
+                    await sub.ensure(SRC, FeedMeta(url=SRC.url, hub=hub.url))
+            assert len(hub.requests) - 1 == 4
+            after = get_subscription(store, id=first.id)
+            assert after is not None and not after.live(clock[0] + timedelta(minutes=1))  # the lease ends
+    finally:
+        hub.close()
