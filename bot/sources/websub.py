@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -184,14 +184,22 @@ class Subscriber:
             return sub
         return await self.subscribe(source.name, hub, topic, existing=sub)
 
-    async def renew_due(self) -> int:
-        """Renew every live subscription whose renewal time has come (a scheduler job calls this)."""
+    async def renew_due(self, polled: Collection[str] | None = None) -> int:
+        """Renew every live subscription whose renewal time has come (a scheduler job calls this).
+
+        ``polled``: the names of the sources polled now; a due subscription of any other source
+        (removed or paused since) is ended instead — it was renewed for good, its pushes ignored.
+        """
         now = self.clock()
         w = t.websub_subscriptions
         with self.store.begin() as c:
             subs = [_row(r) for r in c.execute(select(w).where(w.c.state == "active"))]
         due = [s for s in subs if renew_at(s) is not None and renewal_due(s, now)]
         for sub in due:
+            if polled is not None and sub.source not in polled:
+                log.info("websub subscription of a source no longer polled ended", extra={"source": sub.source})
+                await self.unsubscribe(sub.source)
+                continue
             await self.subscribe(sub.source, sub.hub, sub.topic, existing=sub)
         return len(due)
 

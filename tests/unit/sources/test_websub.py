@@ -150,3 +150,24 @@ async def test_a_renewal_the_hub_never_verifies_is_not_sent_every_minute(store: 
             assert after is not None and not after.live(clock[0] + timedelta(minutes=1))  # the lease ends
     finally:
         hub.close()
+
+
+async def test_a_removed_sources_subscription_is_ended_not_renewed(store: Store) -> None:
+    """Removing (or pausing) a source left its subscription active: renewed every lease for
+    good, the hub pushing content that was then ignored."""
+    hub = Hub()
+    clock = [NOW]
+    async with httpx.AsyncClient(transport=hub) as client:
+        sub = Subscriber(store, "https://bot.example", client, lease=timedelta(days=1), clock=lambda: clock[0])
+        s = await sub.ensure(SRC, FeedMeta(url=SRC.url, hub="https://hub.example/"))
+        assert s is not None
+        verify(store, s.id, {"hub.mode": "subscribe", "hub.topic": s.topic, "hub.challenge": "c"}, NOW)
+        clock[0] = NOW + timedelta(hours=23, minutes=30)
+        assert await sub.renew_due(polled={"s"}) == 1 and hub.forms[-1]["hub.mode"] == "subscribe"
+        verify(store, s.id, {"hub.mode": "subscribe", "hub.topic": s.topic, "hub.challenge": "c"}, clock[0])
+        clock[0] += timedelta(hours=23, minutes=30)
+        assert await sub.renew_due(polled={"other"}) == 1  # "s" was removed meanwhile
+        assert hub.forms[-1]["hub.mode"] == "unsubscribe" and len(hub.forms) == 3
+        ended = get_subscription(store, source="s")
+        assert ended is not None and ended.state == "unsubscribing"
+        assert await sub.renew_due(polled={"other"}) == 0 and len(hub.forms) == 3
