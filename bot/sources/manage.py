@@ -4,7 +4,8 @@ Every URL a person types goes through the SSRF guard first (:func:`check_url`, w
 error says why a URL is refused) and then is fetched through a guarded transport, so a
 redirect to an internal address is refused too. :func:`preview` fetches a feed once and
 scores its latest items the way the pipeline would; :func:`add_from_url` adds a feed (or,
-for a site address, says which feeds the site offers).
+for a site address, its feed when it offers one besides its comments feed, else says which
+feeds the site offers).
 """
 
 from __future__ import annotations
@@ -154,6 +155,17 @@ async def discover_feeds(settings: Settings, url: str) -> list[DiscoveredFeed]:
             raise CommandError(f"Could not read {url}: {exc}") from exc
 
 
+_COMMENTS = re.compile(r"\bcomments?\b", re.I)
+
+
+def _comments_feed(feed: DiscoveredFeed) -> bool:
+    """A site's comments feed ("Comments for X", ``/comments/feed/``): every WordPress and
+    Blogger page advertises one next to its posts feed, so a pasted site address always had
+    "several feeds" and was refused."""
+    path = urlsplit(feed.url).path.lower()
+    return bool(_COMMENTS.search(feed.title)) or "/comments/" in path or path.rstrip("/").endswith("/comments")
+
+
 def _default_name(url: str) -> str:
     parts = urlsplit(url)
     return (parts.hostname or "feed").removeprefix("www.")
@@ -169,6 +181,7 @@ async def add_from_url(settings: Settings, store: Store, url: str, actor: str, *
         feed, final = await _fetch(settings, url)
     except CommandError:
         found = await discover_feeds(settings, url)
+        found = [f for f in found if not _comments_feed(f)] or found  # WordPress, Blogger: posts + comments
         if len(found) != 1:
             if not found:
                 raise CommandError(f"{url} is not a feed and advertises none.") from None

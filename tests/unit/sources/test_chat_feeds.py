@@ -127,3 +127,16 @@ def test_feed_scheme_and_wrapped_urls_are_added_as_http(store: Store, feed_serve
     assert r.error and "already polled as “One”" in r.text, r.text
     assert [(s.name, s.url) for s in effective_sources(settings, store)] == [
         ("Wire", "https://wire.example/feed"), ("One", one), ("Two", two)]
+
+
+def test_a_wordpress_site_address_adds_its_posts_feed(store: Store, feed_server: FeedServer) -> None:  # noqa: F811
+    """Every WordPress page advertises its posts feed and its comments feed: pasting the site's
+    address answered "a site with several feeds; add one of them" for nearly every blog."""
+    page = (Path(__file__).parent / "pages" / "wordpress.html").read_bytes()
+    site = feed_server.add("/", Reply(body=page.replace(b"{BASE}", feed_server.base_url.encode()),
+                                      content_type="text/html; charset=utf-8"))
+    feed_server.add("/wp/feed/", Reply(body=rss("Chip Notes")))
+    feed_server.add("/wp/comments/feed/", Reply(body=rss("Comments for Chip Notes")))
+    settings = settings_from_mapping({**CONFIG, "fetch": {"allow_hosts": ["127.0.0.1"]}})
+    r = run(settings, store, f"feeds add {site}")
+    assert not r.error and f"Added source “Chip Notes” ({feed_server.url('/wp/feed/')})" in r.text, r.text
