@@ -189,6 +189,29 @@ async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) ->
     assert st.next_poll_at - before >= timedelta(hours=2)  # max-age=7200 beats ttl=30 and every=5m
 
 
+async def test_a_feed_behind_a_temporary_redirect_keeps_its_cache_hints_and_hub(tmp_path: Path, hub: Hub) -> None:
+    """The observer kept each hop's response under its request URL, and the source's URL got the
+    302's: no Cache-Control, no ``<ttl>``, no hub. A feed behind a temporary redirect was polled at
+    its ``every`` regardless, and never pushed."""
+    with FeedServer() as srv:
+        srv.add("/slow.xml", Reply(body=feed(1, hub.url, srv.url("/slow.xml")), headers={"Cache-Control": "max-age=7200"}))
+        url = srv.redirect("/current", "/slow.xml", status=302)
+        settings = settings_from_mapping({"sources": [{"name": "slow", "url": url, "every": "5m",
+                                                       "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/a.db")
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                before = datetime.now(UTC)
+                await pipeline.run_cycle()
+                meta = pipeline.sources.observer.get(url)
+            st = store.fetch_state("slow", url)
+        finally:
+            store.close()
+    assert st.url == url and st.next_poll_at is not None
+    assert st.next_poll_at - before >= timedelta(hours=2)
+    assert meta is not None and meta.hub == hub.url and meta.ttl_minutes == 30
+
+
 def test_cli_opml_import_export_and_pause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "signals.yaml"
     cfg.write_text("topics:\n  security:\n    keywords: [breach]\nsources:\n"
