@@ -93,7 +93,7 @@ def _import(args: argparse.Namespace) -> int:
 
     from bot.errors import CommandError
     from bot.sources.opml import OpmlError, parse_opml, to_sources
-    from bot.sources.registry import add_source, effective_sources
+    from bot.sources.registry import add_sources, effective_sources
 
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -114,10 +114,9 @@ def _import(args: argparse.Namespace) -> int:
                                     taken=[s.name for s in current], taken_urls=[s.url for s in current])
         for note in notes:
             print(f"signals: {note}", file=sys.stderr)
-        actor = _actor()
+        if not args.dry_run:
+            add_sources(settings, store, sources, _actor())  # one transaction: all or none
         for src in sources:
-            if not args.dry_run:
-                add_source(settings, store, src, actor)
             topics = f"  [{', '.join(src.topics)}]" if src.topics else ""
             print(f"{'would add' if args.dry_run else 'added'} {src.name}\t{src.url}{topics}")
     finally:

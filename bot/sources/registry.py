@@ -10,6 +10,7 @@ transaction. :func:`export_sources` gives ``signals config export`` the merged l
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "SourceChange",
     "SourceOverride",
     "add_source",
+    "add_sources",
     "effective_sources",
     "export_sources",
     "list_source_overrides",
@@ -116,20 +118,40 @@ def refuse_polled(settings: Settings, store: Store, url: str) -> None:
 def add_source(settings: Settings, store: Store, source: SourceSettings, actor: str,
                now: datetime | None = None) -> SourceChange:
     """Add a source at runtime. The URL must already have passed the SSRF guard."""
+    return add_sources(settings, store, [source], actor, now)[0]
+
+
+def add_sources(settings: Settings, store: Store, sources: Sequence[SourceSettings], actor: str,
+                now: datetime | None = None) -> list[SourceChange]:
+    """Add several sources in one transaction, all or none (an OPML import).
+
+    Checked against one reading of the sources: one by one, a 2,000-feed import re-read
+    every override three times per feed and took 78 s.
+    """
     now = now or datetime.now(UTC)
-    config, ov = _find(settings, store, source.name)
-    taken = (config is not None and not (ov and ov.removed)) or (ov is not None and ov.settings and not ov.removed)
-    if taken:
-        raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
-    refuse_polled(settings, store, source.url)
+    polled = effective_sources(settings, store)
+    names = {s.name for s in polled}
+    urls = {feed_key(s.url): s for s in polled}
+    for source in sources:
+        if source.name in names:
+            raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
+        same = urls.get(feed_key(source.url))
+        if same is not None:
+            also = "" if same.url == source.url else f" ({same.url})"
+            raise CommandError(f"{source.url} is already polled as “{same.name}”{also}.")
+        names.add(source.name)
+        urls[feed_key(source.url)] = source
     o = t.source_overrides
-    dumped = _dump(source)
     with store.begin() as c:
-        c.execute(delete(o).where(o.c.name == source.name))
-        c.execute(insert(o).values(name=source.name, settings=dumped, removed=False, paused=False, by=actor, at=now))
-        _audit(c, now, actor, "source add", source.name, None, dumped)
-    log.info("source added", extra={"source": source.name, "url": source.url, "actor": actor})
-    return SourceChange(source.name, "added", source)
+        for source in sources:
+            dumped = _dump(source)
+            c.execute(delete(o).where(o.c.name == source.name))
+            c.execute(insert(o).values(name=source.name, settings=dumped, removed=False, paused=False, by=actor,
+                                       at=now))
+            _audit(c, now, actor, "source add", source.name, None, dumped)
+    for source in sources:
+        log.info("source added", extra={"source": source.name, "url": source.url, "actor": actor})
+    return [SourceChange(source.name, "added", source) for source in sources]
 
 
 def remove_source(settings: Settings, store: Store, name: str, actor: str, now: datetime | None = None) -> SourceChange:

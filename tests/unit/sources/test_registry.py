@@ -14,6 +14,7 @@ from bot.models import FetchState
 from bot.settings import Settings, SourceSettings, settings_from_mapping
 from bot.sources.registry import (
     add_source,
+    add_sources,
     effective_sources,
     export_sources,
     pause_source,
@@ -109,3 +110,17 @@ def test_feed_scheme_urls_are_read_as_http(tmp_path: Path) -> None:
     s = settings_from_mapping({"sources": [{"name": "A", "url": "feed://a.example/rss"},
                                            {"name": "B", "url": "feed:https://b.example/atom.xml"}]})
     assert [x.url for x in s.sources] == ["http://a.example/rss", "https://b.example/atom.xml"]
+
+
+def test_add_sources_is_all_or_none(settings: Settings, store: Store) -> None:
+    batch = [SourceSettings(name="One", url="https://one.example/rss"),
+             SourceSettings(name="Two", url="https://two.example/rss"),
+             SourceSettings(name="One again", url="http://one.example/rss/")]  # the first one, another address
+    with pytest.raises(CommandError, match="already polled as “One”"):
+        add_sources(settings, store, batch, "cli:me")
+    assert [n for n, _ in names(settings, store)] == ["Wire", "Blog"]  # nothing half-added
+    with pytest.raises(CommandError, match="named “Blog” already exists"):
+        add_sources(settings, store, [SourceSettings(name="Blog", url="https://new.example/")], "cli:me")
+    changes = add_sources(settings, store, batch[:2], "cli:me")
+    assert [c.name for c in changes] == ["One", "Two"]
+    assert [n for n, _ in names(settings, store)] == ["Wire", "Blog", "One", "Two"]
