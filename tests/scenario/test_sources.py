@@ -189,6 +189,27 @@ async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) ->
     assert st.next_poll_at - before >= timedelta(hours=2)  # max-age=7200 beats ttl=30 and every=5m
 
 
+async def test_an_undated_feed_that_never_changes_slows_down(tmp_path: Path) -> None:
+    """Undated items get their fetch time, all the same on the first poll: read as 20
+    publications in one minute, the feed was polled at its ``every`` for two weeks."""
+    items = "".join(f"<item><title>Old post {i}</title><link>https://u.example/{i}</link></item>" for i in range(20))
+    body = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Undated</title><link>https://u.example/</link>"
+            f"<description>d</description>{items}</channel></rss>").encode()
+    with FeedServer() as srv:
+        url = srv.add("/u.xml", Reply(body=body))
+        settings = settings_from_mapping({"sources": [{"name": "u", "url": url, "every": "5m", "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/u.db")
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                await pipeline.run_cycle()
+                before = datetime.now(UTC)
+                await pipeline.run_cycle()  # unchanged
+            st = store.fetch_state("u", url)
+        finally:
+            store.close()
+    assert st.next_poll_at is not None and st.next_poll_at - before >= timedelta(minutes=29)
+
+
 async def test_a_feed_behind_a_temporary_redirect_keeps_its_cache_hints_and_hub(tmp_path: Path, hub: Hub) -> None:
     """The observer kept each hop's response under its request URL, and the source's URL got the
     302's: no Cache-Control, no ``<ttl>``, no hub. A feed behind a temporary redirect was polled at
