@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -38,8 +37,8 @@ def rss(n: int) -> bytes:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/s.db")
+def store(store_url: str) -> Iterator[Store]:
+    s = Store.open(store_url)  # SQLite and PostgreSQL
     yield s
     s.close()
 
