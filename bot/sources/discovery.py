@@ -4,7 +4,8 @@ Given a URL, :func:`discover` fetches it (through the caller's client, i.e. behi
 SSRF guard); if it already is a feed, that is the answer. Otherwise it reads the page's
 ``<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`` tags, and only
 when there are none it probes the common paths (``/feed``, ``/rss.xml``, ``/atom.xml``,
-``/index.xml``, ``/feed.json``...), keeping those that parse as a feed. Each candidate
+``/index.xml``, ``/feed.json``...) in the page's folder, then at the host's root, keeping
+those that parse as a feed. Each candidate
 is offered with its title and entry count so a person can pick.
 """
 
@@ -129,6 +130,17 @@ async def _probe(client: httpx.AsyncClient, url: str, via: str, title: str = "")
                           kind=feed.kind, entries=len(feed.entries), via=via)
 
 
+def _probe_bases(page_url: str) -> list[str]:
+    """Where to try the common paths: the page's own folder first (``/blog/`` → ``/blog/feed``,
+    a Hugo or WordPress site under a path, ``/~alice/``), then the host's root. Trying the root
+    alone found the whole host's feed for a sub-site and added that one."""
+    parts = urlsplit(page_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    last = parts.path.rsplit("/", 1)[-1]
+    folder = parts.path.rsplit("/", 1)[0] if "." in last else parts.path.rstrip("/")  # /blog is a folder
+    return [root + folder, root] if folder.strip("/") else [root]
+
+
 async def discover(client: httpx.AsyncClient, url: str, *, probe_paths: bool = True) -> list[DiscoveredFeed]:
     """Feeds for ``url``: itself if it is a feed, else advertised links, else common paths.
 
@@ -150,11 +162,12 @@ async def discover(client: httpx.AsyncClient, url: str, *, probe_paths: bool = T
     found = await asyncio.gather(*(_probe(client, link, "link", title) for link, title in links))
     out = [f for f in found if f is not None]
     if not out and probe_paths:
-        parts = urlsplit(final)
-        root = f"{parts.scheme}://{parts.netloc}"
-        candidates = list(dict.fromkeys(urljoin(root, p) for p in COMMON_PATHS))
-        found = await asyncio.gather(*(_probe(client, c, "path") for c in candidates))
-        out = [f for f in found if f is not None]
+        for base in _probe_bases(final):
+            candidates = list(dict.fromkeys(base + p for p in COMMON_PATHS))
+            found = await asyncio.gather(*(_probe(client, c, "path") for c in candidates))
+            out = [f for f in found if f is not None]
+            if out:
+                break
     seen: set[str] = set()
     unique = []
     for f in out:

@@ -116,3 +116,17 @@ async def test_discovery_goes_through_the_ssrf_guard(feed_server: FeedServer) ->
         await discover_feeds(refused, url)
     allowed = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
     assert next(f.url for f in await discover_feeds(allowed, url)) == feed_server.url("/wp/feed/")
+
+
+async def test_common_paths_in_the_pages_folder_first(feed_server: FeedServer) -> None:  # noqa: F811
+    """A blog under a path with no <link>: the host's root feed (another site's, or the
+    whole host's) was the only one tried, so it was found and added instead."""
+    url = page(feed_server, "hugo.html", "/blog/")
+    typed_url = page(feed_server, "hugo.html", "/blog")
+    feed_server.add("/blog/index.xml", Reply(body=RSS.replace(b"Chip Notes", b"The blog")))
+    feed_server.add("/index.xml", Reply(body=RSS.replace(b"Chip Notes", b"The whole host")))
+    async with httpx.AsyncClient() as client:
+        found = await discover(client, url)
+        typed = await discover(client, typed_url)  # as typed, without the slash
+    assert [(f.url, f.title) for f in found] == [(feed_server.url("/blog/index.xml"), "The blog")]
+    assert [f.url for f in typed] == [feed_server.url("/blog/index.xml")]
