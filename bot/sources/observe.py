@@ -155,6 +155,12 @@ def _observe(observer: FeedObserver, request: httpx.Request, response: httpx.Res
                     headers={k: response.headers[k] for k in _KEEP if k in response.headers})
     if "link" in meta.headers:
         _http_links(meta.headers["link"], meta)
+    if response.status_code == 304 and (before := observer.get(meta.url)) is not None:
+        # "not modified" has no body: the <ttl> and hub of the document it stands for still hold
+        # (they were forgotten, and a feed with <ttl>60</ttl> was polled at its every after each 304)
+        meta.ttl_minutes = before.ttl_minutes
+        meta.hub = meta.hub or before.hub
+        meta.self_url = meta.self_url or before.self_url
     observer.record(meta)
     stream = response.stream
     if response.status_code == 200 and isinstance(stream, httpx.AsyncByteStream):

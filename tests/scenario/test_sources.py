@@ -189,6 +189,30 @@ async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) ->
     assert st.next_poll_at - before >= timedelta(hours=2)  # max-age=7200 beats ttl=30 and every=5m
 
 
+async def test_a_ttl_still_holds_after_a_not_modified_answer(tmp_path: Path) -> None:
+    """A 304 has no body, so the ``<ttl>`` read from the last 200 was forgotten: a busy feed with
+    ``<ttl>60</ttl>`` and an ETag was polled after 60 min, then every 5 min (its ``every``)."""
+    with FeedServer() as srv:
+        url = srv.add("/busy.xml", Reply(body=feed(3, "", "").replace(b"<atom:link rel='hub' href=''/>", b"")
+                                         .replace(b"<ttl>30</ttl>", b"<ttl>60</ttl>"), etag='"v1"'))
+        settings = settings_from_mapping({"sources": [{"name": "busy", "url": url, "every": "5m",
+                                                       "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/t.db")
+        waits = []
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                for _ in range(3):
+                    before = datetime.now(UTC)
+                    await pipeline.run_cycle()
+                    at = store.fetch_state("busy", url).next_poll_at
+                    assert at is not None
+                    waits.append(at - before)
+        finally:
+            store.close()
+        assert srv.requests[-1].headers.get("If-None-Match") == '"v1"'  # the later polls were 304s
+    assert all(w >= timedelta(minutes=59) for w in waits), waits
+
+
 async def test_an_undated_feed_that_never_changes_slows_down(tmp_path: Path) -> None:
     """Undated items get their fetch time, all the same on the first poll: read as 20
     publications in one minute, the feed was polled at its ``every`` for two weeks."""
