@@ -93,7 +93,7 @@ class SourceRuntime:
         st = result.state
         meta = self.observer.get(st.url) or self.observer.get(source.url)
         sub = None
-        if result.status == "ok" and self.subscriber is not None:
+        if result.status in ("ok", "not_modified") and self.subscriber is not None:  # a 304 renews too
             try:
                 sub = await self.subscriber.ensure(source, meta)
             except Exception:  # push is an optimisation: polling must go on whatever happens

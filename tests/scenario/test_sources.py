@@ -21,13 +21,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import update
 
 from bot.adapters.registry import build_destinations
 from bot.cli import main
 from bot.pipeline import Pipeline
 from bot.settings import Settings, settings_from_mapping
-from bot.sources.websub import get_subscription, renew_at
+from bot.sources.websub import get_subscription, renew_at, verify
 from bot.store import Store
+from bot.store import schema as t
 from bot.web.app import WebContext, create_app
 from tests.fakes.webhook import Receiver
 from tests.fakes.websub_hub import Hub
@@ -171,6 +173,33 @@ def _post(url: str, body: bytes) -> int:
             return r.status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+async def test_a_lease_is_renewed_by_a_poll_answered_not_modified(tmp_path: Path, hub: Hub,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a 200 poll renewed a lease: a quiet pushed feed answers 304, and without the
+    scheduler's renewal job (the Redis workers have none) its subscription just ran out."""
+    monkeypatch.setenv("SIGNALS_PUBLIC_URL", "http://127.0.0.1:9")  # the hub cannot verify: we do it below
+    with FeedServer() as srv:
+        url = srv.add("/quiet.xml", Reply(body=feed(1, hub.url, ""), etag='"q1"'))
+        settings = settings_from_mapping({"sources": [{"name": "quiet", "url": url, "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/q.db")
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                await pipeline.run_cycle()
+                sub = get_subscription(store, source="quiet")
+                assert sub is not None and len(hub.requests) == 1
+                # five days later: asked and verified back then, the lease ends in 2 s
+                long_ago = datetime.now(UTC) - timedelta(days=5)
+                with store.begin() as c:
+                    c.execute(update(t.websub_subscriptions).values(requested_at=long_ago))
+                verify(store, sub.id, {"hub.mode": "subscribe", "hub.topic": sub.topic, "hub.challenge": "c",
+                                       "hub.lease_seconds": "432000"}, long_ago + timedelta(seconds=2))
+                await pipeline.run_cycle()  # 304, inside the renewal window
+            assert srv.requests[-1].headers.get("If-None-Match") == '"q1"'
+            assert len(hub.requests) == 2 and hub.requests[-1]["hub.mode"] == "subscribe"
+        finally:
+            store.close()
 
 
 async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) -> None:
