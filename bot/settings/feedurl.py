@@ -20,6 +20,7 @@ __all__ = ["feed_key", "feed_url"]
 
 _FEED = re.compile(r"^feed:(?://)?", re.I)
 _SCHEME = re.compile(r"^(https?)://", re.I)
+_OTHER_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.I)  # a scheme, not host:port
 
 
 def feed_url(url: str) -> str:
@@ -30,7 +31,10 @@ def feed_url(url: str) -> str:
         url = url[1:-1].split("|", 1)[0].strip()  # Slack's <url|label>
     if m := _FEED.match(url):
         rest = url[m.end():]
-        url = rest if _SCHEME.match(rest) else "http://" + rest
+        if _SCHEME.match(rest):
+            url = rest
+        elif not _OTHER_SCHEME.match(rest):  # feed:file:///..., feed:javascript:... stay as typed (and refused)
+            url = "http://" + rest
     if m := _SCHEME.match(url):
         url = m.group(1).lower() + url[m.end() - 3:]
     return url

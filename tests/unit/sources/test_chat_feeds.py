@@ -123,6 +123,9 @@ def test_feed_scheme_and_wrapped_urls_are_added_as_http(store: Store, feed_serve
     assert not r.error and f"Added source “One” ({one})" in r.text, r.text
     r = run(settings, store, f"feeds add feed:{two}")
     assert not r.error and f"({two})" in r.text, r.text
+    for bad in ("feed:file:///etc/passwd", "feed:javascript:alert(1)"):
+        r = run(settings, store, f"feeds add {bad}")
+        assert r.error and f"Refused {bad!r}: expected an http:// or https:// URL." == r.text, r.text
     r = run(settings, store, f"feeds add {one}/")  # the same feed again, with a trailing slash
     assert r.error and "already polled as “One”" in r.text, r.text
     assert [(s.name, s.url) for s in effective_sources(settings, store)] == [
