@@ -82,7 +82,8 @@ def effective_sources(settings: Settings, store: Store) -> list[SourceSettings]:
         if ov is None:
             out.append(src)
         elif not ov.removed:
-            out.append(src.model_copy(update={"enabled": False}) if ov.paused else src)
+            current = ov.settings or src  # a config name removed, then added again at runtime: the new one
+            out.append(current.model_copy(update={"enabled": False}) if ov.paused else current)
     for ov in ovs.values():
         if ov.settings is not None and not ov.removed:
             out.append(ov.settings.model_copy(update={"enabled": False}) if ov.paused else ov.settings)
@@ -160,7 +161,10 @@ def remove_source(settings: Settings, store: Store, name: str, actor: str, now: 
     o = t.source_overrides
     with store.begin() as c:
         if ov is not None and ov.settings is not None and not ov.removed:  # added at runtime: forget it
-            c.execute(delete(o).where(o.c.name == name))
+            if config is not None:  # ... and keep the config's source of that name removed
+                _upsert(c, name, actor, now, removed=True, paused=False)
+            else:
+                c.execute(delete(o).where(o.c.name == name))
             _audit(c, now, actor, "source remove", name, _dump(ov.settings), None)
         elif config is not None and not (ov and ov.removed):
             _upsert(c, name, actor, now, removed=True, paused=False)
@@ -185,7 +189,7 @@ def _set_paused(settings: Settings, store: Store, name: str, paused: bool, actor
     config, ov = _find(settings, store, name)
     if (config is None and (ov is None or ov.settings is None)) or (ov is not None and ov.removed):
         raise CommandError(_unknown(settings, store, name))
-    src = config or (ov.settings if ov else None)
+    src = (ov.settings if ov else None) or config
     assert src is not None
     state = store.fetch_state(name, src.url)
     was = bool(ov and ov.paused) or state.paused

@@ -124,3 +124,20 @@ def test_add_sources_is_all_or_none(settings: Settings, store: Store) -> None:
     changes = add_sources(settings, store, batch[:2], "cli:me")
     assert [c.name for c in changes] == ["One", "Two"]
     assert [n for n, _ in names(settings, store)] == ["Wire", "Blog", "One", "Two"]
+
+
+def test_a_config_name_removed_then_added_again_polls_the_new_address(settings: Settings, store: Store) -> None:
+    """"Blog" moved: remove it, add "Blog" with its new URL. The config's old URL was polled
+    again (the runtime settings were ignored), and removing the new one brought the old back."""
+    remove_source(settings, store, "Blog", "cli:me")
+    add_source(settings, store, SourceSettings(name="Blog", url="https://blog2.example/rss"), "cli:me")
+    assert [(s.name, s.url) for s in effective_sources(settings, store)] == [
+        ("Wire", "https://wire.example/feed"), ("Blog", "https://blog2.example/rss")]
+    pause_source(settings, store, "Blog", "cli:me")
+    assert [(s.url, s.enabled) for s in effective_sources(settings, store) if s.name == "Blog"] == [
+        ("https://blog2.example/rss", False)]
+    resume_source(settings, store, "Blog", "cli:me")
+    remove_source(settings, store, "Blog", "cli:me")
+    assert names(settings, store) == [("Wire", True)]
+    listed, _ = export_sources(settings, store)
+    assert [d["name"] for d in listed] == ["Wire"]
