@@ -82,8 +82,9 @@ def effective_sources(settings: Settings, store: Store) -> list[SourceSettings]:
         if ov is None:
             out.append(src)
         elif not ov.removed:
-            current = ov.settings or src  # a config name removed, then added again at runtime: the new one
-            out.append(current.model_copy(update={"enabled": False}) if ov.paused else current)
+            out.append(src.model_copy(update={"enabled": False}) if ov.paused else src)
+        elif ov.settings is not None:  # removed, then added again under its name: the runtime settings
+            out.append(ov.settings.model_copy(update={"enabled": False}) if ov.paused else ov.settings)
     for ov in ovs.values():
         if ov.settings is not None and not ov.removed:
             out.append(ov.settings.model_copy(update={"enabled": False}) if ov.paused else ov.settings)
@@ -143,12 +144,14 @@ def add_sources(settings: Settings, store: Store, sources: Sequence[SourceSettin
         names.add(source.name)
         urls[feed_key(source.url)] = source
     o = t.source_overrides
+    in_file = {s.name for s in settings.sources}
     with store.begin() as c:
         for source in sources:
             dumped = _dump(source)
             c.execute(delete(o).where(o.c.name == source.name))
-            c.execute(insert(o).values(name=source.name, settings=dumped, removed=False, paused=False, by=actor,
-                                       at=now))
+            # over a config source removed at runtime: "removed" stays, with these settings in its place
+            c.execute(insert(o).values(name=source.name, settings=dumped, removed=source.name in in_file,
+                                       paused=False, by=actor, at=now))
             _audit(c, now, actor, "source add", source.name, None, dumped)
     for source in sources:
         log.info("source added", extra={"source": source.name, "url": source.url, "actor": actor})
@@ -160,10 +163,10 @@ def remove_source(settings: Settings, store: Store, name: str, actor: str, now: 
     config, ov = _find(settings, store, name)
     o = t.source_overrides
     with store.begin() as c:
-        if ov is not None and ov.settings is not None and not ov.removed:  # added at runtime: forget it
-            if config is not None:  # ... and keep the config's source of that name removed
+        if ov is not None and ov.settings is not None and (not ov.removed or config is not None):
+            if ov.removed:  # a config source's replacement: the config's stays removed
                 _upsert(c, name, actor, now, removed=True, paused=False)
-            else:
+            else:  # added at runtime: forget it
                 c.execute(delete(o).where(o.c.name == name))
             _audit(c, now, actor, "source remove", name, _dump(ov.settings), None)
         elif config is not None and not (ov and ov.removed):
@@ -187,9 +190,11 @@ def resume_source(settings: Settings, store: Store, name: str, actor: str,
 
 def _set_paused(settings: Settings, store: Store, name: str, paused: bool, actor: str, now: datetime) -> SourceChange:
     config, ov = _find(settings, store, name)
-    if (config is None and (ov is None or ov.settings is None)) or (ov is not None and ov.removed):
+    if (config is None and (ov is None or ov.settings is None)) or (ov is not None and ov.removed
+                                                                   and (ov.settings is None or config is None)):
         raise CommandError(_unknown(settings, store, name))
-    src = (ov.settings if ov else None) or config
+    replaced = ov is not None and ov.removed and ov.settings is not None  # a config name re-added at runtime
+    src = ov.settings if replaced and ov else (config or (ov.settings if ov else None))
     assert src is not None
     state = store.fetch_state(name, src.url)
     was = bool(ov and ov.paused) or state.paused

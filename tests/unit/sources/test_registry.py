@@ -141,3 +141,8 @@ def test_a_config_name_removed_then_added_again_polls_the_new_address(settings: 
     assert names(settings, store) == [("Wire", True)]
     listed, _ = export_sources(settings, store)
     assert [d["name"] for d in listed] == ["Wire"]
+
+    # A source added at runtime and since written into the config file (config export): the file wins.
+    add_source(settings, store, SourceSettings(name="Later", url="https://later.example/rss"), "cli:me")
+    edited = settings_from_mapping({"sources": [*CONFIG["sources"], {"name": "Later", "url": "https://later.example/v2"}]})
+    assert [(s.name, s.url) for s in effective_sources(edited, store)][-1] == ("Later", "https://later.example/v2")
