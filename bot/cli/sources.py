@@ -81,7 +81,7 @@ def _list(args: argparse.Namespace) -> int:
             nxt = f", next poll {st.next_poll_at:%Y-%m-%d %H:%M} UTC" if st and st.next_poll_at else ""
             print(f"{src.name}\t{src.url}\t{origin}, {status}{nxt}")
         for ov in ovs.values():
-            if ov.removed:
+            if ov.removed and ov.settings is None:  # (with settings: replaced, listed above)
                 print(f"# {ov.name}: removed at runtime by {ov.by}", file=sys.stderr)
     finally:
         store.close()
