@@ -171,3 +171,18 @@ async def test_a_removed_sources_subscription_is_ended_not_renewed(store: Store)
         ended = get_subscription(store, source="s")
         assert ended is not None and ended.state == "unsubscribing"
         assert await sub.renew_due(polled={"other"}) == 0 and len(hub.forms) == 3
+
+
+def test_an_absurd_lease_is_read_within_bounds(store: Store) -> None:
+    from sqlalchemy import insert
+
+    from bot.store import schema as t
+
+    with store.begin() as c:
+        c.execute(insert(t.websub_subscriptions).values(id="x", source="s", topic="T", hub="H", secret="k",
+                                                        state="requested", lease_seconds=3600, requested_at=NOW))
+    for given, kept in (("-5", 60), ("0", 60), ("10", 60), (str(10**12), 365 * 86400)):
+        assert verify(store, "x", {"hub.mode": "subscribe", "hub.topic": "T", "hub.challenge": "c",
+                                   "hub.lease_seconds": given}, NOW).status == 200
+        sub = get_subscription(store, id="x")
+        assert sub is not None and sub.lease_seconds == kept and sub.live(NOW), given
