@@ -115,7 +115,8 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                 if not h.paused and (h.since is None or now - h.since < after):
                     continue
                 tail = (h.since or h.last_ok_at or datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
-                how = f"paused: {h.error}" if h.paused else f"failing for {_ago(now - h.since) if h.since else '?'}"
+                paused = h.error if h.error.startswith("paused ") else f"paused: {h.error}"  # not "paused: paused after"
+                how = paused if h.paused else f"failing for {_ago(now - h.since) if h.since else '?'}"
                 text = f"Source {name} is {how}" + ("" if h.paused else f" ({h.error})") + \
                     ". Stories from it are missing until it recovers."
                 items += [_notice(ch, f"health:down:{name}:{ch}:{tail}", text, src.url)

@@ -85,7 +85,8 @@ async def test_a_dead_source_added_from_chat_is_reported_then_resumes_by_itself(
         p.housekeeping()
         p.housekeeping()  # told once
         down = notices(store)
-        assert len(down) == 1 and "Comeback News is paused" in down[0] and "404" in down[0], down
+        assert down == ["Source Comeback News is paused after 3 consecutive failures, tried again every 2h; last error: "
+                        "Comeback News: HTTP 404 Not Found. Stories from it are missing until it recovers."], down
 
         two_hours_later(store, url)  # tried again: still 404, still paused, no second notice
         await p.run_cycle()
