@@ -137,9 +137,9 @@ def verify(store: Store, sub_id: str, params: dict[str, str], now: datetime) -> 
             lease = int(params.get("hub.lease_seconds") or sub.lease_seconds or DEFAULT_LEASE.total_seconds())
         except ValueError:
             return VerifyResult(400, "bad hub.lease_seconds")
-        # a negative or tiny lease made every renewal check "due" (a request a minute, for good);
-        # a century-long one would never be renewed: read within [1 min, 1 year]
-        lease = min(max(lease, 60), 365 * 86400)
+        # a lease of 0 or less was never live; 10**12 s overflowed the expiry date (HTTP 500 to the
+        # hub, which retried): read within [1 s, 1 year]
+        lease = min(max(lease, 1), 365 * 86400)
         with store.begin() as c:
             c.execute(update(w).where(w.c.id == sub_id).values(
                 state="active", lease_seconds=lease, verified_at=now, expires_at=now + timedelta(seconds=lease),
