@@ -42,6 +42,16 @@ class FetchState:
     next_poll_at: datetime | None = None
     config_url: str | None = None  # the configured URL this state was kept for; ``url`` may be where it moved
 
+    @property
+    def gone(self) -> bool:
+        """Paused because the feed answered 410 Gone: only a person resumes it."""
+        return self.paused and self.last_status == 410
+
+    def probe_due(self, now: datetime) -> bool:
+        """A source paused after repeated failures is tried again at ``next_poll_at`` (the
+        slowest rate, ``max_every``), so a feed that was down for a day comes back by itself."""
+        return self.paused and not self.gone and self.next_poll_at is not None and now >= self.next_poll_at
+
     def for_url(self, url: str) -> FetchState:
         """This state, if it was kept for the configured ``url``; a fresh one when the config's URL
         changed since: the old URL's validators, failures, pause and schedule are not the new one's

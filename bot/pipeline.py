@@ -172,7 +172,7 @@ class Pipeline:
         report = report or CycleReport()
         assert self._fetcher is not None, "use Pipeline as an async context manager"
         state = self.store.fetch_state(source.name, source.url) if state is None else state.for_url(source.url)
-        if state.paused:
+        if state.paused and not state.probe_due(self.clock()):  # after failures: tried at next_poll_at
             report.paused += 1
             return 0
         result = await self._fetcher.fetch(source, state)

@@ -86,7 +86,8 @@ async def _renew_push(pipeline: Pipeline) -> None:
     """Renew WebSub leases before they end (only when SIGNALS_PUBLIC_URL is set)."""
     try:
         if pipeline.sources.subscriber is not None:
-            await pipeline.sources.subscriber.renew_due()
+            polled = await asyncio.to_thread(effective_sources, pipeline.settings, pipeline.store)
+            await pipeline.sources.subscriber.renew_due({s.name for s in polled if s.enabled})
     except Exception:
         log.exception("websub renewal failed")
 

@@ -81,7 +81,7 @@ def _list(args: argparse.Namespace) -> int:
             nxt = f", next poll {st.next_poll_at:%Y-%m-%d %H:%M} UTC" if st and st.next_poll_at else ""
             print(f"{src.name}\t{src.url}\t{origin}, {status}{nxt}")
         for ov in ovs.values():
-            if ov.removed:
+            if ov.removed and ov.settings is None:  # (with settings: replaced, listed above)
                 print(f"# {ov.name}: removed at runtime by {ov.by}", file=sys.stderr)
     finally:
         store.close()
@@ -93,13 +93,19 @@ def _import(args: argparse.Namespace) -> int:
 
     from bot.errors import CommandError
     from bot.sources.opml import OpmlError, parse_opml, to_sources
-    from bot.sources.registry import add_source, effective_sources
+    from bot.sources.registry import add_sources, effective_sources
 
-    data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     try:
-        feeds = parse_opml(data)
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{args.file}: cannot read: {exc.strerror or exc}") from exc
+    skipped: list[str] = []
+    try:
+        feeds = parse_opml(data, notes=skipped)
     except OpmlError as exc:
         raise CommandError(f"{args.file}: {exc}") from exc
+    for note in skipped:
+        print(f"signals: {args.file}: {note}", file=sys.stderr)
     settings, store = _open(args)
     try:
         current = effective_sources(settings, store)
@@ -108,10 +114,9 @@ def _import(args: argparse.Namespace) -> int:
                                     taken=[s.name for s in current], taken_urls=[s.url for s in current])
         for note in notes:
             print(f"signals: {note}", file=sys.stderr)
-        actor = _actor()
+        if not args.dry_run:
+            add_sources(settings, store, sources, _actor())  # one transaction: all or none
         for src in sources:
-            if not args.dry_run:
-                add_source(settings, store, src, actor)
             topics = f"  [{', '.join(src.topics)}]" if src.topics else ""
             print(f"{'would add' if args.dry_run else 'added'} {src.name}\t{src.url}{topics}")
     finally:

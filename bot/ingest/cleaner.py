@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import ftfy
 
-from bot.ingest.htmltext import html_to_text
+from bot.ingest.htmltext import html_to_text, looks_like_html
 from bot.ingest.residue import strip_invisible, strip_script_residue
 from bot.ingest.urls import canonical_url
 from bot.models import Article, RawEntry
@@ -120,6 +120,12 @@ def clean_text(text: str, *, boilerplate: bool = True) -> str:
     if not text:
         return ""
     text = html_to_text(strip_invisible(text))
+    if "&" in text and _ENTITY.search(text):
+        # escaped once more than its format says: JSON Feed content_text/summary written from HTML
+        # ("It&#8217;s"), an RSS description whose CDATA holds "&amp;#8217;", or even whole escaped
+        # markup ("&lt;p&gt;"). Text that means "&lt;" shows it after one decoding, so has no entity left.
+        once_more = html.unescape(text)  # markup (with entities of its own) goes; plain text is only tidied
+        text = html_to_text(once_more if looks_like_html(once_more) else once_more.replace("&", "&amp;"))
     text = _repair(text)
     if boilerplate:
         text = strip_boilerplate(text)

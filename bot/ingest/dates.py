@@ -3,18 +3,47 @@
 RSS uses RFC 822 (``Tue, 24 Nov 2026 10:00:00 GMT``), Atom and JSON Feed RFC 3339.
 The stdlib handles both quickly; anything else goes to feedparser's tolerant date
 parser (dozens of real-world variants), which is slow but rarely needed.
+
+RFC 822 names only the US zones (EST, CDT...); real feeds also write ``CET``, ``JST``,
+``AEDT``... which the stdlib reads as UTC, hours off (a Tokyo article published at 09:00
+looked nine hours newer than it is). :data:`ZONES` maps the abbreviations that mean one
+offset only. Ambiguous ones are left as the stdlib reads them, documented in
+``docs/sources.md``: ``IST`` (India +05:30, Ireland +01:00, Israel +02:00) and ``GST``
+(Gulf, South Georgia) as UTC; ``CST`` as US Central and ``AST`` as Atlantic, never China or Arabia.
 """
 
 from __future__ import annotations
 
 import calendar
 import math
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from feedparser.datetimes import _parse_date as _feedparser_date
 
-__all__ = ["parse_date", "retry_after"]
+__all__ = ["ZONES", "parse_date", "retry_after"]
+
+# Abbreviation → offset in minutes, for the unambiguous ones the stdlib does not know.
+ZONES: dict[str, int] = {
+    "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120, "EEST": 180,
+    "MSK": 180, "TRT": 180, "PKT": 300, "ICT": 420, "WIB": 420, "HKT": 480, "SGT": 480, "AWST": 480, "PHT": 480,
+    "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
+    "HST": -600, "AKST": -540, "AKDT": -480, "NST": -210, "NDT": -150, "BRT": -180, "ART": -180,
+}
+_ZONE = re.compile(r"(?<=[\d\s])(" + "|".join(sorted(ZONES, key=len, reverse=True)) + r")(?:\s*\([^)]*\))?\s*$",
+                   re.I)
+
+
+def _numeric_zone(value: str) -> str:
+    """``... 10:00:00 CET`` → ``... 10:00:00 +0100`` (only for the names in :data:`ZONES`)."""
+    m = _ZONE.search(value)
+    if m is None:
+        return value
+    minutes = ZONES[m.group(1).upper()]
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{value[:m.start()].rstrip()} {sign}{hours:02d}{mins:02d}"
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -27,6 +56,8 @@ def parse_date(value: str | None) -> datetime | None:
     dt: datetime | None = None
     if value.isdigit() and len(value) in (10, 13):  # Unix time in s or ms (feedparser reads it as 2017-11-20)
         return datetime.fromtimestamp(int(value) / (1000 if len(value) == 13 else 1), UTC)
+    if (value[-1:].isalpha() and value[-1:] not in "zZ") or value.endswith(")"):
+        value = _numeric_zone(value)
     if value[:1].isdigit():
         try:
             dt = datetime.fromisoformat(value)

@@ -8,7 +8,9 @@ Politeness and robustness rules, each one learnt the hard way by feed readers:
   ``Retry-After`` (seconds or HTTP date) up to a cap — beyond it we stop and set
   ``next_poll_at`` instead of blocking a worker (at most ``fetch.max_every`` ahead: a
   server asking for a year is not obeyed into silence);
-* 301/308 update the stored URL; ``410 Gone`` and too many consecutive failures pause;
+* 301/308 update the stored URL; ``410 Gone`` and too many consecutive failures pause; a
+  source paused after failures is tried again at its ``next_poll_at`` (set to ``max_every``
+  ahead by :mod:`bot.sources.runtime`) and resumes by itself when it answers;
 * the body is capped while streaming, decompressed size included (see :mod:`.body`).
 
 ``fetch()`` never raises for a feed problem: the outcome is in :class:`FetchResult`.
@@ -73,6 +75,11 @@ class _Retry(Exception):
     def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
         self.error = error
         self.retry_after = retry_after
+
+
+def _span(d: timedelta) -> str:
+    s = int(d.total_seconds())
+    return f"{s // 3600}h" if s % 3600 == 0 else f"{s // 60}m" if s % 60 == 0 else f"{s}s"
 
 
 class Fetcher:
@@ -198,14 +205,16 @@ class Fetcher:
 
     # -- feeds ---------------------------------------------------------------------------
 
-    def _fail(self, st: FetchState, message: str, t0: float, *, gone: bool = False) -> FetchResult:
+    def _fail(self, source: SourceSettings, st: FetchState, message: str, t0: float, *,
+              gone: bool = False) -> FetchResult:
         st.failures += 1
         st.last_error = message
         limit = self.settings.pause_after_failures
         if gone or st.failures >= limit:
             st.paused = True
             st.pause_reason = message if gone else (
-                f"paused after {st.failures} consecutive failures; last error: {message}")
+                f"paused after {st.failures} consecutive failures, tried again every "
+                f"{_span(source.max_every or max(self.settings.max_every, source.every))}; last error: {message}")
             logger.info("source paused: %s", st.pause_reason, extra={"source": st.source, "url": st.url})
             return FetchResult(st, "paused", error=message, elapsed=time.monotonic() - t0)
         logger.info("fetch failed (%d/%d): %s", st.failures, limit, message,
@@ -218,7 +227,7 @@ class Fetcher:
         now = datetime.now(UTC)
         st = dataclasses.replace(state)
         st.url = st.url or source.url
-        if st.paused:
+        if st.paused and not st.probe_due(now):
             return FetchResult(st, "paused", error=st.pause_reason, elapsed=0.0)
         self._trust.fetching(source)
         st.last_fetch_at = now
@@ -238,40 +247,44 @@ class Fetcher:
             cap = max(self.settings.max_every, source.max_every or self.settings.max_every).total_seconds()
             st.next_poll_at = now + timedelta(seconds=min(asked, cap))
             note = f" (next poll in {cap:.0f}s)" if asked > cap else ""
-            return self._fail(st, f"{retry.error}; server asks to retry after {asked:.0f}s{note}", t0)
+            return self._fail(source, st, f"{retry.error}; server asks to retry after {asked:.0f}s{note}", t0)
         except FetchError as exc:
             st.last_status = exc.status
-            return self._fail(st, str(exc), t0)
+            return self._fail(source, st, str(exc), t0)
         except Exception as exc:  # a bug or an exotic transport error must not stop the other sources
             logger.exception("unexpected error fetching", extra={"source": source.name, "url": st.url})
-            return self._fail(st, f"{source.name}: unexpected error: {type(exc).__name__}: {exc}", t0)
+            return self._fail(source, st, f"{source.name}: unexpected error: {type(exc).__name__}: {exc}", t0)
         st.last_status = answer.status
         if answer.permanent_url and answer.status < 400 and answer.permanent_url != st.url:
             logger.warning("feed moved permanently to %s (update the config)", answer.permanent_url,
                            extra={"source": source.name, "url": st.url})
             st.url = answer.permanent_url
         if answer.status == 304:
+            st.paused, st.pause_reason = False, None  # a probe's 304: the feed is back, unchanged
             st.failures, st.last_error, st.last_ok_at = 0, None, now
             return FetchResult(st, "not_modified", elapsed=time.monotonic() - t0)
         if answer.status == 410:
-            return self._fail(st, f"{source.name}: HTTP 410 Gone: the feed was removed; source paused", t0,
+            return self._fail(source, st, f"{source.name}: HTTP 410 Gone: the feed was removed; source paused", t0,
                               gone=True)
         if not (200 <= answer.status < 300) or answer.status == 204:
             reason = httpx.codes.get_reason_phrase(answer.status)
-            return self._fail(st, f"{source.name}: HTTP {answer.status} {reason}", t0)
+            return self._fail(source, st, f"{source.name}: HTTP {answer.status} {reason}", t0)
         try:
             # in a thread: a pathological body (10 MB of broken markup) costs the lenient fallback
             # parser tens of seconds of CPU, which must not stall every other poll on the event loop
             feed = await asyncio.to_thread(parse_feed, answer.body, source.name, url=st.url,
                                            content_type=answer.headers.get("content-type"))
         except FeedParseError as exc:
-            return self._fail(st, f"malformed feed from {st.url}: {exc}", t0)
+            return self._fail(source, st, f"malformed feed from {st.url}: {exc}", t0)
         except Exception as exc:  # parser bug on a weird document: report it as this feed's problem
             logger.exception("parser failed", extra={"source": source.name, "url": st.url})
-            return self._fail(st, f"malformed feed from {st.url}: {source.name}: parser failed: "
+            return self._fail(source, st, f"malformed feed from {st.url}: {source.name}: parser failed: "
                                   f"{type(exc).__name__}: {exc}", t0)
         st.etag = answer.headers.get("etag")
         st.last_modified = answer.headers.get("last-modified")
+        if st.paused:  # a probe of a source paused after failures: it works again
+            logger.warning("paused source works again; resumed", extra={"source": source.name, "url": st.url})
+            st.paused, st.pause_reason = False, None
         st.failures, st.last_error, st.last_ok_at = 0, None, now
         elapsed = time.monotonic() - t0
         logger.debug("fetched %d entries", len(feed.entries),

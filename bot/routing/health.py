@@ -1,5 +1,6 @@
 """Source health notices: tell people when a feed they rely on stops working, and when it is back.
 
+Every polled source counts: the config's and those added at runtime (chat, CLI, OPML).
 A source is failing while the fetcher records consecutive failures or has paused it.
 Once it has been failing for ``source_alert_after`` (setting; a paused source counts as
 failing long enough), each channel that relies on it gets ONE notice; when it fetches
@@ -28,6 +29,7 @@ from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.queue import NewDelivery, Outbox
 from bot.routing.policy import quiet_until
 from bot.settings import ChannelRules, Settings, SourceSettings
+from bot.sources.registry import effective_sources
 from bot.store import Store
 from bot.store import schema as t
 
@@ -99,7 +101,8 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
     after = settings.source_alert_after
     if after is None:
         return []
-    by_name: dict[str, SourceSettings] = {s.name: s for s in settings.sources if s.enabled}
+    # every polled source: those added from chat, the CLI or OPML too (they got no notice at all)
+    by_name: dict[str, SourceSettings] = {s.name: s for s in effective_sources(settings, store) if s.enabled}
     items: list[NewDelivery] = []
     with store.begin() as conn:
         health = source_health(conn)
@@ -112,7 +115,8 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                 if not h.paused and (h.since is None or now - h.since < after):
                     continue
                 tail = (h.since or h.last_ok_at or datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
-                how = f"paused: {h.error}" if h.paused else f"failing for {_ago(now - h.since) if h.since else '?'}"
+                paused = h.error if h.error.startswith("paused ") else f"paused: {h.error}"  # not "paused: paused after"
+                how = paused if h.paused else f"failing for {_ago(now - h.since) if h.since else '?'}"
                 text = f"Source {name} is {how}" + ("" if h.paused else f" ({h.error})") + \
                     ". Stories from it are missing until it recovers."
                 items += [_notice(ch, f"health:down:{name}:{ch}:{tail}", text, src.url)

@@ -43,6 +43,15 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+MIN_POLL = timedelta(seconds=10)
+
+
+def _at_least_min_poll(v: timedelta | None) -> timedelta | None:
+    """Poll intervals: ``every: 0`` (a YAML slip) polled a publisher every second, and a
+    ``max_every`` of 0 made adaptive polling and the retries of a paused source do the same."""
+    if v is not None and v < MIN_POLL:
+        raise ValueError(f"at least {MIN_POLL.total_seconds():g}s between polls, got {v.total_seconds():g}s")
+    return v
 
 
 def _check_timezone(v: str | None) -> str | None:
@@ -106,6 +115,11 @@ class FetchSettings(_Model):
     # Hosts or networks user-supplied URLs (chat/CLI ``sources add``) may reach although private/loopback.
     allow_hosts: list[str] = Field(default_factory=list)
 
+    @field_validator("max_every")
+    @classmethod
+    def _poll_interval(cls, v: timedelta) -> timedelta:
+        return _at_least_min_poll(v)  # type: ignore[return-value]
+
 
 class SourceSettings(_Model):
     name: str = Field(min_length=1)
@@ -118,9 +132,17 @@ class SourceSettings(_Model):
     min_every: Duration | None = None  # adaptive polling bounds; None: ``every`` and ``fetch.max_every``
     max_every: Duration | None = None
 
+    @field_validator("every", "min_every", "max_every")
+    @classmethod
+    def _poll_interval(cls, v: timedelta | None) -> timedelta | None:
+        return _at_least_min_poll(v)
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, v: str) -> str:
+        from bot.settings.feedurl import feed_url
+
+        v = feed_url(v)  # feed://, feed:https://, <url>, HTTP:// as browsers and OPML files give them
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError(f"expected an http:// or https:// URL, got {v!r}")
         return v

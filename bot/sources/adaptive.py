@@ -98,8 +98,13 @@ def observed_gap(published: Sequence[datetime], now: datetime, lookback: timedel
     Items in the look-back window (at most the newest :data:`MAX_ITEMS`): the span from
     the oldest of them to *now* divided by their number. With a single item in the
     window, the gap is at least the time since it appeared.
+
+    Items sharing one instant count once: an undated feed's first poll stores 50 items
+    with one fetch time (and some generators date every item with the build time), which
+    read as 50 publications in a moment — such a feed that then never changed was polled
+    at its ``every`` for the whole two-week window instead of slowing to ``max_every``.
     """
-    recent = sorted((p for p in published if now - lookback <= p <= now + timedelta(minutes=5)), reverse=True)
+    recent = sorted({p for p in published if now - lookback <= p <= now + timedelta(minutes=5)}, reverse=True)
     recent = recent[:MAX_ITEMS]
     if not recent:
         older = [p for p in published if p < now - lookback]

@@ -4,7 +4,8 @@ Given a URL, :func:`discover` fetches it (through the caller's client, i.e. behi
 SSRF guard); if it already is a feed, that is the answer. Otherwise it reads the page's
 ``<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`` tags, and only
 when there are none it probes the common paths (``/feed``, ``/rss.xml``, ``/atom.xml``,
-``/index.xml``, ``/feed.json``...), keeping those that parse as a feed. Each candidate
+``/index.xml``, ``/feed.json``...) in the page's folder, then at the host's root, keeping
+those that parse as a feed. Each candidate
 is offered with its title and entry count so a person can pick.
 """
 
@@ -20,6 +21,7 @@ import httpx
 
 from bot.errors import FeedParseError, SignalsError
 from bot.ingest.parser import ParsedFeed, parse_feed
+from bot.settings.feedurl import feed_url
 
 __all__ = ["COMMON_PATHS", "DiscoveredFeed", "discover", "feed_links"]
 
@@ -29,6 +31,8 @@ COMMON_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
                "application/rdf+xml", "application/xml", "text/xml"}
 _LIMIT = 2_000_000
+# describe the body as sent; the copy kept is decoded (and maybe cut)
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,27 +73,32 @@ def feed_links(html: str, page_url: str) -> list[tuple[str, str]]:
     base = urljoin(page_url, p.base) if p.base else page_url
     out: dict[str, str] = {}
     for href, title in p.links:
-        url = urljoin(base, href.strip())
+        url = urljoin(base, feed_url(href))  # feed://, feed:https:// as some sites write them
         if urlsplit(url).scheme in ("http", "https"):
             out.setdefault(url, title)
     return list(out.items())
 
 
-async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response | None:
+async def _get(client: httpx.AsyncClient, url: str) -> tuple[httpx.Response | None, str]:
+    """The answer (its body cut at :data:`_LIMIT`: a page's ``<head>`` comes first) and, when
+    there is none, why — for the message about the URL a person typed."""
     try:
         async with client.stream("GET", url, follow_redirects=True) as resp:
-            body = b""
+            chunks, size = [], 0
             async for chunk in resp.aiter_bytes():
-                body += chunk
-                if len(body) > _LIMIT:
-                    log.info("discovery: page too large", extra={"url": url})
-                    return None
-            return httpx.Response(resp.status_code, headers=resp.headers, content=body, request=resp.request)
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= _LIMIT:
+                    log.info("discovery: page cut at %d bytes", _LIMIT, extra={"url": url})
+                    break
+            body = b"".join(chunks)[:_LIMIT]
+            headers = httpx.Headers({k: v for k, v in resp.headers.items() if k.lower() not in _BODY_HEADERS})
+            return httpx.Response(resp.status_code, headers=headers, content=body, request=resp.request), ""
     except SignalsError:  # the SSRF guard refused a hop: the caller decides for the first URL
         raise
     except httpx.HTTPError as exc:
         log.info("discovery: %s", exc, extra={"url": url})
-        return None
+        return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _as_feed(resp: httpx.Response, url: str) -> ParsedFeed | None:
@@ -108,7 +117,7 @@ def _as_feed(resp: httpx.Response, url: str) -> ParsedFeed | None:
 
 async def _probe(client: httpx.AsyncClient, url: str, via: str, title: str = "") -> DiscoveredFeed | None:
     try:
-        resp = await _get(client, url)
+        resp, _ = await _get(client, url)
     except SignalsError as exc:
         log.info("discovery: refused %s: %s", url, exc)
         return None
@@ -121,30 +130,44 @@ async def _probe(client: httpx.AsyncClient, url: str, via: str, title: str = "")
                           kind=feed.kind, entries=len(feed.entries), via=via)
 
 
+def _probe_bases(page_url: str) -> list[str]:
+    """Where to try the common paths: the page's own folder first (``/blog/`` → ``/blog/feed``,
+    a Hugo or WordPress site under a path, ``/~alice/``), then the host's root. Trying the root
+    alone found the whole host's feed for a sub-site and added that one."""
+    parts = urlsplit(page_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    last = parts.path.rsplit("/", 1)[-1]
+    folder = parts.path.rsplit("/", 1)[0] if "." in last else parts.path.rstrip("/")  # /blog is a folder
+    return [root + folder, root] if folder.strip("/") else [root]
+
+
 async def discover(client: httpx.AsyncClient, url: str, *, probe_paths: bool = True) -> list[DiscoveredFeed]:
     """Feeds for ``url``: itself if it is a feed, else advertised links, else common paths.
 
     Raises what the client's transport raises for ``url`` itself (e.g. the SSRF guard's
-    :class:`~bot.security.UnsafeURL`); candidate URLs that fail are just left out.
+    :class:`~bot.security.UnsafeURL`), or :class:`SignalsError` saying why it gave no page
+    (connection refused, TLS, an HTTP error status); candidate URLs that fail are just left out.
+    A page larger than 2 MB is read up to there: its ``<link>`` tags are in the ``<head>``.
     """
-    resp = await _get(client, url)
+    resp, why = await _get(client, url)
     if resp is None:
-        raise SignalsError(f"{url}: could not be fetched")
+        raise SignalsError(why)
     final = str(resp.url)
     feed = _as_feed(resp, final)
     if feed is not None:
         return [DiscoveredFeed(final, feed.title, feed.kind, len(feed.entries), "direct")]
     if resp.status_code >= 400:
-        raise SignalsError(f"{url}: HTTP {resp.status_code}")
+        raise SignalsError(f"HTTP {resp.status_code} {httpx.codes.get_reason_phrase(resp.status_code)}".rstrip())
     links = feed_links(resp.text, final)
     found = await asyncio.gather(*(_probe(client, link, "link", title) for link, title in links))
     out = [f for f in found if f is not None]
     if not out and probe_paths:
-        parts = urlsplit(final)
-        root = f"{parts.scheme}://{parts.netloc}"
-        candidates = list(dict.fromkeys(urljoin(root, p) for p in COMMON_PATHS))
-        found = await asyncio.gather(*(_probe(client, c, "path") for c in candidates))
-        out = [f for f in found if f is not None]
+        for base in _probe_bases(final):
+            candidates = list(dict.fromkeys(base + p for p in COMMON_PATHS))
+            found = await asyncio.gather(*(_probe(client, c, "path") for c in candidates))
+            out = [f for f in found if f is not None]
+            if out:
+                break
     seen: set[str] = set()
     unique = []
     for f in out:

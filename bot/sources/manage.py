@@ -4,7 +4,8 @@ Every URL a person types goes through the SSRF guard first (:func:`check_url`, w
 error says why a URL is refused) and then is fetched through a guarded transport, so a
 redirect to an internal address is refused too. :func:`preview` fetches a feed once and
 scores its latest items the way the pipeline would; :func:`add_from_url` adds a feed (or,
-for a site address, says which feeds the site offers).
+for a site address, its feed when it offers one besides its comments feed, else says which
+feeds the site offers).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from bot.ingest.guard import guarded_transport
 from bot.models import FetchState
 from bot.security import UnsafeURL, UrlGuard
 from bot.settings import Settings, SourceSettings, parse_duration
+from bot.settings.feedurl import feed_url
 from bot.sources.discovery import DiscoveredFeed, discover
-from bot.sources.registry import SourceChange, add_source, effective_sources
+from bot.sources.registry import SourceChange, add_source, effective_sources, refuse_polled
 from bot.store import Store
 
 __all__ = ["PreviewItem", "SourcePreview", "add_from_url", "check_url", "discover_feeds", "guard_for",
@@ -60,6 +62,7 @@ def guard_for(settings: Settings) -> UrlGuard:
 
 
 def check_url(settings: Settings, url: str) -> None:
+    """Refuse what is not an http(s) URL or points inside; pass it through :func:`feed_url` first."""
     url = url.strip()
     if not re.match(r"^https?://[^\s/]+", url):
         raise CommandError(f"Refused {url!r}: expected an http:// or https:// URL.")
@@ -99,6 +102,7 @@ async def _fetch(settings: Settings, url: str) -> tuple[Any, str]:
 
 async def preview(settings: Settings, url: str, limit: int = 5) -> SourcePreview:
     """Fetch ``url`` once and score its newest ``limit`` items as single-article stories."""
+    url = feed_url(url)
     check_url(settings, url)
     feed, final = await _fetch(settings, url)
     now = datetime.now(UTC)
@@ -138,6 +142,7 @@ def _scorer(settings: Settings) -> Any:
 async def discover_feeds(settings: Settings, url: str) -> list[DiscoveredFeed]:
     from bot.sources.runtime import guarded_client
 
+    url = feed_url(url)
     check_url(settings, url)
     async with guarded_client(settings.model_copy(update={"sources": []})) as client:
         try:
@@ -150,6 +155,17 @@ async def discover_feeds(settings: Settings, url: str) -> list[DiscoveredFeed]:
             raise CommandError(f"Could not read {url}: {exc}") from exc
 
 
+_COMMENTS = re.compile(r"\bcomments?\b", re.I)
+
+
+def _comments_feed(feed: DiscoveredFeed) -> bool:
+    """A site's comments feed ("Comments for X", ``/comments/feed/``): every WordPress and
+    Blogger page advertises one next to its posts feed, so a pasted site address always had
+    "several feeds" and was refused."""
+    path = urlsplit(feed.url).path.lower()
+    return bool(_COMMENTS.search(feed.title)) or "/comments/" in path or path.rstrip("/").endswith("/comments")
+
+
 def _default_name(url: str) -> str:
     parts = urlsplit(url)
     return (parts.hostname or "feed").removeprefix("www.")
@@ -158,11 +174,14 @@ def _default_name(url: str) -> str:
 async def add_from_url(settings: Settings, store: Store, url: str, actor: str, *, every: timedelta | None = None,
                        name: str | None = None) -> SourceChange:
     """Check, fetch once (a site address is resolved to its feed when it has exactly one) and add."""
+    url = feed_url(url)
     check_url(settings, url)
+    refuse_polled(settings, store, url)  # before any request: the answer does not depend on it
     try:
         feed, final = await _fetch(settings, url)
     except CommandError:
         found = await discover_feeds(settings, url)
+        found = [f for f in found if not _comments_feed(f)] or found  # WordPress, Blogger: posts + comments
         if len(found) != 1:
             if not found:
                 raise CommandError(f"{url} is not a feed and advertises none.") from None

@@ -8,7 +8,9 @@ fetcher's client (or :class:`ObservingTransport` wraps a transport) and reads th
 from the response as it streams by: headers as they arrive, and the first
 64 KB of the body (decompressed when gzip/deflate) scanned with small regexes — the
 channel header, where these elements live, comes before the entries. Results are kept
-per request URL (bounded) in :class:`FeedObserver`.
+per request URL (bounded) in :class:`FeedObserver`; a redirect hop is kept as a pointer to
+where it leads, so :meth:`FeedObserver.get` on a feed's URL answers with the feed's own
+response even behind a 302 (the redirect's headers carry no freshness, ``<ttl>`` or hub).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from threading import Lock
+from urllib.parse import urljoin
 
 import httpx
 
@@ -76,20 +79,29 @@ class FeedObserver:
     """The last :class:`FeedMeta` per URL (at most ``size`` URLs, least recently used dropped)."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._metas: OrderedDict[str, FeedMeta] = OrderedDict()
+        self._metas: OrderedDict[str, FeedMeta | str] = OrderedDict()  # a str: the URL a redirect leads to
         self._size = size
         self._lock = Lock()
 
-    def record(self, meta: FeedMeta) -> None:
+    def record(self, meta: FeedMeta | str, url: str | None = None) -> None:
+        """Keep ``meta`` for its URL, or (a str) that ``url`` redirects to it."""
+        key = meta.url if isinstance(meta, FeedMeta) else url
+        assert key is not None
         with self._lock:
-            self._metas[meta.url] = meta
-            self._metas.move_to_end(meta.url)
+            self._metas[key] = meta
+            self._metas.move_to_end(key)
             while len(self._metas) > self._size:
                 self._metas.popitem(last=False)
 
     def get(self, url: str) -> FeedMeta | None:
+        """The last response for ``url``, following the redirects it answered with (at most 10)."""
         with self._lock:
-            return self._metas.get(url)
+            found = self._metas.get(url)
+            for _ in range(10):
+                if not isinstance(found, str):
+                    return found
+                found = self._metas.get(found)
+            return None
 
     def wrap(self, inner: httpx.AsyncBaseTransport) -> ObservingTransport:
         return ObservingTransport(inner, self)
@@ -136,10 +148,19 @@ def _observe(observer: FeedObserver, request: httpx.Request, response: httpx.Res
     """Record the response's headers now, and tee its body stream to scan the feed's head."""
     if request.method != "GET":
         return
+    if response.is_redirect and response.headers.get("location"):
+        observer.record(urljoin(str(request.url), response.headers["location"]), str(request.url))
+        return
     meta = FeedMeta(url=str(request.url), status=response.status_code,
                     headers={k: response.headers[k] for k in _KEEP if k in response.headers})
     if "link" in meta.headers:
         _http_links(meta.headers["link"], meta)
+    if response.status_code == 304 and (before := observer.get(meta.url)) is not None:
+        # "not modified" has no body: the <ttl> and hub of the document it stands for still hold
+        # (they were forgotten, and a feed with <ttl>60</ttl> was polled at its every after each 304)
+        meta.ttl_minutes = before.ttl_minutes
+        meta.hub = meta.hub or before.hub
+        meta.self_url = meta.self_url or before.self_url
     observer.record(meta)
     stream = response.stream
     if response.status_code == 200 and isinstance(stream, httpx.AsyncByteStream):

@@ -10,6 +10,7 @@ transaction. :func:`export_sources` gives ``signals config export`` the merged l
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.errors import CommandError
 from bot.settings import Settings, SourceSettings
+from bot.settings.feedurl import feed_key
 from bot.store import Store
 from bot.store import schema as t
 
@@ -25,10 +27,12 @@ __all__ = [
     "SourceChange",
     "SourceOverride",
     "add_source",
+    "add_sources",
     "effective_sources",
     "export_sources",
     "list_source_overrides",
     "pause_source",
+    "refuse_polled",
     "remove_source",
     "resume_source",
 ]
@@ -79,6 +83,8 @@ def effective_sources(settings: Settings, store: Store) -> list[SourceSettings]:
             out.append(src)
         elif not ov.removed:
             out.append(src.model_copy(update={"enabled": False}) if ov.paused else src)
+        elif ov.settings is not None:  # removed, then added again under its name: the runtime settings
+            out.append(ov.settings.model_copy(update={"enabled": False}) if ov.paused else ov.settings)
     for ov in ovs.values():
         if ov.settings is not None and not ov.removed:
             out.append(ov.settings.model_copy(update={"enabled": False}) if ov.paused else ov.settings)
@@ -101,25 +107,55 @@ def _audit(c: Connection, now: datetime, actor: str, action: str, name: str, bef
                                      before=before, after=after))
 
 
+def refuse_polled(settings: Settings, store: Store, url: str) -> None:
+    """Raise when ``url`` is a polled source's feed under any of its addresses (http vs https,
+    a trailing slash, the host's case: :func:`~bot.settings.feedurl.feed_key`)."""
+    key = feed_key(url)
+    same = next((s for s in effective_sources(settings, store) if feed_key(s.url) == key), None)
+    if same is not None:
+        also = "" if same.url == url else f" ({same.url})"
+        raise CommandError(f"{url} is already polled as “{same.name}”{also}.")
+
+
 def add_source(settings: Settings, store: Store, source: SourceSettings, actor: str,
                now: datetime | None = None) -> SourceChange:
     """Add a source at runtime. The URL must already have passed the SSRF guard."""
+    return add_sources(settings, store, [source], actor, now)[0]
+
+
+def add_sources(settings: Settings, store: Store, sources: Sequence[SourceSettings], actor: str,
+                now: datetime | None = None) -> list[SourceChange]:
+    """Add several sources in one transaction, all or none (an OPML import).
+
+    Checked against one reading of the sources: one by one, a 2,000-feed import re-read
+    every override three times per feed and took 78 s.
+    """
     now = now or datetime.now(UTC)
-    config, ov = _find(settings, store, source.name)
-    taken = (config is not None and not (ov and ov.removed)) or (ov is not None and ov.settings and not ov.removed)
-    if taken:
-        raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
-    same_url = [s.name for s in effective_sources(settings, store) if s.url == source.url]
-    if same_url:
-        raise CommandError(f"{source.url} is already polled as “{same_url[0]}”.")
+    polled = effective_sources(settings, store)
+    names = {s.name for s in polled}
+    urls = {feed_key(s.url): s for s in polled}
+    for source in sources:
+        if source.name in names:
+            raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
+        same = urls.get(feed_key(source.url))
+        if same is not None:
+            also = "" if same.url == source.url else f" ({same.url})"
+            raise CommandError(f"{source.url} is already polled as “{same.name}”{also}.")
+        names.add(source.name)
+        urls[feed_key(source.url)] = source
     o = t.source_overrides
-    dumped = _dump(source)
+    in_file = {s.name for s in settings.sources}
     with store.begin() as c:
-        c.execute(delete(o).where(o.c.name == source.name))
-        c.execute(insert(o).values(name=source.name, settings=dumped, removed=False, paused=False, by=actor, at=now))
-        _audit(c, now, actor, "source add", source.name, None, dumped)
-    log.info("source added", extra={"source": source.name, "url": source.url, "actor": actor})
-    return SourceChange(source.name, "added", source)
+        for source in sources:
+            dumped = _dump(source)
+            c.execute(delete(o).where(o.c.name == source.name))
+            # over a config source removed at runtime: "removed" stays, with these settings in its place
+            c.execute(insert(o).values(name=source.name, settings=dumped, removed=source.name in in_file,
+                                       paused=False, by=actor, at=now))
+            _audit(c, now, actor, "source add", source.name, None, dumped)
+    for source in sources:
+        log.info("source added", extra={"source": source.name, "url": source.url, "actor": actor})
+    return [SourceChange(source.name, "added", source) for source in sources]
 
 
 def remove_source(settings: Settings, store: Store, name: str, actor: str, now: datetime | None = None) -> SourceChange:
@@ -127,8 +163,11 @@ def remove_source(settings: Settings, store: Store, name: str, actor: str, now: 
     config, ov = _find(settings, store, name)
     o = t.source_overrides
     with store.begin() as c:
-        if ov is not None and ov.settings is not None and not ov.removed:  # added at runtime: forget it
-            c.execute(delete(o).where(o.c.name == name))
+        if ov is not None and ov.settings is not None and (not ov.removed or config is not None):
+            if ov.removed:  # a config source's replacement: the config's stays removed
+                _upsert(c, name, actor, now, removed=True, paused=False)
+            else:  # added at runtime: forget it
+                c.execute(delete(o).where(o.c.name == name))
             _audit(c, now, actor, "source remove", name, _dump(ov.settings), None)
         elif config is not None and not (ov and ov.removed):
             _upsert(c, name, actor, now, removed=True, paused=False)
@@ -151,9 +190,11 @@ def resume_source(settings: Settings, store: Store, name: str, actor: str,
 
 def _set_paused(settings: Settings, store: Store, name: str, paused: bool, actor: str, now: datetime) -> SourceChange:
     config, ov = _find(settings, store, name)
-    if (config is None and (ov is None or ov.settings is None)) or (ov is not None and ov.removed):
+    if (config is None and (ov is None or ov.settings is None)) or (ov is not None and ov.removed
+                                                                   and (ov.settings is None or config is None)):
         raise CommandError(_unknown(settings, store, name))
-    src = config or (ov.settings if ov else None)
+    replaced = ov is not None and ov.removed and ov.settings is not None  # a config name re-added at runtime
+    src = ov.settings if replaced and ov else (config or (ov.settings if ov else None))
     assert src is not None
     state = store.fetch_state(name, src.url)
     was = bool(ov and ov.paused) or state.paused

@@ -93,7 +93,7 @@ class SourceRuntime:
         st = result.state
         meta = self.observer.get(st.url) or self.observer.get(source.url)
         sub = None
-        if result.status == "ok" and self.subscriber is not None:
+        if result.status in ("ok", "not_modified") and self.subscriber is not None:  # a 304 renews too
             try:
                 sub = await self.subscriber.ensure(source, meta)
             except Exception:  # push is an optimisation: polling must go on whatever happens
@@ -101,6 +101,9 @@ class SourceRuntime:
         elif self.subscriber is not None:
             sub = get_subscription(self.store, source=source.name)
         bounds = bounds_for(source, self.settings.fetch)
+        if result.status == "paused":  # after failures: tried again at the slowest rate (410: never)
+            st.next_poll_at = None if st.gone else now + bounds.max_every
+            return
         retry = st.next_poll_at if result.status == "error" and st.next_poll_at and st.next_poll_at > now else None
         if not self.settings.fetch.adaptive or result.status == "error":
             st.next_poll_at = max(now + bounds.every, retry) if retry else now + bounds.every

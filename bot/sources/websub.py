@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -31,7 +31,7 @@ from bot.store import Store
 from bot.store import schema as t
 
 __all__ = ["DEFAULT_LEASE", "Subscriber", "Subscription", "VerifyResult", "check_signature",
-           "get_subscription", "renew_at", "verify"]
+           "get_subscription", "renew_at", "renewal_due", "verify"]
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(days=5)
@@ -71,11 +71,28 @@ def get_subscription(store: Store, *, id: str | None = None, source: str | None 
     return _row(r) if r is not None else None
 
 
+def _window(sub: Subscription) -> timedelta:
+    return min(timedelta(seconds=(sub.lease_seconds or 0) / 10), timedelta(hours=1))
+
+
 def renew_at(sub: Subscription) -> datetime | None:
     """When to renew: a tenth of the lease (at most an hour) before it ends."""
     if sub.expires_at is None or not sub.lease_seconds:
         return None
-    return sub.expires_at - min(timedelta(seconds=sub.lease_seconds / 10), timedelta(hours=1))
+    return sub.expires_at - _window(sub)
+
+
+def renewal_due(sub: Subscription, now: datetime) -> bool:
+    """A live subscription is renewed from :func:`renew_at` on, and asked again at most four
+    times in that window while the hub does not re-verify (a callback it cannot reach, an
+    error): the renewal job runs every minute and each poll checks too, so without this a
+    hub was sent a subscribe request every minute for the last hour of every lease."""
+    at = renew_at(sub)
+    if at is None:
+        return sub.state == "active"
+    if now < at:
+        return False
+    return sub.requested_at < at or now - sub.requested_at >= min(RETRY_AFTER, _window(sub) / 4)
 
 
 def check_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -120,6 +137,9 @@ def verify(store: Store, sub_id: str, params: dict[str, str], now: datetime) -> 
             lease = int(params.get("hub.lease_seconds") or sub.lease_seconds or DEFAULT_LEASE.total_seconds())
         except ValueError:
             return VerifyResult(400, "bad hub.lease_seconds")
+        # a lease of 0 or less was never live; 10**12 s overflowed the expiry date (HTTP 500 to the
+        # hub, which retried): read within [1 s, 1 year]
+        lease = min(max(lease, 1), 365 * 86400)
         with store.begin() as c:
             c.execute(update(w).where(w.c.id == sub_id).values(
                 state="active", lease_seconds=lease, verified_at=now, expires_at=now + timedelta(seconds=lease),
@@ -152,8 +172,7 @@ class Subscriber:
         if sub.hub != hub or sub.topic != topic:
             return True
         if sub.state == "active":
-            at = renew_at(sub)
-            return at is None or now >= at
+            return renewal_due(sub, now)
         return now - sub.requested_at >= RETRY_AFTER  # requested (not verified yet), denied or failed
 
     async def ensure(self, source: SourceSettings, meta: FeedMeta | None) -> Subscription | None:
@@ -168,14 +187,22 @@ class Subscriber:
             return sub
         return await self.subscribe(source.name, hub, topic, existing=sub)
 
-    async def renew_due(self) -> int:
-        """Renew every live subscription whose renewal time has come (a scheduler job calls this)."""
+    async def renew_due(self, polled: Collection[str] | None = None) -> int:
+        """Renew every live subscription whose renewal time has come (a scheduler job calls this).
+
+        ``polled``: the names of the sources polled now; a due subscription of any other source
+        (removed or paused since) is ended instead — it was renewed for good, its pushes ignored.
+        """
         now = self.clock()
         w = t.websub_subscriptions
         with self.store.begin() as c:
             subs = [_row(r) for r in c.execute(select(w).where(w.c.state == "active"))]
-        due = [s for s in subs if (at := renew_at(s)) is not None and now >= at]
+        due = [s for s in subs if renew_at(s) is not None and renewal_due(s, now)]
         for sub in due:
+            if polled is not None and sub.source not in polled:
+                log.info("websub subscription of a source no longer polled ended", extra={"source": sub.source})
+                await self.unsubscribe(sub.source)
+                continue
             await self.subscribe(sub.source, sub.hub, sub.topic, existing=sub)
         return len(due)
 

@@ -11,7 +11,10 @@ the task clears when it starts), so a slow worker pool never collects a backlog 
 copies. ``process`` and ``deliver`` are enqueued on their own timers too, which is
 what picks up any work a killed worker left. Edits of the config file are followed as
 ``signals run`` follows them (sources added, removed, paused or re-timed; a bad edit is logged
-with file and line and the sources in force stay).
+with file and line and the sources in force stay). Each source's adaptive next poll, which the
+worker that fetched it stores (``FetchState.next_poll_at``), is adopted at each sync
+(every 30 s), so adaptive polling, ``Retry-After`` and a paused source's retries hold
+here as in ``signals run``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ import logging
 import random
 import signal
 import time
-from collections.abc import Sequence
-from datetime import UTC, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 import redis
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -63,6 +66,17 @@ class SourceClock:
         self.next = {name: at for name, at in self.next.items() if name in self.every}
         self.next.update({name: now + 0.02 * i for i, name in enumerate(new)})
 
+    def follow(self, next_polls: Mapping[str, datetime | None], now: float | None = None) -> None:
+        """Adopt each source's adaptive next poll (``FetchState.next_poll_at``, set by the worker
+        that fetched it: publishing rate, cache headers, ``Retry-After``, a paused source's
+        retry), when it lies ahead — at most a day ahead, so a bad value cannot silence a source.
+        Without this the scheduler enqueued every source at its fixed ``every``: a feed
+        that never changes, or asked for an hour's pause, was fetched every 15 minutes."""
+        now = time.time() if now is None else now
+        for name, at in next_polls.items():
+            if name in self.next and at is not None and at.timestamp() > now:
+                self.next[name] = min(at.timestamp(), now + 86400.0)
+
     def due(self, now: float | None = None) -> list[str]:
         now = time.time() if now is None else now
         out = [name for name, at in self.next.items() if at <= now]
@@ -100,6 +114,9 @@ async def _safe(fn, r: redis.Redis) -> None:  # type: ignore[no-untyped-def]
 async def _sync(clock: SourceClock, store: Store) -> None:
     try:
         clock.refresh(await asyncio.to_thread(active_sources, clock.settings, store))
+        if clock.settings.fetch.adaptive:
+            states = await asyncio.to_thread(store.fetch_states)
+            clock.follow({st.source: st.next_poll_at for st in states})
     except Exception:
         log.exception("cannot read runtime-managed sources; keeping the current list")
 

@@ -17,6 +17,7 @@ from bot.commands.explain import explain_story
 from bot.commands.search import search_articles
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
 from bot.settings import ChannelRules, Settings
+from bot.sources.registry import effective_sources
 from bot.store import Store, StoryRow
 from bot.store import schema as t
 from bot.web.reasons import DecisionView, render_decision
@@ -103,7 +104,7 @@ class SourceHealth:
     url: str
     host: str
     enabled: bool
-    configured: bool
+    configured: bool  # in the config file
     status: str  # ok, failing, paused, disabled, never
     last_fetch_at: datetime | None
     last_ok_at: datetime | None
@@ -115,6 +116,7 @@ class SourceHealth:
     failing_since: datetime | None
     articles_per_day: float
     last_article_at: datetime | None
+    added: bool = False  # added at runtime (chat, CLI, OPML), not in the config file
 
 
 def message_link(settings: Settings, channel: str, message_id: str | None) -> str | None:
@@ -242,7 +244,9 @@ def story_detail(store: Store, settings: Settings, rules: dict[str, ChannelRules
 
 
 def source_health(store: Store, settings: Settings, now: datetime, days: int = 7) -> list[SourceHealth]:
-    """Every configured source (and any stored one no longer configured), with articles per day."""
+    """Every polled source — the config's and those added at runtime — (and any stored one no
+    longer polled), with articles per day. Runtime-added sources were listed as "not in config"
+    and disabled, or not at all before their first fetch."""
     src, a = t.sources, t.articles
     since = now - timedelta(days=days)
     with store.begin() as c:
@@ -250,7 +254,8 @@ def source_health(store: Store, settings: Settings, now: datetime, days: int = 7
         counts = dict(c.execute(select(a.c.source, func.count()).where(a.c.fetched_at >= since)
                                 .group_by(a.c.source)).all())
         latest = dict(c.execute(select(a.c.source, func.max(a.c.fetched_at)).group_by(a.c.source)).all())
-    configured = {s.name: s for s in settings.sources}
+    in_file = {s.name for s in settings.sources}
+    configured = {s.name: s for s in effective_sources(settings, store)}
     out: list[SourceHealth] = []
     for name in [*configured, *sorted(n for n in states if n not in configured)]:
         cfg, st = configured.get(name), states.get(name)
@@ -270,10 +275,11 @@ def source_health(store: Store, settings: Settings, now: datetime, days: int = 7
         if isinstance(last, str):  # aggregate over a TypeDecorator column comes back raw on SQLite
             last = datetime.fromisoformat(last)
         out.append(SourceHealth(
-            name=name, url=url, host=urlsplit(url).hostname or "", enabled=enabled, configured=cfg is not None,
+            name=name, url=url, host=urlsplit(url).hostname or "", enabled=enabled, configured=name in in_file,
             status=status, last_fetch_at=st.last_fetch_at if st else None, last_ok_at=st.last_ok_at if st else None,
             last_status=st.last_status if st else None, failures=st.failures if st else 0,
             last_error=st.last_error if st else None, pause_reason=st.pause_reason if st else None,
             next_poll_at=st.next_poll_at if st else None, failing_since=st.failing_since if st else None,
-            articles_per_day=round(counts.get(name, 0) / days, 1), last_article_at=last))
+            articles_per_day=round(counts.get(name, 0) / days, 1), last_article_at=last,
+            added=cfg is not None and name not in in_file))
     return out

@@ -77,6 +77,8 @@ class Hub:
                 status, body = resp.status, resp.read().decode()
         except urllib.error.HTTPError as exc:
             status, body = exc.code, ""
+        except OSError:  # the callback cannot be reached: a failed verification, as real hubs record it
+            status, body = 0, ""
         echoed = 200 <= status < 300 and body == challenge
         with self.lock:
             self.verifications.append((mode, status, echoed))

@@ -9,7 +9,7 @@ text) until the fix next to each test's cause.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -145,6 +145,27 @@ async def test_entity_escaped_titles_show_the_characters(feed_server: FeedServer
     assert titles(arts) == {"json": "It’s Q&A time", "atom": "Q&A: AT&T’s plan", "rss": "Q&A with AT&T"}
 
 
+async def test_entity_escaped_bodies_show_the_characters(feed_server: FeedServer, tmp_path: Path) -> None:
+    """The same double escaping in body text: a JSON Feed ``content_text`` / ``summary`` written
+    from HTML (``It&#8217;s``, even ``&lt;p&gt;`` markup) and an RSS description whose CDATA holds
+    ``&amp;#8217;``: the entities (and the tags) were stored and shown literally."""
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+                 b'{"id": "1", "url": "https://j.example/1", "title": "One", '
+                 b'"content_text": "It&#8217;s the chip makers&#8217; turn &amp; more."},'
+                 b'{"id": "2", "url": "https://j.example/2", "title": "Two", '
+                 b'"summary": "&lt;p&gt;First paragraph.&lt;/p&gt;&lt;p&gt;Second &amp;amp; last.&lt;/p&gt;"}]}')
+    cdata = "<![CDATA[<p>Nvidia&amp;#8217;s plan &amp;amp; AMD&amp;#8217;s answer</p>]]>"
+    feeds = {"json": feed_server.feed("/j.json", json_feed, content_type="application/feed+json"),
+             "rss": feed_server.feed("/r.xml", rss(item("Three", "https://r.example/3", "r3", cdata))),
+             "plain": feed_server.feed("/p.xml", rss(item("Four", "https://r.example/4", "r4",
+                                                          "Use the &amp;lt;p&amp;gt; tag, AT&amp;amp;T says")))}
+    _, arts = await store_cycle(tmp_path, feeds)
+    assert {a.title: a.text for a in arts} == {
+        "One": "It’s the chip makers’ turn & more.", "Two": "First paragraph.\nSecond & last.",
+        "Three": "Nvidia’s plan & AMD’s answer",
+        "Four": "Use the <p> tag, AT&T says"}  # escaped once, as it should be: unchanged
+
+
 async def test_atom_html_summary_with_unescaped_markup_keeps_its_text(feed_server: FeedServer,
                                                                       tmp_path: Path) -> None:
     """``<summary type="html"><p>...</p></summary>``: the HTML should have been escaped, but
@@ -214,6 +235,22 @@ async def test_unix_time_dates(feed_server: FeedServer, tmp_path: Path) -> None:
         "Tue, 24 Nov 2026 10:00:00 GMT", "1795514400"))
     _, arts = await store_cycle(tmp_path, {"epoch": feed_server.feed("/e.xml", body)})
     assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]
+
+
+async def test_time_zone_abbreviations_are_not_read_as_utc(feed_server: FeedServer, tmp_path: Path) -> None:
+    """``<pubDate>... 09:00:00 JST</pubDate>``: RFC 822 lists only the US zones, so the stdlib read
+    JST, CET, AEDT... as UTC. A Tokyo article from seven hours ago then looked two hours in the
+    future, was clamped to the fetch time and was alerted as brand new."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    seven_ago = (now - timedelta(hours=7)).astimezone(timezone(timedelta(hours=9)))
+    half_ago = (now - timedelta(minutes=30)).astimezone(timezone(timedelta(hours=1)))
+    body = rss(item("Tokyo story", "https://z.example/1", "z1").replace(
+                   "Tue, 24 Nov 2026 10:00:00 GMT", seven_ago.strftime("%a, %d %b %Y %H:%M:%S JST")),
+               item("Paris story", "https://z.example/2", "z2").replace(
+                   "Tue, 24 Nov 2026 10:00:00 GMT", half_ago.strftime("%a, %d %b %Y %H:%M:%S CET")))
+    _, arts = await store_cycle(tmp_path, {"zones": feed_server.feed("/z.xml", body)})
+    assert {a.title: a.published_at for a in arts} == {"Tokyo story": now - timedelta(hours=7),
+                                                       "Paris story": now - timedelta(minutes=30)}
 
 
 async def test_an_overlong_link_or_guid_does_not_block_its_feed(feed_server: FeedServer, tmp_path: Path,

@@ -21,13 +21,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import update
 
 from bot.adapters.registry import build_destinations
 from bot.cli import main
 from bot.pipeline import Pipeline
 from bot.settings import Settings, settings_from_mapping
-from bot.sources.websub import get_subscription, renew_at
+from bot.sources.websub import get_subscription, renew_at, verify
 from bot.store import Store
+from bot.store import schema as t
 from bot.web.app import WebContext, create_app
 from tests.fakes.webhook import Receiver
 from tests.fakes.websub_hub import Hub
@@ -173,6 +175,33 @@ def _post(url: str, body: bytes) -> int:
         return exc.code
 
 
+async def test_a_lease_is_renewed_by_a_poll_answered_not_modified(tmp_path: Path, hub: Hub,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a 200 poll renewed a lease: a quiet pushed feed answers 304, and without the
+    scheduler's renewal job (the Redis workers have none) its subscription just ran out."""
+    monkeypatch.setenv("SIGNALS_PUBLIC_URL", "http://127.0.0.1:9")  # the hub cannot verify: we do it below
+    with FeedServer() as srv:
+        url = srv.add("/quiet.xml", Reply(body=feed(1, hub.url, ""), etag='"q1"'))
+        settings = settings_from_mapping({"sources": [{"name": "quiet", "url": url, "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/q.db")
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                await pipeline.run_cycle()
+                sub = get_subscription(store, source="quiet")
+                assert sub is not None and len(hub.requests) == 1
+                # five days later: asked and verified back then, the lease ends in 2 s
+                long_ago = datetime.now(UTC) - timedelta(days=5)
+                with store.begin() as c:
+                    c.execute(update(t.websub_subscriptions).values(requested_at=long_ago))
+                verify(store, sub.id, {"hub.mode": "subscribe", "hub.topic": sub.topic, "hub.challenge": "c",
+                                       "hub.lease_seconds": "432000"}, long_ago + timedelta(seconds=2))
+                await pipeline.run_cycle()  # 304, inside the renewal window
+            assert srv.requests[-1].headers.get("If-None-Match") == '"q1"'
+            assert len(hub.requests) == 2 and hub.requests[-1]["hub.mode"] == "subscribe"
+        finally:
+            store.close()
+
+
 async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) -> None:
     with FeedServer() as srv:
         url = srv.add("/slow.xml", Reply(body=feed(1, "", "").replace(b"<atom:link rel='hub' href=''/>", b""),
@@ -187,6 +216,74 @@ async def test_adaptive_next_poll_obeys_ttl_and_cache_headers(tmp_path: Path) ->
         store.close()
     assert st.next_poll_at is not None
     assert st.next_poll_at - before >= timedelta(hours=2)  # max-age=7200 beats ttl=30 and every=5m
+
+
+async def test_a_ttl_still_holds_after_a_not_modified_answer(tmp_path: Path) -> None:
+    """A 304 has no body, so the ``<ttl>`` read from the last 200 was forgotten: a busy feed with
+    ``<ttl>60</ttl>`` and an ETag was polled after 60 min, then every 5 min (its ``every``)."""
+    with FeedServer() as srv:
+        url = srv.add("/busy.xml", Reply(body=feed(3, "", "").replace(b"<atom:link rel='hub' href=''/>", b"")
+                                         .replace(b"<ttl>30</ttl>", b"<ttl>60</ttl>"), etag='"v1"'))
+        settings = settings_from_mapping({"sources": [{"name": "busy", "url": url, "every": "5m",
+                                                       "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/t.db")
+        waits = []
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                for _ in range(3):
+                    before = datetime.now(UTC)
+                    await pipeline.run_cycle()
+                    at = store.fetch_state("busy", url).next_poll_at
+                    assert at is not None
+                    waits.append(at - before)
+        finally:
+            store.close()
+        assert srv.requests[-1].headers.get("If-None-Match") == '"v1"'  # the later polls were 304s
+    assert all(w >= timedelta(minutes=59) for w in waits), waits
+
+
+async def test_an_undated_feed_that_never_changes_slows_down(tmp_path: Path) -> None:
+    """Undated items get their fetch time, all the same on the first poll: read as 20
+    publications in one minute, the feed was polled at its ``every`` for two weeks."""
+    items = "".join(f"<item><title>Old post {i}</title><link>https://u.example/{i}</link></item>" for i in range(20))
+    body = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Undated</title><link>https://u.example/</link>"
+            f"<description>d</description>{items}</channel></rss>").encode()
+    with FeedServer() as srv:
+        url = srv.add("/u.xml", Reply(body=body))
+        settings = settings_from_mapping({"sources": [{"name": "u", "url": url, "every": "5m", "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/u.db")
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                await pipeline.run_cycle()
+                before = datetime.now(UTC)
+                await pipeline.run_cycle()  # unchanged
+            st = store.fetch_state("u", url)
+        finally:
+            store.close()
+    assert st.next_poll_at is not None and st.next_poll_at - before >= timedelta(minutes=29)
+
+
+async def test_a_feed_behind_a_temporary_redirect_keeps_its_cache_hints_and_hub(tmp_path: Path, hub: Hub) -> None:
+    """The observer kept each hop's response under its request URL, and the source's URL got the
+    302's: no Cache-Control, no ``<ttl>``, no hub. A feed behind a temporary redirect was polled at
+    its ``every`` regardless, and never pushed."""
+    with FeedServer() as srv:
+        srv.add("/slow.xml", Reply(body=feed(1, hub.url, srv.url("/slow.xml")), headers={"Cache-Control": "max-age=7200"}))
+        url = srv.redirect("/current", "/slow.xml", status=302)
+        settings = settings_from_mapping({"sources": [{"name": "slow", "url": url, "every": "5m",
+                                                       "full_text": "never"}]})
+        store = Store.open(f"sqlite:///{tmp_path}/a.db")
+        try:
+            async with Pipeline(settings, store, {}, process=False) as pipeline:
+                before = datetime.now(UTC)
+                await pipeline.run_cycle()
+                meta = pipeline.sources.observer.get(url)
+            st = store.fetch_state("slow", url)
+        finally:
+            store.close()
+    assert st.url == url and st.next_poll_at is not None
+    assert st.next_poll_at - before >= timedelta(hours=2)
+    assert meta is not None and meta.hub == hub.url and meta.ttl_minutes == 30
 
 
 def test_cli_opml_import_export_and_pause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,3 +320,46 @@ def test_cli_opml_import_export_and_pause(tmp_path: Path, capsys: pytest.Capture
     assert [(s["name"], s.get("enabled", True)) for s in exported_cfg["sources"]] == [("Wire", False), ("Krebs", True)]
     assert exported_cfg["sources"][1]["topics"] == ["security"] and exported_cfg["topics"]["security"]
     assert "Krebs: added at runtime" in out.err
+
+
+def test_cli_opml_import_of_a_messy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that does not exist was a traceback; HTML entities refused the whole file; a site
+    without a feed address vanished without a word; feed:// and http/https twins were skipped
+    or added twice."""
+    cfg = tmp_path / "signals.yaml"
+    cfg.write_text("sources:\n  - name: Wire\n    url: https://wire.example/feed\n", encoding="utf-8")
+    base = ["--config", str(cfg), "--db", f"sqlite:///{tmp_path}/c.db"]
+    assert main(["sources", "import", str(tmp_path / "missing.opml"), *base]) == 1
+    assert capsys.readouterr().err.strip() == f"signals: {tmp_path / 'missing.opml'}: cannot read: No such file or directory"
+    opml = tmp_path / "old-reader.opml"
+    opml.write_bytes(b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?><opml version='1.0'><body>"
+                     b"<outline text='Caf&eacute; News' xmlUrl='feed://cafe.example/rss?a=1&b=2'/>"
+                     b"<outline text='Only a site' htmlUrl='https://site.example/'/>"
+                     b"<outline text='Wire over http' xmlUrl='http://wire.example/feed/'/>"
+                     b"<outline text='Twin' xmlUrl='https://cafe.example/rss?a=1&amp;b=2'/></body></opml>")
+    assert main(["sources", "import", str(opml), *base]) == 0
+    out = capsys.readouterr()
+    assert out.out == "added Café News\thttp://cafe.example/rss?a=1&b=2\n"
+    assert "no xmlUrl" in out.err and "https://site.example/" in out.err and "1 of 3 feeds added" in out.err
+    assert out.err.count("already a source") == 2
+    assert main(["sources", "export", *base]) == 0
+    again = tmp_path / "again.opml"
+    again.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert main(["sources", "import", str(again), "--dry-run", *base]) == 0  # the export round-trips: nothing new
+    assert "0 of 2 feeds to add" in capsys.readouterr().err
+
+
+def test_cli_import_of_a_large_opml_file_is_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each feed re-read every override three times: 2,000 feeds took 78 s (1.6 s now)."""
+    cfg = tmp_path / "signals.yaml"
+    cfg.write_text("sources:\n  - name: Wire\n    url: https://wire.example/feed\n", encoding="utf-8")
+    opml = tmp_path / "big.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body>' + "".join(
+        f'<outline text="Feed {i}" xmlUrl="https://f{i}.example/rss"/>' for i in range(2000)) + "</body></opml>")
+    base = ["--config", str(cfg), "--db", f"sqlite:///{tmp_path}/c.db"]
+    started = time.monotonic()
+    assert main(["sources", "import", str(opml), *base]) == 0
+    assert time.monotonic() - started < 20
+    assert "2000 of 2000 feeds added" in capsys.readouterr().err
+    assert main(["sources", "list", *base]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2001

@@ -137,6 +137,23 @@ def test_utf16_with_bom() -> None:
     ("1795514400", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),  # Unix time, as some generators write it
     ("1795514400000", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),
     ("20261124", datetime(2026, 11, 24, tzinfo=UTC)),
+    # zone abbreviations RFC 822 does not list (were all read as UTC)
+    ("Tue, 24 Nov 2026 10:00:00 CET", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
+    ("Tue, 24 Jun 2026 10:00:00 CEST", datetime(2026, 6, 24, 8, 0, tzinfo=UTC)),
+    ("Tue, 24 Jun 2026 10:00:00 BST", datetime(2026, 6, 24, 9, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 JST", datetime(2026, 11, 24, 1, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 kst", datetime(2026, 11, 24, 1, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 AEDT", datetime(2026, 11, 23, 23, 0, tzinfo=UTC)),
+    ("Tue, 24 Jun 2026 10:00:00 AEST", datetime(2026, 6, 24, 0, 0, tzinfo=UTC)),
+    ("Tue, 24 Jun 2026 10:00:00 NZST", datetime(2026, 6, 23, 22, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00 SGT", datetime(2026, 11, 24, 2, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 HKT", datetime(2026, 11, 24, 2, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 ACST", datetime(2026, 11, 24, 0, 30, tzinfo=UTC)),
+    ("2026-11-24 10:00:00 CET", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 BST (British Summer Time)", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
+    ("Tue, 24 Nov 2026 10:00:00 +0900 (JST)", datetime(2026, 11, 24, 1, 0, tzinfo=UTC)),  # the number decides
+    ("Tue, 24 Nov 2026 10:00:00 IST", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),  # ambiguous: left as UTC
+    ("Tue, 24 Nov 2026 10:00:00 CST", datetime(2026, 11, 24, 16, 0, tzinfo=UTC)),  # the stdlib's US Central
     ("not a date", None),
     ("", None),
     (None, None),

@@ -112,6 +112,20 @@ def test_durations() -> None:
         parse_duration("soon")
 
 
+@pytest.mark.parametrize(("edit", "key", "line"), [
+    ("every: 0", "sources[0].every", 4), ("every: 15m\n    min_every: 0s", "sources[0].min_every", 5),
+    ("every: 15m\n    max_every: 2s", "sources[0].max_every", 5)])
+def test_poll_intervals_under_ten_seconds_are_refused(tmp_path: Path, edit: str, key: str, line: int) -> None:
+    """``every: 0`` (a YAML slip) was accepted: the source was polled every second, and a
+    ``max_every`` of 0 made adaptive polling (and a paused source's retries) do the same."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, GOOD.replace("every: 15m", edit)))
+    (issue,) = err.value.issues
+    assert (issue.key, issue.line) == (key, line) and "at least 10s between polls" in str(issue)
+    with pytest.raises(ConfigError, match=r"fetch\.max_every: at least 10s"):
+        load_settings(write(tmp_path, GOOD + "fetch:\n  max_every: 0\n"))
+
+
 def test_cli_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "check", str(write(tmp_path, GOOD))]) == 0
     bad = write(tmp_path, GOOD.replace("min_importance: 6", "min_importance: eleven"), "broken.yaml")

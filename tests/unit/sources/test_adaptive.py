@@ -55,6 +55,16 @@ def test_simulated_week_costs_far_fewer_polls_for_a_slow_source() -> None:
     assert polls <= 7 * 4 + 1  # at most every 6 hours, vs 2016 polls at a fixed 5 minutes
 
 
+def test_a_batch_sharing_one_instant_is_one_publication() -> None:
+    """An undated feed: its first poll stored 50 items with one fetch time. Read as 50
+    publications, a feed that never changed again was polled every 5 minutes for two weeks."""
+    batch = [NOW - timedelta(hours=3)] * 50
+    assert next_interval(batch, NONE, BOUNDS, NOW) == timedelta(hours=1, minutes=30)  # 3 h since, halved
+    assert next_interval(batch, NONE, BOUNDS, NOW + timedelta(days=1)) == timedelta(hours=6)
+    grown = [*batch, NOW - timedelta(hours=2), NOW - timedelta(hours=1)]  # then one an hour
+    assert next_interval(grown, NONE, BOUNDS, NOW) == timedelta(minutes=30)
+
+
 def test_no_history_uses_every() -> None:
     assert observed_gap([], NOW) is None
     assert next_interval([], NONE, BOUNDS, NOW) == timedelta(minutes=5)

@@ -109,3 +109,37 @@ def test_a_feed_title_with_markup_names_the_source_as_it_reads(store: Store, fee
     assert not r.error and "Tech & Chips" in r.text and "&amp;" not in r.text, r.text
     assert "Added source “Tech & Chips”" in run(settings, store, f"feeds add {text}").text
     assert "Added source “Chip Notes”" in run(settings, store, f"feeds add {xhtml}").text
+
+
+def test_feed_scheme_and_wrapped_urls_are_added_as_http(store: Store, feed_server: FeedServer) -> None:  # noqa: F811
+    """Browsers and feed readers hand out ``feed://host/rss`` and ``feed:https://host/rss``; both
+    were refused as "expected an http:// or https:// URL"."""
+    one = feed_server.add("/one.xml", Reply(body=rss("One")))
+    two = feed_server.add("/two.xml", Reply(body=rss("Two")))
+    settings = settings_from_mapping({**CONFIG, "fetch": {"allow_hosts": ["127.0.0.1"]}})
+    r = run(settings, store, f"feeds test {one.replace('http://', 'feed://')}")
+    assert not r.error and "One" in r.text, r.text
+    r = run(settings, store, f"feeds add {one.replace('http://', 'feed://')}")
+    assert not r.error and f"Added source “One” ({one})" in r.text, r.text
+    r = run(settings, store, f"feeds add feed:{two}")
+    assert not r.error and f"({two})" in r.text, r.text
+    for bad in ("feed:file:///etc/passwd", "feed:javascript:alert(1)"):
+        r = run(settings, store, f"feeds add {bad}")
+        assert r.error and f"Refused {bad!r}: expected an http:// or https:// URL." == r.text, r.text
+    r = run(settings, store, f"feeds add {one}/")  # the same feed again, with a trailing slash
+    assert r.error and "already polled as “One”" in r.text, r.text
+    assert [(s.name, s.url) for s in effective_sources(settings, store)] == [
+        ("Wire", "https://wire.example/feed"), ("One", one), ("Two", two)]
+
+
+def test_a_wordpress_site_address_adds_its_posts_feed(store: Store, feed_server: FeedServer) -> None:  # noqa: F811
+    """Every WordPress page advertises its posts feed and its comments feed: pasting the site's
+    address answered "a site with several feeds; add one of them" for nearly every blog."""
+    page = (Path(__file__).parent / "pages" / "wordpress.html").read_bytes()
+    site = feed_server.add("/", Reply(body=page.replace(b"{BASE}", feed_server.base_url.encode()),
+                                      content_type="text/html; charset=utf-8"))
+    feed_server.add("/wp/feed/", Reply(body=rss("Chip Notes")))
+    feed_server.add("/wp/comments/feed/", Reply(body=rss("Comments for Chip Notes")))
+    settings = settings_from_mapping({**CONFIG, "fetch": {"allow_hosts": ["127.0.0.1"]}})
+    r = run(settings, store, f"feeds add {site}")
+    assert not r.error and f"Added source “Chip Notes” ({feed_server.url('/wp/feed/')})" in r.text, r.text

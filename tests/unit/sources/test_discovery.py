@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,13 @@ def test_feed_links_parse_relative_base_and_case() -> None:
     assert feed_links(html, "https://site.example/about/") == [
         ("https://site.example/news/atom.xml", "Newsroom (Atom)"),
         ("https://site.example/news/feed.json", "Newsroom (JSON)")]
+
+
+def test_feed_scheme_links_are_http() -> None:
+    html = ('<link rel="alternate" type="application/rss+xml" href="feed://site.example/rss">'
+            '<link rel="alternate" type="application/atom+xml" href="feed:https://site.example/atom">')
+    assert [u for u, _ in feed_links(html, "https://site.example/")] == ["http://site.example/rss",
+                                                                         "https://site.example/atom"]
 
 
 async def test_link_rel_alternate(feed_server: FeedServer) -> None:  # noqa: F811
@@ -68,6 +76,38 @@ async def test_a_feed_url_is_its_own_answer_and_json_atom(feed_server: FeedServe
     assert {f.title for f in found} == {"Newsroom", "Newsroom JSON"}
 
 
+async def test_a_huge_page_is_read_up_to_the_limit(feed_server: FeedServer) -> None:  # noqa: F811
+    """A 6 MB home page (inline images, a big listing) advertises its feed in its head; discovery
+    answered "could not be fetched" for any page over 2 MB."""
+    head = b"<html><head><link rel='alternate' type='application/rss+xml' title='Big' href='/big.xml'></head><body>"
+    url = feed_server.add("/", Reply(chunks=lambda: iter([head] + [b"<p>" + b"x" * 65536 + b"</p>"] * 96),
+                                     content_type="text/html"))
+    feed_server.add("/big.xml", Reply(body=RSS))
+    gz = feed_server.add("/gz/", Reply(body=head.replace(b"/big.xml", b"/big.xml?gz") + b"x" * 10_000, gzip=True,
+                                       content_type="text/html"))
+    async with httpx.AsyncClient() as client:
+        assert [(f.url, f.title) for f in await discover(client, url)] == [(feed_server.url("/big.xml"), "Chip Notes")]
+        assert [f.url for f in await discover(client, gz)] == [feed_server.url("/big.xml?gz")]
+
+
+async def test_errors_say_why_the_address_gave_no_page(feed_server: FeedServer) -> None:  # noqa: F811
+    """A dead port or a TLS handshake with a plain-HTTP server answered "URL: could not be fetched",
+    and a 404 named the URL twice."""
+    settings = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    with pytest.raises(CommandError, match=f"^Could not read {dead}: ConnectError: .+"):
+        await discover_feeds(settings, dead)
+    tls = feed_server.base_url.replace("http://", "https://") + "/"
+    with pytest.raises(CommandError, match=r"(?i)ssl|tls|wrong version"):
+        await discover_feeds(settings, tls)
+    missing = feed_server.url("/missing")
+    with pytest.raises(CommandError) as err:
+        await discover_feeds(settings, missing)
+    assert str(err.value) == f"Could not read {missing}: HTTP 404 Not Found"
+
+
 async def test_discovery_goes_through_the_ssrf_guard(feed_server: FeedServer) -> None:  # noqa: F811
     url = page(feed_server, "wordpress.html")
     feed_server.add("/wp/feed/", Reply(body=RSS))
@@ -76,3 +116,17 @@ async def test_discovery_goes_through_the_ssrf_guard(feed_server: FeedServer) ->
         await discover_feeds(refused, url)
     allowed = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
     assert next(f.url for f in await discover_feeds(allowed, url)) == feed_server.url("/wp/feed/")
+
+
+async def test_common_paths_in_the_pages_folder_first(feed_server: FeedServer) -> None:  # noqa: F811
+    """A blog under a path with no <link>: the host's root feed (another site's, or the
+    whole host's) was the only one tried, so it was found and added instead."""
+    url = page(feed_server, "hugo.html", "/blog/")
+    typed_url = page(feed_server, "hugo.html", "/blog")
+    feed_server.add("/blog/index.xml", Reply(body=RSS.replace(b"Chip Notes", b"The blog")))
+    feed_server.add("/index.xml", Reply(body=RSS.replace(b"Chip Notes", b"The whole host")))
+    async with httpx.AsyncClient() as client:
+        found = await discover(client, url)
+        typed = await discover(client, typed_url)  # as typed, without the slash
+    assert [(f.url, f.title) for f in found] == [(feed_server.url("/blog/index.xml"), "The blog")]
+    assert [f.url for f in typed] == [feed_server.url("/blog/index.xml")]

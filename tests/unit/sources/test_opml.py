@@ -68,3 +68,44 @@ def test_round_trip() -> None:
 def test_not_opml_is_refused(data: bytes) -> None:
     with pytest.raises(OpmlError):
         parse_opml(data)
+
+
+def test_feed_scheme_urls_and_the_same_feed_under_other_addresses() -> None:
+    """``feed://`` / ``feed:https://`` xmlUrls were skipped as "not an http(s) URL"; ``http://`` vs
+    ``https://``, a trailing slash or the host's case made one feed two sources."""
+    data = b"""<?xml version="1.0"?><opml version="2.0"><body>
+      <outline text="F" xmlUrl="feed://f.example/rss"/>
+      <outline text="G" xmlUrl="feed:https://g.example/atom.xml"/>
+      <outline text="E" xmlUrl="https://e.example/feed"/>
+      <outline text="E again" xmlUrl="http://E.example/feed/"/>
+      <outline text="Taken" xmlUrl="https://taken.example/rss/"/>
+    </body></opml>"""
+    sources, notes = to_sources(parse_opml(data), taken_urls=["http://taken.example/rss"])
+    assert [(s.name, s.url) for s in sources] == [("F", "http://f.example/rss"), ("G", "https://g.example/atom.xml"),
+                                                  ("E", "https://e.example/feed")]
+    assert notes == ["http://E.example/feed/: already a source; skipped",
+                     "https://taken.example/rss/: already a source; skipped"]
+
+
+def test_html_entities_bare_ampersands_and_a_namespace_are_read() -> None:
+    """Hand-edited and HTML-minded exports: ``&eacute;``, ``&nbsp;`` and ``?a=1&b=2`` made the whole
+    file "not an OPML file: undefined entity / not well-formed"; a namespaced root was refused too."""
+    data = (b'<?xml version="1.0"?><opml xmlns="http://opml.org/spec2" version="2.0"><body>'
+            b'<outline text="Caf&eacute;&nbsp;Tech"><outline text="Q&amp;amp;A weekly" '
+            b'xmlUrl="https://q.example/rss?a=1&b=2"/></outline>'
+            b'<outline text="Tom & Jerry" xmlUrl="https://t.example/feed"/></body></opml>')
+    notes: list[str] = []
+    feeds = parse_opml(data, notes)
+    assert [(f.title, f.url, f.categories) for f in feeds] == [
+        ("Q&A weekly", "https://q.example/rss?a=1&b=2", ("Café\u00a0Tech",)),
+        ("Tom & Jerry", "https://t.example/feed", ())]
+    assert len(notes) == 1 and "repaired" in notes[0]
+    sources, _ = to_sources(feeds, topics_from_categories=True)
+    assert [(s.name, s.topics) for s in sources] == [("Q&A weekly", ["caf-tech"]), ("Tom & Jerry", [])]
+
+
+def test_outlines_without_a_feed_address_are_reported() -> None:
+    notes: list[str] = []
+    parse_opml(FEEDLY, notes)
+    assert notes == ["“not a feed, a link” has no xmlUrl (feed address), only https://example.org/; skipped — "
+                     "`signals sources add https://example.org/` finds its feed"]  # folders are not reported

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot.models import FetchState
 from bot.settings import Settings, SourceSettings, settings_from_mapping
 from bot.sources.registry import (
     add_source,
+    add_sources,
     effective_sources,
     export_sources,
     pause_source,
@@ -90,3 +92,57 @@ def test_export_sources(settings: Settings, store: Store) -> None:
                       {"name": "Added", "url": "https://added.example/a.xml", "every": "2h", "topics": ["ai"]}]
     assert any("Added: added at runtime by cli:me" in n for n in notes)
     settings_from_mapping({"sources": listed})  # valid config
+
+
+@pytest.mark.parametrize("url", ["http://wire.example/feed", "https://wire.example/feed/", "https://WIRE.example/feed",
+                                 "https://wire.example:443/feed#top", "feed://wire.example/feed"])
+def test_the_same_feed_under_another_address_is_refused(settings: Settings, store: Store, url: str) -> None:
+    """http vs https, a trailing slash, the host's case, a default port: the same feed. Adding it
+    again was accepted, and the feed was polled twice, its stories credited to two "sources"."""
+    with pytest.raises(CommandError, match=re.escape("already polled as “Wire” (https://wire.example/feed)")):
+        add_source(settings, store, SourceSettings(name="Wire again", url=url), "slack:U1")
+    add_source(settings, store, SourceSettings(name="Other", url="https://wire.example/feed?lang=de"), "slack:U1")
+    assert [n for n, _ in names(settings, store)] == ["Wire", "Blog", "Other"]  # a query is another feed
+
+
+def test_feed_scheme_urls_are_read_as_http(tmp_path: Path) -> None:
+    """``feed://`` and ``feed:https://`` (what browsers and OPML files hand out) in the config."""
+    s = settings_from_mapping({"sources": [{"name": "A", "url": "feed://a.example/rss"},
+                                           {"name": "B", "url": "feed:https://b.example/atom.xml"}]})
+    assert [x.url for x in s.sources] == ["http://a.example/rss", "https://b.example/atom.xml"]
+
+
+def test_add_sources_is_all_or_none(settings: Settings, store: Store) -> None:
+    batch = [SourceSettings(name="One", url="https://one.example/rss"),
+             SourceSettings(name="Two", url="https://two.example/rss"),
+             SourceSettings(name="One again", url="http://one.example/rss/")]  # the first one, another address
+    with pytest.raises(CommandError, match="already polled as “One”"):
+        add_sources(settings, store, batch, "cli:me")
+    assert [n for n, _ in names(settings, store)] == ["Wire", "Blog"]  # nothing half-added
+    with pytest.raises(CommandError, match="named “Blog” already exists"):
+        add_sources(settings, store, [SourceSettings(name="Blog", url="https://new.example/")], "cli:me")
+    changes = add_sources(settings, store, batch[:2], "cli:me")
+    assert [c.name for c in changes] == ["One", "Two"]
+    assert [n for n, _ in names(settings, store)] == ["Wire", "Blog", "One", "Two"]
+
+
+def test_a_config_name_removed_then_added_again_polls_the_new_address(settings: Settings, store: Store) -> None:
+    """"Blog" moved: remove it, add "Blog" with its new URL. The config's old URL was polled
+    again (the runtime settings were ignored), and removing the new one brought the old back."""
+    remove_source(settings, store, "Blog", "cli:me")
+    add_source(settings, store, SourceSettings(name="Blog", url="https://blog2.example/rss"), "cli:me")
+    assert [(s.name, s.url) for s in effective_sources(settings, store)] == [
+        ("Wire", "https://wire.example/feed"), ("Blog", "https://blog2.example/rss")]
+    pause_source(settings, store, "Blog", "cli:me")
+    assert [(s.url, s.enabled) for s in effective_sources(settings, store) if s.name == "Blog"] == [
+        ("https://blog2.example/rss", False)]
+    resume_source(settings, store, "Blog", "cli:me")
+    remove_source(settings, store, "Blog", "cli:me")
+    assert names(settings, store) == [("Wire", True)]
+    listed, _ = export_sources(settings, store)
+    assert [d["name"] for d in listed] == ["Wire"]
+
+    # A source added at runtime and since written into the config file (config export): the file wins.
+    add_source(settings, store, SourceSettings(name="Later", url="https://later.example/rss"), "cli:me")
+    edited = settings_from_mapping({"sources": [*CONFIG["sources"], {"name": "Later", "url": "https://later.example/v2"}]})
+    assert [(s.name, s.url) for s in effective_sources(edited, store)][-1] == ("Later", "https://later.example/v2")

@@ -114,3 +114,75 @@ async def test_no_public_url_no_subscription(store: Store) -> None:
     async with httpx.AsyncClient(transport=Hub()) as client:
         sub = Subscriber(store, None, client)
         assert await sub.ensure(SRC, FeedMeta(url=SRC.url, hub="https://hub.example/")) is None
+
+
+async def test_a_renewal_the_hub_never_verifies_is_not_sent_every_minute(store: Store) -> None:
+    """A real hub on loopback whose verification GETs cannot reach us (the public URL went
+    stale). The renewal job runs every minute: it re-sent the subscribe request each time,
+    60 requests in the last hour of every lease. Now at most four, then the lease ends and
+    the source is polled as usual."""
+    import socket
+
+    from tests.fakes.websub_hub import Hub as RealHub
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{s.getsockname()[1]}"
+    hub = RealHub(lease_seconds=86400)
+    clock = [NOW]
+    try:
+        async with httpx.AsyncClient() as client:
+            sub = Subscriber(store, unreachable, client, lease=timedelta(days=10), clock=lambda: clock[0])
+            first = await sub.ensure(SRC, FeedMeta(url=SRC.url, hub=hub.url))
+            assert first is not None and len(hub.requests) == 1
+            verify(store, first.id, {"hub.mode": "subscribe", "hub.topic": first.topic, "hub.challenge": "c",
+                                     "hub.lease_seconds": "864000"}, NOW)  # verified back when it was reachable
+            live = get_subscription(store, id=first.id)
+            assert live is not None and renew_at(live) == NOW + timedelta(days=10, hours=-1)
+            start = NOW + timedelta(days=10, hours=-1)
+            for minute in range(60):  # the scheduler's job, every minute through the renewal window
+                clock[0] = start + timedelta(minutes=minute)
+                await sub.renew_due()
+                if minute % 15 == 7:  # and a poll now and then
+                    await sub.ensure(SRC, FeedMeta(url=SRC.url, hub=hub.url))
+            assert len(hub.requests) - 1 == 4
+            after = get_subscription(store, id=first.id)
+            assert after is not None and not after.live(clock[0] + timedelta(minutes=1))  # the lease ends
+    finally:
+        hub.close()
+
+
+async def test_a_removed_sources_subscription_is_ended_not_renewed(store: Store) -> None:
+    """Removing (or pausing) a source left its subscription active: renewed every lease for
+    good, the hub pushing content that was then ignored."""
+    hub = Hub()
+    clock = [NOW]
+    async with httpx.AsyncClient(transport=hub) as client:
+        sub = Subscriber(store, "https://bot.example", client, lease=timedelta(days=1), clock=lambda: clock[0])
+        s = await sub.ensure(SRC, FeedMeta(url=SRC.url, hub="https://hub.example/"))
+        assert s is not None
+        verify(store, s.id, {"hub.mode": "subscribe", "hub.topic": s.topic, "hub.challenge": "c"}, NOW)
+        clock[0] = NOW + timedelta(hours=23, minutes=30)
+        assert await sub.renew_due(polled={"s"}) == 1 and hub.forms[-1]["hub.mode"] == "subscribe"
+        verify(store, s.id, {"hub.mode": "subscribe", "hub.topic": s.topic, "hub.challenge": "c"}, clock[0])
+        clock[0] += timedelta(hours=23, minutes=30)
+        assert await sub.renew_due(polled={"other"}) == 1  # "s" was removed meanwhile
+        assert hub.forms[-1]["hub.mode"] == "unsubscribe" and len(hub.forms) == 3
+        ended = get_subscription(store, source="s")
+        assert ended is not None and ended.state == "unsubscribing"
+        assert await sub.renew_due(polled={"other"}) == 0 and len(hub.forms) == 3
+
+
+def test_an_absurd_lease_is_read_within_bounds(store: Store) -> None:
+    from sqlalchemy import insert
+
+    from bot.store import schema as t
+
+    with store.begin() as c:
+        c.execute(insert(t.websub_subscriptions).values(id="x", source="s", topic="T", hub="H", secret="k",
+                                                        state="requested", lease_seconds=3600, requested_at=NOW))
+    for given, kept in (("-5", 1), ("0", 1), ("10", 10), (str(10**12), 365 * 86400)):
+        assert verify(store, "x", {"hub.mode": "subscribe", "hub.topic": "T", "hub.challenge": "c",
+                                   "hub.lease_seconds": given}, NOW).status == 200
+        sub = get_subscription(store, id="x")
+        assert sub is not None and sub.lease_seconds == kept and sub.live(NOW), given

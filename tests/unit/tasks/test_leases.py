@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -93,3 +94,47 @@ def test_source_clock_follows_added_and_removed_sources() -> None:
     clock.refresh([settings.sources[0], c], now=1002.0)
     assert set(clock.next) == {"a", "c"} and clock.next["a"] == kept
     assert clock.due(now=1002.5) == ["c"]
+
+
+def test_source_clock_follows_each_sources_adaptive_next_poll() -> None:
+    settings = settings_from_mapping({"sources": [
+        {"name": n, "url": f"http://127.0.0.1:9/{n}.xml", "every": "10m"} for n in ("quiet", "busy", "new")],
+        "fetch": {"jitter": 0}})
+    clock = beat.SourceClock(settings, now=1000.0)
+    assert sorted(clock.due(now=1000.5)) == ["busy", "new", "quiet"]
+    at = lambda t: datetime.fromtimestamp(t, UTC)  # noqa: E731
+    clock.follow({"quiet": at(1000 + 6 * 3600), "busy": at(1000 + 300), "new": None, "gone": at(5000)}, now=1001.0)
+    assert clock.next["quiet"] == 1000 + 6 * 3600  # a feed that never changes: max_every, not every 10 minutes
+    assert clock.next["busy"] == 1300  # faster than every when min_every allows
+    assert clock.next["new"] == 1000.5 + 600 and "gone" not in clock.next
+    clock.follow({"quiet": at(999)}, now=1001.0)  # a next poll already passed says nothing new
+    assert clock.next["quiet"] == 1000 + 6 * 3600
+    clock.follow({"quiet": at(1000 + 30 * 86400)}, now=1001.0)  # at most a day ahead
+    assert clock.next["quiet"] == 1001 + 86400
+
+
+async def test_the_scheduler_does_not_enqueue_a_source_before_its_next_poll(redis_url: str, r: redis.Redis,
+                                                                           tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A source whose worker stored a next poll three hours ahead (a quiet feed, a Retry-After)
+    was enqueued at once on a (re)start and then every ``every`` regardless."""
+    from bot.models import FetchState
+    from bot.store import Store
+    from bot.tasks.app import FETCH_QUEUE, configure
+
+    configure(redis_url)
+    settings = settings_from_mapping({"sources": [
+        {"name": n, "url": f"http://127.0.0.1:9/{n}.xml", "every": "1h"} for n in ("due", "later")]})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    store.save_fetch_state(FetchState("later", "http://127.0.0.1:9/later.xml", config_url="http://127.0.0.1:9/later.xml",
+                                      next_poll_at=datetime.now(UTC) + timedelta(hours=3)))
+    queue = key(FETCH_QUEUE)
+    stop = asyncio.Event()
+    task = asyncio.create_task(beat.run_scheduler(settings, redis_url, stop, store=store))
+    try:
+        await _until(lambda: r.llen(queue) >= 1)
+        await asyncio.sleep(1.5)
+        assert r.llen(queue) == 1 and r.exists(key("queued:fetch:due")) and not r.exists(key("queued:fetch:later"))
+    finally:
+        stop.set()
+        await task
+        store.close()

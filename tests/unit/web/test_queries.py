@@ -100,3 +100,17 @@ def test_message_links(seeded: Seeded) -> None:
     assert message_link(st, "security", "1100000000001") is None  # Discord needs the guild id: not stored
     assert message_link(st, "security", "https://discord.com/channels/1/2/3") == "https://discord.com/channels/1/2/3"
     assert message_link(st, "nope", "1.2") is None and message_link(st, "ai-infra", None) is None
+
+
+def test_source_health_lists_sources_added_at_runtime(seeded: Seeded) -> None:
+    """A source added from chat was listed as "not in config" and disabled once fetched, and
+    not at all before; one paused from chat showed as ok."""
+    from bot.settings import SourceSettings
+    from bot.sources.registry import add_source, pause_source
+
+    add_source(seeded.settings, seeded.store, SourceSettings(name="Chat Added", url="https://chat.example/rss"), "U1")
+    pause_source(seeded.settings, seeded.store, "Wire", "U1")
+    rows = {r.name: r for r in source_health(seeded.store, seeded.settings, NOW)}
+    added = rows["Chat Added"]
+    assert (added.status, added.enabled, added.added, added.configured) == ("never", True, True, False)
+    assert rows["Wire"].status == "disabled" and not rows["Wire"].added and rows["Wire"].configured
