@@ -9,7 +9,10 @@
   We also pace ourselves to about one message per second per channel.
 * Errors that retrying cannot fix (``channel_not_found``, ``invalid_auth``, ...) raise
   :class:`PermanentDeliveryError` for that delivery only; 5xx and network failures raise
-  :class:`DeliveryError` (after the client's own retries) and are retried with backoff.
+  :class:`DeliveryError` and are retried with backoff.
+* The client retries reads and edits itself on 5xx and dropped connections, but never a
+  post (``chat.postMessage``): such a failure can come after Slack stored the message, and a
+  blind repeat would post it twice. The outbox retries it later, looking for it first.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, rende
 from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["EVENT_TYPE", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier", "make_client"]
+__all__ = ["EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
+           "make_client"]
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +77,42 @@ class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return True
 
 
+NOT_REPEATED = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage"})
+
+
+def _is_post(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").rsplit("/", 1)[-1] in NOT_REPEATED
+
+
+class NoRepostConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retry dropped connections, except for posts: the post may have been stored before the drop."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_post(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error)
+
+
+class NoRepostServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retry 500/503, except for posts: Slack may have stored the message before failing the answer."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_post(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error)
+
+
 def make_client(token: str, base_url: str | None = None, *, rate_limit_retries: int = 1,
                 server_error_retries: int = 2, timeout: int = 15, max_wait: float = 10.0) -> AsyncWebClient:
-    """An ``AsyncWebClient`` with retry handlers for 429 (short ``Retry-After``), 5xx and dropped connections."""
+    """An ``AsyncWebClient`` with retry handlers for 429 (short ``Retry-After``: the request was refused,
+    so repeating it is safe), and for 5xx and dropped connections on everything but posts."""
     kwargs: dict[str, Any] = {}
     if base_url:
         kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(token=token, timeout=timeout, retry_handlers=[
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        NoRepostConnectionErrorRetryHandler(max_retry_count=2),
         ShortRateLimitRetryHandler(max_retry_count=rate_limit_retries, max_wait=max_wait),
-        AsyncServerErrorRetryHandler(max_retry_count=server_error_retries),
+        NoRepostServerErrorRetryHandler(max_retry_count=server_error_retries),
     ], **kwargs)
 
 
