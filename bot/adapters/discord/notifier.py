@@ -15,6 +15,11 @@ Errors: discord.py retries short 429s itself (sleeping ``retry_after``); one lon
 ``max_ratelimit_timeout`` (≥ 30 s, discord.py's floor) or still failing after its
 retries becomes :class:`~bot.errors.RateLimited`. 401/403/404/400 are permanent for this
 delivery, 5xx and network errors are retried by the dispatcher.
+
+Every request times out after ``timeout`` seconds (15 by default). discord.py itself sets
+none, so aiohttp's 300 s applied: a hung post stalled the whole delivery pass, and its
+retry came after Discord's nonce window. discord.py's own 5xx retries stay: the nonce makes
+a repeated post return the stored message while they last (well under a minute at 15 s).
 """
 
 from __future__ import annotations
@@ -47,6 +52,19 @@ log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL = 10003
 THREAD_EXISTS = 160004
 DEFAULT_RETRY = 5.0
+DEFAULT_TIMEOUT = 15.0
+
+
+class _TimedHTTPClient(HTTPClient):
+    """discord.py's REST client with a timeout on every request (it has none of its own)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, timeout: float, **kwargs: Any) -> None:
+        super().__init__(loop, **kwargs)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def request(self, route: Route, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self._timeout)
+        return await super().request(route, **kwargs)
 
 
 def set_api_base(base_url: str | None) -> None:
@@ -87,8 +105,10 @@ class DiscordNotifier(Notifier):
     name = "discord"
 
     def __init__(self, token: str, base_url: str | None = None, *, max_ratelimit_timeout: float = 30.0,
-                 history_limit: int = 50, thread_archive_minutes: int = 1440) -> None:
+                 history_limit: int = 50, thread_archive_minutes: int = 1440,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         set_api_base(base_url)
+        self.timeout = timeout
         self._token = token
         self._max_wait = max_ratelimit_timeout
         self.history_limit = history_limit
@@ -109,7 +129,7 @@ class DiscordNotifier(Notifier):
             self._lock, self._loop, self._http = asyncio.Lock(), loop, None
         async with self._lock:
             if self._http is None:
-                http = HTTPClient(loop, max_ratelimit_timeout=self._max_wait)
+                http = _TimedHTTPClient(loop, timeout=self.timeout, max_ratelimit_timeout=self._max_wait)
                 try:
                     me = await http.static_login(self._token)
                 except Exception as exc:

@@ -16,6 +16,8 @@ Limits, by Discord's design:
 - Webhook URLs on another host (a test server, a proxy) are honoured: requests are
   re-based onto the URL's host. discord.py retries 429s itself without a cap, so a wait
   longer than ``max_wait`` is turned into :class:`~bot.errors.RateLimited` here instead.
+- Requests time out after ``timeout`` seconds (aiohttp's default is 300 s, which stalled
+  the delivery pass behind one hung post).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from discord.http import Route
 
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
-from bot.adapters.discord.notifier import DiscordNotifier, translate_error
+from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, translate_error
 from bot.errors import PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
@@ -94,8 +96,10 @@ class DiscordWebhookNotifier(Notifier):
 
     name = "discord_webhook"
 
-    def __init__(self, *, max_wait: float = 30.0, bot_token: str | None = None) -> None:
+    def __init__(self, *, max_wait: float = 30.0, bot_token: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         self.max_wait = max_wait
+        self.timeout = timeout
         self.bot_token = (bot_token if bot_token is not None else os.environ.get("DISCORD_BOT_TOKEN")) or None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -110,7 +114,8 @@ class DiscordWebhookNotifier(Notifier):
         where = f"discord-webhook:{wid}"
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
-            self._session, self._loop = aiohttp.ClientSession(), loop
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._loop = loop
         wrapped = _RebasedSession(self._session, base, self.max_wait, where)
         return discord.Webhook.partial(wid, token, session=wrapped), where  # type: ignore[arg-type]
 
@@ -157,7 +162,7 @@ class DiscordWebhookNotifier(Notifier):
         if channel is None:
             return None
         if self._reader is None:
-            self._reader = DiscordNotifier(token=self.bot_token)
+            self._reader = DiscordNotifier(token=self.bot_token, timeout=self.timeout)
         return await self._reader.find_in_channel(channel, delivery, webhook_id=str(webhook.id), where=where)
 
     async def aclose(self) -> None:
