@@ -13,8 +13,9 @@ started from a message has the message's id, so nothing extra is stored: post to
 
 Errors: discord.py retries short 429s itself (sleeping ``retry_after``); one longer than
 ``max_ratelimit_timeout`` (≥ 30 s, discord.py's floor) or still failing after its
-retries becomes :class:`~bot.errors.RateLimited`. 401/403/404/400 are permanent for this
-delivery, 5xx and network errors are retried by the dispatcher.
+retries becomes :class:`~bot.errors.RateLimited`. 403/404/400 are permanent for this
+delivery; 401 (the bot token is refused) is :class:`~bot.errors.AuthFailed`, which pauses
+the channel instead; 5xx and network errors are retried by the dispatcher.
 
 Every request times out after ``timeout`` seconds (15 by default). discord.py itself sets
 none, so aiohttp's 300 s applied: a hung post stalled the whole delivery pass, and its
@@ -43,7 +44,7 @@ from bot.adapters.discord.embeds import (
     render_followup_note,
 )
 from bot.adapters.discord.views import alert_components
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["DiscordNotifier", "set_api_base", "translate_error"]
@@ -86,11 +87,13 @@ def translate_error(exc: BaseException, where: str) -> DeliveryError:
     if isinstance(exc, discord.RateLimited):
         return RateLimited(where, exc.retry_after)
     if isinstance(exc, discord.LoginFailure):
-        return PermanentDeliveryError(where, "invalid bot token (401)")
+        return AuthFailed(where, "invalid bot token (401)")
     if isinstance(exc, discord.HTTPException):
         detail = f"HTTP {exc.status} code {exc.code}: {truncate(exc.text, 200)}"
         if exc.status == 429:
             return RateLimited(where, _retry_after(exc))
+        if exc.status == 401:
+            return AuthFailed(where, f"{detail} (the bot token is refused)")
         if exc.status in (400, 401, 403, 404, 413):
             return PermanentDeliveryError(where, detail)
         return DeliveryError(where, detail)

@@ -7,8 +7,9 @@
   retries once; past that budget, or for a longer wait, we raise :class:`RateLimited` and
   the outbox pauses only that channel until then.
   We also pace ourselves to about one message per second per channel.
-* Errors that retrying cannot fix (``channel_not_found``, ``invalid_auth``, ...) raise
-  :class:`PermanentDeliveryError` for that delivery only; 5xx and network failures raise
+* Errors that retrying cannot fix (``channel_not_found``, ``is_archived``, ...) raise
+  :class:`PermanentDeliveryError` for that delivery only; a refused token (``invalid_auth``,
+  ``token_revoked``, ...) raises :class:`AuthFailed`, which pauses the channel instead; 5xx and network failures raise
   :class:`DeliveryError` and are retried with backoff.
 * The client retries reads and edits itself on 5xx and dropped connections, but never a
   post (``chat.postMessage``): such a failure can come after Slack stored the message, and a
@@ -38,10 +39,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Notifier
 from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, render_alert, sources_block
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
+__all__ = ["AUTH_ERRORS", "EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
            "make_client"]
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ PERMANENT_ERRORS = frozenset({
     "message_not_found", "cant_update_message", "edit_window_closed", "invalid_metadata_format",
     "invalid_metadata_schema", "metadata_too_large", "team_access_not_granted", "org_login_required",
 })
+
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
 
 
 class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
@@ -221,6 +224,8 @@ class SlackNotifier(Notifier):
                 raise RateLimited(f"slack:{where}", _retry_after(exc)) from exc
             if status >= 500:
                 raise DeliveryError(f"slack:{where}", f"{api}: HTTP {status}") from exc
+            if error in AUTH_ERRORS:
+                raise AuthFailed(f"slack:{where}", f"{api}: {error} (the bot token is refused)") from exc
             if error in PERMANENT_ERRORS or (status == 200 and error and error not in _TRANSIENT):
                 raise PermanentDeliveryError(f"slack:{where}", f"{api}: {error}") from exc
             raise DeliveryError(f"slack:{where}", f"{api}: {error or f'HTTP {status}'}") from exc
