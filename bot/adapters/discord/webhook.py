@@ -16,6 +16,8 @@ Limits, by Discord's design:
 - Webhook URLs on another host (a test server, a proxy) are honoured: requests are
   re-based onto the URL's host. discord.py retries 429s itself without a cap, so a wait
   longer than ``max_wait`` is turned into :class:`~bot.errors.RateLimited` here instead.
+- A 5xx answer to a post is not repeated at once (discord.py would): with no nonce, a post
+  Discord stored before failing its answer would appear twice. It goes back to the outbox.
 - Requests time out after ``timeout`` seconds (aiohttp's default is 300 s, which stalled
   the delivery pass behind one hung post).
 """
@@ -37,7 +39,7 @@ from discord.http import Route
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
 from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, translate_error
-from bot.errors import PermanentDeliveryError, RateLimited
+from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["DiscordWebhookNotifier", "parse_webhook_url"]
@@ -66,6 +68,11 @@ class _Request:
         if self.s.base and url.startswith(Route.BASE):
             url = self.s.base + url[len(Route.BASE):]
         self.resp = resp = await self.s.session.request(self.method, url, **self.kwargs)
+        if resp.status >= 500 and self.method == "POST" and "/messages" not in url:
+            # discord.py would post again at once, and execute-webhook takes no nonce: Discord may
+            # have stored the first one. The outbox retries later, looking for it first.
+            resp.release()
+            raise DeliveryError(self.s.where, f"HTTP {resp.status} on a webhook post (it may have been stored)")
         if resp.status == 429 and resp.headers.get("Via"):
             wait = float(resp.headers.get("Retry-After") or 0)
             with contextlib.suppress(ValueError, aiohttp.ContentTypeError, AttributeError):
@@ -133,7 +140,7 @@ class DiscordWebhookNotifier(Notifier):
                     int(delivery.thread_id), embeds=embeds, allowed_mentions=discord.AllowedMentions.none())
             else:
                 msg = await webhook.send(embeds=embeds, allowed_mentions=discord.AllowedMentions.none(), wait=True)
-        except RateLimited:
+        except DeliveryError:  # ours already (a long 429, a 5xx on a post)
             raise
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc

@@ -52,3 +52,27 @@ async def test_a_hung_webhook_post_times_out_and_its_retry_finds_it(fake: FakeDi
     again = await deliver_due(outbox, {"news": Destination(n, url)}, lambda: NOW + timedelta(minutes=10))
     await n.aclose()
     assert (again.reconciled, again.sent) == (1, 0) and len(fake.posted(NEWS)) == 1
+
+
+async def test_a_bot_post_stored_before_a_502_is_one_message(fake: FakeDiscord, outbox: Outbox) -> None:
+    """discord.py repeats a post after a 5xx itself; the nonce makes Discord return the stored one."""
+    enqueue(outbox, make_alert("s1"))
+    fake.fail(rf"/channels/{NEWS}/messages$", 502, applied=True)
+    n = DiscordNotifier(token=fake.token)
+    report = await deliver_due(outbox, {"news": Destination(n, NEWS)}, lambda: NOW)
+    await n.aclose()
+    assert report.sent == 1 and len(fake.posted(NEWS)) == 1
+
+
+async def test_a_webhook_post_stored_before_a_5xx_is_not_repeated_blind(fake: FakeDiscord, outbox: Outbox) -> None:
+    """Execute-webhook takes no nonce: discord.py's own 5xx retry posted it twice. Now the outbox
+    retries, looking for it first (with a bot token), so it is one message."""
+    url = fake.add_webhook(NEWS)
+    enqueue(outbox, make_alert("s1"))
+    fake.fail(r"^/webhooks/\d+/[^/]+$", 502, applied=True)
+    n = DiscordWebhookNotifier(bot_token=fake.token)
+    first = await deliver_due(outbox, {"news": Destination(n, url)}, lambda: NOW)
+    assert (first.sent, first.retrying) == (0, 1) and len(fake.posted(NEWS)) == 1
+    again = await deliver_due(outbox, {"news": Destination(n, url)}, lambda: NOW + timedelta(minutes=5))
+    await n.aclose()
+    assert (again.reconciled, again.sent) == (1, 0) and len(fake.posted(NEWS)) == 1
