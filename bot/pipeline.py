@@ -301,7 +301,7 @@ class Pipeline:
                 added = new_sources.get(inp.story_id, [])
                 plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
                                   alerted=alerted, new_source=added[-1] if added else None, now=now,
-                                  rules_by_channel=rules_by_channel, muted=muted, conn=conn)
+                                  rules_by_channel=rules_by_channel, muted=muted, conn=conn, new_sources=added)
                 self._record_decisions(conn, view, plan.decisions, now)
                 report.alerts += len(plan.alerted_channels)
                 metrics.record_alerts(len(plan.alerted_channels))

@@ -39,19 +39,24 @@ class Plan:
 
 
 def alert_for(story: StoryView, channel: str, kind: AlertKind, summary: list[str], tags: list[str],
-              followup_mode: str = "thread", new_source: SourceRef | None = None) -> Alert:
+              followup_mode: str = "thread", new_source: SourceRef | None = None,
+              new_sources: list[SourceRef] | None = None) -> Alert:
     return Alert(kind=kind, channel=channel, story_id=story.id, title=story.title, url=story.url,
                  importance=story.importance, category=story.category, topics=list(story.topics),
                  summary=summary, sources=list(story.sources), tags=tags, published_at=story.published_at,
-                 relevance=dict(story.relevance), new_source=new_source, followup_mode=followup_mode)
+                 relevance=dict(story.relevance), new_source=new_source, followup_mode=followup_mode,
+                 new_sources=list(new_sources or []))
 
 
 def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags: list[str],
                alerted: set[str], new_source: SourceRef | None, now: datetime,
                rules_by_channel: Mapping[str, ChannelRules] | None = None,
                muted: Mapping[str, frozenset[str]] | None = None, conn: Connection | None = None,
-               history: ChannelHistory | None = None) -> Plan:
+               history: ChannelHistory | None = None, new_sources: list[SourceRef] | None = None) -> Plan:
     """Decide for every channel. ``alerted``: channels that already have this story's alert.
+
+    ``new_source``: the last outlet new to the story in this batch; ``new_sources``: all of them
+    (several can join between two cycles), so one follow-up names every one.
 
     ``conn`` (the routing transaction) or ``history`` lets caps see the channel's past alerts.
     """
@@ -69,10 +74,12 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
                 plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED, "alerted earlier" + note))
                 continue
             mode = rules.followups or "thread"
-            alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source)
+            alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source,
+                              new_sources if new_sources and len(new_sources) > 1 else None)
             key = f"followup:{story.id}:{ch.name}:{new_source.name}"
             timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP,
-                                           f"new source {new_source.name}{note}"),
+                                           f"new source{'s' if len(new_sources or []) > 1 else ''} "
+                                           f"{', '.join(s.name for s in new_sources or [new_source])}{note}"),
                                   story, rules, settings, now, history)
             plan.deliveries.append(NewDelivery(key=key, alert=alert, status=timing.status,
                                                not_before=timing.not_before))
