@@ -52,11 +52,13 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
                alerted: set[str], new_source: SourceRef | None, now: datetime,
                rules_by_channel: Mapping[str, ChannelRules] | None = None,
                muted: Mapping[str, frozenset[str]] | None = None, conn: Connection | None = None,
-               history: ChannelHistory | None = None, new_sources: list[SourceRef] | None = None) -> Plan:
+               history: ChannelHistory | None = None, new_sources: list[SourceRef] | None = None,
+               alert_notes: Mapping[str, str] | None = None) -> Plan:
     """Decide for every channel. ``alerted``: channels that already have this story's alert.
 
     ``new_source``: the last outlet new to the story in this batch; ``new_sources``: all of them
-    (several can join between two cycles), so one follow-up names every one.
+    (several can join between two cycles), so one follow-up names every one. ``alert_notes``:
+    what became of each earlier alert (:meth:`bot.outbox.Outbox.alert_notes`), for the detail.
 
     ``conn`` (the routing transaction) or ``history`` lets caps see the channel's past alerts.
     """
@@ -71,7 +73,8 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
             note = f"; urgent now ({story.importance:.1f}): its alert held for quiet hours is posted at once" \
                 if released else ""
             if new_source is None or rules.followups == "none":
-                plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED, "alerted earlier" + note))
+                plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED,
+                                               (alert_notes or {}).get(ch.name, "alerted earlier") + note))
                 continue
             mode = rules.followups or "thread"
             alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source,

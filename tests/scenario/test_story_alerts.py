@@ -151,3 +151,32 @@ async def test_a_story_crossing_a_channels_threshold_is_alerted_there_once(world
     assert 2 <= n_then <= 5 and len(world.replies("C2")) == 5 - n_then  # later coverage: replies, not alerts
     assert [m["text"] for m in world.top("C3")] == [world.top("C1")[0]["text"]]  # the bicycle story is not AI
     assert len(world.top("C1")) == 2 and len(world.replies("C3")) == 4
+
+
+async def test_why_tells_what_became_of_the_alert(world: World) -> None:
+    """``signals why`` after later coverage: the channel's line says where the alert is (held until
+    the quiet hours end, then sent), not a bare "alerted earlier" while nothing was posted."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.commands.explain import explain_story, format_explanation
+
+    now = datetime.now(UTC)
+    quiet = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
+    night = [{"name": "night", "slack": "C4", "min_importance": 0, "quiet_hours": quiet, "timezone": "UTC"}]
+    world.publish("wire", "daily")
+    await world.cycle(channels=night)
+    world.publish("wire", extra=STORY_D)  # more from the same outlet: the story is routed again
+    await world.cycle(channels=night)
+    store = Store.open(world.db)
+    try:
+        (story,) = store.stories_since(now - timedelta(days=1))
+        ex = explain_story(store, story.id)
+    finally:
+        store.close()
+    assert ex is not None
+    lines = dict(format_explanation(ex))["channels"]
+    night_line = next(x for x in lines if x.startswith("night:"))
+    infra_line = next(x for x in lines if x.startswith("infra:"))
+    assert "held for quiet hours" in night_line and "alerted earlier" not in night_line, night_line
+    assert "sent" in infra_line, infra_line
+    assert not world.top("C4")
