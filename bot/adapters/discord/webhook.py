@@ -39,7 +39,7 @@ from discord.http import Route
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
 from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, translate_error
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["DiscordWebhookNotifier", "parse_webhook_url"]
@@ -170,7 +170,10 @@ class DiscordWebhookNotifier(Notifier):
             return None
         if self._reader is None:
             self._reader = DiscordNotifier(token=self.bot_token, timeout=self.timeout)
-        return await self._reader.find_in_channel(channel, delivery, webhook_id=str(webhook.id), where=where)
+        try:
+            return await self._reader.find_in_channel(channel, delivery, webhook_id=str(webhook.id), where=where)
+        except AuthFailed as exc:  # the reader's token, not the webhook's: posting still works
+            raise PermanentDeliveryError(where, f"cannot look up posts: {exc}") from exc
 
     async def aclose(self) -> None:
         if self._reader is not None:

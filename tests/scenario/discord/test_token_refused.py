@@ -37,3 +37,18 @@ async def test_a_refused_token_loses_nothing_and_resumes_with_one_catch_up(
     assert len(posted) == 2, [m["embeds"][0].get("title") for m in posted]
     assert "4 stories" in posted[1]["embeds"][0]["title"]
     assert set(outbox.counts()) == {DeliveryStatus.SENT.value}
+
+
+async def test_a_bad_reader_token_does_not_pause_a_working_webhook(fake: FakeDiscord, outbox: Outbox) -> None:
+    """The bot token of a webhook destination only reads, to reconcile: its refusal means "unknown"
+    (post again, as without a token), never a paused channel."""
+    from bot.adapters.discord import DiscordWebhookNotifier
+
+    url = fake.add_webhook(NEWS)
+    enqueue(outbox, make_alert("s1"))
+    (d,) = outbox.due(NOW)
+    assert outbox.claim(d)  # left 'sending' by a crash: the restart looks it up first
+    n = DiscordWebhookNotifier(bot_token="revoked-token")
+    report = await deliver_due(outbox, {"news": Destination(n, url)}, lambda: NOW)
+    await n.aclose()
+    assert (report.sent, report.retrying) == (1, 0) and len(fake.posted(NEWS)) == 1
