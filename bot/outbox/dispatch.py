@@ -157,7 +157,7 @@ def _resumed(outbox: Outbox, delivery: Delivery, clock: Callable[[], datetime]) 
     from bot.routing.catchup import bundle_after_pause  # routing builds on the outbox, not the reverse
 
     log.info("channel resumed: the token works again", extra={"channel": delivery.channel})
-    return bundle_after_pause(outbox.store, outbox, delivery.channel, "the token was refused", clock()) is not None
+    return bundle_after_pause(outbox.store, outbox, delivery.channel, "credentials refused", clock()) is not None
 
 
 def _retry_later(outbox: Outbox, delivery: Delivery, exc: Exception, report: DeliveryReport,
