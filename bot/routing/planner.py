@@ -65,6 +65,8 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
     plan = Plan()
     if history is None and conn is not None:
         history = history_for(conn)
+    # config channels sharing one destination (a rule set per topic) post a story there once
+    posted_to = {ch.target: ch.name for ch in settings.channels if ch.name in alerted and ch.target}
     for ch in settings.channels:
         rules = (rules_by_channel or {}).get(ch.name) or settings.rules(ch)
         if ch.name in alerted:
@@ -89,11 +91,24 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
             plan.decisions.append(timing.decision)
             continue
         decision = check_rules(story, ch.name, rules, (muted or {}).get(ch.name, frozenset()))
+        if decision.action is Action.ALERT and ch.target in posted_to:
+            plan.decisions.append(Decision(ch.name, Action.SKIP, Reason.ALREADY_ALERTED,
+                                           f"alerted in the same place ({_where(ch.target or '')}) by channel "
+                                           f"{posted_to[ch.target]!r}"))
+            continue
         timing = apply_timing(decision, story, rules, settings, now, history)
         if timing.decision.action in (Action.ALERT, Action.HOLD):
+            if ch.target:
+                posted_to[ch.target] = ch.name
             alert = alert_for(story, ch.name, AlertKind.ALERT, summary, tags, rules.followups or "thread")
             plan.deliveries.append(NewDelivery(key=f"alert:{story.id}:{ch.name}", alert=alert, status=timing.status,
                                                not_before=timing.not_before))
         plan.deliveries.extend(timing.notices)
         plan.decisions.append(replace(timing.decision))
     return plan
+
+
+def _where(target: str) -> str:
+    """``slack C0123`` as is; webhook URLs (secrets) are not repeated in explanations."""
+    kind = target.split(" ", 1)[0]
+    return target if kind in ("slack", "discord") else f"the same {kind.replace('_', ' ')}"
