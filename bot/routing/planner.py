@@ -4,8 +4,11 @@ Content rules come from :func:`bot.routing.rules.check_rules`; this module adds 
 depends on history: a story is alerted at most once per channel (later coverage becomes
 a follow-up), and timing policies (quiet hours, caps, digests; see ``policy``) are
 applied here. A story that turns urgent while its alert is held for quiet hours has that
-alert released at once (urgent stories are never held), its follow-ups behind it. Given the routing transaction's ``conn``, caps count what the channel
-already got; without it (dry runs, tests of content rules) caps are not applied.
+alert released at once (urgent stories are never held), its follow-ups behind it. Given
+the routing transaction's ``conn``, caps count what the channel already got; without it
+(dry runs, tests of content rules) caps are not applied. Config channels that post to the
+same place (one Slack channel with a rule set per topic) alert a story there once: the
+first one in config order whose rules pass.
 """
 
 from __future__ import annotations
