@@ -14,7 +14,8 @@ catch ours, and the message says where the problem came from::
     ├── ModelError             a shipped model file is missing, corrupt or incompatible
     ├── DeliveryError          a destination refused a message
     │   ├── RateLimited        try again after ``retry_after`` seconds
-    │   └── PermanentDeliveryError  never retry (channel_not_found, invalid_auth, ...)
+    │   └── PermanentDeliveryError  never retry (channel_not_found, missing_scope, ...)
+    │       └── AuthFailed     the token is refused: the destination pauses, nothing fails
     └── CommandError           a chat or CLI command was used wrongly; the text is for the user
         └── PermissionDenied   the user may not make that change
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "AuthFailed",
     "BrokerError",
     "CommandError",
     "ConfigError",
@@ -135,6 +137,15 @@ class RateLimited(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help (unknown channel, missing access, bad token)."""
+
+
+class AuthFailed(PermanentDeliveryError):
+    """The destination refused our credentials (invalid or revoked token, Discord 401).
+
+    Permanent for this request, but not for the deliveries: every one of them would fail the
+    same way until someone fixes the token, so the dispatcher pauses the channel (its queue
+    waits) instead of failing them one by one; see :mod:`bot.outbox.dispatch`.
+    """
 
 
 class CommandError(SignalsError):

@@ -129,8 +129,14 @@ class Alert:
     relevance: dict[str, float] = field(default_factory=dict)
     text: str = ""  # free text for digests and notices
     items: list[Alert] = field(default_factory=list)  # digest entries
-    new_source: SourceRef | None = None  # for follow-ups: the outlet that just covered it
+    new_source: SourceRef | None = None  # for follow-ups: the outlet that just covered it (the last one)
+    new_sources: list[SourceRef] = field(default_factory=list)  # follow-ups: every outlet new in this batch
     followup_mode: str = "thread"  # follow-ups: "thread" reply or "edit" of the alert's sources line
+
+    @property
+    def newcomers(self) -> list[SourceRef]:
+        """The outlets a follow-up announces: several can join a story between two cycles."""
+        return list(self.new_sources) or ([self.new_source] if self.new_source else [])
 
     @property
     def badge(self) -> str:

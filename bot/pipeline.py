@@ -297,11 +297,13 @@ class Pipeline:
                     id=inp.story_id, first_seen=first_seen, updated_at=now, representative_id=rep.id or 0,
                     title=rep.title, n_sources=len(view.sources), importance=sc.importance, category=sc.category,
                     topics=list(sc.topics), scores=sc.to_dict()))
-                alerted = self.outbox.alerted_channels(conn, inp.story_id)
+                notes = self.outbox.alert_notes(conn, inp.story_id)  # channels alerted, and how it went
+                alerted = set(notes)
                 added = new_sources.get(inp.story_id, [])
                 plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
                                   alerted=alerted, new_source=added[-1] if added else None, now=now,
-                                  rules_by_channel=rules_by_channel, muted=muted, conn=conn)
+                                  rules_by_channel=rules_by_channel, muted=muted, conn=conn, new_sources=added,
+                                  alert_notes=notes)
                 self._record_decisions(conn, view, plan.decisions, now)
                 report.alerts += len(plan.alerted_channels)
                 metrics.record_alerts(len(plan.alerted_channels))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.models import Delivery, SentMessage, SourceRef
 
-__all__ = ["Destination", "Notifier", "sources_line", "truncate"]
+__all__ = ["Destination", "Notifier", "and_list", "sources_line", "truncate"]
 
 
 class Notifier(ABC):
@@ -53,6 +53,11 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     if space > limit * 0.6:
         cut = cut[:space]
     return cut.rstrip(" ,;:-") + ellipsis
+
+
+def and_list(items: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}" if items else ""
 
 
 def sources_line(sources: list[SourceRef], shown: int = 2) -> str:

@@ -29,7 +29,7 @@ def alert_json(alert: Alert, channels: list[str] | None = None) -> dict[str, Any
 
 def format_text(alert: Alert) -> str:
     if alert.kind is AlertKind.FOLLOWUP:
-        new = alert.new_source.name if alert.new_source else "another outlet"
+        new = ", +".join(s.name for s in alert.newcomers) or "another outlet"
         return (f"  ↳ [{alert.channel}] story {alert.story_id}: +{new}, now {len(alert.sources)} sources"
                 f" ({sources_line(alert.sources, 4)})")
     if alert.kind is AlertKind.DIGEST:

@@ -12,7 +12,7 @@ import httpx
 
 from bot.adapters.base import Notifier
 from bot.adapters.console import alert_json, format_text
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.ingest.dates import retry_after
 from bot.models import Delivery, SentMessage
 
@@ -42,6 +42,8 @@ class WebhookNotifier(Notifier):
             raise RateLimited(where, DEFAULT_RETRY_AFTER if wait is None else wait)
         if r.status_code >= 500 or r.status_code == 408:
             raise DeliveryError(where, f"HTTP {r.status_code}")
+        if r.status_code == 401:  # every delivery to it would fail alike: the dispatcher pauses the channel
+            raise AuthFailed(where, "HTTP 401: the receiver refuses our credentials")
         if r.status_code >= 400:
             raise PermanentDeliveryError(where, f"HTTP {r.status_code}: {r.text[:200]}")
         return SentMessage(message_id=r.headers.get("X-Message-Id") or delivery.key)

@@ -19,6 +19,7 @@ def alert_to_dict(a: Alert) -> dict[str, Any]:
         "relevance": dict(a.relevance), "text": a.text, "items": [alert_to_dict(i) for i in a.items],
         "new_source": [a.new_source.name, a.new_source.url] if a.new_source else None,
         "followup_mode": a.followup_mode,
+        "new_sources": [[s.name, s.url] for s in a.new_sources],
     }
 
 
@@ -33,4 +34,5 @@ def alert_from_dict(d: dict[str, Any]) -> Alert:
         items=[alert_from_dict(i) for i in d.get("items", [])],
         new_source=SourceRef(*d["new_source"]) if d.get("new_source") else None,
         followup_mode=d.get("followup_mode", "thread"),
+        new_sources=[SourceRef(n, u) for n, u in d.get("new_sources", [])],
     )

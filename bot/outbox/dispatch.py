@@ -14,6 +14,14 @@ A follow-up waits for its story's alert (held for quiet hours, queued, being ret
 without holding up the channel's other stories; it is posted as a full alert when that
 alert failed for good (the first such one: later ones reply to it), and not at all when the story went out in a quiet-hours catch-up
 (the row is marked sent with the catch-up's key, as the catch-up does for held ones).
+
+A refused token (:class:`~bot.errors.AuthFailed`: ``invalid_auth``, ``token_revoked``, a
+Discord 401) pauses the channel instead of failing the row: every delivery behind it would
+fail the same way, and failing them loses the whole queue to one bad token. The row waits
+:data:`AUTH_RECHECK` and is tried again (the rest of the channel behind it, in order); the
+error is logged once per channel when the pause starts. When the token works again, the
+alerts that queued up meanwhile leave as ONE catch-up message
+(:func:`bot.routing.catchup.bundle_after_pause`), not a burst of stale alerts.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import metrics
 from bot.adapters.base import Destination
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.faults import checkpoint
 from bot.models import AlertKind, Delivery, DeliveryStatus, SentMessage
 from bot.outbox.queue import BUNDLED, Outbox
@@ -36,6 +44,8 @@ __all__ = ["DeliveryReport", "deliver_due"]
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
+AUTH_RECHECK = timedelta(minutes=2)  # a paused channel tries its token again this often
+PAUSED = "paused: "  # ``error`` of the row a refused token stopped
 
 
 @dataclass(slots=True)
@@ -83,6 +93,9 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             # post that went through, so look for it before posting again
             try:
                 found = await _find(dest, delivery)
+            except AuthFailed as exc:
+                _pause(outbox, delivery, exc, report, clock)
+                break
             except Exception as exc:
                 if delivery.status is DeliveryStatus.SENDING:  # cut off mid-post: look again later, not blind
                     _retry_later(outbox, delivery, exc, report, clock, f"could not check whether it was sent: {exc}")
@@ -93,11 +106,16 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
                 outbox.mark_sent(delivery.id, found.message_id, clock())
                 report.reconciled += 1
                 metrics.record_delivery("reconciled")
+                if _resumed(outbox, delivery, clock):
+                    break  # the rest was bundled: the next pass sends the catch-up
                 continue
         if not outbox.claim(delivery):
             continue  # another worker took it
         try:
             sent = await dest.notifier.send(delivery, dest.target)
+        except AuthFailed as exc:
+            _pause(outbox, delivery, exc, report, clock)
+            break  # the channel waits for a working token; nothing behind this row is tried
         except PermanentDeliveryError as exc:
             outbox.mark_failed(delivery.id, str(exc))
             log.error("delivery failed permanently: %s", exc, extra={"channel": channel, "story_id": delivery.story_id})
@@ -112,6 +130,34 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
         outbox.mark_sent(delivery.id, sent.message_id, clock())
         report.sent += 1
         metrics.record_delivery("sent")
+        if _resumed(outbox, delivery, clock):
+            break
+
+
+def _pause(outbox: Outbox, delivery: Delivery, exc: AuthFailed, report: DeliveryReport,
+           clock: Callable[[], datetime]) -> None:
+    """A refused token: the row waits (the channel behind it too); logged once when the pause starts."""
+    outbox.retry_later(delivery.id, f"{PAUSED}{exc}", AUTH_RECHECK, clock())
+    extra = {"channel": delivery.channel, "delivery": delivery.key}
+    if (delivery.error or "").startswith(PAUSED):
+        log.info("channel still paused: the token is refused", extra=extra)
+    else:
+        log.error("channel paused: %s. Its deliveries wait (none is dropped); fix the token and they resume, "
+                  "the ones queued meanwhile as one catch-up message; checked every %ss", exc,
+                  int(AUTH_RECHECK.total_seconds()), extra=extra)
+    report.retrying += 1
+    metrics.record_delivery("retrying")
+    report.errors.append(str(exc))
+
+
+def _resumed(outbox: Outbox, delivery: Delivery, clock: Callable[[], datetime]) -> bool:
+    """After a pause ended: bundle what queued up meanwhile. True if a catch-up was enqueued."""
+    if not (delivery.error or "").startswith(PAUSED):
+        return False
+    from bot.routing.catchup import bundle_after_pause  # routing builds on the outbox, not the reverse
+
+    log.info("channel resumed: the token works again", extra={"channel": delivery.channel})
+    return bundle_after_pause(outbox.store, outbox, delivery.channel, "credentials refused", clock()) is not None
 
 
 def _retry_later(outbox: Outbox, delivery: Delivery, exc: Exception, report: DeliveryReport,
@@ -140,6 +186,8 @@ async def _find(dest: Destination, delivery: Delivery) -> SentMessage | None:
     look-up such as a missing scope: posting again is then the only way not to lose it)."""
     try:
         return await dest.notifier.find_sent(delivery, dest.target)
+    except AuthFailed:
+        raise  # the channel pauses; posting again would fail the same way
     except PermanentDeliveryError as exc:
         log.warning("cannot check whether delivery was sent (%s); posting it again", exc,
                     extra={"delivery": delivery.key})

@@ -43,6 +43,20 @@ def _delivery(row: object) -> Delivery:
                     next_try_at=m["next_try_at"], provider_message_id=m["provider_message_id"], error=m["error"])
 
 
+def _alert_note(r: object) -> str:
+    m = r._mapping  # type: ignore[attr-defined]
+    status, error = DeliveryStatus(m["status"]), m["error"] or ""
+    if status is DeliveryStatus.SENT:
+        if error.startswith(BUNDLED):
+            return "alerted earlier, inside a catch-up message"
+        return f"alerted earlier (sent {m['sent_at']:%Y-%m-%d %H:%M} UTC)" if m["sent_at"] else "alerted earlier"
+    if status is DeliveryStatus.HELD:
+        return f"its alert is held for quiet hours until {m['next_try_at']:%Y-%m-%d %H:%M} UTC"
+    if status is DeliveryStatus.FAILED:
+        return f"its alert could not be posted: {error}"
+    return f"its alert is queued, not posted yet ({error})" if error else "its alert is queued, not posted yet"
+
+
 class Outbox:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -73,6 +87,13 @@ class Outbox:
         """Channels that already have a top-level alert (sent or queued) for this story."""
         rows = conn.execute(select(d.c.channel).where(d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value))
         return set(rows.scalars())
+
+    def alert_notes(self, conn: Connection, story_id: str) -> dict[str, str]:
+        """Channels that already have this story's alert, each with what became of it, in words
+        (``signals why`` shows it once later coverage has replaced the alert's own decision)."""
+        rows = conn.execute(select(d.c.channel, d.c.status, d.c.error, d.c.sent_at, d.c.next_try_at).where(
+            d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value))
+        return {r.channel: _alert_note(r) for r in rows}
 
     # -- reading and sending ---------------------------------------------------------
     def due(self, now: datetime, limit: int = 500) -> list[Delivery]:

@@ -12,6 +12,9 @@ count them: the catch-up is one message). Fewer than
 important ones go to the next digest instead (their rows leave the outbox, their
 decision becomes ``over_cap``), so even a busy night is one readable message.
 
+The same bundling serves a channel that was paused because its token was refused
+(:func:`bundle_after_pause`, called by the dispatcher when the token works again).
+
 It is all one transaction guarded on the rows' HELD status, so a dispatcher that claimed
 a row first simply wins and the bundle is not made.
 """
@@ -31,7 +34,7 @@ from bot.routing.history import BUNDLED, StoreHistory, Unsent
 from bot.store import Store
 from bot.store import schema as t
 
-__all__ = ["bundle_catch_up"]
+__all__ = ["bundle_after_pause", "bundle_catch_up"]
 
 log = logging.getLogger(__name__)
 DEFAULT_MIN_ITEMS = 3
@@ -60,40 +63,74 @@ def bundle_catch_up(store: Store, outbox: Outbox, now: datetime | None = None,
         alerts = [r for r in items if r.kind == AlertKind.ALERT.value]
         if len(alerts) < min_items:
             continue
-        ranked = sorted(alerts, key=lambda r: -float(r.payload.get("importance", 0.0)))
-        alerts, extra = ranked[:max_items], ranked[max_items:]
-        stories, dropped = {r.story_id for r in alerts}, {r.story_id for r in extra}
-        bundled = alerts + [r for r in items if r.kind == AlertKind.FOLLOWUP.value and r.story_id in stories]
-        ended = max(r.next_try_at for r in ranked)
+        ended = max(r.next_try_at for r in alerts)
         key = f"catchup:{channel}:{ended.isoformat()}"
-        entries = [alert_from_dict(r.payload) for r in alerts]
-        n = len(entries)
-        title = f"While quiet hours were on: {n} stories" + (f" (+{len(extra)} in the next digest)" if extra else "")
-        alert = Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", title=title, url="",
-                      importance=entries[0].importance, category="catch-up",
-                      text="Held during quiet hours, most important first.", items=entries)
-        ids = [r.id for r in bundled]
-        try:
-            with store.begin() as c:
-                if outbox.has_key(c, key):
-                    continue
-                done = c.execute(update(d).where(and_(d.c.id.in_(ids), d.c.status == DeliveryStatus.HELD.value))
-                                 .values(status=DeliveryStatus.SENT.value, sent_at=now,
-                                         error=f"{BUNDLED}{key}")).rowcount
-                if done != len(ids):
-                    raise _Raced
-                hist = StoreHistory(c)
-                for r in extra:
-                    if not hist.demote(channel, Unsent(r.key, r.story_id or "", 0.0),
-                                       f"more than {max_items} alerts held during quiet hours; in the next digest"):
-                        raise _Raced
-                c.execute(delete(d).where(d.c.channel == channel, d.c.story_id.in_(dropped),
-                                          d.c.kind == AlertKind.FOLLOWUP.value,
-                                          d.c.status == DeliveryStatus.HELD.value))
-                outbox.enqueue(c, [NewDelivery(key=key, alert=alert)], now)
-        except _Raced:
-            log.info("catch-up not bundled: a row was claimed meanwhile", extra={"channel": channel})
-            continue
-        keys.append(key)
-        log.info("quiet-hours catch-up bundled", extra={"channel": channel, "items": n})
+        if _bundle(store, outbox, channel, items, key=key, status=DeliveryStatus.HELD, now=now, max_items=max_items,
+                   title="While quiet hours were on", text="Held during quiet hours, most important first.",
+                   why="held during quiet hours"):
+            keys.append(key)
+            log.info("quiet-hours catch-up bundled", extra={"channel": channel, "items": min(len(alerts), max_items)})
     return keys
+
+
+def bundle_after_pause(store: Store, outbox: Outbox, channel: str, reason: str, now: datetime | None = None,
+                       min_items: int = DEFAULT_MIN_ITEMS, max_items: int = DEFAULT_MAX_ITEMS) -> str | None:
+    """When a paused destination (its token was refused) works again: the channel's alerts that
+    queued up meanwhile leave as ONE catch-up, not a burst of stale messages. Only rows never
+    tried (``attempts`` 0) are bundled, so nothing that may have been posted is. Returns the key."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    d = t.deliveries
+    with store.begin() as c:
+        items = c.execute(select(d.c.id, d.c.key, d.c.channel, d.c.story_id, d.c.kind, d.c.payload,
+                                 d.c.next_try_at).where(
+            d.c.channel == channel, d.c.status == DeliveryStatus.PENDING.value, d.c.attempts == 0,
+            d.c.kind.in_([AlertKind.ALERT.value, AlertKind.FOLLOWUP.value])).order_by(d.c.id)).all()
+    n = sum(r.kind == AlertKind.ALERT.value for r in items)
+    if n < min_items:
+        return None
+    key = f"resumed:{channel}:{now.isoformat()}"
+    if not _bundle(store, outbox, channel, list(items), key=key, status=DeliveryStatus.PENDING, now=now,
+                   max_items=max_items, title=f"While posting here was paused ({reason})",
+                   text="Queued while Signals could not post here, most important first.",
+                   why="queued while posting was paused"):
+        return None
+    log.info("alerts queued during a pause bundled into one message", extra={"channel": channel, "items": n})
+    return key
+
+
+def _bundle(store: Store, outbox: Outbox, channel: str, items: list, *, key: str, status: DeliveryStatus,
+            now: datetime, max_items: int, title: str, text: str, why: str) -> bool:
+    """Turn ``items`` (rows in ``status``) into one message; False when another worker got a row first."""
+    d = t.deliveries
+    alerts = [r for r in items if r.kind == AlertKind.ALERT.value]
+    ranked = sorted(alerts, key=lambda r: -float(r.payload.get("importance", 0.0)))
+    alerts, extra = ranked[:max_items], ranked[max_items:]
+    stories, dropped = {r.story_id for r in alerts}, {r.story_id for r in extra}
+    bundled = alerts + [r for r in items if r.kind == AlertKind.FOLLOWUP.value and r.story_id in stories]
+    entries = [alert_from_dict(r.payload) for r in alerts]
+    n = len(entries)
+    alert = Alert(kind=AlertKind.DIGEST, channel=channel, story_id="", url="", importance=entries[0].importance,
+                  title=f"{title}: {n} stories" + (f" (+{len(extra)} in the next digest)" if extra else ""),
+                  category="catch-up", text=text, items=entries)
+    ids = [r.id for r in bundled]
+    try:
+        with store.begin() as c:
+            if outbox.has_key(c, key):
+                return False
+            done = c.execute(update(d).where(and_(d.c.id.in_(ids), d.c.status == status.value))
+                             .values(status=DeliveryStatus.SENT.value, sent_at=now,
+                                     error=f"{BUNDLED}{key}")).rowcount
+            if done != len(ids):
+                raise _Raced
+            hist = StoreHistory(c)
+            for r in extra:
+                if not hist.demote(channel, Unsent(r.key, r.story_id or "", 0.0),
+                                   f"more than {max_items} alerts {why}; in the next digest"):
+                    raise _Raced
+            c.execute(delete(d).where(d.c.channel == channel, d.c.story_id.in_(dropped),
+                                      d.c.kind == AlertKind.FOLLOWUP.value, d.c.status == status.value))
+            outbox.enqueue(c, [NewDelivery(key=key, alert=alert)], now)
+    except _Raced:
+        log.info("catch-up not bundled: a row was claimed meanwhile", extra={"channel": channel})
+        return False
+    return True

@@ -225,6 +225,15 @@ class ChannelSettings(ChannelRules):
                              "discord_webhook: URL or webhook: URL")
         return self
 
+    @property
+    def target(self) -> str | None:
+        """Where this channel posts (``slack C0123``); None for the console. Two config channels may
+        share one (a rule set per topic): routing then posts a story there once."""
+        for kind in ("slack", "discord", "discord_webhook", "webhook"):
+            if value := getattr(self, kind):
+                return f"{kind} {value}"
+        return None
+
     @field_validator("webhook", "discord_webhook")
     @classmethod
     def _hook_url(cls, v: str | None) -> str | None:

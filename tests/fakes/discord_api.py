@@ -61,6 +61,7 @@ class Failure:
     retry_after: float = 0.0
     code: int = 0
     message: str = ""
+    applied: bool = False  # the request takes effect (a post is stored) before the failure is answered
 
 
 def embed_problems(embeds: list[dict[str, Any]]) -> list[str]:
@@ -177,8 +178,10 @@ class FakeDiscord:
         return f"{self.base}/webhooks/{wid}/{self.webhooks[wid][0]}"
 
     def fail(self, pattern: str, status: int, times: int = 1, retry_after: float = 0.0,
-             code: int = 0, message: str = "") -> None:
-        self.failures.append(Failure(pattern, status, times, retry_after, code, message))
+             code: int = 0, message: str = "", applied: bool = False) -> None:
+        """Answer requests whose path matches ``pattern`` with ``status``; ``applied=True`` lets the
+        request take effect first (Discord stored the post, then the answer failed)."""
+        self.failures.append(Failure(pattern, status, times, retry_after, code, message, applied))
 
     def posted(self, channel_id: str) -> list[dict[str, Any]]:
         """Messages in a channel (or thread), oldest first."""
@@ -203,6 +206,8 @@ class FakeDiscord:
                     break
             else:
                 return None
+        if f.applied:
+            self._answer(call, scripted=False)
         if f.status == 429:
             reset = time.time() + f.retry_after
             return 429, {"message": "You are being rate limited.", "retry_after": f.retry_after, "global": False}, {
@@ -212,9 +217,9 @@ class FakeDiscord:
                 "X-RateLimit-Scope": "user", "Via": "1.1 google"}
         return self._error(f.status, f.code, f.message or f"HTTP {f.status}")
 
-    def _answer(self, c: Call) -> tuple[int, Any, dict[str, str]]:
-        if (scripted := self._scripted(c)) is not None:
-            return scripted
+    def _answer(self, c: Call, scripted: bool = True) -> tuple[int, Any, dict[str, str]]:
+        if scripted and (failure := self._scripted(c)) is not None:
+            return failure
         p = c.path
         if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)(/messages/(@original|\d+))?", p):
             return self._webhook(c, m.group(1), m.group(2), m.group(4))

@@ -44,6 +44,7 @@ class Failure:
     retry_after: int | None = None
     channel: str | None = None
     times: int | None = 1  # None: every time
+    applied: bool = False  # the call takes effect (a post is stored) before the failure is answered
 
 
 class FakeSlack:
@@ -111,11 +112,13 @@ class FakeSlack:
 
     # -- scripting -----------------------------------------------------------------------
     def fail(self, method: str, *, status: int = 200, error: str | None = None, retry_after: int | None = None,
-             channel: str | None = None, times: int | None = 1) -> None:
+             channel: str | None = None, times: int | None = 1, applied: bool = False) -> None:
+        """Answer ``method`` with an error. ``status=0`` drops the connection without an answer;
+        ``applied=True`` stores the call's effect first (Slack kept the post, the answer was lost)."""
         if status == 429 and error is None:
             error = "ratelimited"
         with self._lock:
-            self._failures.append(Failure(method, status, error, retry_after, channel, times))
+            self._failures.append(Failure(method, status, error, retry_after, channel, times, applied))
 
     def hold(self, method: str, seconds: float) -> None:
         """Record and apply ``method`` calls, but answer only after ``seconds`` (or :meth:`release`)."""
@@ -174,6 +177,12 @@ class FakeSlack:
             self.calls.append(Call(method, params, dict(request.headers)))
         failure = self._failure_for(method, params)
         if failure is not None:
+            if failure.applied and (answer := getattr(self, "_m_" + method.replace(".", "_"), None)):
+                answer(params)
+            if failure.status == 0:  # connection dropped before any answer
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response(status=500)
             if failure.status >= 500:
                 return web.Response(status=failure.status, text="upstream error")
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from bot.adapters.base import truncate
+from bot.adapters.base import and_list, truncate
 from bot.models import Alert, AlertKind, SourceRef
 
 __all__ = [
@@ -184,8 +184,9 @@ def render_alert(alert: Alert, marker: str = "") -> dict[str, Any]:
 
 def render_followup_note(alert: Alert, marker: str = "") -> dict[str, Any]:
     """The compact thread reply for a follow-up: who else covers the story now."""
-    new = alert.new_source
-    head = f"+ {_link(new.name, new.url, 100)} also reports this" if new else "+ more coverage"
+    new = alert.newcomers
+    head = (f"+ {and_list([_link(s.name, s.url, 100) for s in new])} also report{'s' * (len(new) == 1)} this"
+            if new else "+ more coverage")
     n = len(alert.sources)
     desc = f"{head}\n{n} source{'s' if n != 1 else ''}: {_sources_value(alert.sources)}" if n else head
     return {"description": truncate(desc, LIMITS.description), "color": colour_for(alert.importance),

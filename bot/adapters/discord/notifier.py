@@ -13,8 +13,14 @@ started from a message has the message's id, so nothing extra is stored: post to
 
 Errors: discord.py retries short 429s itself (sleeping ``retry_after``); one longer than
 ``max_ratelimit_timeout`` (≥ 30 s, discord.py's floor) or still failing after its
-retries becomes :class:`~bot.errors.RateLimited`. 401/403/404/400 are permanent for this
-delivery, 5xx and network errors are retried by the dispatcher.
+retries becomes :class:`~bot.errors.RateLimited`. 403/404/400 are permanent for this
+delivery; 401 (the bot token is refused) is :class:`~bot.errors.AuthFailed`, which pauses
+the channel instead; 5xx and network errors are retried by the dispatcher.
+
+Every request times out after ``timeout`` seconds (15 by default). discord.py itself sets
+none, so aiohttp's 300 s applied: a hung post stalled the whole delivery pass, and its
+retry came after Discord's nonce window. discord.py's own 5xx retries stay: the nonce makes
+a repeated post return the stored message while they last (well under a minute at 15 s).
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from bot.adapters.discord.embeds import (
     render_followup_note,
 )
 from bot.adapters.discord.views import alert_components
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["DiscordNotifier", "set_api_base", "translate_error"]
@@ -47,6 +53,19 @@ log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL = 10003
 THREAD_EXISTS = 160004
 DEFAULT_RETRY = 5.0
+DEFAULT_TIMEOUT = 15.0
+
+
+class _TimedHTTPClient(HTTPClient):
+    """discord.py's REST client with a timeout on every request (it has none of its own)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, timeout: float, **kwargs: Any) -> None:
+        super().__init__(loop, **kwargs)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def request(self, route: Route, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self._timeout)
+        return await super().request(route, **kwargs)
 
 
 def set_api_base(base_url: str | None) -> None:
@@ -68,11 +87,13 @@ def translate_error(exc: BaseException, where: str) -> DeliveryError:
     if isinstance(exc, discord.RateLimited):
         return RateLimited(where, exc.retry_after)
     if isinstance(exc, discord.LoginFailure):
-        return PermanentDeliveryError(where, "invalid bot token (401)")
+        return AuthFailed(where, "invalid bot token (401)")
     if isinstance(exc, discord.HTTPException):
         detail = f"HTTP {exc.status} code {exc.code}: {truncate(exc.text, 200)}"
         if exc.status == 429:
             return RateLimited(where, _retry_after(exc))
+        if exc.status == 401:
+            return AuthFailed(where, f"{detail} (the bot token is refused)")
         if exc.status in (400, 401, 403, 404, 413):
             return PermanentDeliveryError(where, detail)
         return DeliveryError(where, detail)
@@ -87,8 +108,10 @@ class DiscordNotifier(Notifier):
     name = "discord"
 
     def __init__(self, token: str, base_url: str | None = None, *, max_ratelimit_timeout: float = 30.0,
-                 history_limit: int = 50, thread_archive_minutes: int = 1440) -> None:
+                 history_limit: int = 50, thread_archive_minutes: int = 1440,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         set_api_base(base_url)
+        self.timeout = timeout
         self._token = token
         self._max_wait = max_ratelimit_timeout
         self.history_limit = history_limit
@@ -109,7 +132,7 @@ class DiscordNotifier(Notifier):
             self._lock, self._loop, self._http = asyncio.Lock(), loop, None
         async with self._lock:
             if self._http is None:
-                http = HTTPClient(loop, max_ratelimit_timeout=self._max_wait)
+                http = _TimedHTTPClient(loop, timeout=self.timeout, max_ratelimit_timeout=self._max_wait)
                 try:
                     me = await http.static_login(self._token)
                 except Exception as exc:

@@ -16,6 +16,10 @@ Limits, by Discord's design:
 - Webhook URLs on another host (a test server, a proxy) are honoured: requests are
   re-based onto the URL's host. discord.py retries 429s itself without a cap, so a wait
   longer than ``max_wait`` is turned into :class:`~bot.errors.RateLimited` here instead.
+- A 5xx answer to a post is not repeated at once (discord.py would): with no nonce, a post
+  Discord stored before failing its answer would appear twice. It goes back to the outbox.
+- Requests time out after ``timeout`` seconds (aiohttp's default is 300 s, which stalled
+  the delivery pass behind one hung post).
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from discord.http import Route
 
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
-from bot.adapters.discord.notifier import DiscordNotifier, translate_error
-from bot.errors import PermanentDeliveryError, RateLimited
+from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, translate_error
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["DiscordWebhookNotifier", "parse_webhook_url"]
@@ -64,6 +68,11 @@ class _Request:
         if self.s.base and url.startswith(Route.BASE):
             url = self.s.base + url[len(Route.BASE):]
         self.resp = resp = await self.s.session.request(self.method, url, **self.kwargs)
+        if resp.status >= 500 and self.method == "POST" and "/messages" not in url:
+            # discord.py would post again at once, and execute-webhook takes no nonce: Discord may
+            # have stored the first one. The outbox retries later, looking for it first.
+            resp.release()
+            raise DeliveryError(self.s.where, f"HTTP {resp.status} on a webhook post (it may have been stored)")
         if resp.status == 429 and resp.headers.get("Via"):
             wait = float(resp.headers.get("Retry-After") or 0)
             with contextlib.suppress(ValueError, aiohttp.ContentTypeError, AttributeError):
@@ -94,8 +103,10 @@ class DiscordWebhookNotifier(Notifier):
 
     name = "discord_webhook"
 
-    def __init__(self, *, max_wait: float = 30.0, bot_token: str | None = None) -> None:
+    def __init__(self, *, max_wait: float = 30.0, bot_token: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         self.max_wait = max_wait
+        self.timeout = timeout
         self.bot_token = (bot_token if bot_token is not None else os.environ.get("DISCORD_BOT_TOKEN")) or None
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -110,7 +121,8 @@ class DiscordWebhookNotifier(Notifier):
         where = f"discord-webhook:{wid}"
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
-            self._session, self._loop = aiohttp.ClientSession(), loop
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._loop = loop
         wrapped = _RebasedSession(self._session, base, self.max_wait, where)
         return discord.Webhook.partial(wid, token, session=wrapped), where  # type: ignore[arg-type]
 
@@ -128,7 +140,7 @@ class DiscordWebhookNotifier(Notifier):
                     int(delivery.thread_id), embeds=embeds, allowed_mentions=discord.AllowedMentions.none())
             else:
                 msg = await webhook.send(embeds=embeds, allowed_mentions=discord.AllowedMentions.none(), wait=True)
-        except RateLimited:
+        except DeliveryError:  # ours already (a long 429, a 5xx on a post)
             raise
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc
@@ -157,8 +169,11 @@ class DiscordWebhookNotifier(Notifier):
         if channel is None:
             return None
         if self._reader is None:
-            self._reader = DiscordNotifier(token=self.bot_token)
-        return await self._reader.find_in_channel(channel, delivery, webhook_id=str(webhook.id), where=where)
+            self._reader = DiscordNotifier(token=self.bot_token, timeout=self.timeout)
+        try:
+            return await self._reader.find_in_channel(channel, delivery, webhook_id=str(webhook.id), where=where)
+        except AuthFailed as exc:  # the reader's token, not the webhook's: posting still works
+            raise PermanentDeliveryError(where, f"cannot look up posts: {exc}") from exc
 
     async def aclose(self) -> None:
         if self._reader is not None:

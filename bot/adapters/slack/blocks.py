@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.adapters.base import sources_line, truncate
+from bot.adapters.base import and_list, sources_line, truncate
 from bot.commands.model import FeedbackResult, Reply, Section
 from bot.models import Alert, AlertKind, SourceRef
 
@@ -176,11 +176,11 @@ def render_alert(alert: Alert) -> tuple[str, list[Block]]:
 
 def render_followup(alert: Alert) -> tuple[str, list[Block]]:
     """A thread reply: which outlet just covered the story, and the updated sources line."""
-    new = alert.new_source
-    who = link(new.url, new.name, 80) if new else "Another outlet"
+    new = alert.newcomers
+    who = and_list([link(s.url, s.name, 80) for s in new]) if new else "another outlet"
     n = len(alert.sources)
     text = f"↳ Also covered by {who} — now {n} source{'s' * (n != 1)}"
-    fallback = f"Also covered by {new.name if new else 'another outlet'}: {alert.title}"
+    fallback = f"Also covered by {and_list([s.name for s in new]) if new else 'another outlet'}: {alert.title}"
     return _fallback(fallback), clamp_blocks([_section(text), sources_block(alert.sources)])
 
 

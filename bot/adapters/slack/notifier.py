@@ -7,9 +7,13 @@
   retries once; past that budget, or for a longer wait, we raise :class:`RateLimited` and
   the outbox pauses only that channel until then.
   We also pace ourselves to about one message per second per channel.
-* Errors that retrying cannot fix (``channel_not_found``, ``invalid_auth``, ...) raise
-  :class:`PermanentDeliveryError` for that delivery only; 5xx and network failures raise
-  :class:`DeliveryError` (after the client's own retries) and are retried with backoff.
+* Errors that retrying cannot fix (``channel_not_found``, ``is_archived``, ...) raise
+  :class:`PermanentDeliveryError` for that delivery only; a refused token (``invalid_auth``,
+  ``token_revoked``, ...) raises :class:`AuthFailed`, which pauses the channel instead; 5xx and network failures raise
+  :class:`DeliveryError` and are retried with backoff.
+* The client retries reads and edits itself on 5xx and dropped connections, but never a
+  post (``chat.postMessage``): such a failure can come after Slack stored the message, and a
+  blind repeat would post it twice. The outbox retries it later, looking for it first.
 """
 
 from __future__ import annotations
@@ -35,10 +39,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Notifier
 from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, render_alert, sources_block
-from bot.errors import DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["EVENT_TYPE", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier", "make_client"]
+__all__ = ["AUTH_ERRORS", "EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
+           "make_client"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +55,8 @@ PERMANENT_ERRORS = frozenset({
     "message_not_found", "cant_update_message", "edit_window_closed", "invalid_metadata_format",
     "invalid_metadata_schema", "metadata_too_large", "team_access_not_granted", "org_login_required",
 })
+
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
 
 
 class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
@@ -73,16 +80,42 @@ class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return True
 
 
+NOT_REPEATED = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage"})
+
+
+def _is_post(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").rsplit("/", 1)[-1] in NOT_REPEATED
+
+
+class NoRepostConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retry dropped connections, except for posts: the post may have been stored before the drop."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_post(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error)
+
+
+class NoRepostServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Retry 500/503, except for posts: Slack may have stored the message before failing the answer."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_post(request) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error)
+
+
 def make_client(token: str, base_url: str | None = None, *, rate_limit_retries: int = 1,
                 server_error_retries: int = 2, timeout: int = 15, max_wait: float = 10.0) -> AsyncWebClient:
-    """An ``AsyncWebClient`` with retry handlers for 429 (short ``Retry-After``), 5xx and dropped connections."""
+    """An ``AsyncWebClient`` with retry handlers for 429 (short ``Retry-After``: the request was refused,
+    so repeating it is safe), and for 5xx and dropped connections on everything but posts."""
     kwargs: dict[str, Any] = {}
     if base_url:
         kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
     return AsyncWebClient(token=token, timeout=timeout, retry_handlers=[
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        NoRepostConnectionErrorRetryHandler(max_retry_count=2),
         ShortRateLimitRetryHandler(max_retry_count=rate_limit_retries, max_wait=max_wait),
-        AsyncServerErrorRetryHandler(max_retry_count=server_error_retries),
+        NoRepostServerErrorRetryHandler(max_retry_count=server_error_retries),
     ], **kwargs)
 
 
@@ -191,6 +224,8 @@ class SlackNotifier(Notifier):
                 raise RateLimited(f"slack:{where}", _retry_after(exc)) from exc
             if status >= 500:
                 raise DeliveryError(f"slack:{where}", f"{api}: HTTP {status}") from exc
+            if error in AUTH_ERRORS:
+                raise AuthFailed(f"slack:{where}", f"{api}: {error} (the bot token is refused)") from exc
             if error in PERMANENT_ERRORS or (status == 200 and error and error not in _TRANSIENT):
                 raise PermanentDeliveryError(f"slack:{where}", f"{api}: {error}") from exc
             raise DeliveryError(f"slack:{where}", f"{api}: {error or f'HTTP {status}'}") from exc

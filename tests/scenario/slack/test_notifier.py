@@ -65,13 +65,20 @@ async def test_long_retry_after_is_not_waited_in_place(fake):
 
 
 async def test_500_is_retried_then_transient_error(fake):
-    fake.fail("chat.postMessage", status=500)
-    assert (await notifier(fake).send(delivery(make_alert()), "C1")).message_id
-    assert len(fake.calls_to("chat.postMessage")) == 2
-    fake.fail("chat.postMessage", status=500, times=None)
+    # a read is retried by the client; a post never is (Slack may have stored it: see test_post_retries)
+    fake.fail("conversations.history", status=500)
+    assert await notifier(fake).find_sent(delivery(make_alert()), "C1") is None
+    assert len(fake.calls_to("conversations.history")) == 2
+    fake.fail("conversations.history", status=500, times=None)
     with pytest.raises(DeliveryError) as info:
-        await notifier(fake, server_error_retries=1).send(delivery(make_alert(), key="k2"), "C1")
+        await notifier(fake, server_error_retries=1).find_sent(delivery(make_alert(), key="k2"), "C1")
     assert not isinstance(info.value, PermanentDeliveryError)
+    assert len(fake.calls_to("conversations.history")) == 4
+    fake.fail("chat.postMessage", status=500)
+    with pytest.raises(DeliveryError) as info:
+        await notifier(fake).send(delivery(make_alert(), key="k3"), "C1")
+    assert not isinstance(info.value, PermanentDeliveryError)
+    assert len(fake.calls_to("chat.postMessage")) == 1
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "invalid_auth", "is_archived"])

@@ -106,6 +106,23 @@ def test_notice_and_followup():
     assert "Also covered by <https://r.example/|Reuters> — now 5 sources" in blocks[0]["text"]["text"]
 
 
+def test_followup_names_every_outlet_new_since_the_last_cycle():
+    from bot.adapters.console import format_text
+    from bot.adapters.discord.embeds import render_followup_note
+    from bot.outbox import alert_from_dict, alert_to_dict
+
+    new = [SourceRef("AP", "https://ap.example/"), SourceRef("BBC", "https://bbc.example/"),
+           SourceRef("Reuters", "https://r.example/")]
+    fu = alert_from_dict(alert_to_dict(alert(kind=AlertKind.FOLLOWUP, new_source=new[-1], new_sources=new)))
+    text, blocks = render(fu)
+    assert ("Also covered by <https://ap.example/|AP>, <https://bbc.example/|BBC> and <https://r.example/|Reuters>"
+            " — now 5 sources") in blocks[0]["text"]["text"]
+    assert text.startswith("Also covered by AP, BBC and Reuters:")
+    assert render_followup_note(fu)["description"].startswith("+ [AP](https://ap.example/), [BBC](https://bbc.example/)"
+                                                               " and [Reuters](https://r.example/) also report this")
+    assert "+AP, +BBC, +Reuters, now 5 sources" in format_text(fu)
+
+
 def test_reply_rendering():
     reply = Reply(text="2 results:\n...", sections=[Section(title="T <1>", url="https://a.example/", lines=["x"],
                                                             context="Wire · 2026")])

@@ -113,3 +113,19 @@ async def test_unusable_webhook_url_fails_that_delivery_clearly(outbox: Outbox, 
     assert (report.sent, report.failed) == (1, 1)
     rows = {d.channel: d for d in outbox.for_story("s1")}
     assert rows["bad"].status is DeliveryStatus.FAILED and "invalid webhook URL" in (rows["bad"].error or "")
+
+
+async def test_a_webhook_refusing_our_credentials_pauses_the_channel(outbox: Outbox, receiver: Receiver) -> None:
+    """401: the receiver's secret changed. Every queued delivery would fail the same way, so the
+    channel waits (nothing failed) and resumes with one catch-up for what queued up meanwhile."""
+    enqueue(outbox, *[alert(f"s{i}", "c") for i in range(1, 6)])
+    receiver.script.extend([(401, {})] * 3)
+    dest = {"c": Destination(WebhookNotifier(), receiver.url())}
+    for minutes in (0, 5, 10):
+        report = await deliver_due(outbox, dest, lambda m=minutes: NOW + timedelta(minutes=m))
+        assert (report.failed, report.retrying) == (0, 1)
+    assert receiver.received == [] and DeliveryStatus.FAILED.value not in outbox.counts()
+    for minutes in (20, 21):  # the receiver accepts us again
+        await deliver_due(outbox, dest, lambda m=minutes: NOW + timedelta(minutes=m))
+    assert [r["kind"] for r in receiver.received] == ["alert", "digest"]
+    assert receiver.received[1]["title"] == "While posting here was paused (credentials refused): 4 stories"
