@@ -26,30 +26,34 @@ from sqlalchemy import event, func, select
 from bot.adapters.registry import build_destinations
 from bot.errors import StoreError
 from bot.pipeline import Pipeline
-from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
 from bot.store import schema as t
 from tests.fakes.webhook import Receiver
-from tests.feedserver import FeedServer, story_rss
-from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES
+from tests.feedserver import FeedServer
+from tests.hardening.hostile import N_ARTICLES, N_STORIES
+from tests.hardening.world import feeds_and_hook, webhook_settings
+
+
+def _failing_fast(db: Path) -> Store:
+    """A store on ``db`` whose connections give up on a lock after 0.3 s (set after the store's
+    own pragmas), so a test of a lock longer than the wait stays fast."""
+    store = Store.open(f"sqlite:///{db}")
+    store.engine.dispose()
+
+    @event.listens_for(store.engine, "connect")
+    def _short_wait(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA busy_timeout=300")
+
+    return store
 
 
 @pytest.fixture
 def world() -> Iterator[tuple[FeedServer, Receiver]]:
-    hook = Receiver()
-    with FeedServer() as feeds:
-        for name, items in FEEDS.items():
-            feeds.feed(f"/{name}.xml", story_rss(items, f"{name}.example"), etag=f'"{name}-1"')
-        yield feeds, hook
-    hook.close()
+    with feeds_and_hook(etags=True) as w:
+        yield w
 
 
-def _settings(feeds: FeedServer, hook: Receiver) -> Settings:
-    return settings_from_mapping({
-        "sources": [{"name": n, "url": feeds.url(f"/{n}.xml"), "full_text": "never"} for n in FEEDS],
-        "channels": [{"name": "hook", "webhook": hook.url(), "min_importance": 0}],
-        "source_alert_after": None,
-    })
+_settings = webhook_settings
 
 
 def _hold_write_lock(path: Path, seconds: float, taken: threading.Event) -> threading.Thread:
@@ -98,13 +102,7 @@ async def test_lock_longer_than_the_wait_fails_clearly_and_the_next_poll_stores_
         world: tuple[FeedServer, Receiver], tmp_path: Path) -> None:
     feeds, hook = world
     db = tmp_path / "s.db"
-    store = Store.open(f"sqlite:///{db}")
-    store.engine.dispose()
-
-    @event.listens_for(store.engine, "connect")
-    def _short_wait(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_conn.execute("PRAGMA busy_timeout=300")  # after the store's own pragmas: fail fast
-
+    store = _failing_fast(db)
     settings = _settings(feeds, hook)
     taken = threading.Event()
     holder = _hold_write_lock(db, 2.0, taken)
@@ -137,13 +135,7 @@ async def test_the_long_running_loop_logs_a_store_failure_as_one_line_naming_the
 
     feeds, hook = world
     db = tmp_path / "s.db"
-    store = Store.open(f"sqlite:///{db}")
-    store.engine.dispose()
-
-    @event.listens_for(store.engine, "connect")
-    def _short_wait(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_conn.execute("PRAGMA busy_timeout=300")
-
+    store = _failing_fast(db)
     settings = _settings(feeds, hook)
     taken = threading.Event()
     holder = _hold_write_lock(db, 2.0, taken)

@@ -16,30 +16,21 @@ from sqlalchemy import select
 from bot.adapters.registry import build_destinations
 from bot.errors import StoreError
 from bot.pipeline import CycleReport, Pipeline
-from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
 from bot.store import schema as t
 from tests.fakes.webhook import Receiver
-from tests.feedserver import FeedServer, story_rss
-from tests.hardening.hostile import FEEDS, N_ARTICLES, N_STORIES
+from tests.feedserver import FeedServer
+from tests.hardening.hostile import N_ARTICLES, N_STORIES
+from tests.hardening.world import feeds_and_hook, webhook_settings
 
 
 @pytest.fixture
 def world() -> Iterator[tuple[FeedServer, Receiver]]:
-    hook = Receiver()
-    with FeedServer() as feeds:
-        for name, items in FEEDS.items():
-            feeds.feed(f"/{name}.xml", story_rss(items, f"{name}.example"))
-        yield feeds, hook
-    hook.close()
+    with feeds_and_hook(etags=False) as w:
+        yield w
 
 
-def _settings(feeds: FeedServer, hook: Receiver) -> Settings:
-    return settings_from_mapping({
-        "sources": [{"name": n, "url": feeds.url(f"/{n}.xml"), "full_text": "never"} for n in FEEDS],
-        "channels": [{"name": "hook", "webhook": hook.url(), "min_importance": 0}],
-        "source_alert_after": None,
-    })
+_settings = webhook_settings
 
 
 def _state(store: Store) -> tuple[dict[str, str | None], list[tuple[str, str]], list[str]]:

@@ -16,6 +16,16 @@ from bot.store import Store, migrate
 from bot.store import schema as t
 
 
+def _opens_at_head_with_the_event_kept(url: str) -> None:
+    """Opening the store upgrades it to the head revision, and the seen event "e1" is still there."""
+    store = Store.open(url)
+    try:
+        assert migrate.current(store.engine) == migrate.head()
+        with store.begin() as c:
+            assert c.execute(text("SELECT id FROM seen_events")).scalars().all() == ["e1"]
+    finally:
+        store.close()
+
 def test_open_creates_the_schema_at_head(store_url: str) -> None:
     store = Store.open(store_url)
     try:
@@ -55,13 +65,7 @@ def test_database_from_before_migrations_is_stamped_and_kept(tmp_path: Path) -> 
                 "seen_events"} <= set(inspect(c).get_table_names())
         c.execute(text("INSERT INTO seen_events (id, at) VALUES ('e1', '2026-01-01 00:00:00')"))
     engine.dispose()
-    store = Store.open(url)
-    try:
-        assert migrate.current(store.engine) == migrate.head()
-        with store.begin() as c:
-            assert c.execute(text("SELECT id FROM seen_events")).scalars().all() == ["e1"]
-    finally:
-        store.close()
+    _opens_at_head_with_the_event_kept(url)
 
 
 def test_no_auto_upgrade_refuses_an_old_schema_until_db_upgrade(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,13 +101,7 @@ def test_a_failed_sqlite_upgrade_leaves_the_old_revision_and_can_be_retried(tmp_
     with engine.begin() as c:
         c.execute(text("ALTER TABLE sources DROP COLUMN config_url"))
     engine.dispose()
-    store = Store.open(url)
-    try:
-        assert migrate.current(store.engine) == migrate.head()
-        with store.begin() as c:
-            assert c.execute(text("SELECT id FROM seen_events")).scalars().all() == ["e1"]
-    finally:
-        store.close()
+    _opens_at_head_with_the_event_kept(url)
 
 
 def test_a_schema_newer_than_the_code_is_refused_clearly_and_left_alone(store_url: str) -> None:
