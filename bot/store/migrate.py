@@ -84,7 +84,7 @@ def known(revision: str) -> bool:
 
 
 def _where(engine: Engine) -> str:
-    from bot.store.store import where
+    from bot.store.engine import where
 
     return where(engine)
 
