@@ -15,6 +15,7 @@ import html
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 
 import ftfy
 
@@ -65,6 +66,7 @@ _TRAILING = re.compile(
 )
 _TRAIL_HINT = re.compile(r"(?i:more|reading|this)\W{0,4}$|[…\]]|\.\.\.")
 _PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~‘’“”–—…•·«»¡¿"
+_strip = str.strip
 _ONE_LINE = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
 # UTF-8 read as Latin-1/windows-1252 (Ã©, â€™, ðŸ’¡, Â ) or as windows-1251 (Ð/Ñ pairs): only then
@@ -147,10 +149,19 @@ def clean_title(title: str) -> str:
 
 
 def content_hash(title: str, text: str) -> str:
-    """Stable hash of normalised title and text: case, spacing and punctuation do not count."""
-    norm = "\n".join(" ".join(w for w in (t.strip(_PUNCT) for t in s.casefold().split()) if w)
-                     for s in (title, text))
+    """Stable hash of normalised title and text: case, spacing and punctuation do not count.
+
+    The words are the whitespace-separated tokens with ``_PUNCT`` stripped from both ends,
+    empty ones dropped (:func:`_hash_words_reference`). Stored hashes are the dedupe key of
+    every article already in a database, so the words must never change; ``map`` and
+    ``filter`` only make it cheaper (a generator frame per word was a fifth of the time)."""
+    norm = "\n".join(" ".join(filter(None, map(_strip, s.casefold().split(), repeat(_PUNCT)))) for s in (title, text))
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def _hash_words_reference(s: str) -> list[str]:
+    """The words :func:`content_hash` hashes of one field, token by token: the specification."""
+    return [w for w in (t.strip(_PUNCT) for t in s.casefold().split()) if w]
 
 
 def _utc(dt: datetime | None, fetched_at: datetime) -> datetime | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.ingest import clean_entry, clean_text, clean_title, content_hash, html_to_text
-from bot.ingest.cleaner import MAX_TITLE
+from bot.ingest.cleaner import _PUNCT, MAX_TITLE, _hash_words_reference
 from bot.models import RawEntry
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -84,6 +87,18 @@ def test_long_title_is_cut_at_a_word() -> None:
 def test_html_to_text_handles_broken_markup() -> None:
     assert html_to_text("<p>unclosed <b>bold <i>and</p> more") == "unclosed bold and\nmore"
     assert html_to_text("") == ""
+
+
+_HASH_CHARS = st.sampled_from([*_PUNCT, *"aZ09 \t\n\x1c\x85\u00a0\u2028\u3000ßİﬁ💡"])
+_HASH_TEXT = st.text(_HASH_CHARS, max_size=60) | st.lists(st.sampled_from(["-a-", "a.b", "...", " ", "“x”", "ß."])).map("".join)
+
+
+@given(_HASH_TEXT | st.text(max_size=40), _HASH_TEXT)
+def test_content_hash_is_the_token_by_token_hash(title: str, text: str) -> None:
+    """The one-regex normalisation hashes exactly what stripping each token did: stored hashes are
+    the dedupe key of every article already in a database, so they must never change."""
+    norm = "\n".join(" ".join(_hash_words_reference(s)) for s in (title, text))
+    assert content_hash(title, text) == hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
 def test_content_hash_ignores_case_spacing_punctuation() -> None:
