@@ -190,13 +190,16 @@ class Store:
             if c.dialect.name == "postgresql" and items:
                 _lock_keys(c, [x.canonical_url for x in items] + [x.content_hash for x in items])
             new = self.unknown(items, c)
-            if new:  # one multi-row INSERT ... RETURNING, ids in parameter order
+            if new:  # multi-row INSERT ... RETURNING; ids matched by (source, guid), unique among ``new``
+                a = t.articles
                 rows = [{**{f.name: getattr(x, f.name) for f in fields(Article) if f.name != "id"}, "processed": False}
                         for x in new]
-                ids = c.execute(insert(t.articles).returning(t.articles.c.id, sort_by_parameter_order=True),
-                                rows).scalars().all()
-                for x, article_id in zip(new, ids, strict=True):
-                    x.id = article_id
+                # (not sort_by_parameter_order: on SQLite that made SQLAlchemy insert row by row, a
+                # statement per article; the key is the table's unique index anyway)
+                ids = {(r.source, r.guid): r.id for r in c.execute(insert(a).returning(a.c.id, a.c.source, a.c.guid),
+                                                                    rows)}
+                for x in new:
+                    x.id = ids[(x.source, x.guid)]
         return new
 
     def unprocessed_articles(self, limit: int = 1000) -> list[Article]:

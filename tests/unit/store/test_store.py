@@ -36,6 +36,19 @@ def test_articles_are_unique_by_guid_url_and_hash(store: Store) -> None:
     assert store.count_articles() == 3
 
 
+def test_each_new_article_gets_its_own_rows_id(store: Store) -> None:
+    """One multi-row INSERT for a batch: every article gets the id of the row that holds it, also
+    when two outlets use the same guid (ids are matched by the (source, guid) key, not by order)."""
+    batch = [art(n, source=src, canonical_url=f"https://{src}.ex/{n}", content_hash=f"{src}{n}")
+             for n in range(40) for src in ("A", "B")]
+    new = store.add_articles(batch)
+    assert len(new) == 80 and len({a.id for a in new}) == 80
+    for a in new:
+        stored = store.article(a.id)  # type: ignore[arg-type]
+        assert stored is not None and (stored.source, stored.guid, stored.content_hash) == (a.source, a.guid,
+                                                                                            a.content_hash)
+
+
 def test_processing_marks_and_replay(store: Store) -> None:
     store.add_articles([art(1), art(2)])
     todo = store.unprocessed_articles()
