@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StoreError
@@ -161,16 +161,19 @@ class Store:
         if not items:
             return []
         a = t.articles
+        keys = {(x.source, x.guid) for x in items}
         urls = {u for x in items if (u := _url_key(x))}
         hashes = {h for x in items if (h := _hash_key(x))}
-        with self._conn(conn) as c:
-            seen_guid = {(r.source, r.guid) for r in c.execute(
-                select(a.c.source, a.c.guid).where(a.c.guid.in_({x.guid for x in items}),
-                                                   a.c.source.in_({x.source for x in items})))}
-            seen_url = set(c.execute(select(a.c.canonical_url).where(
-                a.c.canonical_url.in_(urls))).scalars()) if urls else set()
-            seen_hash = set(c.execute(select(a.c.content_hash).where(
-                a.c.content_hash.in_(hashes))).scalars()) if hashes else set()
+        match = and_(a.c.guid.in_({g for _, g in keys}), a.c.source.in_({src for src, _ in keys}))
+        if urls:
+            match = or_(match, a.c.canonical_url.in_(urls))
+        if hashes:
+            match = or_(match, a.c.content_hash.in_(hashes))
+        with self._conn(conn) as c:  # one query (each condition has its index); a row may match several
+            rows = c.execute(select(a.c.source, a.c.guid, a.c.canonical_url, a.c.content_hash).where(match)).all()
+        seen_guid = {k for r in rows if (k := (r.source, r.guid)) in keys}
+        seen_url = {r.canonical_url for r in rows if r.canonical_url in urls}
+        seen_hash = {r.content_hash for r in rows if r.content_hash in hashes}
         new: list[Article] = []
         for x in items:
             url, digest = _url_key(x), _hash_key(x)
