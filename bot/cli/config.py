@@ -57,12 +57,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 # -- overrides -------------------------------------------------------------------------
-def _config_path(path: str | None) -> str:
-    from bot.settings import DEFAULT_CONFIG
-
-    return path or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
-
-
 def _read_overrides(db: str | None) -> dict[str, dict[str, tuple[Any, str, str]]]:
     """channel → key → (value, by, at). A database that does not exist yet has none."""
     from sqlalchemy import select
@@ -120,9 +114,9 @@ def _redacted(key: str, value: Any) -> Any:
 def _show(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
     from bot.logs import redact
-    from bot.settings import ChannelRules, load_settings
+    from bot.settings import ChannelRules, config_path, load_settings
 
-    path = _config_path(args.path)
+    path = config_path(args.path)
     settings = load_settings(path)
     overrides = _read_overrides(args.db or settings.database_url)
     channels = [c for c in settings.channels if args.channel in (None, c.name)]
@@ -236,9 +230,9 @@ def _export(args: argparse.Namespace) -> int:
     import yaml
 
     from bot.errors import ConfigError, ConfigIssue
-    from bot.settings import load_settings, settings_from_mapping
+    from bot.settings import config_path, load_settings, settings_from_mapping
 
-    path = _config_path(args.path)
+    path = config_path(args.path)
     settings = load_settings(path)
     raw = _read_overrides(args.db or settings.database_url)
     text = Path(path).read_text(encoding="utf-8")

@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     from bot.adapters.discord.gateway import SignalsClient
     from bot.adapters.discord.notifier import set_api_base
     from bot.commands import CommandService
-    from bot.settings import DEFAULT_CONFIG, load_settings
+    from bot.settings import config_path, load_settings
     from bot.settings.watch import ConfigWatcher
     from bot.store import Store
 
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     store = Store.open(args.db or settings.database_url)
     service = CommandService(settings, store)
-    config = ConfigWatcher(args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG),
+    config = ConfigWatcher(config_path(args.config),
                            service.use_settings, current=settings)
     client = SignalsClient(service, sync_on_start=args.sync, guild=args.guild, config=config)
     try:

@@ -35,7 +35,7 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
     from bot.adapters.registry import build_destinations
     from bot.pipeline import Pipeline
     from bot.scheduler import run_forever
-    from bot.settings import DEFAULT_CONFIG
+    from bot.settings import config_path
     from bot.store import Store
 
     store = Store.open(args.db or settings.database_url)
@@ -54,10 +54,9 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
                 report = await pipeline.run_cycle()
                 print(f"signals: {report}", file=sys.stderr)
                 return 1 if report.errors and report.errors == report.sources and report.sources else 0
-            config_path = args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
             socket = None if args.dry_run else await _slack_socket_mode(service)
             try:
-                await run_forever(pipeline, settings, config_path=config_path, rebuild=rebuild)
+                await run_forever(pipeline, settings, config_path=config_path(args.config), rebuild=rebuild)
             finally:
                 if socket is not None:
                     await socket.close_async()

@@ -57,10 +57,9 @@ def _scheduler(args: argparse.Namespace) -> int:
                 r.close()
             print(f"signals scheduler: enqueued {n} fetches")
             return 0
-        from bot.settings import DEFAULT_CONFIG
+        from bot.settings import config_path
 
-        config = args.config or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
-        asyncio.run(run_scheduler(settings, broker, store=store, config_path=config))
+        asyncio.run(run_scheduler(settings, broker, store=store, config_path=config_path(args.config)))
         return 0
     finally:
         store.close()

@@ -21,11 +21,11 @@ def add_store_args(p: argparse.ArgumentParser) -> None:
 
 def open_store(args: argparse.Namespace) -> Store:
     """The database named by ``--db``, else the config's ``database_url`` (when a config exists), else the default."""
-    from bot.settings import load_settings
+    from bot.settings import config_path, load_settings
     from bot.store import Store
 
     url = args.db or os.environ.get("SIGNALS_DATABASE_URL")
-    config = args.config or os.environ.get("SIGNALS_CONFIG") or "config/signals.yaml"
+    config = config_path(args.config)
     if not url and (args.config or Path(config).exists()):
         url = load_settings(config).database_url
     return Store.open(url)

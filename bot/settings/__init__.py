@@ -1,6 +1,6 @@
 """Configuration: typed settings (``schema``) and the YAML loader with line-numbered errors."""
 
-from bot.settings.loader import DEFAULT_CONFIG, load_settings, settings_from_mapping
+from bot.settings.loader import DEFAULT_CONFIG, config_path, load_settings, settings_from_mapping
 from bot.settings.schema import (
     ChannelRules,
     ChannelSettings,
@@ -23,6 +23,7 @@ __all__ = [
     "SourceSettings",
     "StorySettings",
     "TopicSettings",
+    "config_path",
     "load_settings",
     "parse_duration",
     "settings_from_mapping",

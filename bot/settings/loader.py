@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from bot.errors import ConfigError, ConfigIssue
 from bot.settings.schema import Settings
 
-__all__ = ["DEFAULT_CONFIG", "load_settings", "settings_from_mapping"]
+__all__ = ["DEFAULT_CONFIG", "config_path", "load_settings", "settings_from_mapping"]
 
 DEFAULT_CONFIG = Path("config/signals.yaml")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
@@ -177,6 +177,12 @@ def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[Confi
                     loc = ("channels", i, field, j)
                     out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), f"unknown source {name!r}"))
     return out
+
+
+def config_path(path: str | None = None) -> str:
+    """The config file a process reads: ``path`` (``--config``), else ``$SIGNALS_CONFIG``, else
+    :data:`DEFAULT_CONFIG`. The file a process watches for edits is this one too."""
+    return path or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

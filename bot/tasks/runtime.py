@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import redis
 
 from bot.pipeline import Pipeline
-from bot.settings import DEFAULT_CONFIG, Settings, SourceSettings, load_settings
+from bot.settings import Settings, SourceSettings, config_path, load_settings
 from bot.settings.watch import ConfigWatcher
 from bot.store import Store
 from bot.tasks.leases import key
@@ -139,7 +139,7 @@ def runtime() -> Runtime:
     global _current
     with _lock:
         if _current is None or _current[0] != os.getpid():
-            config = os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
+            config = config_path()
             settings = load_settings(config)
             store = Store.open(os.environ.get("SIGNALS_DATABASE_URL") or settings.database_url)
             rt = Runtime(settings, store, os.environ["SIGNALS_BROKER_URL"], config_path=config)
