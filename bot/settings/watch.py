@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +53,21 @@ class ConfigWatcher:
         self._stamp = self._stat()
         self._digest = self._hash() if current is not None else None
         self._reported: str | None = None
+        self._looked = time.monotonic()  # building the watcher stamps the file: a look
+
+    def due(self, every: float, now: float | None = None) -> bool:
+        """Have ``every`` seconds passed since the last look (:meth:`check_due`, or construction)?"""
+        return (time.monotonic() if now is None else now) - self._looked >= every
+
+    def check_due(self, every: float, now: float | None = None) -> bool:
+        """:meth:`check_once`, at most every ``every`` seconds: for processes that look before
+        answering a request or running a task rather than on a timer. True when new settings
+        were applied."""
+        now = time.monotonic() if now is None else now
+        if not self.due(every, now):
+            return False
+        self._looked = now
+        return self.check_once()
 
     def _stat(self) -> _Stamp | None:
         try:

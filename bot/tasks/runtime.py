@@ -59,16 +59,11 @@ class Runtime:
         self.generation: int | None = None  # which clusterer state this process's clusterer reflects
         self.process_lock = threading.Lock()
         self._watcher = ConfigWatcher(config_path, self._apply, current=settings) if config_path else None
-        self._checked = time.monotonic()
 
     def check_config(self, now: float | None = None) -> bool:
         """Apply an edit of the config file, looking at most every ``RELOAD_EVERY`` seconds.
         True when new settings were applied."""
-        now = time.monotonic() if now is None else now
-        if self._watcher is None or now - self._checked < RELOAD_EVERY:
-            return False
-        self._checked = now
-        return self._watcher.check_once()
+        return self._watcher is not None and self._watcher.check_due(RELOAD_EVERY, now)
 
     def _apply(self, new: Settings) -> None:
         """Swap in reloaded settings: the pipeline takes them between two processing runs (on its

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,15 +67,12 @@ class ConfigReload:
         self.app = app
         self.watcher = ConfigWatcher(ctx.config_path, ctx.apply_settings, current=ctx.settings)
         self.every = float(ctx.extra.get("config_check_every", 2.0))
-        self.due = time.monotonic() + self.every
         self.lock = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and time.monotonic() >= self.due:
+        if scope["type"] == "http" and self.watcher.due(self.every):
             async with self.lock:  # one check at a time; the others wait for its result
-                if time.monotonic() >= self.due:
-                    await run_in_threadpool(self.watcher.check_once)
-                    self.due = time.monotonic() + self.every
+                await run_in_threadpool(self.watcher.check_due, self.every)
         await self.app(scope, receive, send)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import discord
@@ -120,7 +119,6 @@ class SignalsClient(discord.Client):
         self.sync_on_start = sync_on_start
         self.guild = guild
         self.config = config  # config edits reach the commands: see refresh_settings
-        self._config_due = 0.0
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(SignalsGroup(self))
 
@@ -132,9 +130,8 @@ class SignalsClient(discord.Client):
     def refresh_settings(self, every: float = 2.0) -> None:
         """Before answering, at most every ``every`` s: pick up a config edit (a bad one is logged
         with file:line by the watcher and the last good settings stay)."""
-        if self.config is not None and time.monotonic() >= self._config_due:
-            self._config_due = time.monotonic() + every
-            self.config.check_once()
+        if self.config is not None:
+            self.config.check_due(every)
 
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
         if self.service is None:
