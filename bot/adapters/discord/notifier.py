@@ -94,7 +94,7 @@ def translate_error(exc: BaseException, where: str) -> DeliveryError:
             return RateLimited(where, _retry_after(exc))
         if exc.status == 401:
             return AuthFailed(where, f"{detail} (the bot token is refused)")
-        if exc.status in (400, 401, 403, 404, 413):
+        if exc.status in (400, 403, 404, 413):
             return PermanentDeliveryError(where, detail)
         return DeliveryError(where, detail)
     if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):

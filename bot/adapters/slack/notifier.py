@@ -87,22 +87,21 @@ def _is_post(request: HttpRequest) -> bool:
     return request.url.rstrip("/").rsplit("/", 1)[-1] in NOT_REPEATED
 
 
-class NoRepostConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+class _NotForPosts:
+    """Mixed into a slack_sdk retry handler: it never retries a post (see ``NOT_REPEATED``)."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return not _is_post(request) and await super()._can_retry_async(  # type: ignore[misc]
+            state=state, request=request, response=response, error=error)
+
+
+class NoRepostConnectionErrorRetryHandler(_NotForPosts, AsyncConnectionErrorRetryHandler):
     """Retry dropped connections, except for posts: the post may have been stored before the drop."""
 
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        return not _is_post(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error)
 
-
-class NoRepostServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+class NoRepostServerErrorRetryHandler(_NotForPosts, AsyncServerErrorRetryHandler):
     """Retry 500/503, except for posts: Slack may have stored the message before failing the answer."""
-
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        return not _is_post(request) and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error)
 
 
 def make_client(token: str, base_url: str | None = None, *, rate_limit_retries: int = 1,
