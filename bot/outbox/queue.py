@@ -157,10 +157,8 @@ class Outbox:
 
     def thread_id(self, story_id: str, channel: str) -> str | None:
         """The provider message id of the story's top-level alert in the channel, once sent."""
-        with self.store.begin() as c:
-            return c.execute(select(d.c.provider_message_id).where(
-                d.c.story_id == story_id, d.c.channel == channel, d.c.kind == AlertKind.ALERT.value,
-                d.c.status == DeliveryStatus.SENT.value)).scalar()
+        top = self.top_alert(story_id, channel)
+        return top.provider_message_id if top is not None and top.status is DeliveryStatus.SENT else None
 
     def counts(self) -> dict[str, int]:
         with self.store.begin() as c:
