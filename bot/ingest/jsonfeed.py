@@ -17,7 +17,7 @@ from bot.errors import FeedParseError
 from bot.ingest.dates import parse_date
 from bot.models import RawEntry
 
-__all__ = ["MAX_KEY_BYTES", "bounded_key", "parse_json_feed"]
+__all__ = ["MAX_KEY_BYTES", "bounded_key", "key_digest", "parse_json_feed"]
 
 
 # JSON escapes can encode lone UTF-16 surrogates ("\ud800"); json.loads keeps them, and every later
@@ -34,6 +34,11 @@ def bounded_key(guid: str) -> str:
     """``guid``, or ``sha256:<hex>`` of it when its UTF-8 form is over :data:`MAX_KEY_BYTES`."""
     if len(guid) * 4 <= MAX_KEY_BYTES or len(guid.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
         return guid
+    return key_digest(guid)
+
+
+def key_digest(guid: str) -> str:
+    """``sha256:<hex>`` of a guid that cannot be stored as written."""
     return "sha256:" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
 
 

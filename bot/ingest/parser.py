@@ -28,7 +28,7 @@ from lxml import etree
 from bot.errors import FeedParseError
 from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
-from bot.ingest.jsonfeed import bounded_key, parse_json_feed
+from bot.ingest.jsonfeed import bounded_key, key_digest, parse_json_feed
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
@@ -312,6 +312,5 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
     for e in feed.entries:
         if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
             e.url = _CONTROL.sub("", e.url)
-            digest = "sha256:" + hashlib.sha256(e.guid.encode("utf-8", "surrogatepass")).hexdigest()
-            e.guid = _CONTROL.sub("", e.guid) or digest  # a guid of controls only: their digest
+            e.guid = _CONTROL.sub("", e.guid) or key_digest(e.guid)  # a guid of controls only: their digest
     return feed
