@@ -113,8 +113,12 @@ def refuse_polled(settings: Settings, store: Store, url: str) -> None:
     key = feed_key(url)
     same = next((s for s in effective_sources(settings, store) if feed_key(s.url) == key), None)
     if same is not None:
-        also = "" if same.url == url else f" ({same.url})"
-        raise CommandError(f"{url} is already polled as “{same.name}”{also}.")
+        raise _polled_as(url, same)
+
+
+def _polled_as(url: str, same: SourceSettings) -> CommandError:
+    also = "" if same.url == url else f" ({same.url})"
+    return CommandError(f"{url} is already polled as “{same.name}”{also}.")
 
 
 def add_source(settings: Settings, store: Store, source: SourceSettings, actor: str,
@@ -137,12 +141,11 @@ def add_sources(settings: Settings, store: Store, sources: Sequence[SourceSettin
     for source in sources:
         if source.name in names:
             raise CommandError(f"A source named “{source.name}” already exists; pick another name with --name/name=.")
-        same = urls.get(feed_key(source.url))
-        if same is not None:
-            also = "" if same.url == source.url else f" ({same.url})"
-            raise CommandError(f"{source.url} is already polled as “{same.name}”{also}.")
+        key = feed_key(source.url)
+        if (same := urls.get(key)) is not None:
+            raise _polled_as(source.url, same)
         names.add(source.name)
-        urls[feed_key(source.url)] = source
+        urls[key] = source
     o = t.source_overrides
     in_file = {s.name for s in settings.sources}
     with store.begin() as c:
