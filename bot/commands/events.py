@@ -1,19 +1,20 @@
 """Handle each platform event once: Slack retries an event it thinks we missed
-(``X-Slack-Retry-Num``), and a restarted process may see an interaction again.
+(``X-Slack-Retry-Num``), and a restarted process may see an interaction again. Old ids are
+dropped by ``signals db prune`` (:mod:`bot.store.retention`, after ``EVENTS_AGE``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import StoreError
 from bot.store import Store
 from bot.store import schema as t
 
-__all__ = ["first_time", "forget_events_before"]
+__all__ = ["first_time"]
 
 
 def first_time(store: Store, event_id: str, now: datetime | None = None) -> bool:
@@ -27,9 +28,3 @@ def first_time(store: Store, event_id: str, now: datetime | None = None) -> bool
         raise
     return True
 
-
-def forget_events_before(store: Store, age: timedelta = timedelta(days=2), now: datetime | None = None) -> int:
-    """Drop old event ids (retries arrive within minutes); returns how many were removed."""
-    cutoff = (now or datetime.now(UTC)) - age
-    with store.begin() as c:
-        return c.execute(delete(t.seen_events).where(t.seen_events.c.at < cutoff)).rowcount

@@ -1,7 +1,8 @@
 """Retention: ``signals db prune`` drops what no stage reads again, so the database stops growing.
 
-Everything was kept forever (even ``seen_events``, whose cleanup was written but never
-called). What goes, for stories quiet since the cutoff (no article for ``older_than``):
+Everything was kept forever (even ``seen_events``: its cleanup, a function in
+:mod:`bot.commands.events`, was never called; it lives here now). What goes, for stories
+quiet since the cutoff (no article for ``older_than``):
 
 * their ``decisions`` (``signals why`` and tuning look at recent stories);
 * their outbox rows that are finished (sent or failed alerts, follow-ups and digests);
