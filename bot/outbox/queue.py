@@ -83,14 +83,10 @@ class Outbox:
     def has_key(self, conn: Connection, key: str) -> bool:
         return conn.execute(select(d.c.id).where(d.c.key == key)).first() is not None
 
-    def alerted_channels(self, conn: Connection, story_id: str) -> set[str]:
-        """Channels that already have a top-level alert (sent or queued) for this story."""
-        rows = conn.execute(select(d.c.channel).where(d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value))
-        return set(rows.scalars())
-
     def alert_notes(self, conn: Connection, story_id: str) -> dict[str, str]:
-        """Channels that already have this story's alert, each with what became of it, in words
-        (``signals why`` shows it once later coverage has replaced the alert's own decision)."""
+        """Channels that already have this story's top-level alert (sent, queued, held or failed),
+        each with what became of it, in words (``signals why`` shows it once later coverage has
+        replaced the alert's own decision)."""
         rows = conn.execute(select(d.c.channel, d.c.status, d.c.error, d.c.sent_at, d.c.next_try_at).where(
             d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value))
         return {r.channel: _alert_note(r) for r in rows}

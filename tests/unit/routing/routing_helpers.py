@@ -66,7 +66,7 @@ class World:
         plans = []
         with self.store.begin() as conn:
             for v in views:
-                alerted = self.outbox.alerted_channels(conn, v.id)
+                alerted = set(self.outbox.alert_notes(conn, v.id))  # as the pipeline reads them
                 plan = plan_story(v, self.settings, summary=["s"], tags=[], alerted=alerted, new_source=new_source,
                                   now=now, conn=conn)
                 d = t.decisions
