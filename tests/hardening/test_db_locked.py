@@ -56,7 +56,10 @@ def world() -> Iterator[tuple[FeedServer, Receiver]]:
 _settings = webhook_settings
 
 
-def _hold_write_lock(path: Path, seconds: float, taken: threading.Event) -> threading.Thread:
+def _hold_write_lock(path: Path, seconds: float) -> threading.Thread:
+    """Another connection takes SQLite's write lock on ``path`` for ``seconds``; returns once it holds it."""
+    taken = threading.Event()
+
     def run() -> None:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         conn.execute("BEGIN EXCLUSIVE")
@@ -67,6 +70,7 @@ def _hold_write_lock(path: Path, seconds: float, taken: threading.Event) -> thre
 
     th = threading.Thread(target=run, daemon=True)
     th.start()
+    assert taken.wait(10)
     return th
 
 
@@ -80,9 +84,7 @@ async def test_cycle_waits_for_a_locked_database_and_loses_nothing(world: tuple[
     feeds, hook = world
     db = tmp_path / "s.db"
     store = Store.open(f"sqlite:///{db}")
-    taken = threading.Event()
-    holder = _hold_write_lock(db, 3.0, taken)
-    assert taken.wait(10)
+    holder = _hold_write_lock(db, 3.0)
     try:
         async with Pipeline(_settings(feeds, hook), store, build_destinations(_settings(feeds, hook))) as p:
             t0 = time.monotonic()
@@ -104,9 +106,7 @@ async def test_lock_longer_than_the_wait_fails_clearly_and_the_next_poll_stores_
     db = tmp_path / "s.db"
     store = _failing_fast(db)
     settings = _settings(feeds, hook)
-    taken = threading.Event()
-    holder = _hold_write_lock(db, 2.0, taken)
-    assert taken.wait(10)
+    holder = _hold_write_lock(db, 2.0)
     try:
         async with Pipeline(settings, store, build_destinations(settings)) as p:
             with pytest.raises(StoreError, match="locked"):
@@ -137,9 +137,7 @@ async def test_the_long_running_loop_logs_a_store_failure_as_one_line_naming_the
     db = tmp_path / "s.db"
     store = _failing_fast(db)
     settings = _settings(feeds, hook)
-    taken = threading.Event()
-    holder = _hold_write_lock(db, 2.0, taken)
-    assert taken.wait(10)
+    holder = _hold_write_lock(db, 2.0)
     try:
         async with Pipeline(settings, store, build_destinations(settings)) as p:
             with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
