@@ -134,14 +134,14 @@ class CommandService:
     def _topics(self, inv: Invocation, add: bool, topic: str) -> Reply:
         ch = self._need_channel(inv)
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        before = list(effective_rules(self.settings, self.store)[ch.name].topics or [])
+        rules = effective_rules(self.settings, self.store)[ch.name]
+        before = list(rules.topics or [])
         if add and topic in before:
             return Reply(text=f"#{ch.name} already follows {topic}.")
         if not add and topic not in before:
             return Reply(text=f"#{ch.name} does not follow {topic}.")
         after = [*before, topic] if add else [x for x in before if x != topic]
         if not after:  # an empty list means "no topic filter": the channel would get *more* alerts
-            rules = effective_rules(self.settings, self.store)[ch.name]
             raise CommandError(
                 f"#{ch.name} follows only {topic}; without a topic it would get every story at or above "
                 f"{rules.min_importance:g}/10. Subscribe another topic first, raise the threshold "
