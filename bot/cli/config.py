@@ -88,13 +88,9 @@ def _flow(value: Any) -> str:
 
 def _duration(value: Any) -> str | None:
     """A timedelta as the config writes it: ``2h``, ``90m``, ``30s``, ``7d``."""
-    if value is None:
-        return None
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    from bot.settings import format_duration
+
+    return None if value is None else format_duration(value)
 
 
 def _redacted(key: str, value: Any) -> Any:

@@ -40,7 +40,7 @@ from bot.ingest.guard import AsyncGuardedTransport, TrustedHosts, guarded_transp
 from bot.ingest.parser import ParsedFeed, parse_feed
 from bot.models import FetchState
 from bot.security.ssrf import UnsafeURL, UrlGuard
-from bot.settings import FetchSettings, SourceSettings
+from bot.settings import FetchSettings, SourceSettings, format_duration
 
 __all__ = ["FetchResult", "FetchStatus", "Fetcher"]
 
@@ -75,11 +75,6 @@ class _Retry(Exception):
     def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
         self.error = error
         self.retry_after = retry_after
-
-
-def _span(d: timedelta) -> str:
-    s = int(d.total_seconds())
-    return f"{s // 3600}h" if s % 3600 == 0 else f"{s // 60}m" if s % 60 == 0 else f"{s}s"
 
 
 class Fetcher:
@@ -214,7 +209,7 @@ class Fetcher:
             st.paused = True
             st.pause_reason = message if gone else (
                 f"paused after {st.failures} consecutive failures, tried again every "
-                f"{_span(source.max_every or max(self.settings.max_every, source.every))}; last error: {message}")
+                f"{format_duration(source.max_every or max(self.settings.max_every, source.every))}; last error: {message}")
             logger.info("source paused: %s", st.pause_reason, extra={"source": st.source, "url": st.url})
             return FetchResult(st, "paused", error=message, elapsed=time.monotonic() - t0)
         logger.info("fetch failed (%d/%d): %s", st.failures, limit, message,

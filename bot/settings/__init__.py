@@ -10,6 +10,7 @@ from bot.settings.schema import (
     SourceSettings,
     StorySettings,
     TopicSettings,
+    format_duration,
     parse_duration,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "StorySettings",
     "TopicSettings",
     "config_path",
+    "format_duration",
     "load_settings",
     "parse_duration",
     "settings_from_mapping",

@@ -24,6 +24,7 @@ __all__ = [
     "SourceSettings",
     "StorySettings",
     "TopicSettings",
+    "format_duration",
     "parse_duration",
 ]
 
@@ -40,6 +41,16 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, str) and (m := _DURATION.match(value)):
         return timedelta(seconds=float(m.group(1)) * _UNITS[(m.group(2) or "s").lower()])
     raise ValueError(f"expected a duration such as 30s, 15m, 2h or 7d, got {value!r}")
+
+
+def format_duration(value: timedelta) -> str:
+    """A duration as the config writes it, in its largest whole unit: ``7d``, ``2h``, ``90m``,
+    ``30s`` (:func:`parse_duration` reads it back)."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

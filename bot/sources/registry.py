@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.errors import CommandError
-from bot.settings import Settings, SourceSettings
+from bot.settings import Settings, SourceSettings, format_duration
 from bot.settings.feedurl import feed_key
 from bot.store import Store
 from bot.store import schema as t
@@ -246,14 +246,8 @@ def export_sources(settings: Settings, store: Store) -> tuple[list[dict[str, Any
         for key in ("every", "min_every", "max_every"):
             value = getattr(src, key)
             if key in d and value is not None:
-                d[key] = _duration(value.total_seconds())
+                d[key] = format_duration(value)
         out.append(d)
     return out, notes
 
 
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if s and s % size == 0:
-            return f"{s // size}{unit}"
-    return f"{s}s"
