@@ -59,7 +59,9 @@ def doc_terms(title: str, text: str, text_lines: list[list[str]] | None = None) 
 
 
 def _phrases(words: Sequence[str]) -> list[str]:
-    return [" ".join(stem(w) for w in tokens(k)) for k in words if tokens(k)]
+    """The keywords as stem phrases, each once: "gpu", "GPU" and "GPUs" are one keyword, and listed
+    three times it tripled the keyword density and distinct-keyword count of every story."""
+    return list(dict.fromkeys(" ".join(stem(w) for w in tokens(k)) for k in words if tokens(k)))
 
 
 def _sigmoid(x: float) -> float:

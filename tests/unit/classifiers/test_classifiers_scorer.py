@@ -239,3 +239,16 @@ def test_an_article_the_model_cannot_read_gets_no_domain_guess(scorer: Scorer, t
     bank's rate rise; an unreadable article is "other" (badge "General"), as an empty one is."""
     (doc,) = scorer.score([Document("x", title, text)])
     assert (doc.domain, doc.domain_prob, doc.category) == ("other", 0.0, "General")
+
+
+def test_a_keyword_given_twice_counts_once() -> None:
+    """"gpu" and "GPU" are one keyword to the model: listed both ways, they doubled the keyword
+    density and the distinct-keyword count, and a story mentioning a GPU once in passing became
+    on-topic. ``signals config check`` reports such repeats; the Scorer API (``signals classify
+    --config``, library users) must not inflate either."""
+    doc = Document("g", "Quarterly results", "The company sold more GPU cards. Revenue rose in all regions this year "
+                   "as demand for its phones and laptops grew.")
+    once = Scorer.load(topics=[TopicSpec("chips", ["gpu", "tsmc"])]).score([doc])[0]
+    twice = Scorer.load(topics=[TopicSpec("chips", ["gpu", "GPU", "tsmc", "gpu"])]).score([doc])[0]
+    assert twice.relevance["chips"] == once.relevance["chips"]
+    assert twice.explanation["relevance:chips"] == once.explanation["relevance:chips"]
