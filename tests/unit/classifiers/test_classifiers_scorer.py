@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from classifiers import DOMAINS, EVENTS, Contribution, Document, Scorer, Scores, StoryContext, TopicSpec
+from classifiers.relevance import TopicModel
 
 DEAL = Document(
     "1", "Microsoft agrees to buy Activision Blizzard for $68.7 billion",
@@ -252,3 +253,24 @@ def test_a_keyword_given_twice_counts_once() -> None:
     twice = Scorer.load(topics=[TopicSpec("chips", ["gpu", "GPU", "tsmc", "gpu"])]).score([doc])[0]
     assert twice.relevance["chips"] == once.relevance["chips"]
     assert twice.explanation["relevance:chips"] == once.explanation["relevance:chips"]
+
+
+@pytest.mark.parametrize("keyword", ["gpu", "GPU", "tpu", "api", "CPU"])
+def test_a_keyword_matches_its_plural(impl: str, keyword: str) -> None:
+    """The stemmer keeps the s of words in -us and -is (virus, analysis), so "GPUs", "TPUs" and
+    "APIs" never matched the keywords gpu, tpu and api: the shipped example config's ai-chips
+    topic missed how the news writes them. A plural counts as its keyword, once."""
+    s = Scorer.load(topics=[TopicSpec("t", [keyword, "nvidia"], exclude=["gaming"])])
+    word = keyword.upper()
+
+    def doc(w: str) -> Document:
+        return Document("d", f"Cloud firm buys more {w}", f"The cloud firm said it would buy more {w} this year for "
+                        f"its data centres, after demand for {w} rose. Shares rose 3%.")
+
+    singular, plural = s.score([doc(word), doc(word + "s")])
+    assert plural.relevance["t"] == singular.relevance["t"] > 0.5
+    mixed = s.score([Document("m", f"Cloud firm buys more {word}s", f"It bought a {word} last year.")])[0]
+    features = {c.feature: c.weight for c in mixed.explanation["relevance:t"]}
+    assert features.get("keywords_distinct") == TopicModel.WEIGHTS["keywords_distinct"]  # one keyword, not two
+    vetoed = Scorer.load(topics=[TopicSpec("t", ["nvidia"], exclude=[keyword])]).score([doc(word + "s")])[0]
+    assert any(c.feature == "excluded_terms" for c in vetoed.explanation["relevance:t"])
