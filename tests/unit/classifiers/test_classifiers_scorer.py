@@ -274,3 +274,34 @@ def test_a_keyword_matches_its_plural(impl: str, keyword: str) -> None:
     assert features.get("keywords_distinct") == TopicModel.WEIGHTS["keywords_distinct"]  # one keyword, not two
     vetoed = Scorer.load(topics=[TopicSpec("t", ["nvidia"], exclude=[keyword])]).score([doc(word + "s")])[0]
     assert any(c.feature == "excluded_terms" for c in vetoed.explanation["relevance:t"])
+
+
+@pytest.mark.parametrize(("text", "usd"), [
+    ("The central bank unveiled a 1.5 trillion yen stimulus.", 1.5e12 * 0.0067),
+    ("It agreed a $2.5-billion deal.", 2.5e9),
+    ("a $50 bln bid", 50e9),
+    ("It sold the unit for 1.5 bln dlrs.", 1.5e9),
+    ("The offer is worth 2.5 billion U.S. dlrs.", 2.5e9),
+    ("a bid of 300 mln Canadian dlrs", 300e6),
+    ("a 3.5 billion-dollar deal", 3.5e9),
+    ("It raised 10 billion yuan.", 10e9 * 0.14),
+    ("€3bn, £1.2 billion, $50B, 50 billion dollars", 50e9),
+    ("a 500 million yen loan", 500e6 * 0.0067),  # about $3m, not $500m
+    ("$0.5 million", 0.5e6),
+])
+def test_amounts_at_stake_in_other_spellings_and_currencies(text: str, usd: float) -> None:
+    """Wire copy writes "mln/bln dlrs", "billion U.S. dlrs", "$2.5-billion"; Reuters alone has ~300
+    amounts in yen: none of those raised importance, and a yen amount read as dollars would have
+    been worth 150 times too much. Other currencies count at rough dollar rates."""
+    from classifiers.text import largest_amount
+
+    value, label = largest_amount(text)
+    assert value == pytest.approx(usd) and label in text
+
+
+def test_importance_explains_a_yen_amount_as_written() -> None:
+    s = Scorer.load()
+    sc = s.score([Document("y", "Toyota to invest 1.5 trillion yen in batteries",
+                           "Toyota said on Tuesday it would invest 1.5 trillion yen in battery plants.")])[0]
+    stake = [c for c in sc.explanation["importance"] if c.feature.startswith("at stake")]
+    assert [c.feature for c in stake] == ["at stake: 1.5 trillion yen"] and 1.4 < stake[0].weight < 2.0
