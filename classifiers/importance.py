@@ -6,6 +6,8 @@
                + sources    +0.6 per unit of the best source weight above 1 (-1.0 .. +1.5)
                + event      EVENT_WEIGHT[event] (acquisition +1.2, security incident +1.2, ...)
                + stake      amounts at stake: +0.4 ($1m) .. +2.0 ($50bn and more), log-scaled
+                            ("$2.5-billion", "1.2 mln dlrs", "1.5 trillion yen": other currencies
+                            at rough dollar rates, ``classifiers.text._RATE``)
                + watchlist  +1.5 when a watchlist name is in the title, +0.7 in the text
                + relevance  +1.0 × the best topic relevance (when topics are configured)
                - novelty    -2.5 × (1 - novelty): a rerun of a recent story matters less

@@ -59,7 +59,26 @@ def doc_terms(title: str, text: str, text_lines: list[list[str]] | None = None) 
 
 
 def _phrases(words: Sequence[str]) -> list[str]:
-    return [" ".join(stem(w) for w in tokens(k)) for k in words if tokens(k)]
+    """The keywords as stem phrases, each once: "gpu", "GPU" and "GPUs" are one keyword, and listed
+    three times it tripled the keyword density and distinct-keyword count of every story."""
+    return list(dict.fromkeys(" ".join(stem(w) for w in tokens(k)) for k in words if tokens(k)))
+
+
+def _plural(key: str) -> str | None:
+    """The stem of a one-word keyword's plural when the stemmer does not fold it back to the
+    keyword, else None. ``stem`` keeps the s of words in -us and -is ("virus", "analysis"), so
+    "GPUs", "TPUs", "APIs" stay "gpus", "tpus", "apis" and never matched the keywords gpu, tpu, api."""
+    if " " in key or not key.endswith(("u", "i")):
+        return None
+    p = stem(key + "s")
+    return p if p != key else None
+
+
+def _with_plurals(keys: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """``keys`` plus the plurals ``_plural`` finds, and the (keyword, plural) pairs: a plural is
+    matched as one more key, and ``TopicModel.features`` counts a pair found together once."""
+    pairs = [(k, p) for k in keys if (p := _plural(k)) is not None and p not in keys]
+    return keys + [p for _, p in pairs], pairs
 
 
 def _sigmoid(x: float) -> float:
@@ -132,10 +151,12 @@ class TopicModel:
     st_weights_: dict[str, float] = field(default_factory=dict)  # the pseudo-labels' share of fb_weights_
     pseudo_: tuple[int, int] = (0, 0)  # pool documents taken as 👍 / 👎 at the last refit
     cold_memo_: dict[int, tuple[DocTerms, float]] = field(default_factory=dict)
+    plurals_: list[tuple[str, str]] = field(default_factory=list)  # (keyword, its plural) among keys_
+    excl_plurals_: list[tuple[str, str]] = field(default_factory=list)  # the same among excl_
 
     def fit(self) -> TopicModel:
-        self.keys_ = _phrases(self.spec.keywords)
-        self.excl_ = _phrases(self.spec.exclude)
+        self.keys_, self.plurals_ = _with_plurals(_phrases(self.spec.keywords))
+        self.excl_, self.excl_plurals_ = _with_plurals(_phrases(self.spec.exclude))
         self.exp_rank_ = {t: i for i, t in enumerate(self.expansion)}
         self.examples_ = [doc_terms("", e).counts for e in self.spec.examples if e.strip()]
         return self
@@ -146,6 +167,12 @@ class TopicModel:
         to the topic's examples when it has any."""
         f = _cold_features(d.counts, d.title, d.lead, d.joined, d.title_joined, d.n, self.keys_, self.excl_,
                            self.expansion, self.exp_rank_)
+        if self.plurals_ or self.excl_plurals_:  # "GPU" and "GPUs" in one story: one keyword, not two
+            c = d.counts
+            if both := sum(k in c and p in c for k, p in self.plurals_):
+                f["keywords_distinct"] -= both
+            if both := sum(k in c and p in c for k, p in self.excl_plurals_):
+                f["excluded_terms"] -= both
         if self.examples_:
             f["example_similarity"] = max(_cosine(d.counts, e) for e in self.examples_)
         return f

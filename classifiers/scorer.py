@@ -68,15 +68,16 @@ class Scorer:
 
     def _expand(self, spec: TopicSpec) -> dict[str, float]:
         """Associated terms of the topic's keywords (stems), strongest weight wins; keywords excluded."""
-        from classifiers.relevance import _phrases
+        from classifiers.relevance import _phrases, _with_plurals
 
         keys = set(_phrases(spec.keywords))
+        matched = set(_with_plurals(sorted(keys))[0])  # a keyword's plural is the keyword, not an associate
         out: dict[str, float] = {}
         if self.associations is None:
             return out
         for k in keys:
             for term, w in self.associations.get(k).items():
-                if term not in keys and w > out.get(term, 0.0):
+                if term not in matched and w > out.get(term, 0.0):
                     out[term] = w
         return out
 

@@ -54,15 +54,20 @@ _BOILER_START = re.compile(r"(by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$|(rep
 _BOILER_ANY = ("share this", "share on ", "follow us", "sign up", "subscribe", "click here", "read more",
                "all rights reserved", "copyright", "©", "getty images", "newsletter", "cookie", "terms of use",
                "terms of service", "privacy policy", "email this", "print this", "comments (")
-# "$50 billion", "£3.2bn", "€10m" (symbol first: the regex engine skips quickly to a symbol) and,
-# only when the text has such words at all, "50 billion dollars" / "1.2 mln dlrs".
-_MONEY = re.compile(r"[$£€]\s?(\d+(?:[.,]\d+)*)\s*(trillion|tn|billion|bn|b|million|mln|m|k)?\b", re.I)
+# "$50 billion", "£3.2bn", "€10m", "$2.5-billion" (symbol first: the regex engine skips quickly to
+# a symbol) and, only when the text has such words at all, "50 billion dollars", "1.2 mln dlrs",
+# "2.5 billion U.S. dlrs", "a 3.5 billion-dollar deal", "1.5 trillion yen".
+_MONEY = re.compile(r"[$£€]\s?(\d+(?:[.,]\d+)*)(?:-(?=[a-z])|\s*)(trillion|tn|billion|bln|bn|b|million|mln|m|k)?\b", re.I)
 # (``\b`` before the number, written as a lookbehind after its first digit so the scan skips to digits)
-_MONEY_AFTER = re.compile(r"(\d(?<!\w\d)\d*(?:[.,]\d+)*)\s*(trillion|billion|million|bn|mln)\s+"
-                          r"(?:dollars|euros|pounds|dlrs|stg)\b", re.I)
-_MONEY_WORDS = ("dollars", "euros", "pounds", "dlrs", "stg")
+_MONEY_AFTER = re.compile(r"(\d(?<!\w\d)\d*(?:[.,]\d+)*)\s*-?\s*(trillion|billion|million|bln|bn|mln)[\s-]+"
+                          r"(?:(?:U\.?S\.?|US|Canadian|Australian|New\s+Zealand|Hong\s+Kong|Singapore|Taiwan)\s+)?"
+                          r"(dollars?|dlrs|euros?|pounds|stg|yen|yuan|renminbi|rupees)\b", re.I)
+_MONEY_WORDS = ("dollar", "euro", "pounds", "dlrs", "stg", "yen", "yuan", "renminbi", "rupees")
 _MONEY_WORDS_B = tuple(w.encode("ascii") for w in _MONEY_WORDS)
-_SCALE = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mln": 1e6,
+# Dollars per unit of the currencies far from a dollar, roughly (the stake is log-scaled: a rough
+# rate is enough, reading yen as dollars was not); dollars of any country, euros, pounds count 1:1.
+_RATE = {"yen": 0.0067, "yuan": 0.14, "renminbi": 0.14, "rupees": 0.012}
+_SCALE = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mln": 1e6,
           "m": 1e6, "k": 1e3}
 
 STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "said", "says", "say", "told", "mr", "mrs", "ms", "one", "two", "three", "new", "year", "years", "last", "first", "week", "weeks", "month", "months", "day", "days", "time", "may", "might", "must", "shall", "per", "cent", "percent", "us", "its", "it's", "he's", "she's", "they're", "we're", "i'm", "don't", "didn't", "can't", "won't", "isn't", "wasn't", "also", "however", "would", "could", "according", "since", "still", "even", "many", "much", "make", "made", "like", "get", "got", "well", "back", "around"])
@@ -404,7 +409,8 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def largest_amount(text: str) -> tuple[float, str]:
-    """The largest money amount mentioned (in units), with the matched text; (0, "") if none."""
+    """The largest money amount mentioned (in dollars, other currencies at ``_RATE``), with the
+    matched text as written; (0, "") if none."""
     best, label = 0.0, ""
     # every symbol-first amount starts at a currency symbol and holds no other one: find them with
     # str.find and try the pattern there only (what finditer finds, without the regex engine
@@ -413,14 +419,20 @@ def largest_amount(text: str) -> tuple[float, str]:
     if _has_money_word(text):
         matches += _MONEY_AFTER.finditer(text)
     for m in matches:
-        num, unit = m.group(1), m.group(2)
         try:
-            value = float(num.replace(",", "")) * _SCALE.get((unit or "").lower(), 1.0)
+            value = amount_of(m)
         except ValueError:
             continue
         if value > best:
             best, label = value, m.group(0).strip()
     return best, label
+
+
+def amount_of(m: re.Match[str]) -> float:
+    """The amount a ``_MONEY`` or ``_MONEY_AFTER`` match names, in dollars (``_RATE``); ValueError
+    for a number float cannot read."""
+    value = float(m.group(1).replace(",", "")) * _SCALE.get((m.group(2) or "").lower(), 1.0)
+    return value * _RATE.get(m.group(3).lower(), 1.0) if m.re is _MONEY_AFTER else value
 
 
 def _has_money_word(text: str) -> bool:

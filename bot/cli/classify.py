@@ -4,7 +4,10 @@ Input, one object per line: ``{"id", "title", "text", "source"?, "published_at"?
 one line per input *in order*: ``id, domain, event, category, importance, relevance, topics,
 tags, summary`` (``--explain`` adds the explanation). Streaming: lines are scored in small
 batches as soon as input pauses, so output starts before input ends. A line that is not a
-JSON object yields ``{"id": null, "line": N, "error": ...}`` in its place.
+JSON object in UTF-8 yields ``{"id": null, "line": N, "error": ...}`` in its place; ``N`` counts
+every input line, blank ones too (they give no output). Stdin is read as bytes and decoded line by
+line, so one line in another encoding is that line's error, whatever the locale; a lone UTF-16
+surrogate written as a JSON escape is replaced by U+FFFD, as the feed reader does.
 
 Topics come from ``--config`` (or ``$SIGNALS_CONFIG``); without either, no topics are scored.
 """
@@ -14,11 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 from collections import deque
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 __all__ = ["register", "stream"]
 
@@ -40,13 +44,13 @@ class _Lines:
     reader for every line taken once it was full, which cost more CPU than parsing the line."""
 
     def __init__(self, limit: int) -> None:
-        self.items: deque[str | None] = deque()
+        self.items: deque[str | bytes | None] = deque()
         self.limit = limit
         self.ready = threading.Event()  # set when the consumer may have something to take
         self.room = threading.Event()  # set when the reader may add more
         self.room.set()
 
-    def put(self, line: str | None) -> None:
+    def put(self, line: str | bytes | None) -> None:
         self.items.append(line)
         if not self.ready.is_set():
             self.ready.set()
@@ -55,7 +59,7 @@ class _Lines:
             if len(self.items) >= self.limit:  # (the consumer may have taken some meanwhile)
                 self.room.wait()
 
-    def take(self, most: int) -> list[str | None]:
+    def take(self, most: int) -> list[str | bytes | None]:
         """Wait for at least one item, then take what is there, up to ``most``."""
         while not self.items:
             self.ready.clear()
@@ -68,7 +72,7 @@ class _Lines:
         return out
 
 
-def _reader(stream: TextIO, lines: _Lines) -> None:
+def _reader(stream: TextIO | BinaryIO, lines: _Lines) -> None:
     try:
         for line in stream:
             lines.put(line)
@@ -76,9 +80,24 @@ def _reader(stream: TextIO, lines: _Lines) -> None:
         lines.put(None)  # also when reading fails: the consumer must not wait forever
 
 
-def _parse(line: str, n: int) -> tuple[Any, str | None]:
+# JSON escapes can encode lone UTF-16 surrogates ("\ud800"): json.loads keeps them and writing the
+# output line raised (see bot.ingest.jsonfeed, which replaces them the same way)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _field(value: Any, escaped: bool) -> str:
+    """``str(value)``; its lone surrogates replaced when the line has ``\\u`` escapes (they come only from those)."""
+    return _LONE_SURROGATE.sub("\ufffd", str(value)) if escaped else str(value)
+
+
+def _parse(line: str | bytes, n: int) -> tuple[Any, str | None]:
     from classifiers import Document
 
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, f"not UTF-8: byte 0x{line[exc.start]:02x} at byte {exc.start + 1} of the line"
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -91,9 +110,11 @@ def _parse(line: str, n: int) -> tuple[Any, str | None]:
             published = datetime.fromisoformat(obj["published_at"].replace("Z", "+00:00"))
         except ValueError:
             published = None
-    doc_id = obj.get("id")
-    return Document(id=str(doc_id if doc_id is not None else n), title=str(obj.get("title") or ""),
-                    text=str(obj.get("text") or ""), source=obj.get("source"), published_at=published), None
+    doc_id, source = obj.get("id"), obj.get("source")
+    esc = "\\u" in line  # (a scan of the line in C; the regex runs only on lines with escapes)
+    return Document(id=_field(doc_id if doc_id is not None else n, esc), title=_field(obj.get("title") or "", esc),
+                    text=_field(obj.get("text") or "", esc), source=None if source is None else _field(source, esc),
+                    published_at=published), None
 
 
 def _emit(out: TextIO, fmt: str, explain: bool, doc: Any, scores: Any) -> None:
@@ -122,15 +143,16 @@ def _classify(args: argparse.Namespace) -> int:
                   for name, t in s.topics.items()]
         watchlist = list(s.watchlist)
     scorer = Scorer.load(topics=topics, watchlist=watchlist)
-    stream(scorer, sys.stdin, sys.stdout, args.format, args.explain)
+    stream(scorer, sys.stdin.buffer, sys.stdout, args.format, args.explain)
     return 0
 
 
-def stream(scorer: Any, stdin: TextIO, out: TextIO, fmt: str = "jsonl", explain: bool = False) -> int:
-    """Score JSON lines from ``stdin`` onto ``out`` in order, in batches cut when input pauses.
+def stream(scorer: Any, stdin: TextIO | BinaryIO, out: TextIO, fmt: str = "jsonl", explain: bool = False) -> int:
+    """Score JSON lines from ``stdin`` (text, or bytes decoded line by line) onto ``out`` in order,
+    in batches cut when input pauses.
 
     Also used by ``benchmarks/bench_classify.py``, so the benchmark measures this very path.
-    Returns the number of input lines handled.
+    Returns the number of input lines read, blank ones included.
     """
     pending = _Lines(4 * _BATCH)
     threading.Thread(target=_reader, args=(stdin, pending), daemon=True).start()
@@ -142,10 +164,9 @@ def stream(scorer: Any, stdin: TextIO, out: TextIO, fmt: str = "jsonl", explain:
         lines = [x for x in taken if x is not None]
         parsed = []
         for line in lines:
-            if not line.strip():
-                continue
-            n += 1
-            parsed.append((n, *_parse(line, n)))
+            n += 1  # every line counts, so an error names the line as an editor numbers it
+            if line.strip():
+                parsed.append((n, *_parse(line, n)))
         docs = [doc for _, doc, err in parsed if err is None]
         results = iter(scorer.score(docs, explain=explain))  # explanations only when they are printed
         for line_no, doc, err in parsed:

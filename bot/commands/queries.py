@@ -47,10 +47,14 @@ def help_reply(prefix: str = "/signals") -> Reply:
     return Reply(text="Signals commands:\n" + "\n".join(lines), sections=[Section(title="Signals commands", lines=lines)])
 
 
-def _story_section(s: StoryRow, url: str | None) -> Section:
+def _story_section(s: StoryRow, url: str | None, prefer: list[str] | None = None) -> Section:
+    """A listed story; its 👍/👎 buttons carry the first of its topics in ``prefer`` (the topic
+    asked for, or those the channel follows), else its first topic, so a vote trains the topic
+    the list was about."""
     topics = f" · {', '.join(s.topics)}" if s.topics else ""
     n = s.n_sources
-    return Section(title=s.title, url=url, story_id=s.id, topic=s.topics[0] if s.topics else None,
+    vote = next((x for x in s.topics if x in (prefer or ())), s.topics[0] if s.topics else None)
+    return Section(title=s.title, url=url, story_id=s.id, topic=vote,
                    context=f"{round(s.importance)}/10 · {s.category or '?'}{topics} · {n} source{'s' * (n != 1)}"
                            f" · {s.first_seen:%Y-%m-%d %H:%M} UTC · id {s.id[:10]}")
 
@@ -101,7 +105,9 @@ def _url(store: Store, s: StoryRow) -> str | None:
     return art.url if art else None
 
 
-def top_reply(store: Store, settings: Settings, args: list[str], now: datetime | None = None) -> Reply:
+def top_reply(store: Store, settings: Settings, args: list[str], now: datetime | None = None,
+              follows: list[str] | None = None) -> Reply:
+    """The most important recent stories (``follows``: the invoking channel's topics, for the buttons)."""
     now = now or datetime.now(UTC)
     window_name, topic = "24h", None
     for a in args:
@@ -119,7 +125,7 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
     label = f"Top stories, last {window_name}" + (f" · {topic}" if topic else "")
     if not rows:
         return Reply(text=f"{label}: nothing stored yet.")
-    sections = [_story_section(s, _url(store, s)) for s in rows]
+    sections = [_story_section(s, _url(store, s), [topic] if topic else follows) for s in rows]
     text = label + ":\n" + "\n".join(f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
     return Reply(text=text, sections=sections)
 
@@ -169,7 +175,7 @@ def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None 
     rows = _ranked(store, timedelta(hours=24), now, None, min_imp, rules.topics if rules else None, limit)
     if not rows:
         return Reply(text="Digest: no stories in the last 24 hours.", ephemeral=True)
-    sections = [_story_section(s, _url(store, s)) for s in rows]
+    sections = [_story_section(s, _url(store, s), rules.topics if rules else None) for s in rows]
     text = f"Digest, last 24h ({len(rows)}):\n" + "\n".join(
         f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
     return Reply(text=text, sections=sections, ephemeral=False)

@@ -95,7 +95,8 @@ class CommandService:
         if cmd == "search":
             return queries.search_reply(self.store, rest)
         if cmd == "top":
-            return queries.top_reply(self.store, self.settings, args, self.clock())
+            follows = effective_rules(self.settings, self.store)[ch.name].topics if ch else None
+            return queries.top_reply(self.store, self.settings, args, self.clock(), follows)
         if cmd == "why":
             return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None)
         if cmd in ("feeds", "sources"):

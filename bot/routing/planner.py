@@ -26,7 +26,7 @@ from bot.routing.policy import apply_timing, is_urgent
 from bot.routing.rules import Action, Decision, Reason, StoryView, check_rules
 from bot.settings import ChannelRules, Settings
 
-__all__ = ["Plan", "alert_for", "plan_story"]
+__all__ = ["Plan", "alert_for", "channel_topics", "plan_story"]
 
 
 class Plan:
@@ -43,12 +43,25 @@ class Plan:
 
 def alert_for(story: StoryView, channel: str, kind: AlertKind, summary: list[str], tags: list[str],
               followup_mode: str = "thread", new_source: SourceRef | None = None,
-              new_sources: list[SourceRef] | None = None) -> Alert:
+              new_sources: list[SourceRef] | None = None, topics: list[str] | None = None) -> Alert:
+    """The alert for ``channel``; ``topics``: the story's topics as that channel shows them
+    (``channel_topics``), the story's own order when not given."""
     return Alert(kind=kind, channel=channel, story_id=story.id, title=story.title, url=story.url,
-                 importance=story.importance, category=story.category, topics=list(story.topics),
+                 importance=story.importance, category=story.category,
+                 topics=list(story.topics if topics is None else topics),
                  summary=summary, sources=list(story.sources), tags=tags, published_at=story.published_at,
                  relevance=dict(story.relevance), new_source=new_source, followup_mode=followup_mode,
                  new_sources=list(new_sources or []))
+
+
+def channel_topics(topics: list[str], rules: ChannelRules, muted: frozenset[str] = frozenset()) -> list[str]:
+    """The story's topics for one channel's alert: those the channel follows and has not muted
+    first. Adapters put the first one on the 👍/👎 and Mute buttons, so a vote trains (and a mute
+    silences) the topic that brought the story here; the story's first topic was on them before,
+    so in a channel following only its second topic a 👎 trained the other one and "Mute" named a
+    topic the channel never had."""
+    here = [t for t in topics if t not in muted and (not rules.topics or t in rules.topics)]
+    return here + [t for t in topics if t not in here]
 
 
 def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags: list[str],
@@ -72,6 +85,7 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
     posted_to = {ch.target: ch.name for ch in settings.channels if ch.name in alerted and ch.target}
     for ch in settings.channels:
         rules = (rules_by_channel or {}).get(ch.name) or settings.rules(ch)
+        shown = channel_topics(story.topics, rules, (muted or {}).get(ch.name, frozenset()))
         if ch.name in alerted:
             # urgent now, while its alert still waits for quiet hours to end: the alert goes at once
             released = history is not None and is_urgent(story, rules) and history.release_held(ch.name, story.id, now)
@@ -83,7 +97,7 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
                 continue
             mode = rules.followups or "thread"
             alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source,
-                              new_sources if new_sources and len(new_sources) > 1 else None)
+                              new_sources if new_sources and len(new_sources) > 1 else None, shown)
             key = f"followup:{story.id}:{ch.name}:{new_source.name}"
             timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP,
                                            f"new source{'s' if len(new_sources or []) > 1 else ''} "
@@ -103,7 +117,7 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
         if timing.decision.action in (Action.ALERT, Action.HOLD):
             if ch.target:
                 posted_to[ch.target] = ch.name
-            alert = alert_for(story, ch.name, AlertKind.ALERT, summary, tags, rules.followups or "thread")
+            alert = alert_for(story, ch.name, AlertKind.ALERT, summary, tags, rules.followups or "thread", topics=shown)
             plan.deliveries.append(NewDelivery(key=f"alert:{story.id}:{ch.name}", alert=alert, status=timing.status,
                                                not_before=timing.not_before))
         plan.deliveries.extend(timing.notices)

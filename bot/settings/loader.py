@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import ConfigError, ConfigIssue
 from bot.settings.schema import Settings
+from bot.settings.topics import topic_issues
 
 __all__ = ["DEFAULT_CONFIG", "config_path", "load_settings", "settings_from_mapping"]
 
@@ -161,7 +162,7 @@ def _fields_at(loc: Path_) -> list[str]:
 
 
 def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
-    out = []
+    out = [ConfigIssue(file, _line_for(loc, lines), _key(loc), msg) for loc, msg in topic_issues(s.topics)]
     known = set(s.topics)
     for i, ch in enumerate(s.channels):
         for j, t in enumerate(ch.topics or []):

@@ -162,7 +162,7 @@ class SourceSettings(_Model):
 class TopicSettings(_Model):
     keywords: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
-    examples: list[str] = Field(default_factory=list)  # texts (or URLs) that are on topic
+    examples: list[str] = Field(default_factory=list)  # on-topic texts (never URLs: nothing is downloaded)
     threshold: float = Field(default=0.5, ge=0, le=1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,29 @@ def test_classify_text_format_and_explain() -> None:
     assert p.returncode == 0 and "/10 · " in p.stdout and "Nvidia unveils" in p.stdout
     p = _run(["--explain"], json.dumps(ROWS[0]) + "\n")
     assert "importance" in json.loads(p.stdout)["explanation"]
+
+
+def test_classify_names_the_input_line_of_bad_bytes_and_keeps_going() -> None:
+    """Blank lines count in the line numbers an error names (they were skipped in the count, so
+    the error after one named the line before it); a line that is not UTF-8 is an error for that
+    line (it stopped the whole output, exit 0, when stdin decoded strictly, and wrote invalid
+    UTF-8 otherwise); a lone surrogate written as a JSON escape is replaced, as the feed reader
+    does (it ended the run with a traceback, losing every later line)."""
+    good = json.dumps(ROWS[0]).encode()
+    stdin = b"\n".join([
+        good,                                                    # 1
+        b"",                                                     # 2 (blank: no output)
+        b"not json",                                             # 3
+        b'{"id": "latin", "title": "Caf\xe9 Nvidia", "text": "x"}',  # 4: Latin-1, not UTF-8
+        b'{"id": "s\\ud800", "title": "Bad \\ud800 Nvidia Title", "text": "Text \\udce9 here."}',  # 5
+        b'{"title": "No id here", "text": "Nothing."}',          # 6
+        json.dumps(ROWS[1]).encode(),                            # 7
+    ]) + b"\n"
+    p = subprocess.run([sys.executable, "-m", "bot", "classify"], input=stdin, capture_output=True, timeout=120,
+                       env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    out = [json.loads(line) for line in p.stdout.decode("utf-8").splitlines()]  # strict UTF-8 throughout
+    assert [o["id"] for o in out] == ["a", None, None, "s\ufffd", "6", "7"]
+    assert out[1]["line"] == 3 and out[1]["error"].startswith("invalid JSON")
+    assert out[2]["line"] == 4 and "UTF-8" in out[2]["error"] and "0xe9" in out[2]["error"]
+    assert "\ufffd" in json.dumps(out[3], ensure_ascii=False)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from classifiers import DOMAINS, EVENTS, Contribution, Document, Scorer, Scores, StoryContext, TopicSpec
+from classifiers.relevance import TopicModel
 
 DEAL = Document(
     "1", "Microsoft agrees to buy Activision Blizzard for $68.7 billion",
@@ -239,3 +240,68 @@ def test_an_article_the_model_cannot_read_gets_no_domain_guess(scorer: Scorer, t
     bank's rate rise; an unreadable article is "other" (badge "General"), as an empty one is."""
     (doc,) = scorer.score([Document("x", title, text)])
     assert (doc.domain, doc.domain_prob, doc.category) == ("other", 0.0, "General")
+
+
+def test_a_keyword_given_twice_counts_once() -> None:
+    """"gpu" and "GPU" are one keyword to the model: listed both ways, they doubled the keyword
+    density and the distinct-keyword count, and a story mentioning a GPU once in passing became
+    on-topic. ``signals config check`` reports such repeats; the Scorer API (``signals classify
+    --config``, library users) must not inflate either."""
+    doc = Document("g", "Quarterly results", "The company sold more GPU cards. Revenue rose in all regions this year "
+                   "as demand for its phones and laptops grew.")
+    once = Scorer.load(topics=[TopicSpec("chips", ["gpu", "tsmc"])]).score([doc])[0]
+    twice = Scorer.load(topics=[TopicSpec("chips", ["gpu", "GPU", "tsmc", "gpu"])]).score([doc])[0]
+    assert twice.relevance["chips"] == once.relevance["chips"]
+    assert twice.explanation["relevance:chips"] == once.explanation["relevance:chips"]
+
+
+@pytest.mark.parametrize("keyword", ["gpu", "GPU", "tpu", "api", "CPU"])
+def test_a_keyword_matches_its_plural(impl: str, keyword: str) -> None:
+    """The stemmer keeps the s of words in -us and -is (virus, analysis), so "GPUs", "TPUs" and
+    "APIs" never matched the keywords gpu, tpu and api: the shipped example config's ai-chips
+    topic missed how the news writes them. A plural counts as its keyword, once."""
+    s = Scorer.load(topics=[TopicSpec("t", [keyword, "nvidia"], exclude=["gaming"])])
+    word = keyword.upper()
+
+    def doc(w: str) -> Document:
+        return Document("d", f"Cloud firm buys more {w}", f"The cloud firm said it would buy more {w} this year for "
+                        f"its data centres, after demand for {w} rose. Shares rose 3%.")
+
+    singular, plural = s.score([doc(word), doc(word + "s")])
+    assert plural.relevance["t"] == singular.relevance["t"] > 0.5
+    mixed = s.score([Document("m", f"Cloud firm buys more {word}s", f"It bought a {word} last year.")])[0]
+    features = {c.feature: c.weight for c in mixed.explanation["relevance:t"]}
+    assert features.get("keywords_distinct") == TopicModel.WEIGHTS["keywords_distinct"]  # one keyword, not two
+    vetoed = Scorer.load(topics=[TopicSpec("t", ["nvidia"], exclude=[keyword])]).score([doc(word + "s")])[0]
+    assert any(c.feature == "excluded_terms" for c in vetoed.explanation["relevance:t"])
+
+
+@pytest.mark.parametrize(("text", "usd"), [
+    ("The central bank unveiled a 1.5 trillion yen stimulus.", 1.5e12 * 0.0067),
+    ("It agreed a $2.5-billion deal.", 2.5e9),
+    ("a $50 bln bid", 50e9),
+    ("It sold the unit for 1.5 bln dlrs.", 1.5e9),
+    ("The offer is worth 2.5 billion U.S. dlrs.", 2.5e9),
+    ("a bid of 300 mln Canadian dlrs", 300e6),
+    ("a 3.5 billion-dollar deal", 3.5e9),
+    ("It raised 10 billion yuan.", 10e9 * 0.14),
+    ("€3bn, £1.2 billion, $50B, 50 billion dollars", 50e9),
+    ("a 500 million yen loan", 500e6 * 0.0067),  # about $3m, not $500m
+    ("$0.5 million", 0.5e6),
+])
+def test_amounts_at_stake_in_other_spellings_and_currencies(text: str, usd: float) -> None:
+    """Wire copy writes "mln/bln dlrs", "billion U.S. dlrs", "$2.5-billion"; Reuters alone has ~300
+    amounts in yen: none of those raised importance, and a yen amount read as dollars would have
+    been worth 150 times too much. Other currencies count at rough dollar rates."""
+    from classifiers.text import largest_amount
+
+    value, label = largest_amount(text)
+    assert value == pytest.approx(usd) and label in text
+
+
+def test_importance_explains_a_yen_amount_as_written() -> None:
+    s = Scorer.load()
+    sc = s.score([Document("y", "Toyota to invest 1.5 trillion yen in batteries",
+                           "Toyota said on Tuesday it would invest 1.5 trillion yen in battery plants.")])[0]
+    stake = [c for c in sc.explanation["importance"] if c.feature.startswith("at stake")]
+    assert [c.feature for c in stake] == ["at stake: 1.5 trillion yen"] and 1.4 < stake[0].weight < 2.0

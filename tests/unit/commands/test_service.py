@@ -152,3 +152,29 @@ def test_first_time(store):
     assert first_time(store, "Ev1")
     assert not first_time(store, "Ev1")
     assert first_time(store, "Ev2")
+
+
+def test_top_buttons_vote_on_the_topic_asked_for_or_followed_here(settings, store):
+    """``top chips`` lists a story about ai and chips: its 👍/👎 (Discord buttons, through the real
+    translation) train chips, the topic the list was about, not the story's first topic. In a channel
+    following ai, plain ``top`` puts ai on them."""
+    from bot.adapters.discord.interactions import Caller, handle_click, reply_message
+    from bot.adapters.discord.views import parse_custom_id
+
+    from .conftest import add_story
+
+    add_story(store, "s-both-4", "TSMC to make OpenAI's chip", 7.0, ["ai", "chips"])
+    s = svc(settings, store)
+    reply = s.run(inv("top chips", channel="C2"))
+    section = next(x for x in reply.sections if x.story_id == "s-both-4")
+    assert section.topic == "chips"
+    up = next(b["custom_id"] for row in reply_message(reply).components for b in row["components"]
+              if (c := parse_custom_id(b["custom_id"])) and c.story_id == "s-both-4" and c.action == "up")
+    handle_click(s, up, Caller("U9", "C2"))
+    with store.begin() as c:
+        assert [(r.topic, r.label) for r in c.execute(select(t.feedback)).all()] == [("chips", 1)]
+
+    add_story(store, "s-both-5", "TSMC and OpenAI", 7.0, ["chips", "ai"])
+    here = s.run(inv("top", channel="C1"))  # #news follows ai
+    assert next(x for x in here.sections if x.story_id == "s-both-5").topic == "ai"
+    assert next(x for x in s.run(inv("top", channel="C2")).sections if x.story_id == "s-both-5").topic == "chips"
