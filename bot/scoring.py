@@ -56,7 +56,7 @@ class StoryScorer:
                   for name, t_ in settings.topics.items()]
         self.scorer = Scorer.load(topics=topics, watchlist=list(settings.watchlist))
         self._last_id = 0  # newest vote applied
-        self._mark = (0, 0)  # (votes, sum of id x label) of the table as applied: a changed vote moves it
+        self._applied = 0  # votes in the table as applied (a changed vote is a new row: see sync_feedback)
         self._pool_at = 0  # newest article id in the self-training pool
         if store is not None:
             self.replay_feedback(store)
@@ -66,7 +66,7 @@ class StoryScorer:
         with store.begin() as c:
             rows = c.execute(_VOTES.order_by(t.feedback.c.id)).all()
         self.scorer.clear_feedback()
-        self._last_id, self._mark = 0, (0, 0)
+        self._last_id, self._applied = 0, 0
         n = self._apply(store, rows)
         if n:
             self._refresh_pool(store)
@@ -76,21 +76,23 @@ class StoryScorer:
     def sync_feedback(self, store: Store) -> int:
         """Apply the votes recorded since the last call (by this process or the chat/web one).
 
-        New votes are added as they come. A changed vote (a 👍 turned 👎 updates its row in place)
-        or one committed late under an id already passed (concurrent writers) leaves the table's
-        mark different from what was applied: then the models are rebuilt from every vote, so
-        they always equal a fresh replay of the table."""
+        New votes are added as they come. A changed vote replaces its row by a new one
+        (``CommandService.feedback``), so it arrives as a new id while the table's count stays: a
+        count other than the votes applied plus the new rows (a changed vote, or one committed late
+        under an id already passed by a concurrent writer) rebuilds the models from every vote, so
+        they always equal a fresh replay of the table. Why not a checksum of the rows: changes
+        can cancel out in one (three flips of rows 1, 2 and 3 keep sum(id x label))."""
         f = t.feedback
         with store.begin() as c:
-            mark = tuple(c.execute(select(func.count(), func.coalesce(func.sum(f.c.id * f.c.label), 0))
-                                   .where(f.c.topic.is_not(None))).one())
-            rows = c.execute(_VOTES.where(f.c.id > self._last_id).order_by(f.c.id)).all() if mark != self._mark else []
-        if not rows and mark == self._mark:
-            if self._mark[0] and self._pool_stale(store):
+            count, newest = c.execute(select(func.count(), func.coalesce(func.max(f.c.id), 0))
+                                      .where(f.c.topic.is_not(None))).one()
+            rows = (c.execute(_VOTES.where(f.c.id > self._last_id).order_by(f.c.id)).all()
+                    if newest > self._last_id else [])
+        if not rows and count == self._applied:
+            if self._applied and self._pool_stale(store):
                 self._refresh_pool(store)
             return 0
-        expected = (self._mark[0] + len(rows), self._mark[1] + sum(r.id * r.label for r in rows))
-        if mark != expected:
+        if count != self._applied + len(rows):
             return self.replay_feedback(store)
         n = self._apply(store, rows)
         if n:
@@ -125,7 +127,7 @@ class StoryScorer:
         n = 0
         for row_id, story_id, topic, label in rows:
             self._last_id = max(self._last_id, row_id)
-            self._mark = (self._mark[0] + 1, self._mark[1] + row_id * label)
+            self._applied += 1
             if topic not in self.settings.topics:
                 continue
             arts = store.story_articles(story_id)

@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands import queries
@@ -204,7 +204,11 @@ class CommandService:
                     c.execute(insert(f).values(story_id=row.id, topic=topic, channel=channel, user=user,
                                                label=value, at=now))
                 elif old.label != value:
-                    c.execute(update(f).where(f.c.id == old.id).values(label=value, at=now, channel=channel))
+                    # a changed vote is a new row (a new id), never an update in place: the scorers
+                    # that follow the table (StoryScorer.sync_feedback) see new ids and a count
+                    c.execute(delete(f).where(f.c.id == old.id))
+                    c.execute(insert(f).values(story_id=row.id, topic=topic, channel=channel, user=user,
+                                               label=value, at=now))
                 else:
                     changed = False
         except StoreError as exc:

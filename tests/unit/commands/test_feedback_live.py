@@ -69,3 +69,22 @@ def test_self_training_pool_comes_from_the_stores_newest_stories(settings, store
         store.mark_processed(c, [(a.id, a.story_id) for a in store.unprocessed_articles()])
     assert scorer.sync_feedback(store) == 0
     assert len(scorer.scorer.pool) == 16 and scorer.scorer.topics["ai"].fb_dirty_
+
+
+def test_changed_votes_that_cancel_out_in_a_checksum_are_still_applied(settings, store):
+    """Three votes changed between two syncs, rows 1, 2 and 3 with 3 = 1 + 2: 3 turned 👎 and 1, 2
+    turned 👍 leave count and sum(id x label) of the table as they were. The models must follow."""
+    scorer = StoryScorer(settings, store)
+    chat = CommandService(settings, store, clock=lambda: NOW)
+    for user, label in (("U1", "down"), ("U2", "down"), ("U3", "up")):
+        chat.feedback("s-nvidia-1", user, label, channel="news", topic="ai")
+    assert scorer.sync_feedback(store) == 3
+    ai = scorer.scorer.topics["ai"]
+    assert sorted(label for _, label in ai.labels_) == [False, False, True]
+
+    for user, label in (("U3", "down"), ("U1", "up"), ("U2", "up")):
+        chat.feedback("s-nvidia-1", user, label, channel="news", topic="ai")
+    scorer.sync_feedback(store)
+    assert sorted(label for _, label in ai.labels_) == [False, True, True]
+    restarted = StoryScorer(settings, store)
+    assert [label for _, label in restarted.scorer.topics["ai"].labels_] == [label for _, label in ai.labels_]
