@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.store import schema as t
 
-from .conftest import NOW
+from .conftest import NOW, add_story
 
 
 def db(store) -> list[str]:
@@ -41,12 +41,39 @@ def test_why(store, capsys):
     assert main(["why", "nope-nope", *db(store)]) == 1
 
 
-def test_feedback(store, capsys):
-    assert main(["feedback", "s-nvidia-1", "up", "--topic", "ai", "--user", "U9", *db(store)]) == 0
+def test_feedback(store, capsys, tmp_path):
+    config = tmp_path / "signals.yaml"
+    config.write_text("topics:\n  ai:\n    keywords: [nvidia, openai]\n  chips:\n    keywords: [tsmc]\n")
+    args = [*db(store), "--config", str(config)]
+    assert main(["feedback", "s-nvidia-1", "up", "--topic", "ai", "--user", "U9", *args]) == 0
     assert "recorded; now 1 up, 0 down" in capsys.readouterr().out
-    assert main(["feedback", "s-nvidia-1", "up", "--topic", "ai", "--user", "U9", *db(store)]) == 0
+    assert main(["feedback", "s-nvidia-1", "up", "--topic", "ai", "--user", "U9", *args]) == 0
     assert "unchanged" in capsys.readouterr().out
-    assert main(["feedback", "missing", "down", *db(store)]) == 1
+    assert main(["feedback", "missing", "down", *args]) == 1
     with store.begin() as c:
         rows = c.execute(select(t.feedback)).all()
     assert [(r.user, r.label, r.topic) for r in rows] == [("U9", 1, "ai")]
+
+
+def test_feedback_names_a_topic_the_config_has(store, capsys, tmp_path):
+    """A vote trains one topic's model: one the config does not have would be stored and train
+    nothing, so it is refused, saying which topics there are; without --topic the story's only
+    topic is the one voted on, and a story of several topics (or none) asks which."""
+    config = tmp_path / "signals.yaml"
+    config.write_text("topics:\n  ai:\n    keywords: [nvidia, openai]\n  chips:\n    keywords: [tsmc]\n")
+    args = [*db(store), "--config", str(config), "--user", "U9"]
+    assert main(["feedback", "s-nvidia-1", "down", "--topic", "a1", *args]) == 1
+    err = capsys.readouterr().err
+    assert "no topic 'a1'" in err and "ai, chips" in err and str(config) in err
+    assert main(["feedback", "s-tsmc-2", "down", *args]) == 0  # its one topic
+    assert "(topic chips)" in capsys.readouterr().out
+    add_story(store, "s-both-4", "Nvidia and TSMC", 7.0, ["ai", "chips"])
+    assert main(["feedback", "s-both-4", "up", *args]) == 1
+    assert "--topic ai or --topic chips" in capsys.readouterr().err
+    add_story(store, "s-none-5", "A missed story", 2.0, [])
+    assert main(["feedback", "s-none-5", "up", *args]) == 1
+    assert "--topic" in capsys.readouterr().err
+    assert main(["feedback", "s-none-5", "up", "--topic", "chips", *args]) == 0  # a reported miss
+    with store.begin() as c:
+        rows = c.execute(select(t.feedback.c.story_id, t.feedback.c.topic).order_by(t.feedback.c.id)).all()
+    assert [tuple(r) for r in rows] == [("s-tsmc-2", "chips"), ("s-none-5", "chips")]
