@@ -19,7 +19,7 @@ __all__ = ["CATEGORY_BY_DOMAIN", "CATEGORY_BY_EVENT", "EventRules", "category_fo
 # Cue words and phrases per event (matched on lightly stemmed tokens of the title and lead; a
 # title match counts triple). Phrases are 2-3 words. Weights are relative strengths.
 _CUES: dict[str, dict[str, float]] = {
-    "acquisition": {"acquire": 1.5, "acquires": 1.5, "acquired": 1.5, "acquiring": 1.5, "acquisition": 1.5,
+    "acquisition": {"purchase": 0.6, "to sell": 0.6, "acquire": 1.5, "acquires": 1.5, "acquired": 1.5, "acquiring": 1.5, "acquisition": 1.5,
                     "merger": 1.4, "merge": 1.4, "takeover": 1.5, "buyout": 1.2, "tender offer": 1.4, "stake in": 0.8,
                     "to buy": 0.8, "agreed to buy": 1.2, "bid for": 1.0, "divest": 0.8, "acquisitions": 1.2},
     "funding": {"funding round": 2.0, "raised": 0.6, "raises": 0.8, "series a": 1.5, "series b": 1.5,

@@ -305,3 +305,14 @@ def test_importance_explains_a_yen_amount_as_written() -> None:
                            "Toyota said on Tuesday it would invest 1.5 trillion yen in battery plants.")])[0]
     stake = [c for c in sc.explanation["importance"] if c.feature.startswith("at stake")]
     assert [c.feature for c in stake] == ["at stake: 1.5 trillion yen"] and 1.4 < stake[0].weight < 2.0
+
+
+def test_a_sale_or_purchase_of_a_business_is_an_acquisition(scorer: Scorer) -> None:
+    """Deals written from the seller's side ("to sell ... to") or with "purchase" were "other"."""
+    docs = [Document("s", "Ahold to sell Spain operations to Permira",
+                     "Dutch grocer Ahold agreed to sell its Spanish supermarkets to buyout firm Permira for 670 "
+                     "million euros, part of a plan to cut debt."),
+            Document("p", "CBA to purchase stake in local lender",
+                     "Commonwealth Bank of Australia will purchase a 20 percent stake in a regional lender for "
+                     "A$300 million, it said on Monday.")]
+    assert [s.event for s in scorer.score(docs)] == ["acquisition", "acquisition"]
