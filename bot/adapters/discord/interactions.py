@@ -162,7 +162,9 @@ def _click(service: CommandService, click: ButtonClick, caller: Caller) -> Messa
         if not click.topic:
             return Message(content="This alert has no topic to mute.")
         return reply_message(service.mute(base, click.topic))
-    channel = service.resolve_channel("discord", caller.channel)
+    # the config channel, else the Discord channel itself (as Slack does): "Votes here" counts this
+    # channel's votes, never every channel's
+    channel = service.resolve_channel("discord", caller.channel) or caller.channel
     result = service.feedback(click.story_id, caller.user, click.action, channel, click.topic)
     mark = "👍" if result.label > 0 else "👎"
     note = "recorded" if result.changed else "already recorded"

@@ -178,3 +178,18 @@ def test_top_buttons_vote_on_the_topic_asked_for_or_followed_here(settings, stor
     here = s.run(inv("top", channel="C1"))  # #news follows ai
     assert next(x for x in here.sections if x.story_id == "s-both-5").topic == "ai"
     assert next(x for x in s.run(inv("top", channel="C2")).sections if x.story_id == "s-both-5").topic == "chips"
+
+
+def test_discord_votes_here_counts_only_this_channels_votes(settings, store):
+    """A Discord channel not named in the config still counts its own votes only ("Votes here"),
+    as Slack does: before, the channel filter was dropped and votes from everywhere were counted."""
+    from bot.adapters.discord.interactions import Caller, handle_click
+    from bot.adapters.discord.views import custom_id
+
+    s = svc(settings, store)
+    handle_click(s, custom_id("up", "s-nvidia-1", "ai"), Caller("U1", "555"))
+    handle_click(s, custom_id("down", "s-nvidia-1", "ai"), Caller("U2", "555"))
+    reply = handle_click(s, custom_id("up", "s-nvidia-1", "ai"), Caller("U3", "777"))
+    assert reply.content.endswith("Votes here: 👍 1 · 👎 0")
+    reply = handle_click(s, custom_id("up", "s-nvidia-1", "ai"), Caller("U4", "123"))  # #disco, in the config
+    assert reply.content.endswith("Votes here: 👍 1 · 👎 0")
