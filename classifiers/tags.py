@@ -186,6 +186,9 @@ def _nested(a: list[str], b: list[str]) -> bool:
 
 
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’&.-]*")
+# small words that only a Title Case headline capitalises after its first word
+_SMALL_CAPS = frozenset(["For", "To", "Of", "On", "In", "At", "By", "With", "From", "As", "And", "Or", "The", "A", "An",
+                         "Into", "Over", "After", "Amid"])
 
 
 def _sentence_case(title: str, head: str) -> str:
@@ -195,7 +198,9 @@ def _sentence_case(title: str, head: str) -> str:
     are returned as they are."""
     words = _TITLE_WORD.findall(title)
     long_ = [w for w in words[1:] if len(w) > 3]
-    if len(long_) < 3 or sum(w[0].isupper() for w in long_) < 0.8 * len(long_):
+    if len(long_) < 3 and not _SMALL_CAPS.intersection(words[1:]):  # a short one: "Nvidia Buys Arm For $40bn"
+        return title
+    if sum(w[0].isupper() for w in long_) < 0.8 * len(long_):
         return title
 
     def lowered(m: re.Match[str]) -> str:

@@ -231,6 +231,17 @@ def test_title_case_headlines_do_not_glue_verbs_onto_names(scorer: Scorer, title
     assert not [t for t in doc.tags if "Raises" in t or "Sets" in t]
 
 
+@pytest.mark.parametrize("title", ["Nvidia Buys Arm For $40bn", "Sony Burner For Mac Users"])
+def test_short_title_case_headlines_do_not_glue_verbs_onto_names(title: str) -> None:
+    """A short headline has too few long words to tell Title Case by them, but a capitalised "For"
+    (To, Of, In...) after its first word does: "Nvidia Buys Arm" and "Sony Burner For Mac" were tags."""
+    from classifiers.tags import extract_tags
+
+    tags = extract_tags(title, "Nvidia agreed to buy Arm from SoftBank. Sony makes a DVD burner for Mac users.")
+    assert all(" " not in t for t in tags[:2]), tags
+    assert {"Nvidia", "Arm"} <= set(tags) or {"Sony", "Mac"} <= set(tags)
+
+
 @pytest.mark.parametrize("title,text", [
     ("日本銀行が利上げを決定", "日本銀行は金曜日、政策金利を0.5%に引き上げると発表した。市場は円高で反応した。"),
     ("Центробанк повысил ставку до 21%", "Банк России в пятницу повысил ключевую ставку на 200 пунктов, до 21%."),
