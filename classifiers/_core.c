@@ -11,9 +11,9 @@
  * tokens(text) -> list[str]: the same tokens, not split by line.
  * plain_tokens(text) -> list[str]: the same with "'" as the only apostrophe (the domain model's
  *     WORD_PATTERN, r"[a-z0-9]+(?:'[a-z]+)?").
- * mark_ends(text) -> str: the sentence ends marked for ``split_sentences`` (``text._py_mark_ends``).
+ * mark_ends(text) -> str: the sentence ends marked for ``split_sentences`` (``sentences._py_mark_ends``).
  * split_text(text, with_tokens, is_abbrev) -> (list[str], list[bool], list[list[str]]): the sentences
- *     of a text (``text._py_split_text``).
+ *     of a text (``sentences._py_split_text``).
  * sentence_marks(sents) -> bytes: the summary's per-sentence length, quote, digit and question
  *     marks as n x 4 float64 (``summary._py_sentence_marks``).
  * word_stats(words, stop, title_words) -> (list[float], list[float]): the summary's centroid and
@@ -660,7 +660,7 @@ done:
 }
 
 /* mark_ends(text) -> str: text.mark_ends_reference(text), the sentence ends marked with "\n\x01"
- * (``text._py_mark_ends``). After . ! ?: _CUT, [.!?] [closing quote or bracket]? followed (looked
+ * (``sentences._py_mark_ends``). After . ! ?: _CUT, [.!?] [closing quote or bracket]? followed (looked
  * ahead) by whitespace other than "\n" (``re``'s \s: Py_UNICODE_ISSPACE), an optional opening
  * quote or bracket and a character that opens a sentence (``text._opens``: 0-9, a currency sign,
  * or a letter that is not lower case). The pattern cannot backtrack into another match: a closer
@@ -747,7 +747,7 @@ done:
 }
 
 /* split_text(text, with_tokens, is_abbrev) -> (sentences, paragraph starts, tokens per sentence):
- * ``split_sentences`` for a text without "\x01" (``text._py_split_text``), in one pass: the lines
+ * ``split_sentences`` for a text without "\x01" (``sentences._py_split_text``), in one pass: the lines
  * of the marked text (``mark_ends``, then split at "\n") are the text's pieces between line breaks
  * and sentence-end marks, so they are cut from the text itself, tokenised one by one (the same
  * tokens as ``line_tokens`` of the marked text: a token never crosses a mark, which is followed
@@ -1537,7 +1537,7 @@ static PyMethodDef methods[] = {
     {"plain_tokens", plain_tokens, METH_O, "plain_tokens(text): linear_text.WORD_PATTERN's matches in text.lower()."},
     {"mark_ends", mark_ends, METH_O, "mark_ends(text): text._CUT.sub(lambda m: m.group() + '\\n\\x01', text)."},
     {"split_text", split_text, METH_VARARGS,
-     "split_text(text, with_tokens, is_abbrev): split_sentences of a text without \\x01 (text._py_split_text)."},
+     "split_text(text, with_tokens, is_abbrev): split_sentences of a text without \\x01 (sentences._py_split_text)."},
     {"sentence_marks", sentence_marks, METH_O,
      "sentence_marks(sents): per sentence [length, opens with a quote, has a digit, ends with '?'] as float64 bytes."},
     {"word_stats", word_stats, METH_VARARGS,

@@ -96,7 +96,7 @@ def eval_summary(data: Path) -> None:
             hits += sum(datasets.in_reference(b, r.reference) for b in bs)
         return hits / max(1, total), empty
 
-    from classifiers.text import sentences
+    from classifiers.sentences import sentences
 
     p, empty = precision([x.summary for x in out])
     lead3, _ = precision([sentences(r.text)[:3] for r in rows])

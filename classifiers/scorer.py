@@ -19,9 +19,10 @@ from classifiers.importance import importance
 from classifiers.linear_text import LinearText
 from classifiers.models import MODEL_DIR, load_artifact, read_manifest
 from classifiers.relevance import DocTerms, TopicModel, doc_terms
+from classifiers.sentences import split_sentences
 from classifiers.summary import SentenceRanker
 from classifiers.tags import extract_tags
-from classifiers.text import split_sentences, stems
+from classifiers.text import stems
 from classifiers.types import Contribution, Document, Scores, StoryContext, TopicSpec
 
 __all__ = ["Scorer"]

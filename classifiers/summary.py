@@ -19,7 +19,8 @@ from itertools import chain, filterfalse, repeat
 import numpy as np
 
 from classifiers import _fast
-from classifiers.text import STOPWORDS, is_boilerplate, split_sentences, strip_dateline, tokens
+from classifiers.sentences import is_boilerplate, split_sentences, strip_dateline
+from classifiers.text import STOPWORDS, tokens
 
 _DIGIT = re.compile(r"\d")
 

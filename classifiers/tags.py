@@ -14,7 +14,8 @@ from itertools import chain
 from operator import itemgetter
 
 from classifiers import _fast
-from classifiers.text import STOPWORDS, strip_dateline, tokens
+from classifiers.sentences import strip_dateline
+from classifiers.text import STOPWORDS, tokens
 
 __all__ = ["extract_tags"]
 

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from classifiers import events, linear_text, relevance, summary, tags, text
+from classifiers import events, linear_text, relevance, sentences, summary, tags, text
 
 
 def core_module() -> ModuleType | None:
@@ -27,8 +27,8 @@ def _bindings(impl: str) -> dict[tuple[ModuleType, str], object]:
     if impl == "pure":
         tok, lines, stats, words = (text._py_tokens, text._py_line_tokens, summary._py_word_stats,
                                     linear_text._py_word_tokens)
-        marks, ends, names = summary._py_sentence_marks, text._py_mark_ends, tags._py_name_tags
-        stem_count, cold, split = text._py_stem_count, relevance._py_cold_features, text._py_split_text
+        marks, ends, names = summary._py_sentence_marks, sentences._py_mark_ends, tags._py_name_tags
+        stem_count, cold, split = text._py_stem_count, relevance._py_cold_features, sentences._py_split_text
         stem, grams, gram_table = text._py_stem, linear_text._py_word_grams, linear_text._py_gram_table
     else:
         core = core_module()
@@ -38,8 +38,8 @@ def _bindings(impl: str) -> dict[tuple[ModuleType, str], object]:
         marks, ends, names = core.sentence_marks, core.mark_ends, core.name_tags
         stem_count, cold, split = core.stem_count, core.cold_features, core.split_text
         stem, grams, gram_table = core.stem, core.word_grams, core.gram_table
-    return {(text, "tokens"): tok, (text, "_line_tokens"): lines, (text, "_mark_ends"): ends,
-            (text, "_stem_count"): stem_count, (relevance, "_cold_features"): cold, (text, "_split_text"): split,
+    return {(text, "tokens"): tok, (text, "_line_tokens"): lines, (sentences, "_mark_ends"): ends,
+            (text, "_stem_count"): stem_count, (relevance, "_cold_features"): cold, (sentences, "_split_text"): split,
             (summary, "tokens"): tok, (summary, "_word_stats"): stats, (summary, "_sentence_marks"): marks, (tags, "tokens"): tok,
             (tags, "_name_tags"): names,
             (relevance, "tokens"): tok, (events, "tokens"): tok, (linear_text, "_word_tokens"): words,

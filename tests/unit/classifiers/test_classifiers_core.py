@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifiers import linear_text, relevance, summary, tags, text
+from classifiers import linear_text, relevance, sentences, summary, tags, text
 from classifiers.summary import _py_word_stats
 from classifiers.text import _TOKEN, STOPWORDS
 
@@ -53,7 +53,7 @@ def test_every_code_point_around_a_sentence_end() -> None:
     and after "。" (with and without a closer before it): the core's end marks are the patterns'
     (the pure route tries the patterns themselves)."""
     s = "".join(f"x.{c} Bx.{c}Bx. {c}Bx. {c}x x。{c}x x。」{c}\n" for c in map(chr, range(0x110000)))
-    assert _core().mark_ends(s) == text.mark_ends_reference(s)
+    assert _core().mark_ends(s) == sentences.mark_ends_reference(s)
 
 
 def test_sentence_marks(impl: str) -> None:
@@ -78,9 +78,9 @@ def test_fuzzed_tokens_match_the_patterns(impl: str, s: str) -> None:
     assert text._line_tokens(s) == [_TOKEN.findall(line) for line in s.lower().split("\n")]
     assert text.tokens(s) == _TOKEN.findall(s.lower())
     assert linear_text._word_tokens(s) == _PLAIN.findall(s.lower())
-    assert text._mark_ends(s) == text.mark_ends_reference(s)
+    assert sentences._mark_ends(s) == sentences.mark_ends_reference(s)
     if "\x01" not in s:  # (else the plain splitter runs, on the regex tokens)
-        assert list(chain.from_iterable(text.split_sentences(s)[2])) == _TOKEN.findall(s.lower())
+        assert list(chain.from_iterable(sentences.split_sentences(s)[2])) == _TOKEN.findall(s.lower())
 
 
 _SPLIT = st.sampled_from([*"aZ9 \t\n.!?\"'()[]“”‘’£$€\x00。！」।Бб", ". Б", "。 x", "Mr", "Dr", "vs", "U.S", "Co", "abc", "İ", "\u00a0",
@@ -89,16 +89,16 @@ _SPLIT = st.sampled_from([*"aZ9 \t\n.!?\"'()[]“”‘’£$€\x00。！」।
 
 def _pure_split(monkeypatch: pytest.MonkeyPatch, s: str, with_tokens: bool) -> object:
     with monkeypatch.context() as m:
-        m.setattr(text, "_mark_ends", text._py_mark_ends)
+        m.setattr(sentences, "_mark_ends", sentences._py_mark_ends)
         m.setattr(text, "_line_tokens", text._py_line_tokens)
-        return text._py_split_text(s, with_tokens, text._is_abbrev)
+        return sentences._py_split_text(s, with_tokens, sentences._is_abbrev)
 
 
 @_FUZZ
 @given(st.lists(_SPLIT, max_size=60).map("".join), st.booleans())
 def test_fuzzed_split_text_matches(monkeypatch: pytest.MonkeyPatch, s: str, with_tokens: bool) -> None:
     """The core's one-pass split gives the marked-text splitter's sentences, paragraph starts and tokens."""
-    assert _core().split_text(s, with_tokens, text._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
+    assert _core().split_text(s, with_tokens, sentences._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
 
 
 def test_split_text_hostile_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,11 +106,11 @@ def test_split_text_hostile_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
     for s in ["", "\n", ".", "A. B", "\x00. A\x00", "\ud800. \udfff", "😀. 😀 A. Mr. B", "x" * 100_000,
               "Mr. Smith went. He said. " * 5000, ("İ. K\u212a! “Q? ”R.’ S" * 300)]:
         for with_tokens in (True, False):
-            assert core.split_text(s, with_tokens, text._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
+            assert core.split_text(s, with_tokens, sentences._is_abbrev) == _pure_split(monkeypatch, s, with_tokens)
     with pytest.raises(ZeroDivisionError):
         core.split_text("Mr. Smith", True, lambda s: 1 / 0)
     with pytest.raises(TypeError):
-        core.split_text(b"bytes", True, text._is_abbrev)
+        core.split_text(b"bytes", True, sentences._is_abbrev)
 
 
 def test_shared_token_strings_survive_the_table_filling_up(impl: str) -> None:

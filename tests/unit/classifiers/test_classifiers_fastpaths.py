@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from classifiers import text
+from classifiers import sentences, text
 from classifiers.relevance import TopicModel, doc_terms
 from classifiers.summary import _DIGIT, _has_digit
 from classifiers.tags import _distinct, _nested, _word_re
@@ -34,7 +34,7 @@ def _texts(n: int = 400) -> list[str]:
 
 def test_sentence_end_marks_match_the_regex_substitution(impl: str) -> None:
     for t in [*_texts(), "", ".", "a. ", "a.\u2029B", "a.\u3000“1", "a.’ (B"]:
-        assert text._mark_ends(t) == text.mark_ends_reference(t)
+        assert sentences._mark_ends(t) == sentences.mark_ends_reference(t)
 
 
 @pytest.mark.parametrize(("text_in", "want"), [
@@ -54,8 +54,8 @@ def test_sentences_end_in_any_script(impl: str, text_in: str, want: list[str]) -
     """A sentence opens with any letter that is not lower case (Cyrillic, Greek, accented capitals,
     scripts without case) and ends at 。！？ and । without a space: a Russian or Chinese article was
     one long bullet."""
-    assert text.split_sentences(text_in)[0] == want
-    assert text._split_plain(text_in, False)[0] == want  # the route for texts holding "\x01"
+    assert sentences.split_sentences(text_in)[0] == want
+    assert sentences._split_plain(text_in, False)[0] == want  # the route for texts holding "\x01"
 
 
 def test_line_tokens_match_the_token_regex_per_line(impl: str) -> None:
