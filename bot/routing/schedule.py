@@ -10,12 +10,11 @@ turns one into the other lives here so DST is handled in one place:
   jump over it; an ambiguous one (fall back) means its first occurrence.
 
 Cron day-of-week numbers follow cron (0 and 7 = Sunday), not APScheduler 3's
-(0 = Monday); names such as ``MON-FRI`` mean the same in both.
+(0 = Monday), as :func:`bot.settings.cron.cron_fields` reads them (the loader checks with it).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -24,10 +23,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.settings import ChannelRules, DigestSettings, Settings
+from bot.settings.cron import cron_fields
 
 __all__ = ["cron_trigger", "fire_times", "format_local", "latest_fire", "next_fire", "wall_time", "zone_for"]
-
-_DOW = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 def zone_for(rules: ChannelRules, settings: Settings, digest: DigestSettings | None = None) -> ZoneInfo:
@@ -59,16 +57,10 @@ def format_local(at: datetime, tz: ZoneInfo, now: datetime) -> str:
     return f"{local:%a %H:%M}"
 
 
-def _dow(field: str) -> str:
-    """Translate cron day-of-week numbers to names (APScheduler 3 counts from Monday)."""
-    return re.sub(r"\d+", lambda m: _DOW[int(m.group(0))] if int(m.group(0)) <= 7 else m.group(0), field)
-
-
 @lru_cache(maxsize=256)
 def cron_trigger(schedule: str, tz: ZoneInfo) -> CronTrigger:
     """The (cached, immutable) trigger for a 5-field cron ``schedule`` in ``tz``."""
-    minute, hour, day, month, dow = schedule.split()
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_dow(dow), timezone=tz)
+    return CronTrigger(**cron_fields(schedule), timezone=tz)
 
 
 # Per schedule, the last answer and the span it holds for: [asked, answer) all share it.
