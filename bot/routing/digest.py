@@ -3,7 +3,8 @@
 A story is a digest candidate for a channel when its latest decision there was
 ``digest`` (over a cap, or ``mode: digest_only``) or ``below_min_importance`` (it passed
 every content rule but the alert threshold), its importance is at least the digest's
-``min_importance``, it has no top-level alert in the channel and no earlier digest listed
+``min_importance`` (not asked of stories spilled over a cap: the channel was told they are
+in this digest), it has no top-level alert in the channel and no earlier digest listed
 it (any digest of the channel within the story window, not only the previous one). Candidates are ranked by importance, then recency, and cut at ``max_items``.
 
 :func:`run_digests` is what the scheduler calls (every minute is fine): for each channel
@@ -78,8 +79,10 @@ def digest_candidates(conn: Connection, channel: str, since: datetime, until: da
                a.c.url, a.c.source, a.c.published_at)
         .join(dec, and_(dec.c.story_id == s.c.id, dec.c.channel == channel))
         .join(a, a.c.id == s.c.representative_id, isouter=True)
-        .where(dec.c.at >= since, dec.c.at <= until, s.c.importance >= min_importance,
-               or_(dec.c.action == Action.DIGEST.value, dec.c.reason == Reason.BELOW_IMPORTANCE.value),
+        .where(dec.c.at >= since, dec.c.at <= until,
+               or_(dec.c.reason == Reason.OVER_CAP.value,  # promised to this digest by the cap notice
+                   and_(s.c.importance >= min_importance,
+                        or_(dec.c.action == Action.DIGEST.value, dec.c.reason == Reason.BELOW_IMPORTANCE.value))),
                s.c.id.not_in(alerted))
         .order_by(s.c.importance.desc(), s.c.first_seen.desc(), s.c.id)).all()
     out: list[Alert] = []

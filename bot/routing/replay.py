@@ -166,8 +166,9 @@ def _simulate(stories: Sequence[StoryView], settings: Settings, channel: str, ru
             alerted.append(story)
         elif act.action is Action.HOLD:  # leaves in a catch-up: caps do not count it
             held[act.not_before].append(story)
-        elif digest is not None and (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE) \
-                and story.importance >= digest.min_importance:
+        elif digest is not None and (act.reason is Reason.OVER_CAP or (
+                (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE)
+                and story.importance >= digest.min_importance)):  # as digest_candidates
             per_slot[slots.get(story.id)] += 1
     for group in held.values():  # a catch-up keeps its top stories; the rest go to the next digest
         ranked = sorted(group, key=lambda x: -x.importance)

@@ -110,3 +110,21 @@ def test_a_story_is_listed_in_one_digest_only_however_long_it_keeps_being_update
         listed.append(sorted(i.story_id for i in alert_from_dict(digests(w)[-1].payload).items))
         w.route(view("long", 4), utc(2026, 11, day, 12))  # more coverage: decided again, after this digest
     assert listed == [["long", "new24"], ["new25"], ["new26"]]
+
+
+def test_over_cap_stories_are_in_the_digest_the_notice_names_whatever_its_min_importance(world) -> None:
+    """The digest's ``min_importance`` (meant for stories below the alert threshold) also dropped
+    stories spilled over a cap: the notice said "2 more stories in the 17:00 digest", the digest
+    listed neither and they were never posted anywhere."""
+    s = make_settings([{"name": "news", "console": True, "max_per_hour": 1, "min_importance": 5,
+                        "digest": {"schedule": "0 17 * * *", "min_importance": 8}}])
+    w = world(s)
+    t0 = utc(2026, 11, 24, 14, 1)
+    for i, sid in enumerate(["first", "second", "third"]):
+        w.route(view(sid, 6), t0 + timedelta(minutes=i))
+    w.route(view("below", 4), t0)  # below the alert threshold and the digest's: not listed
+    [notice] = [r for r in w.rows() if r.kind == AlertKind.NOTICE.value]
+    assert alert_from_dict(notice.payload).text.startswith("2 more stories in the 17:00 digest")
+    [run] = run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 17))
+    assert sorted(i.story_id for i in alert_from_dict(digests(w)[-1].payload).items) == ["second", "third"]
+    assert run.items == 2

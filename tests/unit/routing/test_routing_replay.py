@@ -110,3 +110,13 @@ def test_chart_renders_with_no_stories(world) -> None:
     s = make_settings([{"name": "news", "console": True}])
     report = replay([], s, "news", since=START, until=START + timedelta(days=1))
     assert render_chart(report, s.rules(s.channels[0]))[:4] == b"\x89PNG"
+
+
+def test_replay_counts_over_cap_stories_as_digest_items_like_live_routing(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "topics": ["ai"], "min_importance": 4, "max_per_day": 2,
+                        "digest": {"schedule": "0 17 * * *", "min_importance": 9}}])
+    w = world(s)
+    seed(w)
+    report = replay(load_stories(w.store, START, START + timedelta(days=3)), s, "news", thresholds=[4])
+    assert report.result(4).per_day == [2, 2, 1]
+    assert report.result(4).digest_items == 2  # day 1's 6 and 7, spilled over the cap
