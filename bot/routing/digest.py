@@ -37,6 +37,11 @@ __all__ = ["DigestRun", "build_digest", "digest_candidates", "last_digest", "lis
 log = logging.getLogger(__name__)
 DEFAULT_GRACE = timedelta(minutes=30)
 _LOOKBACK = timedelta(days=8)  # how far back the first digest of a channel looks, at most
+# A routing transaction records its decisions at the time it started and commits later (a batch
+# takes seconds; workers route while another builds digests): a digest built meanwhile cannot
+# see them. So a digest looks this far back before the previous one, skipping what that one
+# (or any digest within the story window) listed.
+_SETTLE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,29 +114,34 @@ def listed_since(conn: Connection, channel: str, since: datetime) -> frozenset[s
 
 
 def _digest_since(conn: Connection, channel: str, digest: DigestSettings, rules: ChannelRules, settings: Settings,
-                  slot: datetime) -> tuple[datetime, frozenset[str]]:
+                  slot: datetime) -> tuple[datetime, datetime, frozenset[str]]:
+    """Since when the digest reports (its title), since when it looks, and the stories it skips."""
     prev = last_digest(conn, channel)
     if prev is not None:  # a story still updated days later must not come back: every digest it could be in
         reach = max(_LOOKBACK, settings.stories.window)
-        return prev.created_at, prev.story_ids | listed_since(conn, channel, prev.created_at - reach)
+        listed = prev.story_ids | listed_since(conn, channel, prev.created_at - reach)
+        return prev.created_at, prev.created_at - _SETTLE, listed
     tz = zone_for(rules, settings, digest)
     earlier = fire_times(digest.schedule, tz, slot - _LOOKBACK, slot - timedelta(seconds=1))
-    return (earlier[-1] if earlier else slot - timedelta(days=1)), frozenset()
+    start = earlier[-1] if earlier else slot - timedelta(days=1)
+    return start, start, frozenset()
 
 
 def build_digest(conn: Connection, settings: Settings, channel: str, rules: ChannelRules, now: datetime,
                  since: datetime | None = None, slot: datetime | None = None) -> Alert | None:
     """The digest message for ``channel`` as of ``now`` (None if it has no digest or nothing to list).
 
-    ``since`` defaults to the channel's previous digest, else the schedule's slot before ``slot``.
+    ``since`` defaults to the channel's previous digest (less :data:`_SETTLE`), else the schedule's
+    slot before ``slot``.
     """
     digest = effective_digest(rules)
     if digest is None:
         return None
     exclude: frozenset[str] = frozenset()
+    start = since
     if since is None:
-        since, exclude = _digest_since(conn, channel, digest, rules, settings, slot or now)
-    items = digest_candidates(conn, channel, since, now, digest.min_importance, exclude)
+        since, start, exclude = _digest_since(conn, channel, digest, rules, settings, slot or now)
+    items = digest_candidates(conn, channel, start, now, digest.min_importance, exclude)
     if not items:
         return None
     total = len(items)

@@ -128,3 +128,28 @@ def test_over_cap_stories_are_in_the_digest_the_notice_names_whatever_its_min_im
     [run] = run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 17))
     assert sorted(i.story_id for i in alert_from_dict(digests(w)[-1].payload).items) == ["second", "third"]
     assert run.items == 2
+
+
+def test_a_story_routed_while_a_digest_is_built_is_in_the_next_one(pg_url: str) -> None:
+    """Workers route and build digests at the same time (PostgreSQL). A batch decided at 08:59:58
+    and committed after the 09:00 digest was built: that digest could not see it, and the next one
+    started at 09:00:00, after the decision's time, so the story was in no digest at all."""
+    from bot.store import Store
+    from tests.unit.routing.routing_helpers import World
+
+    s = make_settings([{"name": "news", "console": True, "min_importance": 6, "digest": {"schedule": "0 9 * * *"}}])
+    store = Store.open(pg_url)
+    try:
+        w = World(store, s)
+        w.route(view("early", 4), utc(2026, 11, 24, 8))
+        late, decided = view("late", 4), utc(2026, 11, 24, 8, 59, 58)
+        w.save(late, decided)
+        with store.begin() as conn:  # the worker's routing transaction, still open at 09:00
+            w.decide(conn, late, decided)
+            [run] = run_digests(s, store, w.outbox, utc(2026, 11, 24, 9))
+        assert run.items == 1 and [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["early"]
+        [run] = run_digests(s, store, w.outbox, utc(2026, 11, 25, 9))
+        assert [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["late"]
+        assert run_digests(s, store, w.outbox, utc(2026, 11, 26, 9)) == []  # and only there
+    finally:
+        store.close()
