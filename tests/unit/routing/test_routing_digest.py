@@ -153,3 +153,38 @@ def test_a_story_routed_while_a_digest_is_built_is_in_the_next_one(pg_url: str) 
         assert run_digests(s, store, w.outbox, utc(2026, 11, 26, 9)) == []  # and only there
     finally:
         store.close()
+
+
+def test_a_digest_at_a_wall_time_that_happens_twice_is_sent_once(world) -> None:
+    """At 02:30 Berlin on the fall-back night (2026-10-25) the clocks show 02:30 twice, and the
+    digest went out twice, an hour apart. The first occurrence counts, as for quiet hours."""
+    from zoneinfo import ZoneInfo
+
+    from bot.routing.schedule import next_fire
+
+    berlin = ZoneInfo("Europe/Berlin")
+    s = make_settings([{"name": "news", "console": True, "min_importance": 6, "timezone": "Europe/Berlin",
+                        "digest": {"schedule": "30 2 * * *"}}])
+    w = world(s)
+    w.route(view("a", 4), utc(2026, 10, 24, 23))
+    w.route(view("b", 4), utc(2026, 10, 25, 1))  # 02:00 CET, between the two 02:30s
+    sent = [run.slot for minute in range(0, 180, 5)
+            for run in run_digests(s, w.store, w.outbox, utc(2026, 10, 25, 0) + timedelta(minutes=minute))]
+    assert sent == [utc(2026, 10, 25, 0, 30)]  # 02:30 CEST
+    assert next_fire("30 2 * * *", berlin, utc(2026, 10, 25, 0, 31)) == utc(2026, 10, 26, 1, 30)
+    assert len(run_digests(s, w.store, w.outbox, utc(2026, 10, 26, 1, 30))) == 1
+    assert [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["b"]
+
+
+def test_slots_of_a_schedule_finer_than_an_hour_across_the_fall_back_night() -> None:
+    """Stepping from a local time in the repeated hour, APScheduler went back to its first pass and
+    cycled: ``fire_times`` listed 10,000 slots of one hour, out of order."""
+    from zoneinfo import ZoneInfo
+
+    from bot.routing.schedule import fire_times, latest_fire
+
+    berlin = ZoneInfo("Europe/Berlin")
+    slots = fire_times("*/20 * * * *", berlin, utc(2026, 10, 24, 23, 50), utc(2026, 10, 25, 2, 30))
+    assert slots == [utc(2026, 10, 25, 0, 0), utc(2026, 10, 25, 0, 20), utc(2026, 10, 25, 0, 40),  # 02:xx CEST
+                     utc(2026, 10, 25, 2, 0), utc(2026, 10, 25, 2, 20)]  # 03:00 CET on: 02:xx CET came before
+    assert latest_fire("*/20 * * * *", berlin, utc(2026, 10, 25, 1, 50), timedelta(minutes=30)) is None
