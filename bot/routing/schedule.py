@@ -90,12 +90,14 @@ def _fire_from(trig: CronTrigger, tz: ZoneInfo, start: datetime) -> datetime | N
 
 
 def next_fire(schedule: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """The first slot strictly after ``now`` (UTC)."""
+    """The first slot strictly after ``now`` (UTC). Slots fall on whole seconds and APScheduler
+    rounds its start up to one, so the search starts at the next whole second after ``now``
+    (``now + 1s`` skipped a slot less than a second away)."""
     with _NEXT_LOCK:
         hit = _NEXT.get((schedule, tz))
-    if hit is not None and hit[0] <= now and now + timedelta(seconds=1) <= hit[1]:
+    if hit is not None and hit[0] <= now < hit[1]:
         return hit[1]
-    at = _fire_from(cron_trigger(schedule, tz), tz, now + timedelta(seconds=1))
+    at = _fire_from(cron_trigger(schedule, tz), tz, now.replace(microsecond=0) + timedelta(seconds=1))
     if at is None:
         return None
     with _NEXT_LOCK:
