@@ -10,7 +10,9 @@ it (any digest of the channel within the story window, not only the previous one
 :func:`run_digests` is what the scheduler calls (every minute is fine): for each channel
 whose cron slot fired within ``grace`` it enqueues one DIGEST delivery keyed
 ``digest:<channel>:<slot iso>``, so calling it again, or from two processes, never sends
-a digest twice. Empty digests are not sent.
+a digest twice. Empty digests are not sent. A process's first call passes ``missed``: a
+slot that passed while nothing ran (within ``missed``) is sent late, once, listing what it
+would have listed at its time; later stories wait for the next slot.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = ["DigestRun", "build_digest", "digest_candidates", "last_digest", "lis
 
 log = logging.getLogger(__name__)
 DEFAULT_GRACE = timedelta(minutes=30)
+MISSED_LOOKBACK = timedelta(days=8)  # on start: the latest slot this recent is sent if it never was
 _LOOKBACK = timedelta(days=8)  # how far back the first digest of a channel looks, at most
 # A routing transaction records its decisions at the time it started and commits later (a batch
 # takes seconds; workers route while another builds digests): a digest built meanwhile cannot
@@ -158,9 +161,10 @@ def build_digest(conn: Connection, settings: Settings, channel: str, rules: Chan
 
 
 def run_digests(settings: Settings, store: Store, outbox: Outbox, now: datetime | None = None, *,
-                grace: timedelta = DEFAULT_GRACE,
+                grace: timedelta = DEFAULT_GRACE, missed: timedelta | None = None,
                 rules_by_channel: Mapping[str, ChannelRules] | None = None) -> list[DigestRun]:
-    """Enqueue one digest per channel whose schedule fired in the last ``grace``; idempotent."""
+    """Enqueue one digest per channel whose schedule fired in the last ``grace`` (or, with
+    ``missed``, whose latest slot in that span was never sent); idempotent."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     runs: list[DigestRun] = []
     for ch in settings.channels:
@@ -168,18 +172,22 @@ def run_digests(settings: Settings, store: Store, outbox: Outbox, now: datetime 
         digest = effective_digest(rules)
         if digest is None:
             continue
-        slot = latest_fire(digest.schedule, zone_for(rules, settings, digest), now, grace)
-        if slot is None:
+        tz = zone_for(rules, settings, digest)
+        slot, until = latest_fire(digest.schedule, tz, now, grace), now
+        if slot is None and missed is not None:  # due while nothing ran: as it would have been then
+            slot = until = latest_fire(digest.schedule, tz, now, missed)
+        if slot is None or until is None:
             continue
         key = f"digest:{ch.name}:{slot.isoformat()}"
         with store.begin() as conn:
             if outbox.has_key(conn, key):
                 continue
-            alert = build_digest(conn, settings, ch.name, rules, now, slot=slot)
+            alert = build_digest(conn, settings, ch.name, rules, until, slot=slot)
             if alert is None:
                 log.info("digest skipped: nothing to list", extra={"channel": ch.name, "slot": slot.isoformat()})
                 continue
-            outbox.enqueue(conn, [NewDelivery(key=key, alert=alert)], now)
+            # stamped with what it covers (until), so the next digest starts there, not at a late send
+            outbox.enqueue(conn, [NewDelivery(key=key, alert=alert)], until)
         runs.append(DigestRun(ch.name, key, slot, len(alert.items)))
         log.info("digest queued", extra={"channel": ch.name, "slot": slot.isoformat(), "items": len(alert.items)})
     return runs
