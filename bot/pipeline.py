@@ -89,6 +89,7 @@ class Pipeline:
         self._clusterer: Clusterer | None = None
         self.sources = SourceRuntime(settings, store, clock)  # adaptive next poll, cache hints, WebSub
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
+        self._started = True  # the first housekeeping sends digests due while no process ran
 
     async def __aenter__(self) -> Pipeline:
         self._fetcher = await Fetcher(self.settings.fetch, config_sources=lambda: self.settings.sources).__aenter__()
@@ -135,8 +136,9 @@ class Pipeline:
 
     def housekeeping(self) -> None:
         """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health."""
-        run_routing_jobs(self.settings, self.store, self.outbox, self.clock(),
-                         rules_by_channel=effective_rules(self.settings, self.store))
+        tick = run_routing_jobs(self.settings, self.store, self.outbox, self.clock(),
+                                rules_by_channel=effective_rules(self.settings, self.store), started=self._started)
+        self._started = self._started and any(e.startswith("digests:") for e in tick.errors)
 
     async def apply_settings(self, new: Settings, destinations: Mapping[str, Destination] | None = None) -> None:
         """Swap in a reloaded config between two processing runs; nothing in flight is lost

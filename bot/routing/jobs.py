@@ -3,7 +3,8 @@
 Call :func:`run_routing_jobs` right before each delivery pass (``deliver_due``), e.g.
 every 15 seconds: it bundles the quiet-hours catch-up first (so held alerts leave as one
 message rather than being released one by one), then enqueues due digests and source
-health notices. Each part is idempotent (stable outbox keys), so calling it often, late,
+health notices. A process's first call passes ``started=True``: digests due while it
+was not running are sent then (see :func:`bot.routing.digest.run_digests`). Each part is idempotent (stable outbox keys), so calling it often, late,
 or from a restarted process is safe; one failing part does not stop the others.
 """
 
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 
 from bot.outbox.queue import Outbox
 from bot.routing.catchup import bundle_catch_up
-from bot.routing.digest import run_digests
+from bot.routing.digest import MISSED_LOOKBACK, run_digests
 from bot.routing.health import run_health
 from bot.settings import ChannelRules, Settings
 from bot.store import Store
@@ -35,7 +36,8 @@ class RoutingTick:
 
 
 def run_routing_jobs(settings: Settings, store: Store, outbox: Outbox, now: datetime | None = None, *,
-                     rules_by_channel: Mapping[str, ChannelRules] | None = None) -> RoutingTick:
+                     rules_by_channel: Mapping[str, ChannelRules] | None = None,
+                     started: bool = False) -> RoutingTick:
     now = now or datetime.now(UTC)
     tick = RoutingTick()
     try:
@@ -44,7 +46,8 @@ def run_routing_jobs(settings: Settings, store: Store, outbox: Outbox, now: date
         log.exception("catch-up bundling failed")
         tick.errors.append(f"catch-up: {exc}")
     try:
-        tick.digests = [r.key for r in run_digests(settings, store, outbox, now, rules_by_channel=rules_by_channel)]
+        tick.digests = [r.key for r in run_digests(settings, store, outbox, now, rules_by_channel=rules_by_channel,
+                                                   missed=MISSED_LOOKBACK if started else None)]
     except Exception as exc:
         log.exception("digest job failed")
         tick.errors.append(f"digests: {exc}")

@@ -122,10 +122,14 @@ class ThresholdResult:
     labelled: int
     gained: list[str] = field(default_factory=list)  # alerted here, not at the current threshold
     lost: list[str] = field(default_factory=list)
+    span_days: float = 0.0  # the replayed window's length in days, when it was given (else: len(per_day))
 
     @property
     def mean_per_day(self) -> float:
-        return sum(self.per_day) / len(self.per_day) if self.per_day else 0.0
+        """Alerts per 24 hours of the window: a window that starts mid-day has two part days in
+        ``per_day``, and dividing by their number under-read a steady 2 a day as 1.9."""
+        days = self.span_days or len(self.per_day)
+        return sum(self.per_day) / days if days else 0.0
 
     @property
     def max_per_day(self) -> int:
@@ -166,8 +170,9 @@ def _simulate(stories: Sequence[StoryView], settings: Settings, channel: str, ru
             alerted.append(story)
         elif act.action is Action.HOLD:  # leaves in a catch-up: caps do not count it
             held[act.not_before].append(story)
-        elif digest is not None and (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE) \
-                and story.importance >= digest.min_importance:
+        elif digest is not None and (act.reason is Reason.OVER_CAP or (
+                (act.action is Action.DIGEST or act.reason is Reason.BELOW_IMPORTANCE)
+                and story.importance >= digest.min_importance)):  # as digest_candidates
             per_slot[slots.get(story.id)] += 1
     for group in held.values():  # a catch-up keeps its top stories; the rest go to the next digest
         ranked = sorted(group, key=lambda x: -x.importance)
@@ -203,6 +208,7 @@ def replay(stories: Sequence[StoryView], settings: Settings, channel: str, *, ru
         dz = zone_for(rules, settings, digest)
         slots = {s.id: next_fire(digest.schedule, dz, s.first_seen) for s in stories if s.first_seen}
     feedback = feedback or {}
+    span = (until - since) / timedelta(days=1) if since and until and until > since else 0.0
     results: list[ThresholdResult] = []
     for level in levels:
         alerted, items = _simulate(stories, settings, channel, rules.model_copy(update={"min_importance": level}),
@@ -211,7 +217,7 @@ def replay(stories: Sequence[StoryView], settings: Settings, channel: str, *, ru
         labelled = [feedback[s.id] for s in alerted if s.id in feedback]
         precision = sum(1 for v in labelled if v > 0) / len(labelled) if labelled else None
         results.append(ThresholdResult(level, [s.id for s in alerted], [per_day.get(d, 0) for d in days], items,
-                                       precision, len(labelled)))
+                                       precision, len(labelled), span_days=span))
     base = set(next(r for r in results if math.isclose(r.threshold, current)).alerts)
     for r in results:
         mine = set(r.alerts)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from bot.settings.cron import check_cron
+
 __all__ = [
     "ChannelRules",
     "ChannelSettings",
@@ -92,19 +94,6 @@ def _check_hook_url(v: str | None) -> str | None:
     return v
 
 
-def _check_cron(v: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger  # imported here: only configs with digests pay for it
-
-    fields = v.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected a 5-field cron expression such as '0 9 * * MON-FRI', got {v!r}")
-    try:
-        CronTrigger(minute=fields[0], hour=fields[1], day=fields[2], month=fields[3], day_of_week="*")
-    except ValueError as exc:
-        raise ValueError(f"invalid cron expression {v!r}: {exc}") from exc
-    return v
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -175,7 +164,7 @@ class DigestSettings(_Model):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, v: str) -> str:
-        return _check_cron(v)
+        return check_cron(v)
 
     @field_validator("timezone")
     @classmethod

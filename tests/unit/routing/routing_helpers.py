@@ -63,21 +63,22 @@ class World:
         """Like the pipeline: every story of a batch planned, recorded and enqueued in ONE transaction."""
         for v in views:
             self.save(v, now)
-        plans = []
         with self.store.begin() as conn:
-            for v in views:
-                alerted = set(self.outbox.alert_notes(conn, v.id))  # as the pipeline reads them
-                plan = plan_story(v, self.settings, summary=["s"], tags=[], alerted=alerted, new_source=new_source,
-                                  now=now, conn=conn)
-                d = t.decisions
-                for dec in plan.decisions:
-                    conn.execute(d.delete().where(d.c.story_id == v.id, d.c.channel == dec.channel))
-                    conn.execute(d.insert().values(story_id=v.id, channel=dec.channel, action=dec.action.value,
-                                                   reason=dec.reason.value, detail=dec.detail,
-                                                   importance=v.importance, at=now))
-                self.outbox.enqueue(conn, plan.deliveries, now)
-                plans.append(plan)
-        return plans
+            return [self.decide(conn, v, now, new_source) for v in views]
+
+    def decide(self, conn: Any, v: StoryView, now: datetime, new_source: SourceRef | None = None) -> Plan:
+        """Plan one (saved) story, record its decisions and enqueue its rows in the caller's transaction."""
+        alerted = set(self.outbox.alert_notes(conn, v.id))  # as the pipeline reads them
+        plan = plan_story(v, self.settings, summary=["s"], tags=[], alerted=alerted, new_source=new_source,
+                          now=now, conn=conn)
+        d = t.decisions
+        for dec in plan.decisions:
+            conn.execute(d.delete().where(d.c.story_id == v.id, d.c.channel == dec.channel))
+            conn.execute(d.insert().values(story_id=v.id, channel=dec.channel, action=dec.action.value,
+                                           reason=dec.reason.value, detail=dec.detail,
+                                           importance=v.importance, at=now))
+        self.outbox.enqueue(conn, plan.deliveries, now)
+        return plan
 
     def rows(self) -> list[Any]:
         with self.store.begin() as conn:

@@ -110,3 +110,81 @@ def test_a_story_is_listed_in_one_digest_only_however_long_it_keeps_being_update
         listed.append(sorted(i.story_id for i in alert_from_dict(digests(w)[-1].payload).items))
         w.route(view("long", 4), utc(2026, 11, day, 12))  # more coverage: decided again, after this digest
     assert listed == [["long", "new24"], ["new25"], ["new26"]]
+
+
+def test_over_cap_stories_are_in_the_digest_the_notice_names_whatever_its_min_importance(world) -> None:
+    """The digest's ``min_importance`` (meant for stories below the alert threshold) also dropped
+    stories spilled over a cap: the notice said "2 more stories in the 17:00 digest", the digest
+    listed neither and they were never posted anywhere."""
+    s = make_settings([{"name": "news", "console": True, "max_per_hour": 1, "min_importance": 5,
+                        "digest": {"schedule": "0 17 * * *", "min_importance": 8}}])
+    w = world(s)
+    t0 = utc(2026, 11, 24, 14, 1)
+    for i, sid in enumerate(["first", "second", "third"]):
+        w.route(view(sid, 6), t0 + timedelta(minutes=i))
+    w.route(view("below", 4), t0)  # below the alert threshold and the digest's: not listed
+    [notice] = [r for r in w.rows() if r.kind == AlertKind.NOTICE.value]
+    assert alert_from_dict(notice.payload).text.startswith("2 more stories in the 17:00 digest")
+    [run] = run_digests(s, w.store, w.outbox, utc(2026, 11, 24, 17))
+    assert sorted(i.story_id for i in alert_from_dict(digests(w)[-1].payload).items) == ["second", "third"]
+    assert run.items == 2
+
+
+def test_a_story_routed_while_a_digest_is_built_is_in_the_next_one(pg_url: str) -> None:
+    """Workers route and build digests at the same time (PostgreSQL). A batch decided at 08:59:58
+    and committed after the 09:00 digest was built: that digest could not see it, and the next one
+    started at 09:00:00, after the decision's time, so the story was in no digest at all."""
+    from bot.store import Store
+    from tests.unit.routing.routing_helpers import World
+
+    s = make_settings([{"name": "news", "console": True, "min_importance": 6, "digest": {"schedule": "0 9 * * *"}}])
+    store = Store.open(pg_url)
+    try:
+        w = World(store, s)
+        w.route(view("early", 4), utc(2026, 11, 24, 8))
+        late, decided = view("late", 4), utc(2026, 11, 24, 8, 59, 58)
+        w.save(late, decided)
+        with store.begin() as conn:  # the worker's routing transaction, still open at 09:00
+            w.decide(conn, late, decided)
+            [run] = run_digests(s, store, w.outbox, utc(2026, 11, 24, 9))
+        assert run.items == 1 and [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["early"]
+        [run] = run_digests(s, store, w.outbox, utc(2026, 11, 25, 9))
+        assert [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["late"]
+        assert run_digests(s, store, w.outbox, utc(2026, 11, 26, 9)) == []  # and only there
+    finally:
+        store.close()
+
+
+def test_a_digest_at_a_wall_time_that_happens_twice_is_sent_once(world) -> None:
+    """At 02:30 Berlin on the fall-back night (2026-10-25) the clocks show 02:30 twice, and the
+    digest went out twice, an hour apart. The first occurrence counts, as for quiet hours."""
+    from zoneinfo import ZoneInfo
+
+    from bot.routing.schedule import next_fire
+
+    berlin = ZoneInfo("Europe/Berlin")
+    s = make_settings([{"name": "news", "console": True, "min_importance": 6, "timezone": "Europe/Berlin",
+                        "digest": {"schedule": "30 2 * * *"}}])
+    w = world(s)
+    w.route(view("a", 4), utc(2026, 10, 24, 23))
+    w.route(view("b", 4), utc(2026, 10, 25, 1))  # 02:00 CET, between the two 02:30s
+    sent = [run.slot for minute in range(0, 180, 5)
+            for run in run_digests(s, w.store, w.outbox, utc(2026, 10, 25, 0) + timedelta(minutes=minute))]
+    assert sent == [utc(2026, 10, 25, 0, 30)]  # 02:30 CEST
+    assert next_fire("30 2 * * *", berlin, utc(2026, 10, 25, 0, 31)) == utc(2026, 10, 26, 1, 30)
+    assert len(run_digests(s, w.store, w.outbox, utc(2026, 10, 26, 1, 30))) == 1
+    assert [i.story_id for i in alert_from_dict(digests(w)[-1].payload).items] == ["b"]
+
+
+def test_slots_of_a_schedule_finer_than_an_hour_across_the_fall_back_night() -> None:
+    """Stepping from a local time in the repeated hour, APScheduler went back to its first pass and
+    cycled: ``fire_times`` listed 10,000 slots of one hour, out of order."""
+    from zoneinfo import ZoneInfo
+
+    from bot.routing.schedule import fire_times, latest_fire
+
+    berlin = ZoneInfo("Europe/Berlin")
+    slots = fire_times("*/20 * * * *", berlin, utc(2026, 10, 24, 23, 50), utc(2026, 10, 25, 2, 30))
+    assert slots == [utc(2026, 10, 25, 0, 0), utc(2026, 10, 25, 0, 20), utc(2026, 10, 25, 0, 40),  # 02:xx CEST
+                     utc(2026, 10, 25, 2, 0), utc(2026, 10, 25, 2, 20)]  # 03:00 CET on: 02:xx CET came before
+    assert latest_fire("*/20 * * * *", berlin, utc(2026, 10, 25, 1, 50), timedelta(minutes=30)) is None

@@ -260,3 +260,13 @@ def test_a_busy_night_catch_up_keeps_the_top_stories_and_spills_the_rest(world) 
     with w.store.begin() as conn:
         digest = build_digest(conn, s, "news", s.rules(s.channels[0]), utc(2026, 11, 25, 8, 0))
     assert digest is not None and [i.story_id for i in digest.items] == ["n3", "n0"]
+
+
+def test_next_digest_slot_in_the_last_second_before_it() -> None:
+    """APScheduler rounds its start up to a whole second: asked at 16:59:59.5 (plus the second the
+    'strictly after' added), the next 17:00 digest was tomorrow's, and an over-cap notice sent then
+    named the wrong day's digest."""
+    assert next_fire("0 17 * * *", BERLIN, utc(2026, 11, 24, 15, 59, 59) + timedelta(milliseconds=500)) \
+        == utc(2026, 11, 24, 16)
+    assert next_fire("0 17 * * *", BERLIN, utc(2026, 11, 24, 16)) == utc(2026, 11, 25, 16)  # strictly after
+    assert next_fire("0 17 * * *", BERLIN, utc(2026, 11, 24, 16) + timedelta(milliseconds=1)) == utc(2026, 11, 25, 16)

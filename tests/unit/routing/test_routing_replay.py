@@ -110,3 +110,29 @@ def test_chart_renders_with_no_stories(world) -> None:
     s = make_settings([{"name": "news", "console": True}])
     report = replay([], s, "news", since=START, until=START + timedelta(days=1))
     assert render_chart(report, s.rules(s.channels[0]))[:4] == b"\x89PNG"
+
+
+def test_replay_counts_over_cap_stories_as_digest_items_like_live_routing(world) -> None:
+    s = make_settings([{"name": "news", "console": True, "topics": ["ai"], "min_importance": 4, "max_per_day": 2,
+                        "digest": {"schedule": "0 17 * * *", "min_importance": 9}}])
+    w = world(s)
+    seed(w)
+    report = replay(load_stories(w.store, START, START + timedelta(days=3)), s, "news", thresholds=[4])
+    assert report.result(4).per_day == [2, 2, 1]
+    assert report.result(4).digest_items == 2  # day 1's 6 and 7, spilled over the cap
+
+
+def test_alerts_per_day_over_a_window_that_starts_mid_day(world) -> None:
+    """``signals tune --days 14`` run at noon spans 15 calendar days, two of them halves: a channel
+    that got exactly 2 alerts a day read 1.9 a day (28 / 15), against max_per_day 2."""
+    s = make_settings([{"name": "news", "console": True, "topics": ["ai"], "min_importance": 5}])
+    w = world(s)
+    until = START + timedelta(days=14, hours=12)
+    since = until - timedelta(days=14)
+    for day in range(15):
+        for hour in (10, 15):
+            w.save(view(f"d{day}h{hour}", 7), START + timedelta(days=day, hours=hour))
+    report = replay(load_stories(w.store, since, until), s, "news", thresholds=[5], since=since, until=until)
+    result = report.result(5)
+    assert len(result.alerts) == 28 and len(result.per_day) == 15
+    assert result.mean_per_day == 2.0 and result.max_per_day == 2

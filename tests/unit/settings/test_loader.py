@@ -141,3 +141,24 @@ def test_shipped_configs_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("signals.yaml", "demo.yaml"):
         if (root / "config" / name).exists():
             load_settings(root / "config" / name)
+
+
+DIGEST = GOOD + "    digest:\n      schedule: \"{schedule}\"\n"
+
+
+@pytest.mark.parametrize(("schedule", "why"), [
+    ("0 9 * * MON-FRY", "FRY"), ("0 9 * * 8", "8"), ("0 9 * * MONDAY", "MONDAY"),
+    ("0 9 31 2 *", "never fires")])
+def test_digest_schedule_weekday_is_checked_at_load_time(tmp_path: Path, schedule: str, why: str) -> None:
+    """The weekday field was not checked: ``MON-FRY`` loaded, then every digest run failed and
+    the first story over a cap crashed the routing of its whole batch (again each cycle)."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, DIGEST.format(schedule=schedule)))
+    (issue,) = err.value.issues
+    assert (issue.key, issue.line) == ("channels[0].digest.schedule", 16) and why in str(issue)
+
+
+@pytest.mark.parametrize("schedule", ["0 9 * * MON-FRI", "0 9 * * 0", "0 9 * * 7", "30 8 * * 1-5", "0 9 29 2 *"])
+def test_digest_schedules_that_cron_reads_load(tmp_path: Path, schedule: str) -> None:
+    s = load_settings(write(tmp_path, DIGEST.format(schedule=schedule)))
+    assert s.channels[0].digest is not None and s.channels[0].digest.schedule == schedule
