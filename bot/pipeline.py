@@ -26,7 +26,7 @@ from bot import metrics
 from bot.adapters.base import Destination
 from bot.adapters.console import alert_json, format_text
 from bot.commands.overrides import effective_rules, muted_topics
-from bot.errors import SignalsError
+from bot.errors import SignalsError, StoreError
 from bot.faults import checkpoint
 from bot.ingest import Fetcher, clean_entry, is_teaser
 from bot.models import AlertKind, Article, FetchState, SourceRef
@@ -45,6 +45,7 @@ __all__ = ["CycleReport", "Pipeline"]
 
 log = logging.getLogger(__name__)
 BATCH = 500
+_SYSTEMIC = 3  # articles failing in a row, alone: the pipeline's fault, not theirs (_process_one_by_one)
 
 
 @dataclass(slots=True)
@@ -59,6 +60,7 @@ class CycleReport:
     updated_stories: int = 0
     alerts: int = 0
     followups: int = 0
+    set_aside: int = 0  # articles that could not be processed while others could (logged at ERROR)
     delivered: DeliveryReport = field(default_factory=DeliveryReport)
     seconds: float = 0.0
 
@@ -66,7 +68,8 @@ class CycleReport:
         return (f"{self.sources} sources ({self.fetched} fetched, {self.not_modified} unchanged, {self.errors} failed, "
                 f"{self.paused} paused), {self.new_articles} new articles, {self.new_stories} new stories, "
                 f"{self.alerts} alerts, {self.followups} follow-ups, {self.delivered.sent} sent, "
-                f"{self.delivered.failed} failed in {self.seconds:.1f}s")
+                f"{self.delivered.failed} failed{f', {self.set_aside} set aside' if self.set_aside else ''} "
+                f"in {self.seconds:.1f}s")
 
 
 class Pipeline:
@@ -126,12 +129,26 @@ class Pipeline:
         return report
 
     async def process_and_deliver(self, report: CycleReport | None = None) -> CycleReport:
+        """Process what arrived, then run the time-driven jobs and deliver what is due. Each step
+        runs even when one before it failed (the first failure is raised afterwards): alerts already
+        queued must not wait for a processing bug to be fixed."""
         report = report or CycleReport()
+        failure: BaseException | None = None
         async with self._lock:
-            await asyncio.to_thread(self.process_pending, report)  # CPU work off the event loop
+            try:
+                await asyncio.to_thread(self.process_pending, report)  # CPU work off the event loop
+            except Exception as exc:
+                failure = exc
             if not self.dry_run:
-                self.housekeeping()
+                try:
+                    self.housekeeping()
+                except Exception as exc:
+                    log.error("housekeeping failed: %s: %s", type(exc).__name__, exc,
+                              exc_info=not isinstance(exc, SignalsError))
+                    failure = failure or exc
                 report.delivered = await deliver_due(self.outbox, self.destinations, self.clock)
+        if failure is not None:
+            raise failure
         return report
 
     def housekeeping(self) -> None:
@@ -255,12 +272,51 @@ class Pipeline:
         while batch := self.store.unprocessed_articles(BATCH):
             try:
                 self._process_batch(batch, report)
-            except Exception:
+            except StoreError:
                 self._clusterer = None  # its state may be ahead of the store: rebuild from the store
-                raise
+                raise  # the database's failure, not the articles': they are retried next pass
+            except Exception:
+                self._clusterer = None
+                self._process_one_by_one(batch, report)
             if len(batch) < BATCH:
                 break
         return report
+
+    def _process_one_by_one(self, batch: list[Article], report: CycleReport) -> None:
+        """After a batch failed: each article alone, so one that cannot be processed (a corrupt row,
+        a text that trips a bug) is set aside instead of stopping every article after it, forever.
+
+        An article is set aside (marked processed, in no story, logged at ERROR with its source and
+        id) only once a later article of the batch went through: if ``_SYSTEMIC`` in a row fail, or
+        the batch ends on failures, the fault is the pipeline's (a broken model, a bug every article
+        meets); nothing is set aside and the error is raised, as before, to be retried next pass."""
+        failed: list[tuple[Article, Exception]] = []
+        for art in batch:
+            try:
+                self._process_batch([art], report)
+            except StoreError:
+                self._clusterer = None
+                raise
+            except Exception as exc:
+                self._clusterer = None
+                failed.append((art, exc))
+                if len(failed) >= _SYSTEMIC:
+                    raise exc
+                continue
+            if failed:
+                self._set_aside(failed, report)
+                failed = []
+        if failed:
+            raise failed[-1][1]
+
+    def _set_aside(self, failed: list[tuple[Article, Exception]], report: CycleReport) -> None:
+        with self.store.begin() as conn:
+            self.store.mark_processed(conn, [(art.id or 0, None) for art, _ in failed])
+        for art, exc in failed:
+            report.set_aside += 1
+            log.error("article set aside: processing it failed while others went through: %s: %s (%r)",
+                      type(exc).__name__, exc, art.title[:120], exc_info=exc,
+                      extra={"source": art.source, "article_id": art.id})
 
     def _process_batch(self, batch: list[Article], report: CycleReport) -> None:
         clusterer, scorer = self.load_models()
