@@ -18,7 +18,7 @@ after a restart, never repeats a notice. Notices wait for the end of quiet hours
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -107,6 +107,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
     with store.begin() as conn:
         health = source_health(conn)
         down_keys = set(_down_keys(conn))
+        channels = [c.name for c in settings.channels]
         for name, src in by_name.items():
             h = health.get(name)
             if h is None:
@@ -122,11 +123,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                 items += [_notice(ch, f"health:down:{name}:{ch}:{tail}", text, src.url)
                           for ch in audience(settings, name, rules_by_channel)]
             else:
-                for key in down_keys:
-                    _, _, rest = key.partition("health:down:")
-                    if not rest.startswith(f"{name}:"):
-                        continue
-                    ch, _, tail = rest[len(name) + 1:].partition(":")
+                for ch, tail in _down_of(name, down_keys, channels):
                     up = f"health:up:{name}:{ch}:{tail}"
                     since = datetime.fromisoformat(tail)
                     back = h.last_ok_at or now
@@ -138,6 +135,25 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
     for key in added:
         log.warning("source health notice", extra={"key": key})
     return added
+
+
+def _down_of(source: str, keys: Iterable[str], channels: Iterable[str]) -> list[tuple[str, str]]:
+    """(channel, outage start) of ``source``'s down notices among ``keys``
+    (``health:down:SOURCE:CHANNEL:START``). Matched against the known channel names, and START must
+    read as a time: source and channel names may hold ":" ("HN: front page"), so the key cannot be
+    cut at colons, and a source "HN" must not read the keys of "HN: front page"."""
+    out = []
+    for key in keys:
+        for ch in channels:
+            prefix = f"health:down:{source}:{ch}:"
+            if key.startswith(prefix):
+                tail = key[len(prefix):]
+                try:
+                    datetime.fromisoformat(tail)
+                except ValueError:
+                    continue
+                out.append((ch, tail))
+    return out
 
 
 def _after_quiet_hours(item: NewDelivery, settings: Settings, now: datetime,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.models import DeliveryStatus, FetchState
 from bot.outbox import alert_from_dict
 from bot.routing.health import audience, run_health
+from bot.settings import settings_from_mapping
 from tests.unit.routing.routing_helpers import make_settings
 
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
@@ -72,3 +73,26 @@ def test_audience_rules() -> None:
                        {"name": "c", "console": True}])
     assert audience(s, "wire") == ["a", "c"]
     assert audience(s, "blog") == ["b", "c"]
+
+
+def test_recovery_notices_for_names_with_colons(world) -> None:
+    """Source and channel names may hold ":" ("HN: front page", "ops:feeds"), as the notice keys
+    that join them do: the recovery went to a channel named after a piece of the key, and a source
+    named "HN" read the outage keys of "HN: front page" as its own."""
+    s = settings_from_mapping({
+        "sources": [{"name": "HN", "url": "http://127.0.0.1:9/hn.xml"},
+                    {"name": "HN: front page", "url": "http://127.0.0.1:9/front.xml"}],
+        "channels": [{"name": "ops:feeds", "console": True}], "source_alert_after": "1h"})
+    w = world(s)
+    w.store.save_fetch_state(FetchState("HN: front page", "http://127.0.0.1:9/front.xml", failures=3,
+                                        last_error="HTTP 503", last_ok_at=T0))
+    w.store.save_fetch_state(FetchState("HN", "http://127.0.0.1:9/hn.xml", failures=0, last_ok_at=T0))
+    [down] = run_health(s, w.store, w.outbox, T0 + timedelta(hours=2))
+    assert down.startswith("health:down:HN: front page:ops:feeds:")
+    assert run_health(s, w.store, w.outbox, T0 + timedelta(hours=3)) == []  # "HN" is up: none of its notices
+    back = T0 + timedelta(hours=4)
+    w.store.save_fetch_state(FetchState("HN: front page", "http://127.0.0.1:9/front.xml", failures=0, last_ok_at=back))
+    [up] = run_health(s, w.store, w.outbox, back + timedelta(minutes=1))
+    assert up.startswith("health:up:HN: front page:ops:feeds:")
+    assert [(r.channel, alert_from_dict(r.payload).text) for r in w.rows()][-1] == (
+        "ops:feeds", "Source HN: front page is working again after 4h.")
