@@ -287,10 +287,11 @@ class Pipeline:
         a text that trips a bug) is set aside instead of stopping every article after it, forever.
 
         An article is set aside (marked processed, in no story, logged at ERROR with its source and
-        id) only once a later article of the batch went through: if ``_SYSTEMIC`` in a row fail, or
-        the batch ends on failures, the fault is the pipeline's (a broken model, a bug every article
-        meets); nothing is set aside and the error is raised, as before, to be retried next pass."""
+        id) only when another article of the batch went through: if ``_SYSTEMIC`` fail in a row, or
+        none goes through, the fault is the pipeline's (a broken model, a bug every article meets);
+        nothing more is set aside and the error is raised, as before, to be retried next pass."""
         failed: list[tuple[Article, Exception]] = []
+        went_through = False
         for art in batch:
             try:
                 self._process_batch([art], report)
@@ -303,10 +304,13 @@ class Pipeline:
                 if len(failed) >= _SYSTEMIC:
                     raise exc
                 continue
+            went_through = True
             if failed:
                 self._set_aside(failed, report)
                 failed = []
-        if failed:
+        if failed and went_through:
+            self._set_aside(failed, report)
+        elif failed:
             raise failed[-1][1]
 
     def _set_aside(self, failed: list[tuple[Article, Exception]], report: CycleReport) -> None:
