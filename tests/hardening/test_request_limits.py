@@ -119,3 +119,26 @@ def test_websub_pushes_keep_the_feed_size_limit(server: UvicornThread, store: St
         _send(sock, f"POST /websub/{sub_id} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     f"Content-Length: {4 * MB}\r\n\r\n".encode() + b" " * MB)
         assert _status(sock) == 413
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"},
+    {"X-Slack-Request-Timestamp": "1e9", "X-Slack-Signature": "v0=00"},
+    {"X-Slack-Request-Timestamp": "now", "X-Slack-Signature": "v0=\xe9".encode("latin-1")},
+    {"X-Slack-Signature": "v0=\xe9\xe9".encode("latin-1")},
+    {"X-Slack-Signature": "v0=00", "body": b"text=\xff\xfe"},
+], ids=["timestamp-not-a-number", "timestamp-float", "signature-not-ascii", "signature-not-ascii-2", "body-not-utf8"])
+def test_malformed_slack_signature_headers_are_refused_not_errors(server: UvicornThread, headers: dict,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Unsigned junk is a 401 like any bad signature. Before: HTTP 500 and an ERROR line (or a whole
+    traceback) in the log for each such request, which anyone could send."""
+    import httpx
+
+    headers = dict(headers)
+    body = headers.pop("body", b"command=%2Fsignals&text=help")
+    if headers.get("X-Slack-Request-Timestamp", "now") == "now":
+        headers["X-Slack-Request-Timestamp"] = str(int(time.time()))
+    r = httpx.post(f"{server.url}/slack/events", content=body, timeout=10,
+                   headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+    assert r.status_code == 401
+    assert [rec.getMessage() for rec in caplog.records if rec.levelno >= 40] == []
