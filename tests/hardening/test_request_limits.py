@@ -69,6 +69,14 @@ def _send(sock: socket.socket, data: bytes) -> None:
         sock.sendall(data)
 
 
+def _subscription(store: Store, sub_id: str = "sub-limits") -> str:
+    with store.begin() as c:  # one active subscription, as a verified subscription request leaves it
+        c.execute(t.websub_subscriptions.insert().values(
+            id=sub_id, source="s", topic="https://s.example/feed", hub="https://hub.example/", secret="k",
+            state="active", lease_seconds=3600, requested_at=datetime.now(UTC)))
+    return sub_id
+
+
 def _head(path: str, extra: str) -> bytes:
     return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0=00\r\n{extra}\r\n").encode()
@@ -105,11 +113,7 @@ def test_a_body_under_the_cap_still_reaches_the_endpoint(server: UvicornThread) 
 
 def test_websub_pushes_keep_the_feed_size_limit(server: UvicornThread, store: Store) -> None:
     """A pushed feed may be as large as a polled one (``fetch.max_bytes``), not just 1 MB; past it, 413."""
-    sub_id = "sub-limits"
-    with store.begin() as c:  # one active subscription, as a verified subscription request leaves it
-        c.execute(t.websub_subscriptions.insert().values(
-            id=sub_id, source="s", topic="https://s.example/feed", hub="https://hub.example/", secret="k",
-            state="active", lease_seconds=3600, requested_at=datetime.now(UTC)))
+    sub_id = _subscription(store)
     body = b"<rss>" + b" " * (2 * MB) + b"</rss>"
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         _send(sock, f"POST /websub/{sub_id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/rss+xml\r\n"
@@ -141,4 +145,17 @@ def test_malformed_slack_signature_headers_are_refused_not_errors(server: Uvicor
     r = httpx.post(f"{server.url}/slack/events", content=body, timeout=10,
                    headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
     assert r.status_code == 401
+    assert [rec.getMessage() for rec in caplog.records if rec.levelno >= 40] == []
+
+
+@pytest.mark.parametrize("signature", ["sha256=\xe9", "sha1=\xff" + "0" * 39, "\xe9=00"])
+def test_a_websub_push_with_a_non_ascii_signature_is_ignored_not_an_error(
+        server: UvicornThread, store: Store, signature: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Like any bad signature: 202 and the body ignored. Before: HTTP 500 and a traceback per request."""
+    import httpx
+
+    sub_id = _subscription(store)
+    r = httpx.post(f"{server.url}/websub/{sub_id}", content=b"<rss/>", timeout=10,
+                   headers={"Content-Type": "application/rss+xml", "X-Hub-Signature": signature.encode("latin-1")})
+    assert r.status_code == 202
     assert [rec.getMessage() for rec in caplog.records if rec.levelno >= 40] == []
