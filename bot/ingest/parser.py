@@ -20,6 +20,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -101,6 +102,20 @@ class ParsedFeed:
     link: str = ""
     entries: list[RawEntry] = field(default_factory=list)
     parser: str = "lxml"  # "lxml", "feedparser" or "json"
+
+    def keep_newest(self, limit: int) -> int:
+        """Keep the ``limit`` newest entries in document order (undated ones count as oldest; among
+        equals, earlier in the document is newer, as feeds list). Returns how many were dropped.
+
+        Why: ``fetch.max_bytes`` still admits ~150,000 minimal items, and each entry read is cleaned,
+        stored, clustered and may cost an article-page request in the same poll."""
+        n = len(self.entries)
+        if n <= limit:
+            return 0
+        floor = datetime.min.replace(tzinfo=UTC)
+        ranked = sorted(range(n), key=lambda i: (self.entries[i].published_at or floor, -i), reverse=True)
+        self.entries = [self.entries[i] for i in sorted(ranked[:limit])]
+        return n - limit
 
 
 def _local(tag: object) -> str:

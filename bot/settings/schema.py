@@ -115,6 +115,9 @@ class FetchSettings(_Model):
     per_host: int = Field(default=2, ge=1, le=64)  # concurrent requests per host
     concurrency: int = Field(default=64, ge=1, le=1024)  # concurrent requests overall
     max_bytes: int = Field(default=10_000_000, ge=1024)  # body-size cap
+    # entries read from one feed document, the newest first: 10 MB holds ~150,000 minimal items,
+    # each cleaned, stored, clustered and possibly its article page fetched in one poll
+    max_entries: int = Field(default=1000, ge=1)
     retries: int = Field(default=2, ge=0, le=10)
     pause_after_failures: int = Field(default=10, ge=1)
     user_agent: str = "Signals/0.1 (+https://github.com/signals-bot/signals)"

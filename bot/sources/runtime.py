@@ -122,6 +122,10 @@ async def ingest_push(pipeline, source: SourceSettings, body: bytes,  # type: ig
                       content_type: str | None) -> int:
     """A pushed feed document → parse → clean → store → process → deliver. Returns new articles."""
     feed = parse_feed(body, source.name, url=source.url, content_type=content_type)
+    if dropped := feed.keep_newest(pipeline.settings.fetch.max_entries):  # as a polled feed
+        log.warning("%s: the pushed feed lists %s entries; only the newest %s are read (fetch.max_entries)",
+                    source.name, f"{dropped + len(feed.entries):,}", f"{len(feed.entries):,}",
+                    extra={"source": source.name})
     now = pipeline.clock()
     articles = []
     for entry in feed.entries:

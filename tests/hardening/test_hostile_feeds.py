@@ -220,3 +220,40 @@ async def test_hostile_feeds_are_stored_not_fatal(feed_server: FeedServer, tmp_p
     ctl = arts["controls"].title
     assert not any(c in ctl for c in "\x01\x1b\u202e\u202c\u200b\ufeff"), repr(ctl)
     assert "Lone \ufffd surrogate" in titles and "Fine \U0001f680 rocket" in titles
+
+
+async def test_a_feed_of_sixty_thousand_entries_is_read_to_its_newest(
+        feed_server: FeedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """7.5 MB of small items (a feed of 1,000,000 would be cut by ``fetch.max_bytes`` first): the newest
+    ``fetch.max_entries`` are read, the source is named in a warning, and its neighbours are unaffected.
+    Before: all 60,000 were cleaned, stored and clustered in one poll (20,000 took 45 s of the cycle),
+    and each teaser's article page fetched (1,000 teasers: 1,000 page requests in one poll)."""
+    n = 60_000
+    items = b"".join(b"<item><title>Story %d</title><link>https://many.example/%d</link>"
+                     b"<pubDate>%s</pubDate></item>" % (i, i, _rfc822(i).encode()) for i in range(n))
+    urls = {"many": feed_server.feed("/many.xml", b"<rss version='2.0'><channel><title>m</title>" + items
+                                     + b"</channel></rss>"),
+            "good": feed_server.feed("/good.xml", _rss(b"An ordinary title", n=4))}
+    settings = settings_from_mapping({"sources": [{"name": k, "url": u, "full_text": "never"} for k, u in urls.items()],
+                                      "channels": [{"name": "c", "console": True}],
+                                      "fetch": {"max_entries": 500}})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, {}, process=False) as p:
+            report = await p.run_cycle()
+        arts = store.unprocessed_articles(n)
+    finally:
+        store.close()
+    assert report.errors == 0
+    many = sorted(int(a.title.split()[1]) for a in arts if a.source == "many")
+    assert many == list(range(n - 500, n))  # the newest 500, by date (the feed lists the oldest first)
+    assert [a.title for a in arts if a.source == "good"] == ["An ordinary title"]
+    assert any("many" in r.getMessage() and "60,000 entries" in r.getMessage() and "500" in r.getMessage()
+               for r in caplog.records if r.levelname == "WARNING")
+
+
+def _rfc822(minutes: int) -> str:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    return format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes))
