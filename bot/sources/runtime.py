@@ -10,6 +10,7 @@ a hub. :func:`ingest_push` feeds a pushed document through the same stages as a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -121,7 +122,9 @@ class SourceRuntime:
 async def ingest_push(pipeline, source: SourceSettings, body: bytes,  # type: ignore[no-untyped-def]
                       content_type: str | None) -> int:
     """A pushed feed document → parse → clean → store → process → deliver. Returns new articles."""
-    feed = parse_feed(body, source.name, url=source.url, content_type=content_type)
+    # in a thread, as the Fetcher does: megabytes of broken markup cost the lenient parser seconds of
+    # CPU, which on the event loop stalled every endpoint of the web process (Slack, Discord, pages)
+    feed = await asyncio.to_thread(parse_feed, body, source.name, url=source.url, content_type=content_type)
     if dropped := feed.keep_newest(pipeline.settings.fetch.max_entries):  # as a polled feed
         log.warning("%s: the pushed feed lists %s entries; only the newest %s are read (fetch.max_entries)",
                     source.name, f"{dropped + len(feed.entries):,}", f"{len(feed.entries):,}",
