@@ -30,6 +30,7 @@ from bot.errors import FeedParseError
 from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
 from bot.ingest.jsonfeed import bounded_key, key_digest, parse_json_feed
+from bot.ingest.urls import visible_url
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
@@ -328,4 +329,7 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
         if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
             e.url = _CONTROL.sub("", e.url)
             e.guid = _CONTROL.sub("", e.guid) or key_digest(e.guid)  # a guid of controls only: their digest
+        if not e.url.isascii():
+            e.url = visible_url(e.url)
     return feed
+

@@ -16,6 +16,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,36 @@ def _rfc822(minutes: int) -> str:
     from email.utils import format_datetime
 
     return format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes))
+
+
+# U+202E right-to-left override, U+2066 isolate, U+200B zero width, U+009B the 8-bit terminal CSI, U+0085
+HIDDEN = "\u202e\u2066\u200b\u009b\u0085"
+
+
+async def test_links_carrying_bidi_zero_width_or_c1_controls_reach_no_output_raw(
+        feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A link is shown as text by the console destination (and ``signals stories``/``search``), and sent
+    to Slack, Discord and webhooks. Before: C0 controls were dropped from links but a right-to-left
+    override reached the output, so ``https://evil.example/\\u202emoc.elgoog//:sptth`` read as ending in
+    ``https://google.com``, and ``\\x9b31m`` (one-byte CSI) coloured the terminal. Now such characters
+    are percent-encoded: the link still leads to the same page (a browser sends those bytes)."""
+    from bot.adapters.registry import build_destinations
+
+    link = f"https://evil.example/a{HIDDEN}31m/moc.elgoog//:sptth"
+    body = ("<rss version='2.0'><channel><title>t</title><item><title>Nvidia unveils a new GPU accelerator</title>"
+            f"<link>{link}</link><description>Nvidia unveiled a GPU accelerator for AI.</description></item>"
+            "</channel></rss>").encode()
+    url = feed_server.feed("/bidi.xml", body)
+    settings = settings_from_mapping({"sources": [{"name": "bidi", "url": url, "full_text": "never"}],
+                                      "channels": [{"name": "c", "console": True, "min_importance": 0}]})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, build_destinations(settings)) as p:
+            report = await p.run_cycle()
+        (article,) = store.processed_since(datetime(2000, 1, 1, tzinfo=UTC))
+    finally:
+        store.close()
+    out = capsys.readouterr().out
+    assert report.delivered.sent == 1 and "Nvidia unveils" in out
+    assert not any(c in out or c in article.url for c in HIDDEN), ascii(out)
+    assert article.url == "https://evil.example/a%E2%80%AE%E2%81%A6%E2%80%8B%C2%9B%C2%8531m/moc.elgoog//:sptth"
