@@ -291,3 +291,17 @@ async def test_links_carrying_bidi_zero_width_or_c1_controls_reach_no_output_raw
     assert report.delivered.sent == 1 and "Nvidia unveils" in out
     assert not any(c in out or c in article.url for c in HIDDEN), ascii(out)
     assert article.url == "https://evil.example/a%E2%80%AE%E2%81%A6%E2%80%8B%C2%9B%C2%8531m/moc.elgoog//:sptth"
+
+
+@pytest.mark.parametrize("body", [b'{"items": [' + b"[" * 100_000, b'{"items": [{"title": ' + b'{"a": ' * 100_000],
+                         ids=["arrays", "objects"])
+async def test_deeply_nested_json_is_a_clear_per_source_error(feed_server: FeedServer, body: bytes,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """100,000 nested brackets in 100 KB. Before: the JSON reader's RecursionError was reported as a
+    parser bug ("parser failed: RecursionError", with an ERROR traceback per poll); now it is the
+    feed's own malformation, named, like any invalid JSON."""
+    url = feed_server.feed("/deep.json", body, content_type="application/feed+json")
+    async with fetcher() as f:
+        res = await poll(f, "deep", url)
+    assert res.status == "error" and "nested too deeply" in (res.error or ""), res.error
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
