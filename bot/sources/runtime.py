@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.ingest import clean_entry, parse_feed
+from bot.ingest.body import CappedBodies
 from bot.ingest.fetcher import FetchResult
 from bot.ingest.guard import guarded_transport
 from bot.security import UrlGuard
@@ -41,8 +42,10 @@ def guarded_client(settings: Settings, *, timeout: float = 10.0) -> httpx.AsyncC
 
     trusted = {urlsplit(s.url).hostname or "" for s in settings.sources}
     guard = UrlGuard(allow=settings.fetch.allow_hosts, trusted_hosts=trusted - {""})
-    return httpx.AsyncClient(transport=guarded_transport(guard, limit=16), timeout=timeout, follow_redirects=True,
-                             max_redirects=5, headers={"User-Agent": settings.fetch.user_agent})
+    # bodies inflated and counted by CappedBodies: a hub's answer or a discovered page is anyone's
+    transport = CappedBodies(guarded_transport(guard, limit=16), settings.fetch.max_bytes)
+    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=True, max_redirects=5,
+                             headers={"User-Agent": settings.fetch.user_agent, "Accept-Encoding": "gzip, deflate"})
 
 
 def publish_history(store: Store, source: str, limit: int = MAX_ITEMS) -> list[datetime]:
