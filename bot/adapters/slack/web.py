@@ -8,10 +8,12 @@ request's ``X-Slack-Signature`` (v0 HMAC-SHA256) and rejects timestamps older th
 headers it does not expect (a timestamp that is not an integer, a signature that is not ASCII)
 and its Starlette adapter on a body that is not UTF-8: each such unsigned request, which anyone
 can send, was an HTTP 500 and an ERROR line or a traceback in the log; now it is a 401.
+A request whose signature was seen before (``seen_events``) is a replay: acknowledged, not run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -22,6 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.commands.events import first_time
+from bot.errors import StoreError
+from bot.store import Store
 from bot.web.app import WebContext
 
 __all__ = ["PATH", "authentic", "routes"]
@@ -46,6 +51,14 @@ def authentic(secret: str, headers: Mapping[str, str], body: bytes, now: float) 
     return True
 
 
+async def _first_time(store: Store, key: str) -> bool:
+    try:
+        return await asyncio.to_thread(first_time, store, key)
+    except StoreError as exc:  # cannot tell: answering twice beats not answering
+        log.warning("slack replay check unavailable: %s", exc)
+        return True
+
+
 def routes(ctx: WebContext) -> list[BaseRoute]:
     env = ctx.env
     token, secret = env.get("SLACK_BOT_TOKEN"), env.get("SLACK_SIGNING_SECRET")
@@ -68,6 +81,12 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     async def slack_events(request: Request) -> Response:
         if not authentic(secret, request.headers, await request.body(), time.time()):
             return JSONResponse({"error": "invalid request"}, status_code=401)
+        # a signature stays valid for 5 minutes: a copy of a signed request (a proxy's log, a leaked
+        # HAR) ran its command again; the signature names timestamp and body, so a repeat is a replay
+        signature = request.headers["x-slack-signature"]
+        if not await _first_time(ctx.store, f"slack-sig:{signature[:100]}"):
+            log.warning("replayed slack request ignored")
+            return Response(status_code=200)
         return await handler.handle(request)  # Bolt checks the signature again, and acts
 
     log.info("slack events endpoint enabled", extra={"path": PATH})
