@@ -191,3 +191,35 @@ def test_a_pushed_pathological_feed_does_not_stall_the_web_process(tmp_path) -> 
     finally:
         store.close()
     assert slowest < 0.5, f"/healthz waited {slowest:.2f}s behind the push"
+
+
+def test_a_pushed_feed_is_read_to_its_newest_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``fetch.max_entries`` holds for pushed documents as for polled ones (the hub relays what the feed holds)."""
+    import hashlib
+    import hmac
+
+    import httpx
+
+    settings = settings_from_mapping({"sources": [{"name": "s", "url": "https://s.example/feed", "full_text": "never"}],
+                                      "channels": [{"name": "c", "console": True}], "fetch": {"max_entries": 20}})
+    store = Store.open(f"sqlite:///{tmp_path}/push.db")
+    sub_id = _subscription(store)
+    items = "".join(f"<item><title>Pushed story {i}</title><link>https://s.example/{i}</link>"
+                    f"<pubDate>Thu, 01 Jan 2026 {i // 60:02d}:{i % 60:02d}:00 +0000</pubDate></item>" for i in range(300))
+    body = f"<rss version='2.0'><channel><title>s</title>{items}</channel></rss>".encode()
+    signature = "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
+    app = create_app(WebContext(settings=settings, store=store), parts=["bot.sources.web"])
+    try:
+        with UvicornThread(app) as srv:
+            r = httpx.post(f"{srv.url}/websub/{sub_id}", content=body, timeout=30,
+                           headers={"X-Hub-Signature": signature, "Content-Type": "application/rss+xml"})
+            assert r.status_code == 202
+            end = time.monotonic() + 30
+            while store.count_articles() < 20 and time.monotonic() < end:
+                time.sleep(0.1)
+            time.sleep(0.3)
+            titles = sorted(int(a.title.rsplit(" ", 1)[1]) for a in store.processed_since(datetime(2000, 1, 1, tzinfo=UTC)))
+            count = store.count_articles()
+    finally:
+        store.close()
+    assert count == 20 and titles == list(range(280, 300)), (count, titles)
