@@ -118,6 +118,9 @@ class FetchSettings(_Model):
     # entries read from one feed document, the newest first: 10 MB holds ~150,000 minimal items,
     # each cleaned, stored, clustered and possibly its article page fetched in one poll
     max_entries: int = Field(default=1000, ge=1)
+    # article pages fetched for teasers per poll of a source, the newest first (each up to 5 MB,
+    # at URLs the feed chooses); the others keep their teaser
+    max_full_text: int = Field(default=100, ge=0)
     retries: int = Field(default=2, ge=0, le=10)
     pause_after_failures: int = Field(default=10, ge=1)
     user_agent: str = "Signals/0.1 (+https://github.com/signals-bot/signals)"

@@ -305,3 +305,28 @@ async def test_deeply_nested_json_is_a_clear_per_source_error(feed_server: FeedS
         res = await poll(f, "deep", url)
     assert res.status == "error" and "nested too deeply" in (res.error or ""), res.error
     assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+async def test_a_feed_of_teasers_costs_at_most_max_full_text_page_requests_per_poll(
+        feed_server: FeedServer, tmp_path: Path) -> None:
+    """Each teaser's article page is fetched (up to 5 MB each, then run through the extractor), at
+    URLs the feed chooses. Before: one poll of a feed of 1,000 teasers sent 1,000 page requests (22 s,
+    up to 5 GB); now the newest ``fetch.max_full_text`` are completed and the rest keep their teaser."""
+    page = feed_server.add("/article", Reply(body=b"<html><body><article><p>" + b"Full article text. " * 60
+                                             + b"</p></article></body></html>", content_type="text/html"))
+    items = b"".join(b"<item><title>Teaser %d</title><link>%s?n=%d</link><description>Short.</description>"
+                     b"<pubDate>%s</pubDate></item>" % (i, page.encode(), i, _rfc822(i).encode()) for i in range(150))
+    url = feed_server.feed("/teasers.xml", b"<rss version='2.0'><channel><title>t</title>" + items + b"</channel></rss>")
+    settings = settings_from_mapping({"sources": [{"name": "teasers", "url": url, "full_text": "auto"}],
+                                      "channels": [{"name": "c", "console": True}], "fetch": {"max_full_text": 20}})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, {}, process=False) as p:
+            report = await p.run_cycle()
+        arts = store.unprocessed_articles(1000)
+    finally:
+        store.close()
+    pages = sum(n for path, n in feed_server.hits.items() if path.startswith("/article"))
+    assert report.new_articles == 150 and pages == 20, (report, pages)
+    completed = sorted(int(a.title.split()[1]) for a in arts if "Full article text" in a.text)
+    assert completed == list(range(130, 150))  # the newest
