@@ -8,6 +8,7 @@ are inherited by every channel that does not set them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ __all__ = [
     "TopicSettings",
     "format_duration",
     "parse_duration",
+    "visible_name",
 ]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)
@@ -153,6 +155,16 @@ class SourceSettings(_Model):
     @classmethod
     def _poll_interval(cls, v: timedelta | None) -> timedelta | None:
         return _at_least_min_poll(v)
+
+    @field_validator("name")
+    @classmethod
+    def _visible(cls, v: str) -> str:
+        # a name is printed (console, CLI) and posted (Slack): a right-to-left override in it turned
+        # the rest of each line around, a zero-width space made two names look alike
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in v):
+            raise ValueError(f"{v!r} holds invisible characters (control, bidi or zero-width); "
+                             f"write it as {visible_name(v)!r}")
+        return v
 
     @field_validator("url")
     @classmethod
@@ -316,3 +328,10 @@ class Settings(_Model):
             own = getattr(channel, key)
             merged[key] = own if own is not None else getattr(self.defaults, key)
         return ChannelRules(**merged)
+
+
+def visible_name(text: str) -> str:
+    """``text`` without control, bidi and zero-width characters (Unicode Cc/Cf), on one line: the
+    form a source name takes when it comes from an OPML file, a feed's title or chat."""
+    return " ".join("".join(" " if ch in "\t\n\r\x0b\x0c\x85" else ch for ch in text
+                            if ch in "\t\n\r\x0b\x0c\x85" or unicodedata.category(ch) not in ("Cc", "Cf")).split())
