@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "ChannelRules",
@@ -158,10 +166,11 @@ class SourceSettings(_Model):
 
     @field_validator("name")
     @classmethod
-    def _visible(cls, v: str) -> str:
+    def _visible(cls, v: str, info: ValidationInfo) -> str:
         # a name is printed (console, CLI) and posted (Slack): a right-to-left override in it turned
-        # the rest of each line around, a zero-width space made two names look alike
-        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in v):
+        # the rest of each line around, a zero-width space made two names look alike. A name stored
+        # before this check (a source added at runtime) is read as it is: refusing it would stop polling
+        if not (info.context or {}).get("stored") and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in v):
             raise ValueError(f"{v!r} holds invisible characters (control, bidi or zero-width); "
                              f"write it as {visible_name(v)!r}")
         return v

@@ -387,3 +387,20 @@ def test_source_names_carry_no_invisible_characters(tmp_path: Path, capsys: pyte
     with pytest.raises(ConfigError) as err:
         load_settings(str(bad))
     assert "bad.yaml:4" in str(err.value) and "invisible" in str(err.value), str(err.value)
+
+
+def test_a_source_name_stored_before_the_check_is_still_polled(tmp_path: Path) -> None:
+    """Names added at runtime before invisible characters were dropped are read as stored, not refused
+    (refusing one would stop every poll)."""
+    from bot.sources.registry import effective_sources
+
+    store = Store.open(f"sqlite:///{tmp_path}/old.db")
+    try:
+        with store.begin() as c:
+            c.execute(t.source_overrides.insert().values(
+                name="Old \u202eswen", settings={"name": "Old \u202eswen", "url": "https://old.example/rss"},
+                removed=False, paused=False, by="slack:U1", at=datetime.now(UTC)))
+        names = [s.name for s in effective_sources(settings_from_mapping({}), store)]
+    finally:
+        store.close()
+    assert names == ["Old \u202eswen"]
