@@ -97,7 +97,7 @@ async def _get(client: httpx.AsyncClient, url: str) -> tuple[httpx.Response | No
             return httpx.Response(resp.status_code, headers=headers, content=body, request=resp.request), ""
     except SignalsError:  # the SSRF guard refused a hop: the caller decides for the first URL
         raise
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a page's href with a control character
         log.info("discovery: %s", exc, extra={"url": url})
         return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
