@@ -18,7 +18,11 @@ __all__ = ["add_secret", "redact", "setup_logging"]
 # Slack bot/user/app/refresh tokens (xoxe-: rotating refresh tokens), Discord bot tokens (the
 # first part is the base64 bot id: M/N/O), webhook secrets in URLs, secret query parameters.
 _SECRET = re.compile(r"(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|[MNO][A-Za-z\d]{23,}\.[\w-]{6}\.[\w-]{27,}"
-                     r"|(?<=/api/webhooks/)\d+/[\w-]+|(?i:(?:token|secret|password)=)[^&\s]+)")
+                     r"|(?<=/api/webhooks/)\d+/[\w-]+|(?i:(?:token|secret|password)=)[^&\s]+"
+                     # a URL's key parameters (?api_key=, &apikey=, ?sig=, X-Amz-Signature=): feed APIs put
+                     # their key in the feed URL, which errors name; only after ? or &, so a log line's own
+                     # ``key=`` field stays readable
+                     r"|(?i:(?<=[?&;])[\w.-]*(?:key|auth|sig|signature|passwd|pwd|credentials?)=)[^&\s]+)")
 _STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
 
 

@@ -240,6 +240,10 @@ class Pipeline:
         teasers = [a for a in articles if source.full_text == "always"
                    or (a.guid in by_guid and is_teaser(by_guid[a.guid]))]
         todo = self.store.unknown(teasers) if teasers else []  # pages only for articles not stored yet
+        cap = self.settings.fetch.max_full_text  # each page is a request to a URL the feed chose
+        if len(todo) > cap:
+            log.info("full text fetched for the newest %d of %d teasers", cap, len(todo), extra={"source": source.name})
+            todo = sorted(todo, key=lambda a: a.published_at or a.fetched_at, reverse=True)[:cap]
         texts = await asyncio.gather(*(self._fetcher.fetch_article_text(a.url) for a in todo))
         for a, text in zip(todo, texts, strict=True):
             if text and len(text) > len(a.text):

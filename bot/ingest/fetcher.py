@@ -275,6 +275,10 @@ class Fetcher:
             logger.exception("parser failed", extra={"source": source.name, "url": st.url})
             return self._fail(source, st, f"malformed feed from {st.url}: {source.name}: parser failed: "
                                   f"{type(exc).__name__}: {exc}", t0)
+        if dropped := feed.keep_newest(self.settings.max_entries):
+            logger.warning("%s: the feed lists %s entries; only the newest %s are read (fetch.max_entries)",
+                           source.name, f"{dropped + len(feed.entries):,}", f"{len(feed.entries):,}",
+                           extra={"source": source.name, "url": st.url})
         st.etag = answer.headers.get("etag")
         st.last_modified = answer.headers.get("last-modified")
         if st.paused:  # a probe of a source paused after failures: it works again

@@ -65,6 +65,8 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedParseError(source, f"invalid JSON: {exc}") from exc
+    except RecursionError:  # "[[[[…" a hundred thousand deep: the feed's malformation, not a parser bug
+        raise FeedParseError(source, "invalid JSON: nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise FeedParseError(source, "JSON document is not a JSON Feed (expected an object with an 'items' list)")
     version = _s(data.get("version"))

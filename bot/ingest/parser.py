@@ -20,6 +20,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
@@ -29,6 +30,7 @@ from bot.errors import FeedParseError
 from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
 from bot.ingest.jsonfeed import bounded_key, key_digest, parse_json_feed
+from bot.ingest.urls import visible_url
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
@@ -101,6 +103,20 @@ class ParsedFeed:
     link: str = ""
     entries: list[RawEntry] = field(default_factory=list)
     parser: str = "lxml"  # "lxml", "feedparser" or "json"
+
+    def keep_newest(self, limit: int) -> int:
+        """Keep the ``limit`` newest entries in document order (undated ones count as oldest; among
+        equals, earlier in the document is newer, as feeds list). Returns how many were dropped.
+
+        Why: ``fetch.max_bytes`` still admits ~150,000 minimal items, and each entry read is cleaned,
+        stored, clustered and may cost an article-page request in the same poll."""
+        n = len(self.entries)
+        if n <= limit:
+            return 0
+        floor = datetime.min.replace(tzinfo=UTC)
+        ranked = sorted(range(n), key=lambda i: (self.entries[i].published_at or floor, -i), reverse=True)
+        self.entries = [self.entries[i] for i in sorted(ranked[:limit])]
+        return n - limit
 
 
 def _local(tag: object) -> str:
@@ -313,4 +329,7 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
         if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
             e.url = _CONTROL.sub("", e.url)
             e.guid = _CONTROL.sub("", e.guid) or key_digest(e.guid)  # a guid of controls only: their digest
+        if not e.url.isascii():
+            e.url = visible_url(e.url)
     return feed
+

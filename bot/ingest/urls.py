@@ -14,10 +14,11 @@ trailing slashes: those can name different pages.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["TRACKING_PARAMS", "canonical_url", "is_tracking_param"]
+__all__ = ["TRACKING_PARAMS", "canonical_url", "is_tracking_param", "visible_url"]
 
 TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
@@ -123,3 +124,12 @@ def canonical_url(url: str) -> str:
     path = _amp_path(_norm_escapes(path))
     query = _query(parts.query) if parts.query else ""
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def visible_url(url: str) -> str:
+    """``url`` with invisible characters percent-encoded: C1 controls, bidi overrides and isolates,
+    zero-width and other format characters (Unicode Cc/Cf). Links are shown as text (console, CLI):
+    a right-to-left override made ``https://evil.example/\u202emoc.elgoog//:sptth`` read as ending in
+    ``https://google.com``, and U+009B is a terminal's one-byte CSI. Encoded, the link still leads to
+    the same page (a browser sends these characters' UTF-8 bytes percent-encoded)."""
+    return "".join(quote(ch, safe="") if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in url)

@@ -39,9 +39,24 @@ class UnsafeURL(SignalsError):
     """A URL we refuse to fetch; the message says why."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IPv4 address an IPv6 one stands for (IPv4-mapped, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``),
+    else ``ip``: ``64:ff9b::a9fe:a9fe`` is the metadata endpoint through a NAT64 gateway."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return ip.ipv4_mapped
+        if ip in _NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if ip.sixtofour:
+            return ip.sixtofour
+    return ip
+
+
 def _private(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    ip = _embedded(ip)
     return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
             or ip.is_unspecified or ip in ipaddress.ip_network("100.64.0.0/10"))
 
@@ -98,8 +113,9 @@ class UrlGuard:
             ip = ipaddress.ip_address(a.split("%")[0])
             if self._allowed(host, ip):
                 continue
-            if ip in _METADATA:
-                raise UnsafeURL(f"{host} resolves to {ip}, a cloud metadata address")
+            metadata = ip if ip in _METADATA else _embedded(ip)  # also written as IPv6 (mapped, NAT64, 6to4)
+            if metadata in _METADATA:
+                raise UnsafeURL(f"{host} resolves to {metadata}, a cloud metadata address")
             if _private(ip) and host not in self.trusted_hosts:
                 raise UnsafeURL(f"{host} resolves to {ip}, a private/loopback/link-local address; "
                                 "add it to fetch.allow_hosts for an intranet feed")

@@ -12,6 +12,7 @@ from bot.settings.schema import (
     TopicSettings,
     format_duration,
     parse_duration,
+    visible_name,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "load_settings",
     "parse_duration",
     "settings_from_mapping",
+    "visible_name",
 ]

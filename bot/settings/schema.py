@@ -8,12 +8,21 @@ are inherited by every channel that does not set them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.settings.cron import check_cron
 
@@ -28,6 +37,7 @@ __all__ = [
     "TopicSettings",
     "format_duration",
     "parse_duration",
+    "visible_name",
 ]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)
@@ -104,6 +114,12 @@ class FetchSettings(_Model):
     per_host: int = Field(default=2, ge=1, le=64)  # concurrent requests per host
     concurrency: int = Field(default=64, ge=1, le=1024)  # concurrent requests overall
     max_bytes: int = Field(default=10_000_000, ge=1024)  # body-size cap
+    # entries read from one feed document, the newest first: 10 MB holds ~150,000 minimal items,
+    # each cleaned, stored, clustered and possibly its article page fetched in one poll
+    max_entries: int = Field(default=1000, ge=1)
+    # article pages fetched for teasers per poll of a source, the newest first (each up to 5 MB,
+    # at URLs the feed chooses); the others keep their teaser
+    max_full_text: int = Field(default=100, ge=0)
     retries: int = Field(default=2, ge=0, le=10)
     pause_after_failures: int = Field(default=10, ge=1)
     user_agent: str = "Signals/0.1 (+https://github.com/signals-bot/signals)"
@@ -136,6 +152,17 @@ class SourceSettings(_Model):
     @classmethod
     def _poll_interval(cls, v: timedelta | None) -> timedelta | None:
         return _at_least_min_poll(v)
+
+    @field_validator("name")
+    @classmethod
+    def _visible(cls, v: str, info: ValidationInfo) -> str:
+        # a name is printed (console, CLI) and posted (Slack): a right-to-left override in it turned
+        # the rest of each line around, a zero-width space made two names look alike. A name stored
+        # before this check (a source added at runtime) is read as it is: refusing it would stop polling
+        if not (info.context or {}).get("stored") and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in v):
+            raise ValueError(f"{v!r} holds invisible characters (control, bidi or zero-width); "
+                             f"write it as {visible_name(v)!r}")
+        return v
 
     @field_validator("url")
     @classmethod
@@ -299,3 +326,10 @@ class Settings(_Model):
             own = getattr(channel, key)
             merged[key] = own if own is not None else getattr(self.defaults, key)
         return ChannelRules(**merged)
+
+
+def visible_name(text: str) -> str:
+    """``text`` without control, bidi and zero-width characters (Unicode Cc/Cf), on one line: the
+    form a source name takes when it comes from an OPML file, a feed's title or chat."""
+    return " ".join("".join(" " if ch in "\t\n\r\x0b\x0c\x85" else ch for ch in text
+                            if ch in "\t\n\r\x0b\x0c\x85" or unicodedata.category(ch) not in ("Cc", "Cf")).split())

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from bot.errors import FeedParseError, SignalsError
+from bot.ingest.cleaner import clean_title
 from bot.ingest.parser import ParsedFeed, parse_feed
 from bot.settings.feedurl import feed_url
 
@@ -96,7 +97,7 @@ async def _get(client: httpx.AsyncClient, url: str) -> tuple[httpx.Response | No
             return httpx.Response(resp.status_code, headers=headers, content=body, request=resp.request), ""
     except SignalsError:  # the SSRF guard refused a hop: the caller decides for the first URL
         raise
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a page's href with a control character
         log.info("discovery: %s", exc, extra={"url": url})
         return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
@@ -126,7 +127,8 @@ async def _probe(client: httpx.AsyncClient, url: str, via: str, title: str = "")
     feed = _as_feed(resp, url)
     if feed is None:
         return None
-    return DiscoveredFeed(url=str(resp.url) if via == "direct" else url, title=feed.title or title,
+    # the <link title> is the page's text: cleaned like a feed title (it was printed raw: escape sequences)
+    return DiscoveredFeed(url=str(resp.url) if via == "direct" else url, title=feed.title or clean_title(title),
                           kind=feed.kind, entries=len(feed.entries), via=via)
 
 

@@ -25,7 +25,7 @@ from bot.ingest import Fetcher, clean_entry
 from bot.ingest.guard import guarded_transport
 from bot.models import FetchState
 from bot.security import UnsafeURL, UrlGuard
-from bot.settings import Settings, SourceSettings, parse_duration
+from bot.settings import Settings, SourceSettings, parse_duration, visible_name
 from bot.settings.feedurl import feed_url
 from bot.sources.discovery import DiscoveredFeed, discover
 from bot.sources.registry import SourceChange, add_source, effective_sources, refuse_polled
@@ -189,7 +189,7 @@ async def add_from_url(settings: Settings, store: Store, url: str, actor: str, *
             raise CommandError(f"{url} is a site with several feeds; add one of them:\n{options}") from None
         url = found[0].url
         feed, final = await _fetch(settings, url)
-    base = name or re.sub(r"\s+", " ", feed.title or "").strip()[:60] or _default_name(final)
+    base = visible_name(name or "") or visible_name(feed.title or "")[:60] or _default_name(final)
     chosen, n = base, 2
     names = {s.name for s in effective_sources(settings, store)}
     while name is None and chosen in names:

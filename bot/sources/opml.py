@@ -29,7 +29,7 @@ from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 from defusedxml.ElementTree import fromstring
 
 from bot.errors import SignalsError
-from bot.settings import SourceSettings
+from bot.settings import SourceSettings, visible_name
 from bot.settings.feedurl import feed_key, feed_url
 
 __all__ = ["OpmlError", "OpmlFeed", "parse_opml", "to_opml", "to_sources"]
@@ -146,8 +146,8 @@ def _slug(text: str) -> str:
 
 
 def _name_for(title: str, url: str) -> str:
-    if title:
-        return re.sub(r"\s+", " ", title).strip()[:200]
+    if title := visible_name(title):  # no bidi override or zero-width space from someone's export
+        return title[:200]
     parts = urlsplit(url)
     host = (parts.hostname or "feed").removeprefix("www.")
     path = _slug(parts.path.rsplit(".", 1)[0])

@@ -64,7 +64,8 @@ def list_source_overrides(store: Store, conn: Connection | None = None) -> list[
     q = select(o).order_by(o.c.name)
 
     def read(c: Connection) -> list[SourceOverride]:
-        return [SourceOverride(r.name, SourceSettings.model_validate(r.settings) if r.settings else None,
+        return [SourceOverride(r.name, SourceSettings.model_validate(r.settings, context={"stored": True})
+                               if r.settings else None,
                                bool(r.removed), bool(r.paused), r.by, r.at) for r in c.execute(q)]
 
     if conn is not None:

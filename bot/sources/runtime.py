@@ -10,6 +10,7 @@ a hub. :func:`ingest_push` feeds a pushed document through the same stages as a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.ingest import clean_entry, parse_feed
+from bot.ingest.body import CappedBodies
 from bot.ingest.fetcher import FetchResult
 from bot.ingest.guard import guarded_transport
 from bot.security import UrlGuard
@@ -40,8 +42,10 @@ def guarded_client(settings: Settings, *, timeout: float = 10.0) -> httpx.AsyncC
 
     trusted = {urlsplit(s.url).hostname or "" for s in settings.sources}
     guard = UrlGuard(allow=settings.fetch.allow_hosts, trusted_hosts=trusted - {""})
-    return httpx.AsyncClient(transport=guarded_transport(guard, limit=16), timeout=timeout, follow_redirects=True,
-                             max_redirects=5, headers={"User-Agent": settings.fetch.user_agent})
+    # bodies inflated and counted by CappedBodies: a hub's answer or a discovered page is anyone's
+    transport = CappedBodies(guarded_transport(guard, limit=16), settings.fetch.max_bytes)
+    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=True, max_redirects=5,
+                             headers={"User-Agent": settings.fetch.user_agent, "Accept-Encoding": "gzip, deflate"})
 
 
 def publish_history(store: Store, source: str, limit: int = MAX_ITEMS) -> list[datetime]:
@@ -121,7 +125,13 @@ class SourceRuntime:
 async def ingest_push(pipeline, source: SourceSettings, body: bytes,  # type: ignore[no-untyped-def]
                       content_type: str | None) -> int:
     """A pushed feed document → parse → clean → store → process → deliver. Returns new articles."""
-    feed = parse_feed(body, source.name, url=source.url, content_type=content_type)
+    # in a thread, as the Fetcher does: megabytes of broken markup cost the lenient parser seconds of
+    # CPU, which on the event loop stalled every endpoint of the web process (Slack, Discord, pages)
+    feed = await asyncio.to_thread(parse_feed, body, source.name, url=source.url, content_type=content_type)
+    if dropped := feed.keep_newest(pipeline.settings.fetch.max_entries):  # as a polled feed
+        log.warning("%s: the pushed feed lists %s entries; only the newest %s are read (fetch.max_entries)",
+                    source.name, f"{dropped + len(feed.entries):,}", f"{len(feed.entries):,}",
+                    extra={"source": source.name})
     now = pipeline.clock()
     articles = []
     for entry in feed.entries:

@@ -104,7 +104,8 @@ def check_signature(secret: str, body: bytes, header: str | None) -> bool:
     if fn is None:
         return False
     expected = hmac.new(secret.encode(), body, fn).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
+    # as bytes: compare_digest raises TypeError on a str with non-ASCII characters (was an HTTP 500)
+    return hmac.compare_digest(expected.encode(), digest.strip().lower().encode("utf-8", "replace"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,8 @@ class Auth:
         if self.token is None or "." not in value:
             return False
         issued_s, mac = value.split(".", 1)
-        if not issued_s.isdigit():
+        # ASCII digits, and few: ``isdigit`` also accepts "²" and int() refuses over 4,300 digits (HTTP 500)
+        if not (issued_s.isascii() and issued_s.isdigit()) or len(issued_s) > 12:
             return False
         issued = int(issued_s)
         now = now if now is not None else time.time()

@@ -16,6 +16,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,112 @@ async def test_hostile_feeds_are_stored_not_fatal(feed_server: FeedServer, tmp_p
     ctl = arts["controls"].title
     assert not any(c in ctl for c in "\x01\x1b\u202e\u202c\u200b\ufeff"), repr(ctl)
     assert "Lone \ufffd surrogate" in titles and "Fine \U0001f680 rocket" in titles
+
+
+async def test_a_feed_of_sixty_thousand_entries_is_read_to_its_newest(
+        feed_server: FeedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """7.5 MB of small items (a feed of 1,000,000 would be cut by ``fetch.max_bytes`` first): the newest
+    ``fetch.max_entries`` are read, the source is named in a warning, and its neighbours are unaffected.
+    Before: all 60,000 were cleaned, stored and clustered in one poll (20,000 took 45 s of the cycle),
+    and each teaser's article page fetched (1,000 teasers: 1,000 page requests in one poll)."""
+    n = 60_000
+    items = b"".join(b"<item><title>Story %d</title><link>https://many.example/%d</link>"
+                     b"<pubDate>%s</pubDate></item>" % (i, i, _rfc822(i).encode()) for i in range(n))
+    urls = {"many": feed_server.feed("/many.xml", b"<rss version='2.0'><channel><title>m</title>" + items
+                                     + b"</channel></rss>"),
+            "good": feed_server.feed("/good.xml", _rss(b"An ordinary title", n=4))}
+    settings = settings_from_mapping({"sources": [{"name": k, "url": u, "full_text": "never"} for k, u in urls.items()],
+                                      "channels": [{"name": "c", "console": True}],
+                                      "fetch": {"max_entries": 500}})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, {}, process=False) as p:
+            report = await p.run_cycle()
+        arts = store.unprocessed_articles(n)
+    finally:
+        store.close()
+    assert report.errors == 0
+    many = sorted(int(a.title.split()[1]) for a in arts if a.source == "many")
+    assert many == list(range(n - 500, n))  # the newest 500, by date (the feed lists the oldest first)
+    assert [a.title for a in arts if a.source == "good"] == ["An ordinary title"]
+    assert any("many" in r.getMessage() and "60,000 entries" in r.getMessage() and "500" in r.getMessage()
+               for r in caplog.records if r.levelname == "WARNING")
+
+
+def _rfc822(minutes: int) -> str:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    return format_datetime(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes))
+
+
+# U+202E right-to-left override, U+2066 isolate, U+200B zero width, U+009B the 8-bit terminal CSI, U+0085
+HIDDEN = "\u202e\u2066\u200b\u009b\u0085"
+
+
+async def test_links_carrying_bidi_zero_width_or_c1_controls_reach_no_output_raw(
+        feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A link is shown as text by the console destination (and ``signals stories``/``search``), and sent
+    to Slack, Discord and webhooks. Before: C0 controls were dropped from links but a right-to-left
+    override reached the output, so ``https://evil.example/\\u202emoc.elgoog//:sptth`` read as ending in
+    ``https://google.com``, and ``\\x9b31m`` (one-byte CSI) coloured the terminal. Now such characters
+    are percent-encoded: the link still leads to the same page (a browser sends those bytes)."""
+    from bot.adapters.registry import build_destinations
+
+    link = f"https://evil.example/a{HIDDEN}31m/moc.elgoog//:sptth"
+    body = ("<rss version='2.0'><channel><title>t</title><item><title>Nvidia unveils a new GPU accelerator</title>"
+            f"<link>{link}</link><description>Nvidia unveiled a GPU accelerator for AI.</description></item>"
+            "</channel></rss>").encode()
+    url = feed_server.feed("/bidi.xml", body)
+    settings = settings_from_mapping({"sources": [{"name": "bidi", "url": url, "full_text": "never"}],
+                                      "channels": [{"name": "c", "console": True, "min_importance": 0}]})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, build_destinations(settings)) as p:
+            report = await p.run_cycle()
+        (article,) = store.processed_since(datetime(2000, 1, 1, tzinfo=UTC))
+    finally:
+        store.close()
+    out = capsys.readouterr().out
+    assert report.delivered.sent == 1 and "Nvidia unveils" in out
+    assert not any(c in out or c in article.url for c in HIDDEN), ascii(out)
+    assert article.url == "https://evil.example/a%E2%80%AE%E2%81%A6%E2%80%8B%C2%9B%C2%8531m/moc.elgoog//:sptth"
+
+
+@pytest.mark.parametrize("body", [b'{"items": [' + b"[" * 100_000, b'{"items": [{"title": ' + b'{"a": ' * 100_000],
+                         ids=["arrays", "objects"])
+async def test_deeply_nested_json_is_a_clear_per_source_error(feed_server: FeedServer, body: bytes,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """100,000 nested brackets in 100 KB. Before: the JSON reader's RecursionError was reported as a
+    parser bug ("parser failed: RecursionError", with an ERROR traceback per poll); now it is the
+    feed's own malformation, named, like any invalid JSON."""
+    url = feed_server.feed("/deep.json", body, content_type="application/feed+json")
+    async with fetcher() as f:
+        res = await poll(f, "deep", url)
+    assert res.status == "error" and "nested too deeply" in (res.error or ""), res.error
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+async def test_a_feed_of_teasers_costs_at_most_max_full_text_page_requests_per_poll(
+        feed_server: FeedServer, tmp_path: Path) -> None:
+    """Each teaser's article page is fetched (up to 5 MB each, then run through the extractor), at
+    URLs the feed chooses. Before: one poll of a feed of 1,000 teasers sent 1,000 page requests (22 s,
+    up to 5 GB); now the newest ``fetch.max_full_text`` are completed and the rest keep their teaser."""
+    page = feed_server.add("/article", Reply(body=b"<html><body><article><p>" + b"Full article text. " * 60
+                                             + b"</p></article></body></html>", content_type="text/html"))
+    items = b"".join(b"<item><title>Teaser %d</title><link>%s?n=%d</link><description>Short.</description>"
+                     b"<pubDate>%s</pubDate></item>" % (i, page.encode(), i, _rfc822(i).encode()) for i in range(150))
+    url = feed_server.feed("/teasers.xml", b"<rss version='2.0'><channel><title>t</title>" + items + b"</channel></rss>")
+    settings = settings_from_mapping({"sources": [{"name": "teasers", "url": url, "full_text": "auto"}],
+                                      "channels": [{"name": "c", "console": True}], "fetch": {"max_full_text": 20}})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, {}, process=False) as p:
+            report = await p.run_cycle()
+        arts = store.unprocessed_articles(1000)
+    finally:
+        store.close()
+    pages = sum(n for path, n in feed_server.hits.items() if path.startswith("/article"))
+    assert report.new_articles == 150 and pages == 20, (report, pages)
+    completed = sorted(int(a.title.split()[1]) for a in arts if "Full article text" in a.text)
+    assert completed == list(range(130, 150))  # the newest

@@ -130,3 +130,47 @@ def test_known_token_shapes_are_redacted_without_registration(token: str) -> Non
     out = redact(f"calling with {token} now")
     secret = token.rsplit("/", 1)[-1].split("token=")[-1].split("&")[0]
     assert secret not in out and "[redacted]" in out, out
+
+
+FEED_KEY = "Zq81-feed-key-9vX"  # a feed's own access key, written into its URL by the operator
+
+
+@pytest.mark.parametrize("param", ["api_key", "apikey", "key", "access_key", "auth", "sig", "X-Amz-Signature",
+                                   "client_secret", "access_token"])
+async def test_a_key_in_a_feed_url_is_not_in_the_channel_notice_or_the_log(
+        param: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Feed APIs take their key in the query (``?api_key=``, ``?apikey=``, signed ``?sig=`` URLs).
+    When such a feed turns malformed, the error names its URL, and that error is posted to the chat
+    channel as the source's health notice and logged. Before: only ``token=``, ``secret=`` and
+    ``password=`` were hidden, so an ``api_key`` reached the channel and the log."""
+    from sqlalchemy import select
+
+    from bot.outbox import alert_from_dict
+    from bot.pipeline import Pipeline
+    from bot.settings import settings_from_mapping
+    from bot.store import Store
+    from bot.store import schema as t
+    from tests.feedserver import FeedServer, Reply
+
+    with FeedServer() as srv:
+        srv.add("/feed.xml", Reply(body=b"{not json", content_type="application/feed+json"))
+        url = srv.url("/feed.xml") + f"?{param}={FEED_KEY}&lang=en"
+        settings = settings_from_mapping({
+            "sources": [{"name": "Keyed", "url": url}],
+            "channels": [{"name": "news", "console": True}],
+            "fetch": {"retries": 0, "pause_after_failures": 1}, "source_alert_after": "1h"})
+        store = Store.open(f"sqlite:///{tmp_path}/s.db")
+        try:
+            async with Pipeline(settings, store, {}, dry_run=True) as p:
+                p.process = False
+                await p.run_cycle()
+                p.housekeeping()
+            with store.begin() as c:
+                rows = c.execute(select(t.deliveries.c.payload).where(t.deliveries.c.kind == "notice")).all()
+        finally:
+            store.close()
+    told = [alert_from_dict(r.payload).text for r in rows]
+    assert told and "Keyed" in told[0], told
+    assert not any(FEED_KEY in n for n in told), told
+    logged = "\n".join(TextFormatter().format(r) for r in caplog.records)
+    assert FEED_KEY not in logged, logged

@@ -363,3 +363,44 @@ def test_cli_import_of_a_large_opml_file_is_quick(tmp_path: Path, capsys: pytest
     assert "2000 of 2000 feeds added" in capsys.readouterr().err
     assert main(["sources", "list", *base]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2001
+
+
+def test_source_names_carry_no_invisible_characters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A source's name is printed by the console destination and ``signals sources``, and sent to Slack.
+    Before: an OPML title's right-to-left override (or zero-width space) became part of the name, so
+    ``Tech <RLO>swen`` read as "Tech news" reversed, the rest of each line after it too; a config
+    file's name was taken as written. Now imported names drop them, and the config names the line."""
+    from bot.errors import ConfigError
+    from bot.settings import load_settings
+
+    cfg = tmp_path / "signals.yaml"
+    cfg.write_text("sources:\n  - name: Wire\n    url: https://wire.example/feed\n", encoding="utf-8")
+    base = ["--config", str(cfg), "--db", f"sqlite:///{tmp_path}/c.db"]
+    opml = tmp_path / "shared.opml"
+    opml.write_text("<opml version='1.0'><body><outline text='Tech \u202eswen\u202c \u200bDaily\u2066'"
+                    " xmlUrl='https://tech.example/rss'/></body></opml>", encoding="utf-8")
+    assert main(["sources", "import", str(opml), *base]) == 0
+    assert capsys.readouterr().out == "added Tech swen Daily\thttps://tech.example/rss\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - name: Wire\n    url: https://wire.example/feed\n"
+                   "  - name: \"Evil \\u202eNews\"\n    url: https://evil.example/feed\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(str(bad))
+    assert "bad.yaml:4" in str(err.value) and "invisible" in str(err.value), str(err.value)
+
+
+def test_a_source_name_stored_before_the_check_is_still_polled(tmp_path: Path) -> None:
+    """Names added at runtime before invisible characters were dropped are read as stored, not refused
+    (refusing one would stop every poll)."""
+    from bot.sources.registry import effective_sources
+
+    store = Store.open(f"sqlite:///{tmp_path}/old.db")
+    try:
+        with store.begin() as c:
+            c.execute(t.source_overrides.insert().values(
+                name="Old \u202eswen", settings={"name": "Old \u202eswen", "url": "https://old.example/rss"},
+                removed=False, paused=False, by="slack:U1", at=datetime.now(UTC)))
+        names = [s.name for s in effective_sources(settings_from_mapping({}), store)]
+    finally:
+        store.close()
+    assert names == ["Old \u202eswen"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -22,6 +23,9 @@ from .conftest import add_story, make_alert
 from .servers import UvicornThread, sign
 
 SECRET = "s3cret-signing"
+# Slack gives every command and click its own trigger_id, so no two requests are the same bytes
+# (a byte-identical request is a replay, which the endpoint ignores)
+_TRIGGERS = itertools.count(1)
 
 
 @pytest.fixture
@@ -41,14 +45,15 @@ def post(server: UvicornThread, body: str, content_type: str, headers: dict[str,
 
 def command(server, fake, text: str, user: str = "U1", **kw) -> httpx.Response:
     body = urlencode({"command": "/signals", "text": text, "user_id": user, "channel_id": "C1", "team_id": "T1",
-                      "response_url": fake.response_url("cmd"), "trigger_id": "1.2.3", "token": "x"})
+                      "response_url": fake.response_url("cmd"), "trigger_id": f"{next(_TRIGGERS)}.2.3", "token": "x"})
     return post(server, body, "application/x-www-form-urlencoded", **kw)
 
 
 def action(server, fake, action_id: str, value: str, blocks: list | None = None, ts: str = "111.000001"
            ) -> httpx.Response:
     payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
-               "api_app_id": "A1", "token": "x", "trigger_id": "1.2.3", "response_url": fake.response_url("act"),
+               "api_app_id": "A1", "token": "x", "trigger_id": f"{next(_TRIGGERS)}.2.3",
+               "response_url": fake.response_url("act"),
                "container": {"type": "message", "message_ts": ts, "channel_id": "C1"},
                "message": {"ts": ts, "text": "alert", "blocks": blocks or []},
                "actions": [{"action_id": action_id, "block_id": "signals_actions", "value": value,
@@ -132,3 +137,20 @@ def test_url_verification_challenge(server):
     body = json.dumps({"type": "url_verification", "challenge": "ch4ll", "token": "x"})
     r = post(server, body, "application/json")
     assert r.status_code == 200 and "ch4ll" in r.text
+
+
+def test_a_replayed_signed_request_is_acknowledged_but_not_run_again(server, fake, store):
+    """Slack's signature is good for 5 minutes, so a captured request (a proxy's log, a leaked HAR)
+    could be sent again. Before: each copy ran the command again (two audit rows, two answers);
+    now a request whose signature was already seen is acknowledged and ignored."""
+    body = urlencode({"command": "/signals", "text": "threshold 6", "user_id": "U1", "channel_id": "C1",
+                      "team_id": "T1", "response_url": fake.response_url("cmd"), "trigger_id": "9.8.7", "token": "x"})
+    ts = int(time.time())
+    assert post(server, body, "application/x-www-form-urlencoded", timestamp=ts).status_code == 200
+    assert fake.wait_for(lambda: fake.responses)
+    again = post(server, body, "application/x-www-form-urlencoded", timestamp=ts)
+    assert again.status_code == 200
+    time.sleep(0.5)
+    assert len(fake.responses) == 1
+    with store.begin() as c:
+        assert len(c.execute(select(t.audit)).all()) == 1

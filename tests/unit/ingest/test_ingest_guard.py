@@ -93,3 +93,26 @@ async def test_an_unresolvable_host_is_a_connect_error_not_a_refusal() -> None:
     async with client(UrlGuard(), ScriptedDNS({})) as c:
         with pytest.raises(httpx.ConnectError):
             await c.get("http://nowhere.test/feed.xml")
+
+
+@pytest.mark.parametrize("answer", ["::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1"],
+                         ids=["ipv4-mapped", "nat64", "6to4"])
+async def test_the_metadata_address_in_ipv6_dress_is_refused_even_for_a_trusted_host(
+        feed_server: FeedServer, answer: str) -> None:
+    """A config source's host is trusted to be internal, never to be the metadata endpoint. Before:
+    its name answering 169.254.169.254 was refused, but the same address written as IPv6
+    (``::ffff:169.254.169.254``, NAT64 ``64:ff9b::a9fe:a9fe``, 6to4 ``2002:a9fe:a9fe::``) passed."""
+    dns = ScriptedDNS({"wire.intranet.test": [answer]})
+    async with client(UrlGuard(trusted_hosts=["wire.intranet.test"]), dns) as c:
+        with pytest.raises(UnsafeURL, match=r"169\.254\.169\.254, a cloud metadata address"):
+            await c.get(f"http://wire.intranet.test:{feed_server.port}/latest/meta-data/")
+
+
+@pytest.mark.parametrize("answer", ["64:ff9b::7f00:1", "2002:7f00:1::1", "64:ff9b::a00:1"], ids=["nat64", "6to4", "nat64-10/8"])
+async def test_internal_ipv4_behind_nat64_or_6to4_is_refused(feed_server: FeedServer, answer: str) -> None:
+    """Before: ``64:ff9b::/96`` and ``2002::/16`` counted as public, whatever IPv4 address they carry
+    (on a NAT64 network, ``64:ff9b::7f00:1`` is the gateway's way to 127.0.0.1)."""
+    dns = ScriptedDNS({"rebind.attacker.test": [answer]})
+    async with client(UrlGuard(), dns) as c:
+        with pytest.raises(UnsafeURL, match="private/loopback"):
+            await c.get(f"http://rebind.attacker.test:{feed_server.port}/admin")

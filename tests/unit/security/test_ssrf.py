@@ -42,3 +42,25 @@ async def test_redirect_to_internal_host_is_refused() -> None:
             assert (await client.get(srv.url("/feed.xml"))).status_code == 200
             with pytest.raises(UnsafeURL, match="localhost resolves to"):
                 await client.get(srv.url("/hop"))
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "0177.0.0.1", "127.1", "0", "[::ffff:127.0.0.1]",
+                                  "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:127.0.0.1]", "[::]", "[fe80::1%25lo]",
+                                  "user@127.0.0.1", "localhost."])
+async def test_other_spellings_of_an_internal_host_reach_nothing(host: str) -> None:
+    """What ``/signals feeds add`` and ``signals sources preview`` do with each spelling: refused by the
+    check, and the fetch (the guarded aiohttp transport, whose resolver vets each address it connects
+    to) sends nothing to the listener either."""
+    from bot.errors import CommandError
+    from bot.settings import settings_from_mapping
+    from bot.sources.manage import _fetch, check_url
+
+    settings = settings_from_mapping({})
+    with FeedServer() as srv:
+        srv.feed("/feed.xml", b"<rss><channel><title>t</title></channel></rss>")
+        url = f"http://{host}:{srv.port}/feed.xml"
+        with pytest.raises(CommandError, match="Refused"):
+            check_url(settings, url)
+        with pytest.raises(CommandError):
+            await _fetch(settings, url)
+        assert srv.hits["/feed.xml"] == 0

@@ -130,3 +130,33 @@ async def test_common_paths_in_the_pages_folder_first(feed_server: FeedServer) -
         typed = await discover(client, typed_url)  # as typed, without the slash
     assert [(f.url, f.title) for f in found] == [(feed_server.url("/blog/index.xml"), "The blog")]
     assert [f.url for f in typed] == [feed_server.url("/blog/index.xml")]
+
+
+async def test_a_link_title_with_terminal_escapes_is_cleaned(feed_server: FeedServer) -> None:  # noqa: F811
+    """``signals sources discover`` prints each feed's title, and ``/signals feeds add SITE`` lists them:
+    a feed without a title of its own is named by the page's ``<link title>``. Before: that attribute
+    was used raw, so a page could clear the operator's screen and retitle the terminal
+    (``ESC[2J``, ``ESC]0;…BEL``) or reverse the rest of the line (U+202E)."""
+    untitled = b"<rss version='2.0'><channel><item><title>A</title><link>http://x/a</link></item></channel></rss>"
+    feed_server.feed("/untitled.xml", untitled)
+    html = ('<html><head><link rel="alternate" type="application/rss+xml" href="/untitled.xml" '
+            'title="\x1b[2J\x1b]0;pwned\x07Evil \u202eswen\u202c feed"></head></html>').encode()
+    url = feed_server.add("/site", Reply(body=html, content_type="text/html; charset=utf-8"))
+    settings = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    (found,) = await discover_feeds(settings, url)
+    assert found.url.endswith("/untitled.xml")
+    assert not any(c in found.title for c in "\x1b\x07\u202e\u202c"), ascii(found.title)
+    assert "Evil" in found.title and "feed" in found.title
+
+
+async def test_one_unusable_link_does_not_hide_the_others(feed_server: FeedServer) -> None:  # noqa: F811
+    """Before: a ``<link>`` whose href holds a control character made httpx raise ``InvalidURL``, which
+    ended the whole discovery ("Could not read …: Invalid non-printable ASCII character in URL"),
+    though the page's other link was a good feed."""
+    feed_server.feed("/good.xml", RSS)
+    html = (b'<link rel="alternate" type="application/rss+xml" href="/bad.xml\x1b]0;pwned\x07" title="Bad">'
+            b'<link rel="alternate" type="application/rss+xml" href="/good.xml" title="Good">')
+    url = feed_server.add("/site", Reply(body=html, content_type="text/html; charset=utf-8"))
+    settings = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    found = await discover_feeds(settings, url)
+    assert [f.url.rsplit("/", 1)[1] for f in found] == ["good.xml"]

@@ -121,6 +121,16 @@ def test_session_cookie_is_signed_and_expires() -> None:
     assert not Auth(None).token_matches("")
 
 
+@pytest.mark.parametrize("value", ["\xb2.abc", "\xb9\xb2\xb3.abc", "9" * 5000 + ".abc", "1" * 40 + ".abc"],
+                         ids=["superscript-digit", "superscript-digits", "5000-digits", "year-10^39"])
+async def test_a_forged_session_cookie_is_not_admin_and_not_an_error(seeded: Seeded, value: str) -> None:
+    """Any visitor can send any cookie. Before: a value ``str.isdigit`` accepts but ``int`` refuses
+    (a superscript digit, more than 4,300 digits) was HTTP 500 on every page."""
+    async with client(seeded, host="198.51.100.9", token=TOKEN) as c:
+        r = await c.get("/sources", headers={"Cookie": f"{COOKIE}={value}".encode("latin-1")})
+        assert r.status_code == 200 and "Admin sign-in" in r.text and "key=SECRET" not in r.text
+
+
 async def test_tuning_figures_are_those_of_signals_tune(local: httpx.AsyncClient, seeded: Seeded) -> None:
     since = NOW - timedelta(days=14)
     rules, muted = effective_rules(seeded.settings, seeded.store, "security")
