@@ -12,6 +12,7 @@ import asyncio
 import html
 import logging
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from bot.ingest.htmltext import html_to_text
@@ -71,12 +72,18 @@ async def complete_teasers(fetcher: Fetcher, entries: list[RawEntry],
                            mode: Literal["auto", "always", "never"] = "auto") -> int:
     """Fetch the article page of each teaser in ``entries`` and put its text in ``content``.
 
-    Pass only entries not stored yet: pages are fetched every time this is called.
-    Returns how many entries got full text. Failures leave the entry as it was.
+    Pass only entries not stored yet: pages are fetched every time this is called. At most
+    ``fetch.max_full_text`` pages, the newest teasers' (as the pipeline does: each page is a
+    request to an address the feed chose). Returns how many entries got full text. Failures
+    leave the entry as it was.
     """
     todo = [e for e in entries if needs_full_text(e, mode)]
     if not todo:
         return 0
+    cap = fetcher.settings.max_full_text
+    if len(todo) > cap:
+        oldest = datetime.min.replace(tzinfo=UTC)
+        todo = sorted(todo, key=lambda e: e.published_at or oldest, reverse=True)[:cap]
     texts = await asyncio.gather(*(fetcher.fetch_article_text(e.url) for e in todo))
     done = 0
     for entry, text in zip(todo, texts, strict=True):

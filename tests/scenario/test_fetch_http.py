@@ -275,6 +275,22 @@ async def test_teaser_fetches_article_page(feed_server: FeedServer) -> None:
     assert "second quarter" in art.text and "\n" in art.text
 
 
+async def test_complete_teasers_fetches_at_most_max_full_text_pages(feed_server: FeedServer) -> None:
+    """The ingest API's teaser completion keeps the pipeline's per-poll cap: each page is a request
+    to an address the feed chose (before, every teaser of a 1,000-teaser feed was fetched)."""
+    page = feed_server.add("/pages/deal.html", Reply(body=ARTICLE_PAGE, content_type="text/html; charset=utf-8"))
+    teasers = [f"<item><title>Deal {i}</title><link>{page}?n={i}</link><guid>d{i}</guid>"
+               f"<pubDate>Tue, 24 Nov 2026 0{i}:00:00 GMT</pubDate><description>A deal\u2026</description></item>"
+               for i in range(5)]
+    url = feed_server.feed("/teasers.xml", rss(*teasers))
+    async with fetcher(max_full_text=2) as f:
+        res = await poll(f, src("Teasers", url))
+        assert res.feed is not None
+        filled = await complete_teasers(f, res.feed.entries, "auto")
+    assert filled == 2 and sum(n for p, n in feed_server.hits.items() if p.startswith("/pages/deal.html")) == 2
+    assert [e.guid for e in res.feed.entries if e.content] == ["d3", "d4"]  # the newest two
+
+
 async def test_article_page_failure_is_none(feed_server: FeedServer) -> None:
     async with fetcher(retries=0) as f:
         assert await f.fetch_article_text(feed_server.url("/pages/missing.html")) is None
