@@ -22,19 +22,20 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth import AuthorizeUrlGenerator
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import text
+from sqlalchemy import delete, func, select, text
 
 from bot.errors import DeliveryError, SignalsError
-from bot.store import Store
+from bot.store import Store, schema
 
 __all__ = ["DEFAULT_SCOPES", "OAuthSettings", "SlackInstallError", "SlackInstalls"]
 
@@ -43,6 +44,8 @@ DEFAULT_SCOPES = ["chat:write", "chat:write.public", "channels:read", "channels:
                   "reactions:read"]
 ROTATE_BEFORE = timedelta(minutes=10)
 STATE_SECONDS = 600
+# one-time install states alive at once: /slack/install is open to anyone and each visit stores one
+MAX_PENDING_STATES = 1000
 
 
 class SlackInstallError(SignalsError):
@@ -85,7 +88,19 @@ class SlackInstalls:
 
     # -- install flow ------------------------------------------------------------------
     def authorize_url(self) -> str:
-        """Where to send the installing admin: Slack's consent page, with a fresh one-time state."""
+        """Where to send the installing admin: Slack's consent page, with a fresh one-time state.
+
+        The install page is open to anyone and slack_sdk's state store never deletes an unused
+        state: expired ones are deleted here, and past ``MAX_PENDING_STATES`` live ones no more are
+        issued (:class:`SlackInstallError`), so visits cannot fill the database."""
+        st = schema.slack_oauth_states
+        now = normalize_datetime_for_db(datetime.now(UTC))
+        with self.store.begin() as conn:
+            conn.execute(delete(st).where(st.c.expire_at <= now))
+            live = conn.execute(select(func.count()).select_from(st)).scalar_one()
+        if live >= MAX_PENDING_STATES:
+            log.warning("slack install refused: too many pending installs", extra={"pending": live})
+            raise SlackInstallError("Too many installs are in progress; try again in a few minutes.")
         gen = AuthorizeUrlGenerator(client_id=self.oauth.client_id, scopes=self.oauth.scopes,
                                     redirect_uri=self.oauth.redirect_uri, authorization_url=self.oauth.authorize_base)
         return gen.generate(self.states.issue())

@@ -30,7 +30,10 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     ctx.extra["slack_installs"] = installs  # for other parts and tests
 
     async def install(request: Request) -> Response:
-        return RedirectResponse(await run_in_threadpool(installs.authorize_url), status_code=302)
+        try:
+            return RedirectResponse(await run_in_threadpool(installs.authorize_url), status_code=302)
+        except SlackInstallError as exc:
+            return _page("Not now", str(exc), 429)
 
     async def redirect(request: Request) -> Response:
         if request.query_params.get("error"):

@@ -129,3 +129,39 @@ def test_off_without_client_credentials(store: Store) -> None:
     assert OAuthSettings.from_env({}) is None
     app = create_app(WebContext(settings=settings_from_mapping({}), store=store), parts=["bot.web.slack_install"])
     assert not [r for r in app.routes if getattr(r, "path", "").startswith("/slack/")]
+
+
+async def test_install_page_keeps_the_pending_states_bounded(store: Store, slack: FakeSlackOAuth) -> None:
+    """Anyone may open /slack/install, and each visit stores a one-time state: expired ones are
+    deleted as new ones are issued, and past MAX_PENDING_STATES live ones the page answers 429
+    instead of writing more (before, every GET added a row that was never deleted)."""
+    from datetime import UTC, datetime, timedelta
+
+    from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
+    from sqlalchemy import func, insert, select
+
+    from bot.adapters import slack_oauth
+    from bot.store import schema as t
+
+    env = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "s3cret", "SLACK_API_URL": slack.api_url}
+    ctx = WebContext(settings=settings_from_mapping({}), store=store, env=env)
+    app = create_app(ctx, parts=["bot.web.slack_install"])
+    st = t.slack_oauth_states
+    past = normalize_datetime_for_db(datetime.now(UTC) - timedelta(hours=1))
+    with store.begin() as c:
+        c.execute(insert(st), [{"state": f"old-{i}", "expire_at": past} for i in range(500)])
+
+    def count() -> int:
+        with store.begin() as c:
+            return int(c.execute(select(func.count()).select_from(st)).scalar_one())
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        assert (await client.get("/slack/install")).status_code == 302
+        assert count() == 1  # the 500 expired ones are gone
+        future = normalize_datetime_for_db(datetime.now(UTC) + timedelta(minutes=5))
+        with store.begin() as c:
+            c.execute(insert(st), [{"state": f"live-{i}", "expire_at": future}
+                                   for i in range(slack_oauth.MAX_PENDING_STATES)])
+        r = await client.get("/slack/install")
+        assert r.status_code == 429 and "Too many installs" in r.text
+        assert count() == slack_oauth.MAX_PENDING_STATES + 1
