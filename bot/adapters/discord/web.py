@@ -79,7 +79,7 @@ class InteractionsEndpoint:
         if not sig or not ts or not verify_signature(self.key, sig, ts, body):
             return JSONResponse({"error": "invalid request signature"}, status_code=401)
         try:
-            if abs(self.clock() - float(ts)) > self.max_skew:
+            if not abs(self.clock() - float(ts)) <= self.max_skew:  # (nan compares false: stale too)
                 return JSONResponse({"error": "stale request timestamp"}, status_code=401)
             payload = json.loads(body)
         except ValueError:

@@ -90,6 +90,8 @@ async def test_ping_and_signature_checks(app: Served, key: SigningKey) -> None:
     assert (await post(app.url, {"type": 1}, key, sign=False)).status_code == 401
     assert (await post(app.url, {"type": 1}, SigningKey.generate())).status_code == 401  # someone else's key
     assert (await post(app.url, {"type": 1}, key, ts=str(int(time.time()) - 3600))).status_code == 401  # replay
+    for ts in ("nan", "inf", "-inf"):  # signed, but no time at all: as stale as an old one (nan passed)
+        assert (await post(app.url, {"type": 1}, key, ts=ts)).status_code == 401, ts
     async with httpx.AsyncClient() as client:
         assert (await client.post(app.url, content=b'{"type":1}')).status_code == 401  # unsigned
 
