@@ -1,75 +1,47 @@
 """The orchestrator: fetch → clean → store → stories → classifiers → routing → outbox → adapters.
 
 Each stage is a module with typed objects in and out; this file only calls them in
-order and commits their results. Two rules keep it crash-safe:
+order and commits their results: fetch and store here, stories → scores → routing →
+outbox rows in :mod:`bot.processing`, then the time-driven jobs and delivery. Two rules keep
+it crash-safe:
 
 * a source's new articles and its new ETag commit in one transaction (an ETag never
   outlives the articles it vouches for);
 * an article is marked processed in the same transaction that stores its story, the
-  routing decisions and the outbox rows. A crash before that commit leaves it
-  unprocessed, and the next run does the work again with the same idempotency keys.
+  routing decisions and the outbox rows (:mod:`bot.processing`). A crash before that commit
+  leaves it unprocessed, and the next run does the work again with the same idempotency keys.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
 from bot import metrics
 from bot.adapters.base import Destination
-from bot.adapters.console import alert_json, format_text
-from bot.commands.overrides import effective_rules, muted_topics
-from bot.errors import SignalsError, StoreError
+from bot.commands.overrides import effective_rules
+from bot.errors import SignalsError
 from bot.faults import checkpoint
 from bot.ingest import Fetcher, clean_entry, is_teaser
-from bot.models import AlertKind, Article, FetchState, SourceRef
-from bot.outbox import DeliveryReport, Outbox, deliver_due
-from bot.routing import Action, StoryView, alert_for, plan_story
+from bot.models import Article, FetchState
+from bot.outbox import Outbox, deliver_due
+from bot.processing import Processor
+from bot.report import CycleReport
 from bot.routing.jobs import run_routing_jobs
-from bot.scoring import StoryInput, StoryScorer, representative
+from bot.scoring import StoryScorer
 from bot.settings import Settings, SourceSettings
 from bot.sources.registry import effective_sources
 from bot.sources.runtime import SourceRuntime
-from bot.store import Store, StoryRow
-from bot.store import schema as t
-from bot.stories import Clusterer, ClusterItem
+from bot.store import Store
+from bot.stories import Clusterer
 
 __all__ = ["CycleReport", "Pipeline"]
 
 log = logging.getLogger(__name__)
-BATCH = 500
-_SYSTEMIC = 3  # articles failing in a row, alone: the pipeline's fault, not theirs (_process_one_by_one)
-
-
-@dataclass(slots=True)
-class CycleReport:
-    sources: int = 0
-    fetched: int = 0
-    not_modified: int = 0
-    errors: int = 0
-    paused: int = 0
-    new_articles: int = 0
-    new_stories: int = 0
-    updated_stories: int = 0
-    alerts: int = 0
-    followups: int = 0
-    set_aside: int = 0  # articles that could not be processed while others could (logged at ERROR)
-    delivered: DeliveryReport = field(default_factory=DeliveryReport)
-    seconds: float = 0.0
-
-    def __str__(self) -> str:
-        return (f"{self.sources} sources ({self.fetched} fetched, {self.not_modified} unchanged, {self.errors} failed, "
-                f"{self.paused} paused), {self.new_articles} new articles, {self.new_stories} new stories, "
-                f"{self.alerts} alerts, {self.followups} follow-ups, {self.delivered.sent} sent, "
-                f"{self.delivered.failed} failed{f', {self.set_aside} set aside' if self.set_aside else ''} "
-                f"in {self.seconds:.1f}s")
 
 
 class Pipeline:
@@ -84,12 +56,9 @@ class Pipeline:
         self.destinations = dict(destinations or {})
         self.dry_run = dry_run
         self.process = process
-        self.fmt = fmt
-        self.out = out
         self.clock = clock
         self._fetcher: Fetcher | None = None
-        self._scorer: StoryScorer | None = None
-        self._clusterer: Clusterer | None = None
+        self.processor = Processor(settings, store, self.outbox, dry_run=dry_run, fmt=fmt, out=out, clock=clock)
         self.sources = SourceRuntime(settings, store, clock)  # adaptive next poll, cache hints, WebSub
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
         self._started = True  # the first housekeeping sends digests due while no process ran
@@ -162,11 +131,10 @@ class Pipeline:
         (everything in flight is in the store)."""
         async with self._lock:
             old, self.settings = self.settings, new
-            self.sources.settings = new
-            if (old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources):
-                self._scorer = None  # topic models and source weights are rebuilt on next use
-            if old.stories.window != new.stories.window:
-                self._clusterer = None
+            self.sources.settings = self.processor.settings = new
+            self.processor.reset(  # topic models and source weights, the window: rebuilt on next use
+                scorer=(old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources),
+                clusterer=old.stories.window != new.stories.window)
             if destinations is not None:
                 self.destinations = dict(destinations)
 
@@ -250,165 +218,12 @@ class Pipeline:
                 a.text = text
         return articles
 
-    # -- processing --------------------------------------------------------------------
+    # -- processing (bot/processing.py) ------------------------------------------------
+    def process_pending(self, report: CycleReport | None = None) -> CycleReport:
+        return self.processor.process_pending(report)
+
     def load_models(self) -> tuple[Clusterer, StoryScorer]:
-        """The clusterer (rebuilt from the store's window) and the scorer, loaded on first use."""
-        if self._clusterer is None:
-            self._clusterer = Clusterer(window=self.settings.stories.window)
-            self.catch_up_stories()
-        if self._scorer is None:
-            self._scorer = StoryScorer(self.settings, self.store)
-        return self._clusterer, self._scorer
+        return self.processor.load_models()
 
     def catch_up_stories(self) -> None:
-        """Replay the window's processed articles into the clusterer, with their story ids.
-
-        ``Clusterer.restore`` skips articles it already holds, so after a restart (or when
-        other workers processed in between) only what it has not seen is replayed.
-        """
-        if self._clusterer is None:
-            return  # built from the store on first use
-        since = self.clock() - self.settings.stories.window
-        self._clusterer.restore((_item(a), a.story_id or "") for a in self.store.processed_since(since))
-
-    def process_pending(self, report: CycleReport | None = None) -> CycleReport:
-        report = report or CycleReport()
-        while batch := self.store.unprocessed_articles(BATCH):
-            try:
-                self._process_batch(batch, report)
-            except StoreError:
-                self._clusterer = None  # its state may be ahead of the store: rebuild from the store
-                raise  # the database's failure, not the articles': they are retried next pass
-            except Exception:
-                self._clusterer = None
-                self._process_one_by_one(batch, report)
-            if len(batch) < BATCH:
-                break
-        return report
-
-    def _process_one_by_one(self, batch: list[Article], report: CycleReport) -> None:
-        """After a batch failed: each article alone, so one that cannot be processed (a corrupt row,
-        a text that trips a bug) is set aside instead of stopping every article after it, forever.
-
-        An article is set aside (marked processed, in no story, logged at ERROR with its source and
-        id) only when another article of the batch went through: if ``_SYSTEMIC`` fail in a row, or
-        none goes through, the fault is the pipeline's (a broken model, a bug every article meets);
-        nothing more is set aside and the error is raised, as before, to be retried next pass."""
-        failed: list[tuple[Article, Exception]] = []
-        went_through = False
-        for art in batch:
-            try:
-                self._process_batch([art], report)
-            except StoreError:
-                self._clusterer = None
-                raise
-            except Exception as exc:
-                self._clusterer = None
-                failed.append((art, exc))
-                if len(failed) >= _SYSTEMIC:
-                    raise exc
-                continue
-            went_through = True
-            if failed:
-                self._set_aside(failed, report)
-                failed = []
-        if failed and went_through:
-            self._set_aside(failed, report)
-        elif failed:
-            raise failed[-1][1]
-
-    def _set_aside(self, failed: list[tuple[Article, Exception]], report: CycleReport) -> None:
-        with self.store.begin() as conn:
-            self.store.mark_processed(conn, [(art.id or 0, None) for art, _ in failed])
-        for art, exc in failed:
-            report.set_aside += 1
-            log.error("article set aside: processing it failed while others went through: %s: %s (%r)",
-                      type(exc).__name__, exc, art.title[:120], exc_info=exc,
-                      extra={"source": art.source, "article_id": art.id})
-
-    def _process_batch(self, batch: list[Article], report: CycleReport) -> None:
-        clusterer, scorer = self.load_models()
-        scorer.sync_feedback(self.store)  # votes from chat since the last batch count from this one on
-        assigned: list[tuple[int, str]] = []
-        touched: dict[str, list[Article]] = {}
-        new_sources: dict[str, list[SourceRef]] = {}
-        for art in batch:
-            a = clusterer.add(_item(art))
-            assigned.append((art.id or 0, a.story_id))
-            art.story_id = a.story_id
-            touched.setdefault(a.story_id, []).append(art)
-            if a.is_new_story:
-                report.new_stories += 1
-                metrics.record_stories(1)
-            elif a.is_new_source and a.duplicate_of is None:
-                new_sources.setdefault(a.story_id, []).append(SourceRef(art.source, art.canonical_url or art.url))
-        checkpoint("cluster")
-        now = self.clock()
-        rules_by_channel = effective_rules(self.settings, self.store)  # config + overrides set from chat
-        muted = muted_topics(self.store)
-        with self.store.begin() as conn:
-            self.store.mark_processed(conn, assigned)
-            inputs = [StoryInput(sid, self.store.story_articles(sid, conn)) for sid in touched]
-            scores = metrics.timed_classifier(scorer.score, inputs)
-            checkpoint("score")
-            for inp, sc in zip(inputs, scores, strict=True):
-                rep = representative(inp.articles)
-                first_seen = min(a.fetched_at for a in inp.articles)
-                view = StoryView(
-                    id=inp.story_id, title=rep.title, text=rep.text, url=rep.canonical_url or rep.url, importance=sc.importance,
-                    category=sc.category, event=sc.event, domain=sc.domain, topics=list(sc.topics),
-                    relevance=dict(sc.relevance), sources=_sources(inp.articles), first_seen=first_seen,
-                    published_at=rep.published_at)
-                self.store.save_story(conn, StoryRow(
-                    id=inp.story_id, first_seen=first_seen, updated_at=now, representative_id=rep.id or 0,
-                    title=rep.title, n_sources=len(view.sources), importance=sc.importance, category=sc.category,
-                    topics=list(sc.topics), scores=sc.to_dict()))
-                notes = self.outbox.alert_notes(conn, inp.story_id)  # channels alerted, and how it went
-                alerted = set(notes)
-                added = new_sources.get(inp.story_id, [])
-                plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
-                                  alerted=alerted, new_source=added[-1] if added else None, now=now,
-                                  rules_by_channel=rules_by_channel, muted=muted, conn=conn, new_sources=added,
-                                  alert_notes=notes)
-                self._record_decisions(conn, view, plan.decisions, now)
-                report.alerts += len(plan.alerted_channels)
-                metrics.record_alerts(len(plan.alerted_channels))
-                report.followups += sum(d.action is Action.FOLLOWUP for d in plan.decisions)
-                if self.dry_run:
-                    if plan.alerted_channels:
-                        self._emit(alert_for(view, plan.alerted_channels[0], AlertKind.ALERT, list(sc.summary),
-                                             list(sc.tags)), plan.alerted_channels)
-                else:
-                    self.outbox.enqueue(conn, plan.deliveries, now)
-            report.updated_stories += len(inputs)
-        checkpoint("route")
-
-    def _record_decisions(self, conn, view: StoryView, decisions, now: datetime) -> None:  # type: ignore[no-untyped-def]
-        d = t.decisions
-        if self.dry_run:
-            return
-        for dec in decisions:
-            conn.execute(d.delete().where(d.c.story_id == view.id, d.c.channel == dec.channel))
-            conn.execute(d.insert().values(story_id=view.id, channel=dec.channel, action=dec.action.value,
-                                           reason=dec.reason.value, detail=dec.detail, importance=view.importance,
-                                           at=now))
-
-    def _emit(self, alert, channels: list[str]) -> None:  # type: ignore[no-untyped-def]
-        out = self.out or sys.stdout
-        if self.fmt == "jsonl":
-            out.write(json.dumps(alert_json(alert, channels), ensure_ascii=False) + "\n")
-        else:
-            out.write(f"(dry run) {format_text(alert)}\n  → {', '.join(channels)}\n\n")
-        out.flush()
-
-
-def _item(a: Article) -> ClusterItem:
-    return ClusterItem(id=str(a.id), title=a.title, text=a.text, source=a.source,
-                       published_at=a.published_at or a.fetched_at, url=a.canonical_url)
-
-
-def _sources(articles: Sequence[Article]) -> list[SourceRef]:
-    seen: dict[str, SourceRef] = {}
-    for a in articles:
-        seen.setdefault(a.source, SourceRef(a.source, a.canonical_url or a.url))
-    return list(seen.values())
+        self.processor.catch_up_stories()

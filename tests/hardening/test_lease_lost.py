@@ -58,7 +58,7 @@ async def test_a_worker_that_lost_the_lease_cannot_process_the_batch_again(
             done = _state(store)
             assert len(set(done[0].values())) == N_STORIES and len(done[2]) == N_STORIES
             with pytest.raises(StoreError, match="already processed"):
-                b._process_batch(stale, CycleReport())  # B goes on with what it read
+                b.processor._process_batch(stale, CycleReport())  # B goes on with what it read
             assert _state(store) == done  # nothing re-clustered, re-decided or queued again
             assert b.process_pending().updated_stories == 0  # B, rebuilt from the store, has nothing left
             assert _state(store) == done
