@@ -27,6 +27,7 @@ from bot.commands.overrides import effective_rules
 from bot.errors import SignalsError
 from bot.faults import checkpoint
 from bot.ingest import Fetcher, clean_entry, is_teaser
+from bot.ingest.examples import example_urls, fetch_examples
 from bot.models import Article, FetchState
 from bot.outbox import Outbox, deliver_due
 from bot.processing import Processor
@@ -66,6 +67,7 @@ class Pipeline:
     async def __aenter__(self) -> Pipeline:
         self._fetcher = await Fetcher(self.settings.fetch, config_sources=lambda: self.settings.sources).__aenter__()
         self.sources.observer.attach(self._fetcher.client)  # cache headers, <ttl>, WebSub hub of each poll
+        self.processor.example_texts = await fetch_examples(self._fetcher, example_urls(self.settings), {})
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -130,6 +132,9 @@ class Pipeline:
         """Swap in a reloaded config between two processing runs; nothing in flight is lost
         (everything in flight is in the store)."""
         async with self._lock:
+            if self._fetcher is not None:  # pages of example URLs the new config adds
+                self.processor.example_texts = await fetch_examples(self._fetcher, example_urls(new),
+                                                                    self.processor.example_texts)
             old, self.settings = self.settings, new
             self.sources.settings = self.processor.settings = new
             self.processor.reset(  # topic models and source weights, the window: rebuilt on next use

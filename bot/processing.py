@@ -54,6 +54,7 @@ class Processor:
         self.clock = clock
         self._clusterer: Clusterer | None = None
         self._scorer: StoryScorer | None = None
+        self.example_texts: dict[str, str] = {}  # URL example -> its page's text (set by the pipeline)
 
     def reset(self, *, scorer: bool = False, clusterer: bool = False) -> None:
         """Drop the scorer (topics, watchlist or sources changed) or the clusterer (the window did):
@@ -69,7 +70,7 @@ class Processor:
             self._clusterer = Clusterer(window=self.settings.stories.window)
             self.catch_up_stories()
         if self._scorer is None:
-            self._scorer = StoryScorer(self.settings, self.store)
+            self._scorer = StoryScorer(self.settings, self.store, self.example_texts)
         return self._clusterer, self._scorer
 
     def catch_up_stories(self) -> None:

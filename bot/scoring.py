@@ -10,12 +10,13 @@ next batch on without a restart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.ingest.examples import resolved
 from bot.models import Article
 from bot.settings import Settings
 from bot.store import Store
@@ -48,11 +49,13 @@ class StoryInput:
 
 
 class StoryScorer:
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None,
+                 example_texts: Mapping[str, str] | None = None) -> None:
+        """``example_texts``: the page text of each URL example (:mod:`bot.ingest.examples`)."""
         self.settings = settings
         self.weights = {s.name: s.weight for s in settings.sources}
         topics = [TopicSpec(name=name, keywords=list(t_.keywords), exclude=list(t_.exclude),
-                            examples=list(t_.examples), threshold=t_.threshold)
+                            examples=resolved(t_.examples, example_texts or {}), threshold=t_.threshold)
                   for name, t_ in settings.topics.items()]
         self.scorer = Scorer.load(topics=topics, watchlist=list(settings.watchlist))
         self._last_id = 0  # newest vote applied

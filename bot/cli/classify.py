@@ -15,6 +15,7 @@ Topics come from ``--config`` (or ``$SIGNALS_CONFIG``); without either, no topic
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -136,15 +137,34 @@ def _classify(args: argparse.Namespace) -> int:
     watchlist: list[str] = []
     path = args.config or os.environ.get("SIGNALS_CONFIG")
     if path:
+        from bot.ingest.examples import resolved
         from bot.settings import load_settings
 
         s = load_settings(path)
-        topics = [TopicSpec(name, list(t.keywords), list(t.exclude), list(t.examples), t.threshold)
+        texts = _example_pages(s)
+        topics = [TopicSpec(name, list(t.keywords), list(t.exclude), resolved(t.examples, texts), t.threshold)
                   for name, t in s.topics.items()]
         watchlist = list(s.watchlist)
     scorer = Scorer.load(topics=topics, watchlist=watchlist)
     stream(scorer, sys.stdin.buffer, sys.stdout, args.format, args.explain)
     return 0
+
+
+def _example_pages(settings: Any) -> dict[str, str]:
+    """The page text of the config's URL examples, as the bot reads them (:mod:`bot.ingest.examples`);
+    no request when the config has none."""
+    from bot.ingest.examples import example_urls, fetch_examples
+
+    urls = example_urls(settings)
+    if not urls:
+        return {}
+    from bot.ingest import Fetcher
+
+    async def fetch() -> dict[str, str]:
+        async with Fetcher(settings.fetch) as fetcher:
+            return await fetch_examples(fetcher, urls, {})
+
+    return asyncio.run(fetch())
 
 
 def stream(scorer: Any, stdin: TextIO | BinaryIO, out: TextIO, fmt: str = "jsonl", explain: bool = False) -> int:

@@ -178,7 +178,7 @@ class SourceSettings(_Model):
 class TopicSettings(_Model):
     keywords: list[str] = Field(min_length=1)
     exclude: list[str] = Field(default_factory=list)
-    examples: list[str] = Field(default_factory=list)  # on-topic texts (never URLs: nothing is downloaded)
+    examples: list[str] = Field(default_factory=list)  # on-topic texts, or URLs of on-topic articles (fetched)
     threshold: float = Field(default=0.5, ge=0, le=1)
 
 

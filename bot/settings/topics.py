@@ -1,12 +1,12 @@
-"""Checks of a topic's ``keywords``, ``exclude`` and ``examples`` against how the topic model reads them.
+"""Checks of a topic's ``keywords`` and ``exclude`` words against how the topic model reads them.
 
 The cold start (``classifiers.relevance``) matches keywords on lower-cased word tokens of the
 letters a-z and digits (``classifiers.text.tokens``; the models read English). A keyword with no
 such token (empty, punctuation, another script) never matches, so a topic of such keywords was
 silently never relevant; a ``/regex/`` (which a channel's ``include``/``exclude`` understands) was
 read as the words inside it; a keyword given twice counted twice; a word both wanted and excluded
-vetoed every story that has it; and an ``examples`` URL was compared as the words of the URL,
-because nothing is downloaded at run time. Each is reported at load time with file:line instead.
+vetoed every story that has it. Each is reported at load time with file:line instead. (An
+``examples`` entry may be a URL: its page is fetched, :mod:`bot.ingest.examples`.)
 
 Kept apart from ``classifiers`` so that loading a config does not import numpy and the models:
 ``_TOKEN`` is the tokeniser's pattern (``classifiers.text._TOKEN``; a test keeps the two equal).
@@ -21,7 +21,6 @@ from typing import Protocol
 __all__ = ["topic_issues"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_URL = re.compile(r"^\s*https?://\S+\s*$", re.I)
 
 Loc = tuple[str | int, ...]
 
@@ -50,7 +49,7 @@ def _word_issue(word: str) -> str | None:
 
 
 def topic_issues(topics: Mapping[str, _Topic]) -> Iterator[tuple[Loc, str]]:
-    """``(location, message)`` for every keyword, exclude word and example the topic model cannot use."""
+    """``(location, message)`` for every keyword and exclude word the topic model cannot use."""
     for name, topic in topics.items():
         keys: dict[str, str] = {}
         for field in ("keywords", "exclude"):
@@ -70,8 +69,3 @@ def topic_issues(topics: Mapping[str, _Topic]) -> Iterator[tuple[Loc, str]]:
                 seen.setdefault(key, word)
             if field == "keywords":
                 keys = seen
-        for i, example in enumerate(topic.examples):
-            if _URL.match(example):
-                yield ("topics", name, "examples", i), (
-                    "an example is an on-topic text, and a URL is not downloaded (nothing is at run time): "
-                    "paste the article's title and first paragraph instead")

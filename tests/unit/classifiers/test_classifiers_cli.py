@@ -67,3 +67,25 @@ def test_classify_names_the_input_line_of_bad_bytes_and_keeps_going() -> None:
     assert out[1]["line"] == 3 and out[1]["error"].startswith("invalid JSON")
     assert out[2]["line"] == 4 and "UTF-8" in out[2]["error"] and "0xe9" in out[2]["error"]
     assert "\ufffd" in json.dumps(out[3], ensure_ascii=False)
+
+
+def test_classify_reads_a_url_example_as_its_page(tmp_path: Path) -> None:
+    """``signals classify --config`` scores topics as the bot does: a URL example is its page's text
+    (fetched once, through the fetcher's guard), not the URL's words."""
+    from tests.feedserver import FeedServer, Reply
+    from tests.scenario.test_topic_examples import ON_TOPIC, PAGE
+
+    doc = json.dumps({"id": "1", "title": ON_TOPIC.title, "text": ON_TOPIC.text})
+    with FeedServer() as server:
+        relevance = {}
+        for name, path in (("page", "/fab.html"), ("dead", "/gone.html")):
+            if name == "page":
+                server.add(path, Reply(body=PAGE, content_type="text/html; charset=utf-8"))
+            cfg = tmp_path / f"{name}.yaml"
+            cfg.write_text(f"topics:\n  fabs:\n    keywords: [semiconductor plant]\n    examples: ['{server.url(path)}']\n"
+                           "fetch:\n  allow_hosts: [127.0.0.1]\n  retries: 0\n")
+            p = _run(["--config", str(cfg)], doc + "\n")
+            assert p.returncode == 0, p.stderr
+            relevance[name] = json.loads(p.stdout)["relevance"]["fabs"]
+        assert server.hits["/fab.html"] == 1
+    assert relevance["page"] > relevance["dead"]

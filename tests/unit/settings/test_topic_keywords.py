@@ -57,16 +57,14 @@ def test_a_repeated_keyword_and_a_keyword_also_excluded_are_errors(tmp_path: Pat
     assert "keywords" in issues[2][2]  # excluded and a keyword: every story with it would be vetoed
 
 
-def test_an_example_given_as_a_url_is_an_error_nothing_is_downloaded(tmp_path: Path) -> None:
-    (issue,) = problems(tmp_path, """\
-  ai:
-    keywords: [nvidia]
-    examples:
-      - Nvidia's new GPU doubles training speed for large language models.
-      - https://example.com/nvidia-gpu-story
-""")
-    assert issue[:2] == (6, "topics.ai.examples[1]")
-    assert "not downloaded" in issue[2] and "text" in issue[2]
+def test_an_example_may_be_a_text_or_a_url(tmp_path: Path) -> None:
+    """Examples are "a few texts or URLs": a URL's page is fetched by the bot
+    (tests/scenario/test_topic_examples.py), so it is no config error."""
+    p = tmp_path / "signals.yaml"
+    p.write_text("topics:\n  ai:\n    keywords: [nvidia]\n    examples:\n"
+                 "      - Nvidia's new GPU doubles training speed for large language models.\n"
+                 "      - https://example.com/nvidia-gpu-story\n" + CHANNELS)
+    assert load_settings(p).topics["ai"].examples[1] == "https://example.com/nvidia-gpu-story"
 
 
 def test_phrases_hyphens_and_accented_words_are_fine(tmp_path: Path) -> None:
