@@ -107,14 +107,15 @@ def _table(report, since: datetime, until: datetime, show: int) -> str:  # type:
     lines = [f"#{report.channel}: {since:%Y-%m-%d %H:%M} .. {until:%Y-%m-%d %H:%M} UTC, {len(report.stories)} stories, "
              f"current min_importance {report.current:g}",
              f"  {'threshold':>9}  {'alerts/day':>10}  {'max/day':>7}  {'digest items':>12}  "
-             f"{'precision':>9}  {'labelled':>8}  {'vs current':>10}"]
+             f"{'precision':>9}  {'labelled':>8}  {'👍 missed':>9}  {'vs current':>10}"]
     for r in report.results:
         mark = "*" if r.threshold == report.current else " "
         prec = f"{r.precision:.2f}" if r.precision is not None else "-"
         delta = f"+{len(r.gained)}/-{len(r.lost)}"
         lines.append(f"{mark} {r.threshold:>9g}  {r.mean_per_day:>10.1f}  {r.max_per_day:>7}  {r.digest_items:>12}  "
-                     f"{prec:>9}  {r.labelled:>8}  {delta:>10}")
-    lines.append("  (* current; precision = share of thumbs-up among alerted stories that have up/down feedback)")
+                     f"{prec:>9}  {r.labelled:>8}  {len(r.missed):>9}  {delta:>10}")
+    lines.append("  (* current; precision = share of thumbs-up among alerted stories that have up/down feedback;"
+                 " 👍 missed = stories given a thumbs-up here that this threshold would not alert)")
     levels = [r.threshold for r in report.results]
     at = levels.index(report.current)
     for idx, attr, verb in ((at - 1, "gained", "would also alert"), (at + 1, "lost", "would no longer alert")):

@@ -6,7 +6,9 @@ again with the same code as live routing (:func:`check_rules` then the timing po
 with an in-memory :class:`SimHistory` for caps), once per candidate threshold, in the
 order the stories arrived. For each threshold it reports alerts per local day (mean and
 max), digest items (capped at ``max_items`` per digest slot), precision against the
-recorded 👍/👎 feedback, and the stories gained or lost against the current setting.
+recorded 👍/👎 feedback (the spam side), the 👍 stories it would not alert (the missed side:
+liked in this channel, from ``top``, a digest or ``signals feedback``, yet at most in a digest),
+and the stories gained or lost against the current setting.
 
 What it cannot know: stories scored differently since (it uses the stored scores) and
 follow-ups (coverage arriving later) — those do not change alert counts.
@@ -120,6 +122,7 @@ class ThresholdResult:
     digest_items: int
     precision: float | None
     labelled: int
+    missed: list[str] = field(default_factory=list)  # net 👍 here, yet not alerted at this threshold
     gained: list[str] = field(default_factory=list)  # alerted here, not at the current threshold
     lost: list[str] = field(default_factory=list)
     span_days: float = 0.0  # the replayed window's length in days, when it was given (else: len(per_day))
@@ -216,8 +219,10 @@ def replay(stories: Sequence[StoryView], settings: Settings, channel: str, *, ru
         per_day = Counter(s.first_seen.astimezone(tz).date() for s in alerted if s.first_seen)
         labelled = [feedback[s.id] for s in alerted if s.id in feedback]
         precision = sum(1 for v in labelled if v > 0) / len(labelled) if labelled else None
+        ids = {s.id for s in alerted}
+        missed = [s.id for s in stories if feedback.get(s.id, 0) > 0 and s.id not in ids]
         results.append(ThresholdResult(level, [s.id for s in alerted], [per_day.get(d, 0) for d in days], items,
-                                       precision, len(labelled), span_days=span))
+                                       precision, len(labelled), missed=missed, span_days=span))
     base = set(next(r for r in results if math.isclose(r.threshold, current)).alerts)
     for r in results:
         mine = set(r.alerts)

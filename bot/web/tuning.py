@@ -50,6 +50,7 @@ class ThresholdRow:
     digest_items: int
     precision: float | None  # share of alerted stories with net 👍 among those with feedback
     rated: int
+    missed: int = 0  # stories with a net 👍 in the channel that this threshold would not alert
     gained: list[str] = field(default_factory=list)  # story ids, vs the current threshold
     lost: list[str] = field(default_factory=list)
 
@@ -138,16 +139,18 @@ def tuning_report(store: Store, settings: Settings, channel: str, now: datetime,
     qualifying = [s for s in stories if check_rules(s, channel, open_rules, muted).action is not Action.SKIP]
     # Stories that other rules keep out never alert nor reach a digest at any threshold, and never
     # count against a cap: replaying only the rest gives the same figures, much faster.
+    feedback = load_feedback(store, channel)
     report = replay(qualifying, settings, channel, rules=rules, muted=muted, thresholds=thresholds(),
-                    feedback=load_feedback(store, channel), since=since, until=now)
+                    feedback=feedback, since=since, until=now)
     keep = {s.id for s in qualifying}
+    kept_out = sum(1 for s in stories if s.id not in keep and feedback.get(s.id, 0) > 0)  # 👍 missed at every threshold
     counts = [[0, 0] for _ in range(int(10 / STEP))]
     for s in stories:
         counts[_bin_of(s.importance)][0 if s.id in keep else 1] += 1
     bins = [Bin(i * STEP, (i + 1) * STEP, q, o) for i, (q, o) in enumerate(counts)]
     rows = [ThresholdRow(threshold=r.threshold, alerts_per_day=r.mean_per_day, max_per_day=r.max_per_day,
                          alerts=len(r.alerts), digest_items=r.digest_items, precision=r.precision, rated=r.labelled,
-                         gained=list(r.gained), lost=list(r.lost)) for r in report.results]
+                         missed=len(r.missed) + kept_out, gained=list(r.gained), lost=list(r.lost)) for r in report.results]
     return TuningReport(channel=channel, days=days, current=report.current,
                         stories={s.id: TuningStory(s.id, s.title, s.importance) for s in qualifying},
                         qualifying=len(qualifying), filtered=len(stories) - len(qualifying), bins=bins, rows=rows)

@@ -231,7 +231,7 @@ def tuning_data(view: tuning.TuningView) -> dict[str, Any]:
     return {"days": view.days, "current": view.current, "channel": view.channel,
             "rows": {f"{r.threshold:g}": {"alerts_per_day": num(r.alerts_per_day, 2), "max_per_day": str(r.max_per_day),
                                           "alerts": str(r.alerts), "digest_items": str(r.digest_items),
-                                          "precision": pct(r.precision), "rated": str(r.rated),
+                                          "precision": pct(r.precision), "rated": str(r.rated), "missed": str(r.missed),
                                           "gained": r.gained, "lost": r.lost} for r in view.rows},
             "stories": {s.id: [s.title, num(s.importance)] for s in view.stories.values()}}
 

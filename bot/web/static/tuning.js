@@ -53,6 +53,7 @@
     setText("sel-digest", row.digest_items);
     setText("sel-precision", row.precision);
     setText("sel-rated", row.rated);
+    setText("sel-missed", row.missed);
     setText("sel-total", row.alerts);
     setText("gained-count", String(row.gained.length));
     setText("lost-count", String(row.lost.length));

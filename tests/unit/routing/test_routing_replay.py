@@ -61,6 +61,7 @@ def test_replay_figures_per_threshold(world) -> None:
     assert six.alerts == ["d0i2", "d0i3", "d1i0", "d1i1"]
     assert six.per_day == [2, 2, 0] and six.mean_per_day == 4 / 3 and six.max_per_day == 2
     assert six.precision == 2 / 3 and six.labelled == 3  # 6 👎, 7 👍, 8 👍; the other channel's 👎 ignored
+    assert six.missed == ["d0i1"] and five.missed == [] and seven.missed == ["d0i1"]  # the 5 had a 👍
     # Digest (one slot a day, max_items 1): day 1 has the 5 (the 4 is below the digest minimum), day 3 the 5.5.
     assert six.digest_items == 2
     assert five.per_day == [3, 2, 1] and five.gained == ["d0i1", "d2i0"] and five.lost == []
@@ -96,6 +97,8 @@ def test_tune_command_prints_table_and_writes_png(world, tmp_path: Path, capsys)
     assert "current min_importance 6.5" in out
     row = next(line for line in out.splitlines() if line.startswith("*"))
     assert row.split()[1:4] == ["6.5", "1.0", "2"]  # threshold, mean/day, max/day
+    assert row.split()[7] == "1"  # 👍 missed: the 5 has a 👍 and is not alerted at 6.5
+    assert "👍 missed" in out
     assert "At 6, would also alert (1):" in out and "Story d0i2" in out
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

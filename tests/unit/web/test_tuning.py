@@ -26,6 +26,7 @@ def test_same_figures_as_a_full_replay(seeded: Seeded, channel: str) -> None:
             len(want.alerts), want.max_per_day, want.digest_items, want.labelled)
         assert row.alerts_per_day == want.mean_per_day and row.precision == want.precision
         assert (row.gained, row.lost) == (want.gained, want.lost)
+        assert row.missed == len(want.missed)  # 👍 stories not alerted, those other rules keep out included
     assert sum(b.qualifying + b.other for b in rep.bins) == len(stories)
     assert rep.qualifying + rep.filtered == len(stories)
 
