@@ -26,12 +26,38 @@ from bot.pipeline import Pipeline
 from bot.settings import Settings, SourceSettings
 from bot.settings.watch import ConfigWatcher
 from bot.sources.registry import effective_sources
+from bot.store import Store
 
-__all__ = ["DELIVERY_EVERY", "run_forever", "schedule_sources"]
+__all__ = ["DELIVERY_EVERY", "PRUNE_EVERY", "add_prune_job", "run_forever", "schedule_sources"]
 
 log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=15)
 SOURCES_SYNC_EVERY = timedelta(seconds=30)  # sources added/removed/paused from chat or the CLI
+PRUNE_EVERY = timedelta(days=1)
+PRUNE_FIRST = timedelta(minutes=10)  # not at start: a restart loop must not prune in a loop, nor delay the first poll
+
+
+def add_prune_job(scheduler: AsyncIOScheduler, store: Callable[[], Store | None],
+                  settings: Callable[[], Settings]) -> None:
+    """Once a day, the config's ``retention`` (``bot.store.retention.prune_due``), in a thread:
+    ``signals run`` and the leading ``signals scheduler`` run it, so the database stops growing
+    without a cron entry."""
+    async def prune_job() -> None:
+        from bot.store.retention import prune_due
+
+        st, s = store(), settings()
+        if st is None:
+            return
+        try:
+            report = await asyncio.to_thread(prune_due, st, s.retention, window=s.stories.window)
+        except Exception:
+            log.exception("daily prune failed")
+            return
+        if report is not None:
+            log.info("daily prune: %s", report)
+
+    scheduler.add_job(prune_job, IntervalTrigger(seconds=PRUNE_EVERY.total_seconds()), id="prune",
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC) + PRUNE_FIRST)
 
 
 def schedule_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline, settings: Settings) -> None:
@@ -142,6 +168,7 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
                       args=[scheduler, pipeline], id="sources-sync", max_instances=1, coalesce=True)
     scheduler.add_job(_renew_push, IntervalTrigger(seconds=60), args=[pipeline], id="websub-renew",
                       max_instances=1, coalesce=True)
+    add_prune_job(scheduler, lambda: pipeline.store, lambda: pipeline.settings)
     if extra_jobs is not None:
         result = extra_jobs(scheduler)
         if result is not None:

@@ -289,6 +289,9 @@ class Settings(_Model):
     fetch: FetchSettings = FetchSettings()
     stories: StorySettings = StorySettings()
     database_url: str | None = None
+    # Stories quiet this long lose decisions, finished outbox rows and body text (a daily job; see
+    # bot/store/retention.py). null: keep everything.
+    retention: Duration | None = timedelta(days=90)
     # Source health notices: tell channels when a source has been failing this long, and when it recovers.
     source_alert_after: Duration | None = timedelta(hours=2)  # null: never
     notice_channels: list[str] = Field(default_factory=list)  # channels told about every source's health
@@ -297,6 +300,14 @@ class Settings(_Model):
     @classmethod
     def _tz(cls, v: str) -> str:
         return _check_timezone(v) or "UTC"
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, v: timedelta | None) -> timedelta | None:
+        if v is not None and v < timedelta(days=7):
+            raise ValueError("retention must be at least 7d (stories still growing need their rows), or null to "
+                             "keep everything")
+        return v
 
     @model_validator(mode="after")
     def _references(self) -> Settings:

@@ -1,5 +1,9 @@
 """Retention: ``signals db prune`` drops what no stage reads again, so the database stops growing.
 
+The bot runs it once a day with the config's ``retention`` (:func:`prune_due`, default 90 days,
+``null`` keeps everything); the command is for other ages, dry runs, or a set-up without the
+long-running processes.
+
 Everything was kept forever (even ``seen_events``: its cleanup, a function in
 :mod:`bot.commands.events`, was never called; it lives here now). What goes, for stories
 quiet since the cutoff (no article for ``older_than``):
@@ -35,7 +39,7 @@ from bot.models import AlertKind, DeliveryStatus
 from bot.store import schema as t
 from bot.store.store import Store
 
-__all__ = ["EVENTS_AGE", "MIN_AGE", "PruneReport", "prune"]
+__all__ = ["EVENTS_AGE", "MIN_AGE", "PruneReport", "prune", "prune_due"]
 
 MIN_AGE = timedelta(days=7)
 EVENTS_AGE = timedelta(days=2)
@@ -120,3 +124,13 @@ def _count(c: Connection, table: Table, where: tuple[Any, ...]) -> int:
 
 def _days(d: timedelta) -> str:
     return f"{d.total_seconds() / 86400:g}d"
+
+
+def prune_due(store: Store, retention: timedelta | None, *, window: timedelta,
+              now: datetime | None = None) -> PruneReport | None:
+    """The daily job of ``signals run`` and of the leading ``signals scheduler`` (config
+    ``retention``, default 90 days; None keeps everything): :func:`prune` with that age, or twice
+    the clustering window when that is longer."""
+    if retention is None:
+        return None
+    return prune(store, max(retention, MIN_AGE, 2 * window), window=window, now=now)

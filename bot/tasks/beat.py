@@ -32,6 +32,7 @@ import redis
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.scheduler import add_prune_job
 from bot.settings import Settings, SourceSettings
 from bot.settings.watch import ConfigWatcher
 from bot.store import Store
@@ -172,6 +173,7 @@ async def _lead(settings: Settings, r: redis.Redis, stop: asyncio.Event, lease: 
                       id="config", max_instances=1, coalesce=True)
     if store is not None:  # sources added/paused from chat or the CLI live in the database
         await _sync(clock, store)
+        add_prune_job(sched, lambda: store, lambda: clock.settings)
         sched.add_job(_sync, IntervalTrigger(seconds=SOURCES_SYNC_EVERY.total_seconds()), args=[clock, store],
                       id="sources-sync", max_instances=1, coalesce=True)
     sched.add_job(_tick, IntervalTrigger(seconds=1), args=[clock, r], id="sources", max_instances=1, coalesce=True)

@@ -135,3 +135,48 @@ def test_db_prune_command(store_url: str) -> None:
             assert c.execute(select(func.count()).select_from(t.seen_events)).scalar_one() == 0
     finally:
         store.close()
+
+
+def test_the_daily_job_prunes_with_the_configs_retention(store: Store) -> None:
+    """``retention`` (default 90d; null keeps everything) is applied by a daily job of ``signals run``
+    and of the leading ``signals scheduler``, so a bot left alone stops growing without a cron entry.
+    A retention shorter than twice the clustering window is read as twice the window."""
+    from bot.store.retention import prune_due
+
+    _fill(store)
+    assert prune_due(store, None, window=WINDOW, now=NOW) is None  # retention: null
+    with store.begin() as c:
+        assert c.execute(select(func.count()).select_from(t.decisions)).scalar_one() == 4
+    done = prune_due(store, timedelta(days=90), window=WINDOW, now=NOW)
+    assert done is not None and (done.decisions, done.deliveries, done.texts) == (2, 4, 1)
+    short = prune_due(store, timedelta(days=7), window=timedelta(days=10), now=NOW)
+    assert short is not None and short.cutoff == NOW - timedelta(days=20)
+
+
+def test_the_daily_prune_job_is_scheduled_in_both_modes() -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.scheduler import PRUNE_EVERY, add_prune_job
+
+    sched = AsyncIOScheduler(timezone="UTC")
+    add_prune_job(sched, lambda: None, lambda: None)  # type: ignore[arg-type, return-value]
+    job = sched.get_job("prune")
+    assert job is not None and job.trigger.interval == PRUNE_EVERY == timedelta(days=1)
+
+
+def test_retention_is_read_from_the_config_with_its_line(tmp_path) -> None:
+    from bot.errors import ConfigError
+    from bot.settings import load_settings
+
+    p = tmp_path / "signals.yaml"
+    p.write_text("retention: 30d\n")
+    assert load_settings(p).retention == timedelta(days=30)
+    p.write_text("retention: null\n")
+    assert load_settings(p).retention is None
+    p.write_text("sources: []\nretention: 3d\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(p)
+    (issue,) = err.value.issues
+    assert (issue.line, issue.key) == (2, "retention") and "at least 7d" in issue.message
+    from bot.settings import Settings
+    assert Settings().retention == timedelta(days=90)
