@@ -10,12 +10,15 @@ import sys
 __all__ = ["add_run_arguments", "register", "run_with"]
 
 
-def add_run_arguments(p: argparse.ArgumentParser) -> None:
+def add_run_arguments(p: argparse.ArgumentParser, config: str = "$SIGNALS_CONFIG or config/signals.yaml",
+                      db: str = "$SIGNALS_DATABASE_URL or sqlite:///var/signals.db") -> None:
+    """The options ``run`` and ``demo`` share; ``config`` and ``db`` are the defaults ``--help`` names
+    (the demo's are its own files)."""
     p.add_argument("--once", action="store_true", help="one fetch cycle over all sources, process everything, exit")
     p.add_argument("--dry-run", action="store_true", help="post nothing and record no delivery")
     p.add_argument("--format", choices=["text", "jsonl"], default="text", help="how alerts are printed")
-    p.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
-    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL or sqlite:///var/signals.db)")
+    p.add_argument("--config", default=None, help=f"config file (default: {config})")
+    p.add_argument("--db", default=None, help=f"database URL (default: {db})")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

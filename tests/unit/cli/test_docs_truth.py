@@ -28,3 +28,13 @@ def test_every_shipped_example_config_passes_config_check(path: Path, monkeypatc
     out = capsys.readouterr()
     assert code == 0, out.err
     assert out.out.startswith("ok: ")
+
+
+def test_demo_help_names_the_demo_config_and_database(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README: ``make demo`` stores into ``var/demo.db`` and runs ``config/demo.yaml``; ``signals
+    demo --help`` printed ``signals run``'s defaults (config/signals.yaml, var/signals.db)."""
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "config/demo.yaml" in text and "var/demo.db" in text
+    assert "config/signals.yaml" not in text and "var/signals.db" not in text
