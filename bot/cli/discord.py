@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     from bot.adapters.discord.gateway import SignalsClient
     from bot.adapters.discord.notifier import set_api_base
     from bot.commands import CommandService
-    from bot.settings import config_path, load_settings
+    from bot.settings import config_path, database_url, load_settings
     from bot.settings.watch import ConfigWatcher
     from bot.store import Store
 
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     set_api_base(os.environ.get("DISCORD_API_URL"))
     settings = load_settings(args.config)
-    store = Store.open(args.db or settings.database_url)
+    store = Store.open(database_url(args.db, settings))
     service = CommandService(settings, store)
     config = ConfigWatcher(config_path(args.config),
                            service.use_settings, current=settings)

@@ -51,11 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.settings import load_settings
+    from bot.settings import database_url, load_settings
     from bot.store import Store
 
     settings = load_settings(args.config)
-    return settings, Store.open(args.db or settings.database_url)
+    return settings, Store.open(database_url(args.db, settings))
 
 
 def _actor() -> str:

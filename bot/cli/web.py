@@ -20,14 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _web(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.settings import config_path, load_settings
+    from bot.settings import config_path, database_url, load_settings
     from bot.store import Store
     from bot.web.app import WebContext, create_app
 
     settings = load_settings(args.config)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("SIGNALS_WEB_TOKEN"):
         print("signals web: note: SIGNALS_WEB_TOKEN is unset; pages answer only clients on this machine")
-    store = Store.open(args.db or settings.database_url)
+    store = Store.open(database_url(args.db, settings))
     app = create_app(WebContext(settings=settings, store=store, env=dict(os.environ),
                                 config_path=config_path(args.config)))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
