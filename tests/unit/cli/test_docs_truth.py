@@ -68,3 +68,31 @@ def test_every_command_picks_the_same_database(argv: list[str], tmp_path: Path, 
     err = capsys.readouterr().err
     assert code == 0, err
     assert not config_db.exists(), f"signals {' '.join(argv)} opened the config's database_url over $SIGNALS_DATABASE_URL"
+
+
+def _keys(model: type, prefix: str = "") -> list[str]:
+    """Every key the config schema accepts, dotted (``fetch.per_host``, ``channels.digest.max_items``)."""
+    from pydantic import BaseModel
+
+    out = []
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        out.append(prefix + name)
+        kinds = [field.annotation, *getattr(field.annotation, "__args__", ())]
+        for kind in kinds:
+            for k in [kind, *getattr(kind, "__args__", ())]:
+                if isinstance(k, type) and issubclass(k, BaseModel):
+                    out += _keys(k, f"{prefix}{name}.")
+    return list(dict.fromkeys(out))
+
+
+def test_every_config_key_is_documented_with_its_default() -> None:
+    """``docs/configuration.md`` names every key the schema accepts. Before, ``fetch.per_host``,
+    ``fetch.concurrency``, ``fetch.user_agent``, ``fetch.jitter``, a source's ``enabled`` and
+    ``topics``, a topic's ``examples``, ``database_url`` and ``stories.window`` were accepted but
+    written nowhere a user would look."""
+    from bot.settings import Settings
+
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = [k for k in _keys(Settings) if f"`{k.rsplit('.', 1)[-1]}`" not in doc]
+    assert not missing, f"config keys not in docs/configuration.md: {missing}"
+    assert "docs/configuration.md" in (ROOT / "README.md").read_text(encoding="utf-8")
