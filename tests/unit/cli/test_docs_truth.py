@@ -96,3 +96,19 @@ def test_every_config_key_is_documented_with_its_default() -> None:
     missing = [k for k in _keys(Settings) if f"`{k.rsplit('.', 1)[-1]}`" not in doc]
     assert not missing, f"config keys not in docs/configuration.md: {missing}"
     assert "docs/configuration.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_environment_variable_the_code_reads_is_documented() -> None:
+    """A variable read with ``os.environ``/``env.get`` is a setting a user may need. Before,
+    ``SIGNALS_WEB_TOKEN`` (without it ``signals web --host 0.0.0.0``, the Procfile's line, serves its
+    pages to no one but 127.0.0.1 and has no admin sign-in), ``SIGNALS_LOG_LEVEL`` and
+    ``SLACK_SCOPES`` were documented nowhere."""
+    import re
+
+    read = re.compile(r"""(?:environ(?:\.get)?|getenv|env\.get)\s*[\[(]\s*["']([A-Z][A-Z0-9_]+)["']""")
+    names = {m for f in (ROOT / "bot").rglob("*.py") for m in read.findall(f.read_text(encoding="utf-8"))}
+    test_hooks = {"SLACK_API_URL", "DISCORD_API_URL"}  # fakes of the platforms in tests
+    docs = "".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
+                                                           *EXAMPLE_CONFIGS])
+    missing = sorted(n for n in names - test_hooks if n not in docs)
+    assert not missing, f"environment variables read by bot/ but not in README.md, docs/ or config/: {missing}"
