@@ -112,3 +112,27 @@ def test_every_environment_variable_the_code_reads_is_documented() -> None:
                                                            *EXAMPLE_CONFIGS])
     missing = sorted(n for n in names - test_hooks if n not in docs)
     assert not missing, f"environment variables read by bot/ but not in README.md, docs/ or config/: {missing}"
+
+
+@pytest.mark.parametrize("argv", [["stories", "--log-format", "json", "-v"], ["sources", "list", "--log-format", "json"],
+                                  ["--log-format", "json", "stories"]], ids=" ".join)
+def test_log_options_work_after_the_command(argv: list[str], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The README and docs/production.md say "``--log-format json``" and the Procfile's processes are
+    ``signals web ...``: ``signals web --log-format json`` was refused ("unrecognized arguments"),
+    as was ``-v`` anywhere but before the command."""
+    import logging
+
+    from bot.logs import JsonFormatter
+
+    config = tmp_path / "signals.yaml"
+    config.write_text("channels:\n  - name: news\n    console: true\n")
+    extra = ["--config", str(config)] if "sources" in argv else []
+    try:
+        code = main([*argv, *extra, "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+        assert code == 0, capsys.readouterr().err
+        assert isinstance(logging.getLogger().handlers[0].formatter, JsonFormatter)
+    finally:
+        from bot.logs import setup_logging
+
+        setup_logging(0, "text")
