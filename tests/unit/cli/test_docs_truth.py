@@ -136,3 +136,20 @@ def test_log_options_work_after_the_command(argv: list[str], tmp_path: Path,
         from bot.logs import setup_logging
 
         setup_logging(0, "text")
+
+
+def test_the_readme_lists_every_field_of_a_jsonl_alert() -> None:
+    """``--format jsonl`` output is what other tools parse; the README's list lacked ``kind``, the one
+    field that tells an alert from a follow-up, digest or notice."""
+    import re
+    from datetime import UTC, datetime
+
+    from bot.adapters.console import alert_json
+    from bot.models import Alert, AlertKind
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The JSON-lines alert", 1)[1].split("\n#", 1)[0]
+    listed = set(re.findall(r"`(\w+)`", section))
+    alert = Alert(kind=AlertKind.ALERT, channel="news", story_id="s1", title="t", url="https://x.example/",
+                  importance=7.0, category="Tech", published_at=datetime.now(UTC))
+    assert set(alert_json(alert)) <= listed
