@@ -30,12 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = csub.add_parser("show", help="effective settings per channel: file + runtime overrides, secrets redacted")
     show.add_argument("path", nargs="?", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
     show.add_argument("--channel", default=None, help="only this channel")
-    show.add_argument("--db", default=None, help="database URL holding the overrides (default: the config's)")
+    show.add_argument("--db", default=None, help="database URL holding the overrides (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     show.set_defaults(func=_show)
     export = csub.add_parser("export", help="write the config with runtime overrides merged in, as YAML")
     export.add_argument("path", nargs="?", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
     export.add_argument("-o", "--output", default=None, help="file to write (default: stdout; may be the config itself)")
-    export.add_argument("--db", default=None, help="database URL holding the overrides (default: the config's)")
+    export.add_argument("--db", default=None, help="database URL holding the overrides (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     export.set_defaults(func=_export)
 
 

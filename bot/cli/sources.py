@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     def common(q: argparse.ArgumentParser) -> argparse.ArgumentParser:
         q.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
-        q.add_argument("--db", default=None, help="database URL (default: the config's, $SIGNALS_DATABASE_URL or the file)")
+        q.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
         return q
 
     q = common(ssub.add_parser("list", help="the effective sources (config + runtime changes)"))

@@ -153,3 +153,32 @@ def test_the_readme_lists_every_field_of_a_jsonl_alert() -> None:
     alert = Alert(kind=AlertKind.ALERT, channel="news", story_id="s1", title="t", url="https://x.example/",
                   importance=7.0, category="Tech", published_at=datetime.now(UTC))
     assert set(alert_json(alert)) <= listed
+
+
+def _leaf_parsers(parser, path=()):  # type: ignore[no-untyped-def]
+    import argparse
+
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield " ".join(path), parser
+    for action in subs:
+        for name, child in action.choices.items():
+            yield from _leaf_parsers(child, (*path, name))
+
+
+def test_every_db_option_says_which_database_it_defaults_to() -> None:
+    """``--help`` of every command with ``--db`` names ``$SIGNALS_DATABASE_URL`` before the config's
+    ``database_url`` (the order all commands use). Before, ``sources`` and ``config show|export``
+    said the config's came first, and ``stories``, ``web`` and ``discord run`` said nothing."""
+    from bot.cli import build_parser
+
+    wrong = []
+    for name, parser in _leaf_parsers(build_parser()):
+        for action in parser._actions:
+            if "--db" in action.option_strings:
+                text = action.help or ""
+                env = text.find("$SIGNALS_DATABASE_URL")
+                config = text.find("config")
+                if env < 0 or (config >= 0 and config < env):
+                    wrong.append(f"signals {name}: {text!r}")
+    assert not wrong, "\n".join(wrong)
