@@ -38,7 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         module.register(sub)
+    _log_options_everywhere(sub)
     return parser
+
+
+def _log_options_everywhere(sub: argparse._SubParsersAction) -> None:
+    """``-v`` and ``--log-format`` after the command too (``signals web --log-format json``, as the docs
+    write it), on every sub-command and action. SUPPRESS keeps a value given before the command when
+    the sub-command does not repeat it."""
+    for parser in sub.choices.values():
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for action in nested:
+                _log_options_everywhere(action)
+            continue
+        parser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                            help="more log output (-vv for debug)")
+        parser.add_argument("--log-format", choices=["text", "json"], default=argparse.SUPPRESS,
+                            help="log line format (default: $SIGNALS_LOG_FORMAT or text)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

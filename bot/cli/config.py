@@ -30,12 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = csub.add_parser("show", help="effective settings per channel: file + runtime overrides, secrets redacted")
     show.add_argument("path", nargs="?", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
     show.add_argument("--channel", default=None, help="only this channel")
-    show.add_argument("--db", default=None, help="database URL holding the overrides (default: the config's)")
+    show.add_argument("--db", default=None, help="database URL holding the overrides (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     show.set_defaults(func=_show)
     export = csub.add_parser("export", help="write the config with runtime overrides merged in, as YAML")
     export.add_argument("path", nargs="?", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
     export.add_argument("-o", "--output", default=None, help="file to write (default: stdout; may be the config itself)")
-    export.add_argument("--db", default=None, help="database URL holding the overrides (default: the config's)")
+    export.add_argument("--db", default=None, help="database URL holding the overrides (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     export.set_defaults(func=_export)
 
 
@@ -110,11 +110,11 @@ def _redacted(key: str, value: Any) -> Any:
 def _show(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
     from bot.logs import redact
-    from bot.settings import ChannelRules, config_path, load_settings
+    from bot.settings import ChannelRules, config_path, database_url, load_settings
 
     path = config_path(args.path)
     settings = load_settings(path)
-    overrides = _read_overrides(args.db or settings.database_url)
+    overrides = _read_overrides(database_url(args.db, settings))
     channels = [c for c in settings.channels if args.channel in (None, c.name)]
     if args.channel and not channels:
         raise CommandError(f"no channel {args.channel!r} in {path}; channels: "
@@ -226,16 +226,16 @@ def _export(args: argparse.Namespace) -> int:
     import yaml
 
     from bot.errors import ConfigError, ConfigIssue
-    from bot.settings import config_path, load_settings, settings_from_mapping
+    from bot.settings import config_path, database_url, load_settings, settings_from_mapping
 
     path = config_path(args.path)
     settings = load_settings(path)
-    raw = _read_overrides(args.db or settings.database_url)
+    raw = _read_overrides(database_url(args.db, settings))
     text = Path(path).read_text(encoding="utf-8")
     merged, notes = merge_overrides(text, {ch: {k: v[0] for k, v in keys.items()} for ch, keys in raw.items()})
     from bot.sources.export import merge_sources_from_db  # sources added/removed/paused at runtime
 
-    merged, source_notes = merge_sources_from_db(merged, settings, args.db or settings.database_url)
+    merged, source_notes = merge_sources_from_db(merged, settings, database_url(args.db, settings))
     notes += source_notes
     try:
         settings_from_mapping(yaml.safe_load(merged), file=f"{path} (merged)")

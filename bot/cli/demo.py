@@ -19,7 +19,7 @@ __all__ = ["register"]
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run on the bundled demo feeds, served locally (no network needed)")
-    add_run_arguments(p)
+    add_run_arguments(p, config="config/demo.yaml", db="$SIGNALS_DATABASE_URL or sqlite:///var/demo.db")
     p.set_defaults(func=_demo, config=None)
 
 

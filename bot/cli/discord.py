@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--guild", type=int, default=None, help="sync to this server only (immediate)")
     s.set_defaults(func=_sync)
     r = dsub.add_parser("run", help="connect to the gateway and answer /signals commands and buttons")
-    r.add_argument("--config", default=None)
-    r.add_argument("--db", default=None)
+    r.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
+    r.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     r.add_argument("--sync", action="store_true", help="also sync the commands at start")
     r.add_argument("--guild", type=int, default=None, help="with --sync: sync to this server only")
     r.set_defaults(func=_run)
@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     from bot.adapters.discord.gateway import SignalsClient
     from bot.adapters.discord.notifier import set_api_base
     from bot.commands import CommandService
-    from bot.settings import config_path, load_settings
+    from bot.settings import config_path, database_url, load_settings
     from bot.settings.watch import ConfigWatcher
     from bot.store import Store
 
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     set_api_base(os.environ.get("DISCORD_API_URL"))
     settings = load_settings(args.config)
-    store = Store.open(args.db or settings.database_url)
+    store = Store.open(database_url(args.db, settings))
     service = CommandService(settings, store)
     config = ConfigWatcher(config_path(args.config),
                            service.use_settings, current=settings)

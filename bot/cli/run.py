@@ -10,12 +10,15 @@ import sys
 __all__ = ["add_run_arguments", "register", "run_with"]
 
 
-def add_run_arguments(p: argparse.ArgumentParser) -> None:
+def add_run_arguments(p: argparse.ArgumentParser, config: str = "$SIGNALS_CONFIG or config/signals.yaml",
+                      db: str = "$SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db") -> None:
+    """The options ``run`` and ``demo`` share; ``config`` and ``db`` are the defaults ``--help`` names
+    (the demo's are its own files)."""
     p.add_argument("--once", action="store_true", help="one fetch cycle over all sources, process everything, exit")
     p.add_argument("--dry-run", action="store_true", help="post nothing and record no delivery")
     p.add_argument("--format", choices=["text", "jsonl"], default="text", help="how alerts are printed")
-    p.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
-    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL or sqlite:///var/signals.db)")
+    p.add_argument("--config", default=None, help=f"config file (default: {config})")
+    p.add_argument("--db", default=None, help=f"database URL (default: {db})")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,10 +38,10 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
     from bot.adapters.registry import build_destinations
     from bot.pipeline import Pipeline
     from bot.scheduler import run_forever
-    from bot.settings import config_path
+    from bot.settings import config_path, database_url
     from bot.store import Store
 
-    store = Store.open(args.db or settings.database_url)
+    store = Store.open(database_url(args.db, settings))
     destinations = {} if args.dry_run else build_destinations(settings, args.format)
     from bot.commands import CommandService
 

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     def common(q: argparse.ArgumentParser) -> argparse.ArgumentParser:
         q.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
-        q.add_argument("--db", default=None, help="database URL (default: the config's, $SIGNALS_DATABASE_URL or the file)")
+        q.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
         return q
 
     q = common(ssub.add_parser("list", help="the effective sources (config + runtime changes)"))
@@ -51,11 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.settings import load_settings
+    from bot.settings import database_url, load_settings
     from bot.store import Store
 
     settings = load_settings(args.config)
-    return settings, Store.open(args.db or settings.database_url)
+    return settings, Store.open(database_url(args.db, settings))
 
 
 def _actor() -> str:

@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", default="24h", help="how far back (e.g. 6h, 24h, 7d)")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--format", choices=["text", "jsonl"], default="text")
-    p.add_argument("--db", default=None, help="database URL")
+    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL or sqlite:///var/signals.db)")
     p.set_defaults(func=_stories)
 
 

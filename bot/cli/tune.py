@@ -62,7 +62,7 @@ def _thresholds(value: str | None) -> list[float] | None:
 def _tune(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
     from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
-    from bot.settings import load_settings
+    from bot.settings import database_url, load_settings
     from bot.store import Store
     from bot.store.store import DEFAULT_DB
 
@@ -75,7 +75,7 @@ def _tune(args: argparse.Namespace) -> int:
     until = _parse_until(args.until)
     since = until - timedelta(days=args.days)
     levels = _thresholds(args.thresholds)
-    url = args.db or settings.database_url or os.environ.get("SIGNALS_DATABASE_URL") or DEFAULT_DB
+    url = database_url(args.db, settings) or DEFAULT_DB
     if url.startswith("sqlite:///") and ":memory:" not in url and not os.path.exists(url.removeprefix("sqlite:///")):
         raise CommandError(f"no database at {url}: nothing to replay yet (run the bot first, or pass --db)")
     store = Store.open(url)

@@ -1,6 +1,12 @@
 """Configuration: typed settings (``schema``) and the YAML loader with line-numbered errors."""
 
-from bot.settings.loader import DEFAULT_CONFIG, config_path, load_settings, settings_from_mapping
+from bot.settings.loader import (
+    DEFAULT_CONFIG,
+    config_path,
+    database_url,
+    load_settings,
+    settings_from_mapping,
+)
 from bot.settings.schema import (
     ChannelRules,
     ChannelSettings,
@@ -26,6 +32,7 @@ __all__ = [
     "StorySettings",
     "TopicSettings",
     "config_path",
+    "database_url",
     "format_duration",
     "load_settings",
     "parse_duration",

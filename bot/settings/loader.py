@@ -186,6 +186,14 @@ def config_path(path: str | None = None) -> str:
     return path or os.environ.get("SIGNALS_CONFIG") or str(DEFAULT_CONFIG)
 
 
+def database_url(cli: str | None, settings: Settings | None = None) -> str | None:
+    """The database a command opens: ``--db``, else ``$SIGNALS_DATABASE_URL``, else the config's
+    ``database_url`` (None: :class:`~bot.store.Store` opens ``var/signals.db``). One order for every
+    process: ``signals run`` once put the config first while ``worker``, ``db`` and ``search`` put the
+    environment first, so with both set they stored into and read from two databases."""
+    return cli or os.environ.get("SIGNALS_DATABASE_URL") or (settings.database_url if settings else None)
+
+
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Load and validate a config file. Raises :class:`ConfigError` listing every problem."""
     p = Path(path) if path else Path(os.environ.get("SIGNALS_CONFIG", DEFAULT_CONFIG))
