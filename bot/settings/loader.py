@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import ConfigError, ConfigIssue
-from bot.settings.schema import Settings
+from bot.settings.labels import CATEGORIES, EVENTS
+from bot.settings.schema import ChannelRules, Settings
 from bot.settings.topics import topic_issues
 
 __all__ = ["DEFAULT_CONFIG", "config_path", "load_settings", "settings_from_mapping"]
@@ -170,6 +171,20 @@ def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[Confi
                 loc: Path_ = ("channels", i, "topics", j)
                 out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
                                        f"unknown topic {t!r}; defined topics: {', '.join(sorted(known)) or 'none'}"))
+    for j, t in enumerate(s.defaults.topics or []):
+        if t not in known:
+            loc = ("defaults", "topics", j)
+            out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
+                                   f"unknown topic {t!r}; defined topics: {', '.join(sorted(known)) or 'none'}"))
+    holders: list[tuple[Path_, ChannelRules]] = [(("defaults",), s.defaults)]
+    holders += [(("channels", i), ch) for i, ch in enumerate(s.channels)]
+    for at, rules in holders:
+        for field, names in (("categories", CATEGORIES), ("exclude_categories", CATEGORIES),
+                             ("events", EVENTS), ("exclude_events", EVENTS)):
+            for j, name in enumerate(getattr(rules, field) or []):
+                if name not in names:
+                    loc = (*at, field, j)
+                    out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), _unknown_label(field, name, names)))
     source_names = {src.name for src in s.sources}
     for i, ch in enumerate(s.channels):
         for field in ("sources", "exclude_sources"):
@@ -178,6 +193,14 @@ def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[Confi
                     loc = ("channels", i, field, j)
                     out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), f"unknown source {name!r}"))
     return out
+
+
+def _unknown_label(field: str, name: str, names: tuple[str, ...]) -> str:
+    """A category or event name no story ever has (rules compare names exactly): say which exist."""
+    kind = "category" if "categor" in field else "event"
+    near = [n for n in names if n.lower() == str(name).lower()] or difflib.get_close_matches(str(name), names, n=1)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    return f"unknown {kind} {name!r}, so no story would match it; {hint}{kind} names: {', '.join(names)}"
 
 
 def config_path(path: str | None = None) -> str:

@@ -162,3 +162,30 @@ def test_digest_schedule_weekday_is_checked_at_load_time(tmp_path: Path, schedul
 def test_digest_schedules_that_cron_reads_load(tmp_path: Path, schedule: str) -> None:
     s = load_settings(write(tmp_path, DIGEST.format(schedule=schedule)))
     assert s.channels[0].digest is not None and s.channels[0].digest.schedule == schedule
+
+
+def test_category_event_and_default_topic_names_no_story_has_are_errors(tmp_path: Path) -> None:
+    """Rules compare names exactly: ``categories: [tech]`` (the badge says Tech) matched no story, so
+    the channel silently got nothing; likewise an event or a topic under ``defaults:`` misspelt."""
+    p = tmp_path / "signals.yaml"
+    p.write_text("topics:\n  ai:\n    keywords: [nvidia]\n"
+                 "defaults:\n  topics: [ai, a1]\n  exclude_events: [layoff]\n"
+                 "channels:\n  - name: news\n    console: true\n    categories: [tech, Funding & M&A]\n"
+                 "    events: [acquisition, product-launch]\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(p)
+    got = [(i.line, i.key, i.message) for i in err.value.issues]
+    assert [(line, key) for line, key, _ in got] == [
+        (5, "defaults.topics[1]"), (6, "defaults.exclude_events[0]"), (10, "channels[0].categories[0]"),
+        (11, "channels[0].events[1]")]
+    assert "did you mean 'Tech'?" in got[2][2] and "did you mean 'layoffs'?" in got[1][2]
+    assert "did you mean 'product_launch'?" in got[3][2]
+
+
+def test_the_configs_label_lists_are_the_classifiers() -> None:
+    from bot.settings.labels import CATEGORIES, EVENTS
+    from classifiers.events import CATEGORY_BY_DOMAIN, CATEGORY_BY_EVENT
+    from classifiers.types import EVENTS as MODEL_EVENTS
+
+    assert set(CATEGORIES) == set(CATEGORY_BY_EVENT.values()) | set(CATEGORY_BY_DOMAIN.values())
+    assert EVENTS == tuple(MODEL_EVENTS)
