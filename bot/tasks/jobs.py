@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 import redis
 
@@ -108,7 +109,7 @@ def process(enqueued_at: float | None = None) -> str:
 
 def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
     gen = rt.redis.get(key(GEN))
-    if rt.generation is None or gen is None or int(gen) != rt.generation:
+    if rt.generation is None or gen is None or gen.decode() != rt.generation:
         _catch_up(rt)
     report = CycleReport()
     changed = True
@@ -116,7 +117,11 @@ def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
         rt.pipeline.process_pending(report)
         changed = bool(report.updated_stories)
     finally:
-        rt.generation = int(rt.redis.incr(key(GEN))) if changed else (int(gen) if gen is not None else None)
+        if changed:  # a new token: every other worker catches up before its next run
+            rt.generation = uuid.uuid4().hex
+            rt.redis.set(key(GEN), rt.generation)
+        else:
+            rt.generation = gen.decode() if gen is not None else None
     if report.updated_stories:
         log.info("processed", extra={"stories": report.updated_stories, "new_stories": report.new_stories,
                                      "alerts": report.alerts})

@@ -56,7 +56,7 @@ class Runtime:
         self.run(self.pipeline.__aenter__())
         # Load the classifier models and the clusterer's window now, not inside the first task.
         self.pipeline.load_models()
-        self.generation: int | None = None  # which clusterer state this process's clusterer reflects
+        self.generation: str | None = None  # the `process:gen` token this process's clusterer reflects
         self.process_lock = threading.Lock()
         self._watcher = ConfigWatcher(config_path, self._apply, current=settings) if config_path else None
 
