@@ -138,9 +138,14 @@ def deliver(enqueued_at: float | None = None) -> str:
     rt = runtime()
     metrics.record_queue_lag("deliver", enqueued_at)
     rt.redis.delete(key(f"{QUEUED}deliver"))
+    return _done("deliver", _deliver(rt))
+
+
+def _deliver(rt) -> str:  # type: ignore[no-untyped-def]
+    """One dispatcher pass of this worker, under the ``deliver`` lease: "busy" if another holds it."""
     with Lease(rt.redis, "deliver") as lease:
         if not lease.held:
-            return _done("deliver", "busy")
+            return "busy"
         try:
             rt.pipeline.housekeeping()  # quiet-hours catch-ups, digests, source-health notices (idempotent keys)
         except Exception:
@@ -149,7 +154,7 @@ def deliver(enqueued_at: float | None = None) -> str:
             report = rt.run_delivery(deliver_due(rt.pipeline.outbox, rt.pipeline.destinations, rt.pipeline.clock))
             if lease.lost.is_set() or not (report.sent or report.reconciled or report.failed):
                 break
-    return _done("deliver", "done")
+    return "done"
 
 
 def _done(task: str, outcome: str) -> str:
