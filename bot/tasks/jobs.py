@@ -1,7 +1,8 @@
 """The three tasks, and how they are enqueued.
 
 * ``signals.fetch(source)`` — under the ``source:<name>`` lease (a source is never
-  fetched by two workers at once; a second copy of the task just returns "busy").
+  fetched by two workers at once; a second copy of the task just returns "busy", and a
+  copy queued before the source's last poll began returns "stale").
   New articles and the new ETag commit together, as in one process; then ``process``
   is enqueued.
 * ``signals.process()`` — single-flight under the ``process`` lease: exactly one
@@ -79,6 +80,8 @@ def fetch(source: str, enqueued_at: float | None = None) -> str:
     with Lease(rt.redis, f"source:{source}") as lease:
         if not lease.held:
             return _done("fetch", "busy")
+        if _fetched_since(rt, src, enqueued_at):
+            return _done("fetch", "stale")
         try:
             new = rt.run(rt.pipeline.fetch_source(src, CycleReport()))
         except Exception:
@@ -87,6 +90,17 @@ def fetch(source: str, enqueued_at: float | None = None) -> str:
     if new:
         enqueue_process(rt.redis)
     return _done("fetch", "done")
+
+
+def _fetched_since(rt, src, enqueued_at: float | None) -> bool:  # type: ignore[no-untyped-def]
+    """True when a poll of the source began after this copy of the task was queued: the copy is
+    redundant. Copies pile up while no worker runs (the queued marker lasts one interval, so the
+    scheduler queues another every interval); when workers come back, the first copy polls and
+    the rest end here instead of polling the publisher again and again."""
+    if enqueued_at is None:
+        return False
+    last = rt.store.fetch_state(src.name, src.url).last_fetch_at
+    return last is not None and last.timestamp() > enqueued_at
 
 
 @app.task(name="signals.process")
