@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot import metrics
@@ -50,10 +50,11 @@ class Pipeline:
 
     def __init__(self, settings: Settings, store: Store, destinations: Mapping[str, Destination] | None = None, *,
                  dry_run: bool = False, process: bool = True, fmt: str = "text", out: TextIO | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 in_flight: timedelta = timedelta(0)) -> None:
         self.settings = settings
         self.store = store
-        self.outbox = Outbox(store)
+        self.outbox = Outbox(store, in_flight)  # > 0 where other processes deliver too (bot.outbox.queue)
         self.destinations = dict(destinations or {})
         self.dry_run = dry_run
         self.process = process

@@ -109,7 +109,7 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
                 if _resumed(outbox, delivery, clock):
                     break  # the rest was bundled: the next pass sends the catch-up
                 continue
-        if not outbox.claim(delivery):
+        if not outbox.claim(delivery, clock()):
             continue  # another worker took it
         try:
             sent = await dest.notifier.send(delivery, dest.target)

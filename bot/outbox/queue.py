@@ -7,6 +7,13 @@ followed by the post and ``sent`` with the provider's message id. A row found in
 ``sending`` after a restart may or may not have been posted, and so may a row whose
 attempt timed out: the adapter's ``find_sent`` looks for it on the platform before
 anything is retried.
+
+With several dispatchers (``signals worker``), a row ``sending`` may also be one a live
+worker is posting right now: the ``deliver`` lease keeps a second dispatcher away, but
+a Redis restart or a stall past the lease's TTL frees it early. So a claim holds its row
+for ``in_flight`` (``next_try_at`` = claim time + ``in_flight``); until then no other
+dispatcher looks it up or posts it, nor anything after it in its channel. One process
+alone (``signals run``) uses 0: a row it finds ``sending`` is its own, left by a crash.
 """
 
 from __future__ import annotations
@@ -58,8 +65,9 @@ def _alert_note(r: object) -> str:
 
 
 class Outbox:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, in_flight: timedelta = timedelta(0)) -> None:
         self.store = store
+        self.in_flight = in_flight  # how long a claimed row is left to its claimer (see the module docstring)
 
     # -- writing (inside the routing transaction) ----------------------------------
     def enqueue(self, conn: Connection, items: Sequence[NewDelivery], now: datetime) -> int:
@@ -95,27 +103,32 @@ class Outbox:
     def due(self, now: datetime, limit: int = 500) -> list[Delivery]:
         """Rows to send now, oldest first; ``sending`` rows left by a crash come first.
 
-        A channel whose earlier message waits for a retry (rate limit, outage) sends
-        nothing newer until it went out, so each channel keeps its order.
+        A channel whose earlier message waits for a retry (rate limit, outage) or is being
+        posted by another dispatcher sends nothing newer until it went out, so each channel
+        keeps its order.
         """
         with self.store.begin() as c:
-            waiting = dict(c.execute(select(d.c.channel, func.min(d.c.id)).where(
-                d.c.status == DeliveryStatus.PENDING.value, d.c.attempts > 0, d.c.next_try_at > now)
+            waiting = dict(c.execute(select(d.c.channel, func.min(d.c.id)).where(or_(
+                and_(d.c.status == DeliveryStatus.PENDING.value, d.c.attempts > 0),
+                d.c.status == DeliveryStatus.SENDING.value), d.c.next_try_at > now)
                 .group_by(d.c.channel)).all())
-            rows = c.execute(select(d).where(or_(
-                d.c.status == DeliveryStatus.SENDING.value,
-                and_(d.c.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.HELD.value]),
-                     d.c.next_try_at <= now)))
+            rows = c.execute(select(d).where(
+                d.c.status.in_([DeliveryStatus.SENDING.value, DeliveryStatus.PENDING.value,
+                                DeliveryStatus.HELD.value]),
+                or_(d.c.next_try_at <= now, d.c.next_try_at.is_(None)))
                 .order_by(d.c.id).limit(limit)).all()
         out = [_delivery(r) for r in rows]
         return [x for x in out if x.channel not in waiting or x.id < waiting[x.channel]]
 
-    def claim(self, delivery: Delivery) -> bool:
-        """Mark as ``sending`` (committed before the post). False if another worker took it."""
+    def claim(self, delivery: Delivery, now: datetime | None = None) -> bool:
+        """Mark as ``sending`` (committed before the post), left to this dispatcher for
+        ``in_flight``. False if another worker took it."""
+        values: dict[str, object] = {"status": DeliveryStatus.SENDING.value, "attempts": delivery.attempts + 1}
+        if self.in_flight:
+            values["next_try_at"] = (now or datetime.now(UTC)) + self.in_flight
         with self.store.begin() as c:
             n = c.execute(update(d).where(d.c.id == delivery.id, d.c.status == delivery.status.value,
-                                          d.c.attempts == delivery.attempts)
-                          .values(status=DeliveryStatus.SENDING.value, attempts=delivery.attempts + 1)).rowcount
+                                          d.c.attempts == delivery.attempts).values(**values)).rowcount
         return n == 1
 
     def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime | None = None,

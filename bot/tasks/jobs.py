@@ -1,7 +1,8 @@
 """The three tasks, and how they are enqueued.
 
 * ``signals.fetch(source)`` — under the ``source:<name>`` lease (a source is never
-  fetched by two workers at once; a second copy of the task just returns "busy").
+  fetched by two workers at once; a second copy of the task just returns "busy", and a
+  copy queued before the source's last poll began returns "stale").
   New articles and the new ETag commit together, as in one process; then ``process``
   is enqueued.
 * ``signals.process()`` — single-flight under the ``process`` lease: exactly one
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 import redis
 
@@ -78,6 +80,8 @@ def fetch(source: str, enqueued_at: float | None = None) -> str:
     with Lease(rt.redis, f"source:{source}") as lease:
         if not lease.held:
             return _done("fetch", "busy")
+        if _fetched_since(rt, src, enqueued_at):
+            return _done("fetch", "stale")
         try:
             new = rt.run(rt.pipeline.fetch_source(src, CycleReport()))
         except Exception:
@@ -86,6 +90,17 @@ def fetch(source: str, enqueued_at: float | None = None) -> str:
     if new:
         enqueue_process(rt.redis)
     return _done("fetch", "done")
+
+
+def _fetched_since(rt, src, enqueued_at: float | None) -> bool:  # type: ignore[no-untyped-def]
+    """True when a poll of the source began after this copy of the task was queued: the copy is
+    redundant. Copies pile up while no worker runs (the queued marker lasts one interval, so the
+    scheduler queues another every interval); when workers come back, the first copy polls and
+    the rest end here instead of polling the publisher again and again."""
+    if enqueued_at is None:
+        return False
+    last = rt.store.fetch_state(src.name, src.url).last_fetch_at
+    return last is not None and last.timestamp() > enqueued_at
 
 
 @app.task(name="signals.process")
@@ -108,7 +123,7 @@ def process(enqueued_at: float | None = None) -> str:
 
 def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
     gen = rt.redis.get(key(GEN))
-    if rt.generation is None or gen is None or int(gen) != rt.generation:
+    if rt.generation is None or gen is None or gen.decode() != rt.generation:
         _catch_up(rt)
     report = CycleReport()
     changed = True
@@ -116,7 +131,11 @@ def _process_once(rt) -> int:  # type: ignore[no-untyped-def]
         rt.pipeline.process_pending(report)
         changed = bool(report.updated_stories)
     finally:
-        rt.generation = int(rt.redis.incr(key(GEN))) if changed else (int(gen) if gen is not None else None)
+        if changed:  # a new token: every other worker catches up before its next run
+            rt.generation = uuid.uuid4().hex
+            rt.redis.set(key(GEN), rt.generation)
+        else:
+            rt.generation = gen.decode() if gen is not None else None
     if report.updated_stories:
         log.info("processed", extra={"stories": report.updated_stories, "new_stories": report.new_stories,
                                      "alerts": report.alerts})
@@ -133,9 +152,14 @@ def deliver(enqueued_at: float | None = None) -> str:
     rt = runtime()
     metrics.record_queue_lag("deliver", enqueued_at)
     rt.redis.delete(key(f"{QUEUED}deliver"))
+    return _done("deliver", _deliver(rt))
+
+
+def _deliver(rt) -> str:  # type: ignore[no-untyped-def]
+    """One dispatcher pass of this worker, under the ``deliver`` lease: "busy" if another holds it."""
     with Lease(rt.redis, "deliver") as lease:
         if not lease.held:
-            return _done("deliver", "busy")
+            return "busy"
         try:
             rt.pipeline.housekeeping()  # quiet-hours catch-ups, digests, source-health notices (idempotent keys)
         except Exception:
@@ -144,7 +168,7 @@ def deliver(enqueued_at: float | None = None) -> str:
             report = rt.run_delivery(deliver_due(rt.pipeline.outbox, rt.pipeline.destinations, rt.pipeline.clock))
             if lease.lost.is_set() or not (report.sent or report.reconciled or report.failed):
                 break
-    return _done("deliver", "done")
+    return "done"
 
 
 def _done(task: str, outcome: str) -> str:

@@ -24,6 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Coroutine
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import redis
@@ -52,11 +53,11 @@ class Runtime:
         self.redis = redis.Redis.from_url(broker_url)
         self.loop = _loop_thread("signals-fetch")
         self.deliver_loop = _loop_thread("signals-deliver")  # posts never wait behind feed parsing
-        self.pipeline = Pipeline(settings, store, build_destinations(settings))
+        self.pipeline = Pipeline(settings, store, build_destinations(settings), in_flight=in_flight())
         self.run(self.pipeline.__aenter__())
         # Load the classifier models and the clusterer's window now, not inside the first task.
         self.pipeline.load_models()
-        self.generation: int | None = None  # which clusterer state this process's clusterer reflects
+        self.generation: str | None = None  # the `process:gen` token this process's clusterer reflects
         self.process_lock = threading.Lock()
         self._watcher = ConfigWatcher(config_path, self._apply, current=settings) if config_path else None
 
@@ -108,6 +109,14 @@ class Runtime:
                     loop.close()
             self.store.close()
             self.redis.close()
+
+
+def in_flight() -> timedelta:
+    """How long a delivery this worker claimed is left to it before another worker may look it up and
+    post it again (:mod:`bot.outbox.queue`): ``$SIGNALS_IN_FLIGHT`` seconds, default 240. A post takes
+    at most about a minute (Discord's 30 s rate-limit wait and 15 s timeout, slack_sdk's retries), and
+    another host's clock may run a minute or two ahead; a row a killed worker left waits this long."""
+    return timedelta(seconds=float(os.environ.get("SIGNALS_IN_FLIGHT", "240")))
 
 
 def active_sources(settings: Settings, store: Store) -> list[SourceSettings]:

@@ -199,7 +199,7 @@ class Workers:
         self.concurrency = concurrency
         path = os.pathsep.join(x for x in (str(REPO), os.environ.get("PYTHONPATH", "")) if x)
         self.env = {**os.environ, "PYTHONPATH": path, "SIGNALS_LEASE_TTL": "3",
-                    "SIGNALS_VISIBILITY_TIMEOUT": "10", **(env or {})}
+                    "SIGNALS_VISIBILITY_TIMEOUT": "10", "SIGNALS_IN_FLIGHT": "5", **(env or {})}
         self.procs: list[subprocess.Popen[bytes]] = []
         self.killed: set[int] = set()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ class Receiver:
     script: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     down: bool = False  # answer 503 to everything (an outage)
     gone: set[str] = field(default_factory=set)  # paths that always answer 404
+    delay: float = 0.0  # seconds each answer takes (a slow platform); the post counts when it arrives
 
     def __post_init__(self) -> None:
         rec = self
@@ -24,6 +26,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if rec.delay:
+                    time.sleep(rec.delay)
                 if rec.down:
                     status, headers = 503, {}
                 elif self.path in rec.gone:
