@@ -40,8 +40,9 @@ from bot.store import Store, schema
 __all__ = ["DEFAULT_SCOPES", "OAuthSettings", "SlackInstallError", "SlackInstalls"]
 
 log = logging.getLogger(__name__)
-DEFAULT_SCOPES = ["chat:write", "chat:write.public", "channels:read", "channels:history", "commands",
-                  "reactions:read"]
+# the bot scopes of config/slack-manifest.yaml (a test keeps them equal): what a workspace installed
+# through /slack/install needs, nothing more
+DEFAULT_SCOPES = ["chat:write", "commands", "app_mentions:read", "channels:history", "groups:history"]
 ROTATE_BEFORE = timedelta(minutes=10)
 STATE_SECONDS = 600
 # one-time install states alive at once: /slack/install is open to anyone and each visit stores one

@@ -165,3 +165,17 @@ async def test_install_page_keeps_the_pending_states_bounded(store: Store, slack
         r = await client.get("/slack/install")
         assert r.status_code == 429 and "Too many installs" in r.text
         assert count() == slack_oauth.MAX_PENDING_STATES + 1
+
+
+def test_the_install_link_asks_for_the_manifests_scopes() -> None:
+    """A workspace installed through /slack/install gets what the manifest's app has: before, the
+    link lacked app_mentions:read ("@Signals search" unanswered) and groups:history (earlier posts
+    in private channels not found after a crash) and asked for three scopes nothing uses."""
+    from pathlib import Path
+
+    import yaml
+
+    from bot.adapters.slack_oauth import DEFAULT_SCOPES
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "config" / "slack-manifest.yaml").read_text())
+    assert sorted(DEFAULT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
