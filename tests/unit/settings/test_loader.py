@@ -188,4 +188,4 @@ def test_the_configs_label_lists_are_the_classifiers() -> None:
     from classifiers.types import EVENTS as MODEL_EVENTS
 
     assert set(CATEGORIES) == set(CATEGORY_BY_EVENT.values()) | set(CATEGORY_BY_DOMAIN.values())
-    assert EVENTS == tuple(MODEL_EVENTS)
+    assert tuple(MODEL_EVENTS) == EVENTS
