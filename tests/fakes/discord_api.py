@@ -183,6 +183,11 @@ class FakeDiscord:
         request take effect first (Discord stored the post, then the answer failed)."""
         self.failures.append(Failure(pattern, status, times, retry_after, code, message, applied))
 
+    def delete_message(self, message_id: str) -> None:
+        """A user deleted a message. As in Discord: a thread started from it stays (and takes
+        posts); editing it or starting a thread on it answers 404 ``Unknown Message`` (10008)."""
+        del self.messages[message_id]
+
     def posted(self, channel_id: str) -> list[dict[str, Any]]:
         """Messages in a channel (or thread), oldest first."""
         return [m for m in self.messages.values() if m["channel_id"] == channel_id]

@@ -10,6 +10,7 @@ can be scripted to fail::
     fake.fail("chat.postMessage", error="channel_not_found", channel="C404", times=None)  # always
     fake.hold("chat.postMessage", 30)   # record and store the post, then answer 30 s later
     fake.queue_envelope({...})          # sent to the next Socket Mode connection
+    fake.delete("C1", ts)               # a user deleted the message (as Slack does: see :meth:`delete`)
 """
 
 from __future__ import annotations
@@ -124,6 +125,24 @@ class FakeSlack:
         """Record and apply ``method`` calls, but answer only after ``seconds`` (or :meth:`release`)."""
         self._holds[method] = seconds
 
+    def delete(self, channel: str, ts: str) -> None:
+        """A user deleted a message. As in Slack: a thread parent with replies stays as a
+        tombstone ("This message was deleted.") and its thread still takes replies; one without
+        replies is gone, so ``chat.update`` answers ``message_not_found``, ``conversations.replies``
+        ``thread_not_found``, and a ``thread_ts`` pointing at it is ignored: the reply is posted
+        at the top of the channel and its answer carries no ``thread_ts``."""
+        with self._lock:
+            msgs = self.messages.get(channel, [])
+            for i, msg in enumerate(msgs):
+                if msg["ts"] == ts:
+                    if any(m.get("thread_ts") == ts for m in msgs):
+                        msgs[i] = {"type": "message", "subtype": "tombstone", "ts": ts, "thread_ts": ts,
+                                   "text": "This message was deleted.", "hidden": True, "user": "USLACKBOT"}
+                    else:
+                        del msgs[i]
+                    return
+        raise KeyError(f"no message {ts} in {channel}")
+
     def queue_envelope(self, envelope: dict[str, Any]) -> None:
         self._envelopes.append(envelope)
 
@@ -204,15 +223,15 @@ class FakeSlack:
                "user": self.bot_user, "bot_id": "B1"}
         if p.get("metadata"):
             msg["metadata"] = p["metadata"]
-        if p.get("thread_ts"):
-            msg["thread_ts"] = p["thread_ts"]
         with self._lock:
+            if p.get("thread_ts") and any(m["ts"] == p["thread_ts"] for m in self.messages.get(channel, [])):
+                msg["thread_ts"] = p["thread_ts"]  # a deleted parent: Slack posts the reply at top level
             self.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
     def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         for msg in self.messages.get(p.get("channel", ""), []):
-            if msg["ts"] == p.get("ts"):
+            if msg["ts"] == p.get("ts") and msg.get("subtype") != "tombstone":
                 msg.update({k: p[k] for k in ("text", "blocks") if k in p})
                 msg["edited"] = True
                 return {"ok": True, "channel": p["channel"], "ts": msg["ts"], "text": msg["text"]}
@@ -225,7 +244,8 @@ class FakeSlack:
         return out
 
     def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
-        msgs = [m for m in self.messages.get(p.get("channel", ""), []) if not m.get("thread_ts")]
+        msgs = [m for m in self.messages.get(p.get("channel", ""), [])
+                if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]  # top level: also thread parents
         if p.get("latest"):
             msgs = [m for m in msgs if float(m["ts"]) <= float(p["latest"])]
         limit = int(p.get("limit", 100))
@@ -235,6 +255,8 @@ class FakeSlack:
     def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
         ts = p.get("ts")
         msgs = [m for m in self.messages.get(p.get("channel", ""), []) if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not any(m["ts"] == ts for m in msgs):
+            return {"ok": False, "error": "thread_not_found"}
         return {"ok": True, "messages": [self._visible(m, p) for m in msgs], "has_more": False}
 
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
