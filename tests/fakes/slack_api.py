@@ -60,6 +60,7 @@ class FakeSlack:
         self._failures: list[Failure] = []
         self._holds: dict[str, float] = {}
         self._envelopes: list[dict[str, Any]] = []
+        self._sockets: list[web.WebSocketResponse] = []
         self._ts = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -145,6 +146,20 @@ class FakeSlack:
 
     def queue_envelope(self, envelope: dict[str, Any]) -> None:
         self._envelopes.append(envelope)
+
+    def drop_sockets(self, *, refresh: bool = False) -> None:
+        """End every Socket Mode connection: abruptly (a network drop), or as Slack does every few
+        hours (``refresh=True``: a ``disconnect`` message with ``refresh_requested``, then close)."""
+        async def drop() -> None:
+            for ws in list(self._sockets):
+                if refresh:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await ws.send_json({"type": "disconnect", "reason": "refresh_requested",
+                                            "debug_info": {"host": "fake"}})
+                    await ws.close()
+                elif request_transport := getattr(ws, "_fake_transport", None):
+                    request_transport.close()
+        asyncio.run_coroutine_threadsafe(drop(), self._loop).result(10)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -278,6 +293,8 @@ class FakeSlack:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        ws._fake_transport = request.transport  # type: ignore[attr-defined]
+        self._sockets.append(ws)
         self.socket_connections += 1
         await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
         while self._envelopes:
@@ -288,4 +305,5 @@ class FakeSlack:
                     self.socket_acks.append(json.loads(msg.data))
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
+        self._sockets.remove(ws)
         return ws
