@@ -109,6 +109,7 @@ class FakeDiscord:
         self._ids = itertools.count(1200000000000000000)
         self._lock = threading.Lock()
         self._nonces: dict[tuple[str, str], str] = {}
+        self._answered: set[str] = set()  # interaction ids whose callback came (a second one is 40060)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -230,6 +231,9 @@ class FakeDiscord:
             return self._webhook(c, m.group(1), m.group(2), m.group(4))
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):  # gateway client's answer
             body = c.body or {}
+            if m.group(1) in self._answered:
+                return self._error(400, 40060, "Interaction has already been acknowledged.")
+            self._answered.add(m.group(1))
             self.interaction_callbacks.append((m.group(2), body))
             if c.query.get("with_response", ["false"])[0].lower() not in ("true", "1"):
                 return 204, None, {}
