@@ -54,7 +54,7 @@ async def test_commands_are_answered_once_after_the_socket_reconnects(fake, stor
     fake.queue_envelope(command("env-1", "help", fake))
     handler = await slack_socket.start_socket_mode(settings, store, env)
     try:
-        assert await until(lambda: len(fake.responses) == 1)
+        assert await until(lambda: len(fake.responses) == 1 and len(fake.socket_acks) == 1)
         fake.queue_envelope(command("env-2", "help", fake))  # sent on the next connection
         fake.drop_sockets(refresh=refresh)
         assert await until(lambda: len(fake.responses) == 2, timeout=30)
