@@ -272,7 +272,11 @@ class FakeSlack:
         msgs = [m for m in self.messages.get(p.get("channel", ""), []) if m["ts"] == ts or m.get("thread_ts") == ts]
         if not any(m["ts"] == ts for m in msgs):
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": [self._visible(m, p) for m in msgs], "has_more": False}
+        # as Slack: oldest first (the parent, then replies), ``limit`` per page, then a cursor
+        start, limit = int(p.get("cursor") or 0), int(p.get("limit", 1000))
+        page, more = msgs[start:start + limit], len(msgs) > start + limit
+        return {"ok": True, "messages": [self._visible(m, p) for m in page], "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._next_ts()}

@@ -182,17 +182,31 @@ class SlackNotifier(Notifier):
         if alert.kind is AlertKind.FOLLOWUP and alert.followup_mode == "edit" and delivery.thread_id:
             return None  # an edit is idempotent: doing it again is harmless
         if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
-            resp = await self._call("conversations_replies", target, channel=target, ts=delivery.thread_id,
-                                    include_all_metadata=True, limit=self.history_limit)
+            messages = await self._thread(target, delivery.thread_id)
         else:
             resp = await self._call("conversations_history", target, channel=target, include_all_metadata=True,
                                     limit=self.history_limit)
-        for msg in resp.get("messages") or []:
+            messages = resp.get("messages") or []
+        for msg in messages:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == delivery.key:
                 log.info("delivery was already posted; reconciled", extra={"channel": target, "delivery": delivery.key})
                 return SentMessage(message_id=str(msg.get("ts")))
         return None
+
+    async def _thread(self, target: str, ts: str, max_pages: int = 20) -> list[dict[str, Any]]:
+        """A thread's messages to its end: Slack lists them oldest first, a page at a time, and the
+        reply looked for is among the newest (a long-covered story has hundreds)."""
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(max_pages):
+            resp = await self._call("conversations_replies", target, channel=target, ts=ts, include_all_metadata=True,
+                                    limit=self.history_limit, **({"cursor": cursor} if cursor else {}))
+            messages += resp.get("messages") or []
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not (resp.get("has_more") and cursor):
+                break
+        return messages
 
     # -- helpers --------------------------------------------------------------------------
     async def _unthreaded(self, delivery: Delivery, target: str, ts: str) -> SentMessage:
