@@ -94,6 +94,7 @@ def embed_problems(embeds: list[dict[str, Any]]) -> list[str]:
 class FakeDiscord:
     channels: dict[str, str | None] = field(default_factory=dict)  # channel id → guild id
     forbidden: set[str] = field(default_factory=set)  # channels answering 403 Missing Access
+    no_threads: set[str] = field(default_factory=set)  # channels where the bot may not use threads (403 50013)
     token: str = "test-bot-token"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → message
@@ -285,6 +286,8 @@ class FakeDiscord:
             msgs = [{k: v for k, v in m.items() if k != "nonce"} for m in reversed(self.posted(channel))]
             return 200, msgs[:limit], {}
         if rest == "/messages" and c.method == "POST":
+            if self.threads.get(channel) in self.no_threads:  # no Send Messages in Threads permission
+                return self._error(403, 50013, "Missing Permissions")
             body = c.body or {}
             nonce = body.get("nonce")
             if body.get("enforce_nonce") and nonce and (channel, nonce) in self._nonces:
@@ -306,6 +309,8 @@ class FakeDiscord:
                 msg["edited_timestamp"] = datetime.now(UTC).isoformat()
             return 200, msg, {}
         if m := re.fullmatch(r"/messages/(\d+)/threads", rest):
+            if channel in self.no_threads:  # no Create Public Threads permission
+                return self._error(403, 50013, "Missing Permissions")
             mid = m.group(1)
             if mid not in self.messages:
                 return self._error(404, 10008, "Unknown Message")

@@ -9,7 +9,8 @@ recent messages after a crash (REST message reads do not return nonces).
 Follow-ups: ``thread`` mode posts in the thread started from the alert message. A thread
 started from a message has the message's id, so nothing extra is stored: post to
 ``/channels/<alert id>``; if that channel does not exist yet, start it, then post.
-``edit`` mode re-renders the alert message with the grown sources field. A user may have
+``edit`` mode re-renders the alert message with the grown sources field, and so does ``thread``
+mode when the bot may not use threads there (403 Missing Permissions). A user may have
 deleted the alert: editing it, or starting a thread on it, is then 404 ``Unknown Message``
 (10008), raised as :class:`~bot.errors.OriginalGone` so the dispatcher posts the follow-up as
 the story's alert instead (a thread started before the deletion stays and still takes posts).
@@ -55,6 +56,7 @@ __all__ = ["DiscordNotifier", "gone", "set_api_base", "translate_error"]
 log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
+MISSING_PERMISSIONS = 50013
 THREAD_EXISTS = 160004
 DEFAULT_RETRY = 5.0
 DEFAULT_TIMEOUT = 15.0
@@ -169,7 +171,7 @@ class DiscordNotifier(Notifier):
                     if alert.followup_mode == "edit":
                         data = await self._edit(http, delivery, target)
                     else:
-                        data = await self._thread_post(http, delivery, target)
+                        data = await self._thread_or_edit(http, delivery, target)
                 except discord.NotFound as exc:
                     if (deleted := gone(exc, where, delivery.thread_id)) is not None:
                         raise deleted from exc
@@ -183,6 +185,19 @@ class DiscordNotifier(Notifier):
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc
         return await self._sent(http, data, where)
+
+    async def _thread_or_edit(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
+        """Post in the alert's thread; without the permission to (403 50013), update the alert's
+        sources field instead, so the coverage still shows, and say which permissions are missing."""
+        try:
+            return await self._thread_post(http, delivery, target)
+        except discord.Forbidden as exc:
+            if exc.code != MISSING_PERMISSIONS:
+                raise
+        log.warning("cannot post follow-ups in a thread in channel %s (Missing Permissions): updating the alert "
+                    "instead; give the bot Create Public Threads and Send Messages in Threads there", target,
+                    extra={"channel": target, "delivery": delivery.key})
+        return await self._edit(http, delivery, target)
 
     async def _thread_post(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
         thread = str(delivery.thread_id)

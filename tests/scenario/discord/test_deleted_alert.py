@@ -85,3 +85,4 @@ async def test_a_webhook_alert_deleted_is_posted_again(fake: FakeDiscord, outbox
     assert (report.sent, report.failed, again.sent) == (1, 0, 1)
     (alert,) = fake.posted(NEWS)
     assert field_name(alert) == "3 sources"
+
