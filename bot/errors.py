@@ -15,7 +15,8 @@ catch ours, and the message says where the problem came from::
     ├── DeliveryError          a destination refused a message
     │   ├── RateLimited        try again after ``retry_after`` seconds
     │   └── PermanentDeliveryError  never retry (channel_not_found, missing_scope, ...)
-    │       └── AuthFailed     the token is refused: the destination pauses, nothing fails
+    │       ├── AuthFailed     the token is refused: the destination pauses, nothing fails
+    │       └── OriginalGone   the alert a follow-up replies to or edits was deleted
     └── CommandError           a chat or CLI command was used wrongly; the text is for the user
         └── PermissionDenied   the user may not make that change
 """
@@ -34,6 +35,7 @@ __all__ = [
     "FetchError",
     "FetchTimeout",
     "ModelError",
+    "OriginalGone",
     "PermanentDeliveryError",
     "PermissionDenied",
     "RateLimited",
@@ -145,6 +147,14 @@ class AuthFailed(PermanentDeliveryError):
     Permanent for this request, but not for the deliveries: every one of them would fail the
     same way until someone fixes the token, so the dispatcher pauses the channel (its queue
     waits) instead of failing them one by one; see :mod:`bot.outbox.dispatch`.
+    """
+
+
+class OriginalGone(PermanentDeliveryError):
+    """The story's message that a follow-up edits or replies to was deleted on the platform.
+
+    Permanent for that message, not for the story: the dispatcher posts the follow-up as the
+    story's alert again, and later follow-ups go to that one (:mod:`bot.outbox.dispatch`).
     """
 
 

@@ -175,3 +175,6 @@ class SentMessage:
 
     message_id: str
     permalink: str | None = None
+    # a follow-up that went out at the top of the channel as the story's alert, because the
+    # alert it was meant for had been deleted (Slack posts a reply to a deleted parent there)
+    stands_in: bool = False

@@ -14,6 +14,9 @@ A follow-up waits for its story's alert (held for quiet hours, queued, being ret
 without holding up the channel's other stories; it is posted as a full alert when that
 alert failed for good (the first such one: later ones reply to it), and not at all when the story went out in a quiet-hours catch-up
 (the row is marked sent with the catch-up's key, as the catch-up does for held ones).
+When a user deleted the alert (:class:`~bot.errors.OriginalGone`: nothing to edit or reply
+to), the follow-up is posted as the story's alert again and later ones go to that message,
+noted :data:`~bot.outbox.queue.STAND_IN`; failing it would lose every later source too.
 
 A refused token (:class:`~bot.errors.AuthFailed`: ``invalid_auth``, ``token_revoked``, a
 Discord 401) pauses the channel instead of failing the row: every delivery behind it would
@@ -30,15 +33,15 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot import metrics
 from bot.adapters.base import Destination
-from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, OriginalGone, PermanentDeliveryError, RateLimited
 from bot.faults import checkpoint
 from bot.models import AlertKind, Delivery, DeliveryStatus, SentMessage
-from bot.outbox.queue import BUNDLED, Outbox
+from bot.outbox.queue import BUNDLED, STAND_IN, Outbox
 
 __all__ = ["DeliveryReport", "deliver_due"]
 
@@ -86,8 +89,10 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
                 log.info("follow-up not posted: its story went out in a catch-up",
                          extra={"channel": channel, "delivery": delivery.key, "bundle": top.error})
                 continue
-            delivery.thread_id = top.provider_message_id if top is not None and top.status is DeliveryStatus.SENT \
-                else outbox.stand_in(delivery.story_id or "", channel)  # alert failed: reply to what replaced it
+            alert_sent = top is not None and top.status is DeliveryStatus.SENT
+            # the alert failed or was deleted: reply to (or edit) what replaced it
+            delivery.thread_id = outbox.stand_in(delivery.story_id or "", channel, alert_failed=not alert_sent) \
+                or (top.provider_message_id if top is not None and alert_sent else None)
         if delivery.status is DeliveryStatus.SENDING or delivery.attempts > 0:
             # left mid-post by a crash, or tried before: a timeout or a dropped answer can hide a
             # post that went through, so look for it before posting again
@@ -112,7 +117,7 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
         if not outbox.claim(delivery, clock()):
             continue  # another worker took it
         try:
-            sent = await dest.notifier.send(delivery, dest.target)
+            sent = await _post(dest, delivery)
         except AuthFailed as exc:
             _pause(outbox, delivery, exc, report, clock)
             break  # the channel waits for a working token; nothing behind this row is tried
@@ -127,11 +132,31 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             _retry_later(outbox, delivery, exc, report, clock, str(exc))
             break  # keep the channel's order: later messages wait for this one
         checkpoint("deliver")
-        outbox.mark_sent(delivery.id, sent.message_id, clock())
+        outbox.mark_sent(delivery.id, sent.message_id, clock(), note=_stand_in_note(delivery, sent))
         report.sent += 1
         metrics.record_delivery("sent")
         if _resumed(outbox, delivery, clock):
             break
+
+
+async def _post(dest: Destination, delivery: Delivery) -> SentMessage:
+    """Send; a follow-up whose alert a user deleted goes out as the story's alert instead."""
+    try:
+        return await dest.notifier.send(delivery, dest.target)
+    except OriginalGone as exc:
+        log.warning("the story's message is gone (%s): posting this follow-up as the story's alert", exc,
+                    extra={"channel": delivery.channel, "delivery": delivery.key})
+        delivery.thread_id = None
+        return replace(await dest.notifier.send(delivery, dest.target), stands_in=True)
+
+
+def _stand_in_note(delivery: Delivery, sent: SentMessage) -> str | None:
+    """:data:`STAND_IN` for a follow-up that went out as the story's alert, so later ones find it."""
+    if delivery.kind is not AlertKind.FOLLOWUP:
+        return None
+    if sent.stands_in:
+        return f"{STAND_IN}its alert was deleted"
+    return f"{STAND_IN}its alert was not posted" if delivery.thread_id is None else None
 
 
 def _pause(outbox: Outbox, delivery: Delivery, exc: AuthFailed, report: DeliveryReport,

@@ -29,10 +29,11 @@ from bot.outbox.codec import alert_from_dict, alert_to_dict
 from bot.store import Store
 from bot.store import schema as t
 
-__all__ = ["BUNDLED", "NewDelivery", "Outbox"]
+__all__ = ["BUNDLED", "STAND_IN", "NewDelivery", "Outbox"]
 
 d = t.deliveries
 BUNDLED = "bundled into "  # ``error`` of rows posted inside another message (a quiet-hours catch-up), + its key
+STAND_IN = "posted as the story's alert: "  # ``error`` of a follow-up that replaced its alert, + why
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +156,20 @@ class Outbox:
                                             d.c.kind == AlertKind.ALERT.value)).first()
         return _delivery(row) if row is not None else None
 
-    def stand_in(self, story_id: str, channel: str) -> str | None:
-        """The message id of the story's first follow-up posted in the channel: when its alert
-        failed, that follow-up went out as the full alert, and later ones reply to it."""
+    def stand_in(self, story_id: str, channel: str, alert_failed: bool = False) -> str | None:
+        """The message id of the follow-up that went out as the story's alert in the channel (its
+        alert failed, or was deleted on the platform): later follow-ups reply to it or edit it.
+
+        Such rows carry :data:`STAND_IN`; rows posted before that note existed are found by
+        ``alert_failed`` (the alert failed, so the first follow-up posted was the full alert)."""
+        base = select(d.c.provider_message_id).where(
+            d.c.story_id == story_id, d.c.channel == channel, d.c.kind == AlertKind.FOLLOWUP.value,
+            d.c.status == DeliveryStatus.SENT.value, d.c.provider_message_id.is_not(None))
         with self.store.begin() as c:
-            return c.execute(select(d.c.provider_message_id).where(
-                d.c.story_id == story_id, d.c.channel == channel, d.c.kind == AlertKind.FOLLOWUP.value,
-                d.c.status == DeliveryStatus.SENT.value, d.c.provider_message_id.is_not(None))
-                .order_by(d.c.sent_at, d.c.id).limit(1)).scalar()
+            noted = c.execute(base.where(d.c.error.like(f"{STAND_IN}%")).order_by(d.c.id.desc()).limit(1)).scalar()
+            if noted is not None or not alert_failed:
+                return noted
+            return c.execute(base.order_by(d.c.sent_at, d.c.id).limit(1)).scalar()
 
     def thread_id(self, story_id: str, channel: str) -> str | None:
         """The provider message id of the story's top-level alert in the channel, once sent."""

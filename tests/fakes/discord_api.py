@@ -94,6 +94,7 @@ def embed_problems(embeds: list[dict[str, Any]]) -> list[str]:
 class FakeDiscord:
     channels: dict[str, str | None] = field(default_factory=dict)  # channel id → guild id
     forbidden: set[str] = field(default_factory=set)  # channels answering 403 Missing Access
+    no_threads: set[str] = field(default_factory=set)  # channels where the bot may not use threads (403 50013)
     token: str = "test-bot-token"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → message
@@ -109,6 +110,7 @@ class FakeDiscord:
         self._ids = itertools.count(1200000000000000000)
         self._lock = threading.Lock()
         self._nonces: dict[tuple[str, str], str] = {}
+        self._answered: set[str] = set()  # interaction ids whose callback came (a second one is 40060)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -183,6 +185,11 @@ class FakeDiscord:
         request take effect first (Discord stored the post, then the answer failed)."""
         self.failures.append(Failure(pattern, status, times, retry_after, code, message, applied))
 
+    def delete_message(self, message_id: str) -> None:
+        """A user deleted a message. As in Discord: a thread started from it stays (and takes
+        posts); editing it or starting a thread on it answers 404 ``Unknown Message`` (10008)."""
+        del self.messages[message_id]
+
     def posted(self, channel_id: str) -> list[dict[str, Any]]:
         """Messages in a channel (or thread), oldest first."""
         return [m for m in self.messages.values() if m["channel_id"] == channel_id]
@@ -225,6 +232,9 @@ class FakeDiscord:
             return self._webhook(c, m.group(1), m.group(2), m.group(4))
         if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p):  # gateway client's answer
             body = c.body or {}
+            if m.group(1) in self._answered:
+                return self._error(400, 40060, "Interaction has already been acknowledged.")
+            self._answered.add(m.group(1))
             self.interaction_callbacks.append((m.group(2), body))
             if c.query.get("with_response", ["false"])[0].lower() not in ("true", "1"):
                 return 204, None, {}
@@ -276,6 +286,8 @@ class FakeDiscord:
             msgs = [{k: v for k, v in m.items() if k != "nonce"} for m in reversed(self.posted(channel))]
             return 200, msgs[:limit], {}
         if rest == "/messages" and c.method == "POST":
+            if self.threads.get(channel) in self.no_threads:  # no Send Messages in Threads permission
+                return self._error(403, 50013, "Missing Permissions")
             body = c.body or {}
             nonce = body.get("nonce")
             if body.get("enforce_nonce") and nonce and (channel, nonce) in self._nonces:
@@ -297,6 +309,8 @@ class FakeDiscord:
                 msg["edited_timestamp"] = datetime.now(UTC).isoformat()
             return 200, msg, {}
         if m := re.fullmatch(r"/messages/(\d+)/threads", rest):
+            if channel in self.no_threads:  # no Create Public Threads permission
+                return self._error(403, 50013, "Missing Permissions")
             mid = m.group(1)
             if mid not in self.messages:
                 return self._error(404, 10008, "Unknown Message")

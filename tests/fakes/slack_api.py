@@ -10,6 +10,7 @@ can be scripted to fail::
     fake.fail("chat.postMessage", error="channel_not_found", channel="C404", times=None)  # always
     fake.hold("chat.postMessage", 30)   # record and store the post, then answer 30 s later
     fake.queue_envelope({...})          # sent to the next Socket Mode connection
+    fake.delete("C1", ts)               # a user deleted the message (as Slack does: see :meth:`delete`)
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class FakeSlack:
         self._failures: list[Failure] = []
         self._holds: dict[str, float] = {}
         self._envelopes: list[dict[str, Any]] = []
+        self._sockets: list[web.WebSocketResponse] = []
         self._ts = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -124,8 +126,40 @@ class FakeSlack:
         """Record and apply ``method`` calls, but answer only after ``seconds`` (or :meth:`release`)."""
         self._holds[method] = seconds
 
+    def delete(self, channel: str, ts: str) -> None:
+        """A user deleted a message. As in Slack: a thread parent with replies stays as a
+        tombstone ("This message was deleted.") and its thread still takes replies; one without
+        replies is gone, so ``chat.update`` answers ``message_not_found``, ``conversations.replies``
+        ``thread_not_found``, and a ``thread_ts`` pointing at it is ignored: the reply is posted
+        at the top of the channel and its answer carries no ``thread_ts``."""
+        with self._lock:
+            msgs = self.messages.get(channel, [])
+            for i, msg in enumerate(msgs):
+                if msg["ts"] == ts:
+                    if any(m.get("thread_ts") == ts for m in msgs):
+                        msgs[i] = {"type": "message", "subtype": "tombstone", "ts": ts, "thread_ts": ts,
+                                   "text": "This message was deleted.", "hidden": True, "user": "USLACKBOT"}
+                    else:
+                        del msgs[i]
+                    return
+        raise KeyError(f"no message {ts} in {channel}")
+
     def queue_envelope(self, envelope: dict[str, Any]) -> None:
         self._envelopes.append(envelope)
+
+    def drop_sockets(self, *, refresh: bool = False) -> None:
+        """End every Socket Mode connection: abruptly (a network drop), or as Slack does every few
+        hours (``refresh=True``: a ``disconnect`` message with ``refresh_requested``, then close)."""
+        async def drop() -> None:
+            for ws in list(self._sockets):
+                if refresh:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await ws.send_json({"type": "disconnect", "reason": "refresh_requested",
+                                            "debug_info": {"host": "fake"}})
+                    await ws.close()
+                elif request_transport := getattr(ws, "_fake_transport", None):
+                    request_transport.close()
+        asyncio.run_coroutine_threadsafe(drop(), self._loop).result(10)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -204,15 +238,15 @@ class FakeSlack:
                "user": self.bot_user, "bot_id": "B1"}
         if p.get("metadata"):
             msg["metadata"] = p["metadata"]
-        if p.get("thread_ts"):
-            msg["thread_ts"] = p["thread_ts"]
         with self._lock:
+            if p.get("thread_ts") and any(m["ts"] == p["thread_ts"] for m in self.messages.get(channel, [])):
+                msg["thread_ts"] = p["thread_ts"]  # a deleted parent: Slack posts the reply at top level
             self.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
     def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         for msg in self.messages.get(p.get("channel", ""), []):
-            if msg["ts"] == p.get("ts"):
+            if msg["ts"] == p.get("ts") and msg.get("subtype") != "tombstone":
                 msg.update({k: p[k] for k in ("text", "blocks") if k in p})
                 msg["edited"] = True
                 return {"ok": True, "channel": p["channel"], "ts": msg["ts"], "text": msg["text"]}
@@ -225,7 +259,8 @@ class FakeSlack:
         return out
 
     def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
-        msgs = [m for m in self.messages.get(p.get("channel", ""), []) if not m.get("thread_ts")]
+        msgs = [m for m in self.messages.get(p.get("channel", ""), [])
+                if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]  # top level: also thread parents
         if p.get("latest"):
             msgs = [m for m in msgs if float(m["ts"]) <= float(p["latest"])]
         limit = int(p.get("limit", 100))
@@ -235,7 +270,13 @@ class FakeSlack:
     def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
         ts = p.get("ts")
         msgs = [m for m in self.messages.get(p.get("channel", ""), []) if m["ts"] == ts or m.get("thread_ts") == ts]
-        return {"ok": True, "messages": [self._visible(m, p) for m in msgs], "has_more": False}
+        if not any(m["ts"] == ts for m in msgs):
+            return {"ok": False, "error": "thread_not_found"}
+        # as Slack: oldest first (the parent, then replies), ``limit`` per page, then a cursor
+        start, limit = int(p.get("cursor") or 0), int(p.get("limit", 1000))
+        page, more = msgs[start:start + limit], len(msgs) > start + limit
+        return {"ok": True, "messages": [self._visible(m, p) for m in page], "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._next_ts()}
@@ -256,6 +297,8 @@ class FakeSlack:
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        ws._fake_transport = request.transport  # type: ignore[attr-defined]
+        self._sockets.append(ws)
         self.socket_connections += 1
         await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
         while self._envelopes:
@@ -266,4 +309,5 @@ class FakeSlack:
                     self.socket_acks.append(json.loads(msg.data))
             elif msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
                 break
+        self._sockets.remove(ws)
         return ws

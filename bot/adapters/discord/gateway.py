@@ -6,6 +6,10 @@ rate limited and needless on reconnects. Buttons are a *dynamic item* matched by
 ``custom_id`` template, so buttons on old alerts work after restarts.
 
 Posting alerts does not need this process (see :mod:`.notifier`); the worker posts.
+
+Discord sends gateway events to every session of the token, so two of these processes (a
+deploy's overlap, one started twice) both receive each interaction: its id is recorded in
+``seen_events`` (as the HTTP endpoint does) and only the first process to record it answers.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from bot.adapters.discord.interactions import (
     run_text,
 )
 from bot.adapters.discord.views import ButtonClick, SignalsButton
-from bot.commands import CommandService
+from bot.commands import CommandService, first_time
+from bot.errors import StoreError
 from bot.settings.watch import ConfigWatcher
 
 __all__ = ["SignalsClient", "SignalsGroup", "message_kwargs", "sync_commands"]
@@ -136,18 +141,32 @@ class SignalsClient(discord.Client):
     async def answer(self, interaction: discord.Interaction, text: str) -> None:
         if self.service is None:
             raise RuntimeError("SignalsClient needs a CommandService to answer commands")
+        if not await self._first_time(interaction, self.service):
+            return
         self.refresh_settings()
         caller = _caller(interaction)
         public = text.split(" ", 1)[0] in PUBLIC_COMMANDS
         await self._respond(interaction, asyncio.to_thread(run_text, self.service, text, caller), ephemeral=not public)
 
     async def on_signals_click(self, interaction: discord.Interaction, click: ButtonClick) -> None:
-        if self.service is None:
+        if self.service is None or not await self._first_time(interaction, self.service):
             return
         self.refresh_settings()
         custom = f"signals:{click.action}:{click.story_id}:{click.topic or '-'}"
         await self._respond(interaction, asyncio.to_thread(handle_click, self.service, custom, _caller(interaction)),
                             ephemeral=True)
+
+    @staticmethod
+    async def _first_time(interaction: discord.Interaction, service: CommandService) -> bool:
+        """False when another session of this bot took the interaction (it answers it)."""
+        try:
+            if await asyncio.to_thread(first_time, service.store, f"discord:{interaction.id}"):
+                return True
+        except StoreError as exc:  # cannot tell: answering twice beats not answering
+            log.warning("interaction de-dup unavailable: %s", exc)
+            return True
+        log.info("discord interaction already taken by another session", extra={"interaction": interaction.id})
+        return False
 
     async def _respond(self, interaction: discord.Interaction, work: Any, *, ephemeral: bool) -> None:
         """Answer within Discord's 3 s, or defer ("thinking…") and edit the answer in later."""

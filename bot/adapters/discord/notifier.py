@@ -9,7 +9,11 @@ recent messages after a crash (REST message reads do not return nonces).
 Follow-ups: ``thread`` mode posts in the thread started from the alert message. A thread
 started from a message has the message's id, so nothing extra is stored: post to
 ``/channels/<alert id>``; if that channel does not exist yet, start it, then post.
-``edit`` mode re-renders the alert message with the grown sources field.
+``edit`` mode re-renders the alert message with the grown sources field, and so does ``thread``
+mode when the bot may not use threads there (403 Missing Permissions). A user may have
+deleted the alert: editing it, or starting a thread on it, is then 404 ``Unknown Message``
+(10008), raised as :class:`~bot.errors.OriginalGone` so the dispatcher posts the follow-up as
+the story's alert instead (a thread started before the deletion stays and still takes posts).
 
 Errors: discord.py retries short 429s itself (sleeping ``retry_after``); one longer than
 ``max_ratelimit_timeout`` (≥ 30 s, discord.py's floor) or still failing after its
@@ -44,13 +48,15 @@ from bot.adapters.discord.embeds import (
     render_followup_note,
 )
 from bot.adapters.discord.views import alert_components
-from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, OriginalGone, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["DiscordNotifier", "set_api_base", "translate_error"]
+__all__ = ["DiscordNotifier", "gone", "set_api_base", "translate_error"]
 
 log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+MISSING_PERMISSIONS = 50013
 THREAD_EXISTS = 160004
 DEFAULT_RETRY = 5.0
 DEFAULT_TIMEOUT = 15.0
@@ -80,6 +86,13 @@ def _retry_after(exc: discord.HTTPException) -> float:
         return float(headers.get("Retry-After") or DEFAULT_RETRY)
     except ValueError:
         return DEFAULT_RETRY
+
+
+def gone(exc: discord.NotFound, where: str, message_id: str) -> OriginalGone | None:
+    """An ``Unknown Message`` answer about the story's message: a user deleted it."""
+    if exc.code != UNKNOWN_MESSAGE:
+        return None
+    return OriginalGone(where, f"HTTP 404 code {exc.code}: the story's message {message_id} was deleted")
 
 
 def translate_error(exc: BaseException, where: str) -> DeliveryError:
@@ -154,10 +167,15 @@ class DiscordNotifier(Notifier):
         alert = delivery.alert
         try:
             if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
-                if alert.followup_mode == "edit":
-                    data = await self._edit(http, delivery, target)
-                else:
-                    data = await self._thread_post(http, delivery, target)
+                try:
+                    if alert.followup_mode == "edit":
+                        data = await self._edit(http, delivery, target)
+                    else:
+                        data = await self._thread_or_edit(http, delivery, target)
+                except discord.NotFound as exc:
+                    if (deleted := gone(exc, where, delivery.thread_id)) is not None:
+                        raise deleted from exc
+                    raise
             else:
                 payload = alert_payload(alert, delivery.key, alert_components(alert))
                 data = await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=target),
@@ -167,6 +185,19 @@ class DiscordNotifier(Notifier):
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc
         return await self._sent(http, data, where)
+
+    async def _thread_or_edit(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
+        """Post in the alert's thread; without the permission to (403 50013), update the alert's
+        sources field instead, so the coverage still shows, and say which permissions are missing."""
+        try:
+            return await self._thread_post(http, delivery, target)
+        except discord.Forbidden as exc:
+            if exc.code != MISSING_PERMISSIONS:
+                raise
+        log.warning("cannot post follow-ups in a thread in channel %s (Missing Permissions): updating the alert "
+                    "instead; give the bot Create Public Threads and Send Messages in Threads there", target,
+                    extra={"channel": target, "delivery": delivery.key})
+        return await self._edit(http, delivery, target)
 
     async def _thread_post(self, http: HTTPClient, delivery: Delivery, target: str) -> Any:
         thread = str(delivery.thread_id)

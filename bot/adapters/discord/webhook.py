@@ -18,6 +18,8 @@ Limits, by Discord's design:
   longer than ``max_wait`` is turned into :class:`~bot.errors.RateLimited` here instead.
 - A 5xx answer to a post is not repeated at once (discord.py would): with no nonce, a post
   Discord stored before failing its answer would appear twice. It goes back to the outbox.
+- A deleted alert cannot be edited (404 ``Unknown Message``): that is
+  :class:`~bot.errors.OriginalGone`, and the dispatcher posts the follow-up as the alert.
 - Requests time out after ``timeout`` seconds (aiohttp's default is 300 s, which stalled
   the delivery pass behind one hung post).
 """
@@ -38,7 +40,7 @@ from discord.http import Route
 
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
-from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, translate_error
+from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, gone, translate_error
 from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
@@ -142,6 +144,9 @@ class DiscordWebhookNotifier(Notifier):
                 msg = await webhook.send(embeds=embeds, allowed_mentions=discord.AllowedMentions.none(), wait=True)
         except DeliveryError:  # ours already (a long 429, a 5xx on a post)
             raise
+        except discord.NotFound as exc:  # the alert to edit was deleted: OriginalGone, the story is posted again
+            deleted = gone(exc, where, delivery.thread_id) if delivery.thread_id else None
+            raise (deleted or translate_error(exc, where)) from exc
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise translate_error(exc, where) from exc
         guild, _ = await self._place(webhook)

@@ -11,6 +11,11 @@
   :class:`PermanentDeliveryError` for that delivery only; a refused token (``invalid_auth``,
   ``token_revoked``, ...) raises :class:`AuthFailed`, which pauses the channel instead; 5xx and network failures raise
   :class:`DeliveryError` and are retried with backoff.
+* A user may delete an alert. Editing it then answers ``message_not_found``, raised as
+  :class:`OriginalGone` (the dispatcher posts the follow-up as the story's alert instead); a
+  reply naming it as ``thread_ts`` is posted by Slack at the top of the channel, without
+  ``thread_ts`` in the answer (a parent with replies stays as a tombstone and keeps its
+  thread): that bare note is then edited into the full alert and reported as ``stands_in``.
 * The client retries reads and edits itself on 5xx and dropped connections, but never a
   post (``chat.postMessage``): such a failure can come after Slack stored the message, and a
   blind repeat would post it twice. The outbox retries it later, looking for it first.
@@ -39,7 +44,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Notifier
 from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, render_alert, sources_block
-from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, DeliveryError, OriginalGone, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["AUTH_ERRORS", "EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
@@ -57,6 +62,7 @@ PERMANENT_ERRORS = frozenset({
 })
 
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+GONE_ERRORS = {"chat.update": frozenset({"message_not_found"})}  # the message we edit was deleted
 
 
 class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
@@ -158,6 +164,9 @@ class SlackNotifier(Notifier):
                 resp = await self._call("chat_postMessage", target, channel=target, thread_ts=delivery.thread_id,
                                         text=text, blocks=blocks, metadata=meta, unfurl_links=False,
                                         unfurl_media=False)
+                message = resp.get("message")
+                if isinstance(message, dict) and not message.get("thread_ts"):
+                    return await self._unthreaded(delivery, target, str(resp.get("ts") or ""))
             else:
                 # a follow-up whose alert never reached the channel is posted as a full alert
                 text, blocks = render_alert(alert) if alert.kind is AlertKind.FOLLOWUP else render(alert)
@@ -173,19 +182,46 @@ class SlackNotifier(Notifier):
         if alert.kind is AlertKind.FOLLOWUP and alert.followup_mode == "edit" and delivery.thread_id:
             return None  # an edit is idempotent: doing it again is harmless
         if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
-            resp = await self._call("conversations_replies", target, channel=target, ts=delivery.thread_id,
-                                    include_all_metadata=True, limit=self.history_limit)
+            messages = await self._thread(target, delivery.thread_id)
         else:
             resp = await self._call("conversations_history", target, channel=target, include_all_metadata=True,
                                     limit=self.history_limit)
-        for msg in resp.get("messages") or []:
+            messages = resp.get("messages") or []
+        for msg in messages:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == delivery.key:
                 log.info("delivery was already posted; reconciled", extra={"channel": target, "delivery": delivery.key})
                 return SentMessage(message_id=str(msg.get("ts")))
         return None
 
+    async def _thread(self, target: str, ts: str, max_pages: int = 20) -> list[dict[str, Any]]:
+        """A thread's messages to its end: Slack lists them oldest first, a page at a time, and the
+        reply looked for is among the newest (a long-covered story has hundreds)."""
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(max_pages):
+            resp = await self._call("conversations_replies", target, channel=target, ts=ts, include_all_metadata=True,
+                                    limit=self.history_limit, **({"cursor": cursor} if cursor else {}))
+            messages += resp.get("messages") or []
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not (resp.get("has_more") and cursor):
+                break
+        return messages
+
     # -- helpers --------------------------------------------------------------------------
+    async def _unthreaded(self, delivery: Delivery, target: str, ts: str) -> SentMessage:
+        """The alert was deleted, so Slack posted the reply at the top of the channel: make that
+        bare "also covered by" note the story's full alert (later follow-ups reply to it)."""
+        log.warning("the story's alert was deleted; its follow-up became the alert",
+                    extra={"channel": target, "delivery": delivery.key, "ts": ts})
+        text, blocks = render_alert(delivery.alert)
+        try:
+            await self._call("chat_update", target, channel=target, ts=ts, text=text, blocks=blocks)
+        except DeliveryError as exc:  # posted all the same: the note stays, later ones reply to it
+            log.warning("could not turn the follow-up into the alert: %s", exc,
+                        extra={"channel": target, "delivery": delivery.key})
+        return SentMessage(message_id=ts, stands_in=True)
+
     async def _edit_sources(self, delivery: Delivery, target: str) -> None:
         """Replace only the sources line of the original message (votes and buttons stay)."""
         ts = delivery.thread_id or ""
@@ -223,6 +259,8 @@ class SlackNotifier(Notifier):
                 raise RateLimited(f"slack:{where}", _retry_after(exc)) from exc
             if status >= 500:
                 raise DeliveryError(f"slack:{where}", f"{api}: HTTP {status}") from exc
+            if error in GONE_ERRORS.get(api, ()):
+                raise OriginalGone(f"slack:{where}", f"{api}: {error} (the message was deleted)") from exc
             if error in AUTH_ERRORS:
                 raise AuthFailed(f"slack:{where}", f"{api}: {error} (the bot token is refused)") from exc
             if error in PERMANENT_ERRORS or (status == 200 and error and error not in _TRANSIENT):

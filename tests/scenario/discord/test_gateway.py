@@ -89,3 +89,33 @@ async def test_gateway_commands_and_buttons_use_shared_logic(fake: FakeDiscord, 
     assert "Nvidia beats estimates" in str(search["data"]["embeds"]) and "@everyone" not in str(search["data"])
     assert click["type"] == 4 and "recorded" in click["data"]["content"] and click["data"]["flags"] == 64
     assert CommandService(settings, story_store).feedback("s-nvidia-1", "42", "up", topic="ai").changed is False  # stored
+
+
+async def test_an_interaction_two_gateway_sessions_receive_is_handled_once(fake: FakeDiscord, settings: Settings,
+                                                                           story_store: Store) -> None:
+    """Discord sends gateway events to every session of the token: during a deploy's overlap (or with
+    `signals discord run` started twice) both processes ran each command. Before: the change was made
+    and audited twice and the second answer was refused (40060 already acknowledged) with a traceback
+    in the log. Now the first process to record the interaction id answers; the other skips it."""
+    from sqlalchemy import func, select
+
+    from bot.store import schema as t
+
+    clients = [SignalsClient(CommandService(settings, story_store)) for _ in range(2)]
+    for c in clients:
+        await c.login(fake.token)
+    try:
+        command = payload(2, {"id": "1", "name": "signals", "type": 1, "options": [
+            {"name": "threshold", "type": 1, "options": [{"name": "value", "type": 10, "value": 6}]}]})
+        command["channel"] = {"id": NEWS, "type": 0, "guild_id": GUILD_ID, "name": "news", "position": 0,
+                              "permission_overwrites": [], "nsfw": False, "parent_id": None}
+        for c in clients:
+            c._connection.parse_interaction_create(command)
+        await wait_for(fake, 2)
+        await asyncio.sleep(0.3)
+    finally:
+        for c in clients:
+            await c.close()
+    assert len(fake.calls_to("POST", r"/callback$")) == 1, fake.interaction_callbacks
+    with story_store.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(t.audit)).scalar() == 1

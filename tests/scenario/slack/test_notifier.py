@@ -158,3 +158,19 @@ async def test_pacing_about_one_message_per_second_per_channel(fake):
     await n.send(delivery(make_alert(), "k3"), "C1")
     assert mid - start < 0.8
     assert time.monotonic() - start >= 1.0
+
+
+async def test_find_sent_reads_a_long_thread_to_its_end(fake):
+    """A story covered by 250 outlets: conversations.replies lists a thread oldest first, a page at
+    a time. Before: only the first 200 were read, so a timed-out reply late in the thread was not
+    found and was posted a second time on retry."""
+    n = notifier(fake)
+    top = await n.send(delivery(make_alert()), "C1")
+    for i in range(250):  # earlier replies, as Slack keeps them
+        fake.messages["C1"].append({"type": "message", "ts": f"{float(top.message_id) + i + 1:.6f}",
+                                    "thread_ts": top.message_id, "text": f"reply {i}", "user": "UBOT"})
+    fu = make_alert(kind=AlertKind.FOLLOWUP, new_source=SourceRef("Reuters", "https://r.example/1"))
+    fd = delivery(fu, "followup:s1:news:Reuters", thread_id=top.message_id)
+    reply = await n.send(fd, "C1")
+    found = await n.find_sent(fd, "C1")
+    assert found is not None and found.message_id == reply.message_id
