@@ -190,7 +190,9 @@ def test_a_pushed_pathological_feed_does_not_stall_the_web_process(tmp_path) -> 
                 time.sleep(0.05)
     finally:
         store.close()
-    assert slowest < 0.5, f"/healthz waited {slowest:.2f}s behind the push"
+    # parsed on the event loop, the push held /healthz for about 5 s on an idle machine; 2 s leaves room
+    # for a loaded test machine without letting that through
+    assert slowest < 2.0, f"/healthz waited {slowest:.2f}s behind the push"
 
 
 def test_a_pushed_feed_is_read_to_its_newest_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -214,11 +216,12 @@ def test_a_pushed_feed_is_read_to_its_newest_entries(tmp_path) -> None:  # type:
             r = httpx.post(f"{srv.url}/websub/{sub_id}", content=body, timeout=30,
                            headers={"X-Hub-Signature": signature, "Content-Type": "application/rss+xml"})
             assert r.status_code == 202
-            end = time.monotonic() + 30
-            while store.count_articles() < 20 and time.monotonic() < end:
+            since = datetime(2000, 1, 1, tzinfo=UTC)
+            end = time.monotonic() + 60  # stored, then processed: wait for both (a loaded machine is slow)
+            while len(store.processed_since(since)) < 20 and time.monotonic() < end:
                 time.sleep(0.1)
-            time.sleep(0.3)
-            titles = sorted(int(a.title.rsplit(" ", 1)[1]) for a in store.processed_since(datetime(2000, 1, 1, tzinfo=UTC)))
+            time.sleep(0.3)  # anything past the cap would be stored by now
+            titles = sorted(int(a.title.rsplit(" ", 1)[1]) for a in store.processed_since(since))
             count = store.count_articles()
     finally:
         store.close()
