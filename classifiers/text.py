@@ -33,6 +33,9 @@ _MONEY_AFTER = re.compile(r"(\d(?<!\w\d)\d*(?:[.,]\d+)*)\s*-?\s*(trillion|billio
                           r"(dollars?|dlrs|euros?|pounds|stg|yen|yuan|renminbi|rupees)\b", re.I)
 _MONEY_WORDS = ("dollar", "euro", "pounds", "dlrs", "stg", "yen", "yuan", "renminbi", "rupees")
 _MONEY_WORDS_B = tuple(w.encode("ascii") for w in _MONEY_WORDS)
+# every ``_MONEY_AFTER`` match holds one of these (its scale word): a text with none has no match
+_SCALE_PARTS = ("illion", "bln", "mln", "bn")
+_SCALE_PARTS_B = tuple(w.encode("ascii") for w in _SCALE_PARTS)
 # Dollars per unit of the currencies far from a dollar, roughly (the stake is log-scaled: a rough
 # rate is enough, reading yen as dollars was not); dollars of any country, euros, pounds count 1:1.
 _RATE = {"yen": 0.0067, "yuan": 0.14, "renminbi": 0.14, "rupees": 0.012}
@@ -207,7 +210,7 @@ def largest_amount(text: str) -> tuple[float, str]:
     # str.find and try the pattern there only (what finditer finds, without the regex engine
     # testing the character class at every position)
     matches = [m for m in map(_MONEY.match, repeat(text), _positions(text, "$£€")) if m is not None]
-    if _has_money_word(text):
+    if _has_money_word(text, scale=True):
         matches += _MONEY_AFTER.finditer(text)
     for m in matches:
         try:
@@ -226,15 +229,17 @@ def amount_of(m: re.Match[str]) -> float:
     return value * _RATE.get(m.group(3).lower(), 1.0) if m.re is _MONEY_AFTER else value
 
 
-def _has_money_word(text: str) -> bool:
-    """Is one of ``_MONEY_WORDS`` in ``text.lower()``? Latin-1 text is lower-cased as bytes (ASCII
-    letters only: no other Latin-1 letter lower-cases to an ASCII one), several times cheaper."""
+def _has_money_word(text: str, scale: bool = False) -> bool:
+    """Is one of ``_MONEY_WORDS`` in ``text.lower()`` (and, with ``scale``, one of ``_SCALE_PARTS``:
+    then the ``_MONEY_AFTER`` scan can find something; "euro" alone is in every text about Europe)?
+    Latin-1 text is lower-cased as bytes (ASCII letters only: no other Latin-1 letter lower-cases to
+    an ASCII one), several times cheaper."""
     try:
         low = text.encode("latin-1").lower()
     except UnicodeEncodeError:
         low_s = text.lower()
-        return any(map(low_s.__contains__, _MONEY_WORDS))
-    return any(map(low.__contains__, _MONEY_WORDS_B))
+        return any(map(low_s.__contains__, _MONEY_WORDS)) and (not scale or any(map(low_s.__contains__, _SCALE_PARTS)))
+    return any(map(low.__contains__, _MONEY_WORDS_B)) and (not scale or any(map(low.__contains__, _SCALE_PARTS_B)))
 
 
 def lead_text(title: str, text: str, limit: int = 600) -> str:
