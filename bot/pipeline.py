@@ -25,9 +25,9 @@ from bot import metrics
 from bot.adapters.base import Destination
 from bot.commands.overrides import effective_rules
 from bot.errors import SignalsError
+from bot.examples import example_urls, fetch_examples
 from bot.faults import checkpoint
 from bot.ingest import Fetcher, clean_entry, is_teaser
-from bot.ingest.examples import example_urls, fetch_examples
 from bot.models import Article, FetchState
 from bot.outbox import Outbox, deliver_due
 from bot.processing import Processor

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.ingest.examples import resolved
+from bot.examples import resolved
 from bot.models import Article
 from bot.settings import Settings
 from bot.store import Store
@@ -51,7 +51,7 @@ class StoryInput:
 class StoryScorer:
     def __init__(self, settings: Settings, store: Store | None = None,
                  example_texts: Mapping[str, str] | None = None) -> None:
-        """``example_texts``: the page text of each URL example (:mod:`bot.ingest.examples`)."""
+        """``example_texts``: the page text of each URL example (:mod:`bot.examples`)."""
         self.settings = settings
         self.weights = {s.name: s.weight for s in settings.sources}
         topics = [TopicSpec(name=name, keywords=list(t_.keywords), exclude=list(t_.exclude),

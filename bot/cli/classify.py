@@ -137,7 +137,7 @@ def _classify(args: argparse.Namespace) -> int:
     watchlist: list[str] = []
     path = args.config or os.environ.get("SIGNALS_CONFIG")
     if path:
-        from bot.ingest.examples import resolved
+        from bot.examples import resolved
         from bot.settings import load_settings
 
         s = load_settings(path)
@@ -151,9 +151,9 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _example_pages(settings: Any) -> dict[str, str]:
-    """The page text of the config's URL examples, as the bot reads them (:mod:`bot.ingest.examples`);
+    """The page text of the config's URL examples, as the bot reads them (:mod:`bot.examples`);
     no request when the config has none."""
-    from bot.ingest.examples import example_urls, fetch_examples
+    from bot.examples import example_urls, fetch_examples
 
     urls = example_urls(settings)
     if not urls:

@@ -6,7 +6,7 @@ such token (empty, punctuation, another script) never matches, so a topic of suc
 silently never relevant; a ``/regex/`` (which a channel's ``include``/``exclude`` understands) was
 read as the words inside it; a keyword given twice counted twice; a word both wanted and excluded
 vetoed every story that has it. Each is reported at load time with file:line instead. (An
-``examples`` entry may be a URL: its page is fetched, :mod:`bot.ingest.examples`.)
+``examples`` entry may be a URL: its page is fetched, :mod:`bot.examples`.)
 
 Kept apart from ``classifiers`` so that loading a config does not import numpy and the models:
 ``_TOKEN`` is the tokeniser's pattern (``classifiers.text._TOKEN``; a test keeps the two equal).
