@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from bot.adapters.base import Destination, Notifier
 from bot.models import Alert, AlertKind, Article, SourceRef
-from bot.outbox import NewDelivery, Outbox
+from bot.outbox import DeliveryReport, NewDelivery, Outbox, deliver_due
 from bot.store import Store, StoryRow
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -45,3 +47,19 @@ def seed(store: Store, sid: str, title: str, topics: list[str]) -> None:
                    importance=8.0, category="Industry", topics=topics, scores=None)
     with store.begin() as c:
         store.save_story(c, row)
+
+
+def coverage(outbox: Outbox, name: str, mode: str, after: tuple[str, ...] = ()) -> None:
+    """Queue a follow-up of story s1: ``name`` covers it too (after Wire and ``after``)."""
+    sources = [SourceRef(s, f"https://{s.lower()}.example") for s in ("Wire", *after, name)]
+    enqueue(outbox, make_alert("s1", kind=AlertKind.FOLLOWUP, followup_mode=mode, new_source=sources[-1],
+                               sources=sources))
+
+
+async def deliver(outbox: Outbox, n: Notifier, target: str) -> DeliveryReport:
+    """One dispatcher pass with channel "news" posting to ``target`` through ``n``."""
+    return await deliver_due(outbox, {"news": Destination(n, target)}, lambda: NOW)
+
+
+def field_name(msg: dict[str, Any]) -> str:
+    return msg["embeds"][0]["fields"][0]["name"]

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.base import Destination, Notifier
 from bot.adapters.discord import DiscordNotifier
-from bot.models import AlertKind, SourceRef
-from bot.outbox import Outbox, deliver_due
+from bot.outbox import Outbox
 from tests.fakes.discord_api import FakeDiscord
-from tests.scenario.discord.helpers import NEWS, NOW, enqueue, make_alert
-
-
-def coverage(outbox: Outbox, name: str, mode: str, after: tuple[str, ...] = ()) -> None:
-    sources = [SourceRef(s, f"https://{s.lower()}.example") for s in ("Wire", *after, name)]
-    enqueue(outbox, make_alert("s1", kind=AlertKind.FOLLOWUP, followup_mode=mode, new_source=sources[-1],
-                               sources=sources))
-
-
-async def deliver(outbox: Outbox, n: Notifier, target: str):
-    return await deliver_due(outbox, {"news": Destination(n, target)}, lambda: NOW)
-
-
-def field_name(msg: dict) -> str:
-    return msg["embeds"][0]["fields"][0]["name"]
+from tests.scenario.discord.helpers import NEWS, coverage, deliver, enqueue, field_name, make_alert
 
 
 @pytest.mark.parametrize("thread_first", [False, True], ids=["no-thread-yet", "thread-exists"])
