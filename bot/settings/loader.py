@@ -165,20 +165,14 @@ def _fields_at(loc: Path_) -> list[str]:
 def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
     out = [ConfigIssue(file, _line_for(loc, lines), _key(loc), msg) for loc, msg in topic_issues(s.topics)]
     known = set(s.topics)
-    for i, ch in enumerate(s.channels):
-        for j, t in enumerate(ch.topics or []):
-            if t not in known:
-                loc: Path_ = ("channels", i, "topics", j)
-                out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
-                                       f"unknown topic {t!r}; defined topics: {', '.join(sorted(known)) or 'none'}"))
-    for j, t in enumerate(s.defaults.topics or []):
-        if t not in known:
-            loc = ("defaults", "topics", j)
-            out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
-                                   f"unknown topic {t!r}; defined topics: {', '.join(sorted(known)) or 'none'}"))
     holders: list[tuple[Path_, ChannelRules]] = [(("defaults",), s.defaults)]
     holders += [(("channels", i), ch) for i, ch in enumerate(s.channels)]
-    for at, rules in holders:
+    for at, rules in holders:  # the rules under defaults: and each channel's, read the same way
+        for j, t in enumerate(rules.topics or []):
+            if t not in known:
+                loc: Path_ = (*at, "topics", j)
+                out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
+                                       f"unknown topic {t!r}; defined topics: {', '.join(sorted(known)) or 'none'}"))
         for field, names in (("categories", CATEGORIES), ("exclude_categories", CATEGORIES),
                              ("events", EVENTS), ("exclude_events", EVENTS)):
             for j, name in enumerate(getattr(rules, field) or []):
