@@ -12,11 +12,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
 
 __all__ = ["register"]
 
@@ -36,13 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _feedback(args: argparse.Namespace) -> int:
-    from bot.cli.search import open_store
+    from bot.cli.search import config_settings, open_store
     from bot.commands import CommandService
     from bot.errors import CommandError
+    from bot.settings import Settings, config_path
 
     user = args.user or f"cli:{getpass.getuser()}"
-    settings, path = _settings(args)
-    store = open_store(args)
+    settings = config_settings(args) or Settings()
+    path = config_path(args.config)
+    store = open_store(args, settings)
     svc = CommandService(settings, store)
     try:
         row = store.story(args.story_id)
@@ -55,14 +52,6 @@ def _feedback(args: argparse.Namespace) -> int:
     print(f"{args.label} for story {result.story_id}{f' (topic {topic})' if topic else ''} by {user}: "
           f"{state}; now {len(result.up)} up, {len(result.down)} down")
     return 0
-
-
-def _settings(args: argparse.Namespace) -> tuple[Settings, str]:
-    """The config's settings (its topics) and its path; empty settings when there is no config file."""
-    from bot.settings import Settings, config_path, load_settings
-
-    path = config_path(args.config)
-    return (load_settings(path) if args.config or Path(path).exists() else Settings()), str(path)
 
 
 def _topic(asked: str | None, story_topics: list[str], known: list[str], path: str) -> str | None:

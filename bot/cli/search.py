@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.settings import Settings
     from bot.store import Store
 
-__all__ = ["add_store_args", "open_store", "register"]
+__all__ = ["add_store_args", "config_settings", "open_store", "register"]
 
 
 def add_store_args(p: argparse.ArgumentParser) -> None:
@@ -19,16 +19,21 @@ def add_store_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, config, var/signals.db)")
 
 
-def open_store(args: argparse.Namespace) -> Store:
-    """The database named by ``--db``, else the config's ``database_url`` (when a config exists), else the default."""
+def config_settings(args: argparse.Namespace) -> Settings | None:
+    """The config's settings when ``--config`` is given or the config file exists; None otherwise."""
     from bot.settings import config_path, load_settings
+
+    path = config_path(args.config)
+    return load_settings(path) if args.config or Path(path).exists() else None
+
+
+def open_store(args: argparse.Namespace, settings: Settings | None = None) -> Store:
+    """The database ``bot.settings.database_url`` names (``--db``, ``$SIGNALS_DATABASE_URL``, the
+    config's ``database_url``); the config is read only when needed and not given as ``settings``."""
+    from bot.settings import database_url
     from bot.store import Store
 
-    url = args.db or os.environ.get("SIGNALS_DATABASE_URL")
-    config = config_path(args.config)
-    if not url and (args.config or Path(config).exists()):
-        url = load_settings(config).database_url
-    return Store.open(url)
+    return Store.open(database_url(args.db) or database_url(None, settings or config_settings(args)))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
