@@ -2,14 +2,19 @@
 
 ``Store.open`` upgrades on open by default; with ``SIGNALS_DB_AUTO_UPGRADE=0`` (several
 processes on PostgreSQL, deploys that migrate once) run ``signals db upgrade`` first.
-``signals db prune`` (daily from cron or a systemd timer) drops what no stage reads again:
-see :mod:`bot.store.retention`. ``signals db backup --to FILE`` copies a SQLite database safely
+``signals db prune`` drops what no stage reads again (:mod:`bot.store.retention`; the bot
+itself runs it daily with the config's ``retention``, so the command is for other ages and
+dry runs). ``signals db backup --to FILE`` copies a SQLite database safely
 while the bot runs (:mod:`bot.store.backup`).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 __all__ = ["register"]
 
@@ -27,38 +32,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_db)
 
 
-def _url(args: argparse.Namespace) -> str | None:
-    if args.db:
-        return str(args.db)
-    import os
-
-    if os.environ.get("SIGNALS_DATABASE_URL"):
-        return os.environ["SIGNALS_DATABASE_URL"]
+def _config(args: argparse.Namespace) -> Settings | None:
+    """The config: ``--config``, else ``$SIGNALS_CONFIG`` or the default file; None when none was
+    named and that one is missing or unreadable (then the defaults serve)."""
     from bot.settings import load_settings
 
     try:
-        return load_settings(args.config).database_url
-    except Exception:  # no config file: fall back to the default database
+        return load_settings(args.config)
+    except Exception:  # no config file: the default database and window
         if args.config:
             raise
         return None
 
 
-def _window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.settings import load_settings
-    from bot.settings.schema import StorySettings
+def _url(args: argparse.Namespace, config: Settings | None = None) -> str | None:
+    """``bot.settings.database_url``'s order; the config is read only when ``--db`` and the
+    environment name none (and it was not read already: ``config``)."""
+    from bot.settings import database_url
 
-    try:
-        return load_settings(args.config).stories.window
-    except Exception:  # no config file: the default window
-        if args.config:
-            raise
-        return StorySettings().window
+    return database_url(args.db) or database_url(None, config or _config(args))
 
 
 def _prune(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
-    from bot.settings.schema import parse_duration
+    from bot.settings.schema import StorySettings, parse_duration
     from bot.store import DEFAULT_DB, Store
     from bot.store.retention import prune
 
@@ -66,9 +63,10 @@ def _prune(args: argparse.Namespace) -> int:
         age = parse_duration(args.older_than)
     except ValueError as exc:
         raise CommandError(f"--older-than {args.older_than!r}: {exc}") from exc
-    store = Store.open(_url(args) or DEFAULT_DB)
+    config = _config(args)  # read once: its database_url and stories.window
+    store = Store.open(_url(args, config) or DEFAULT_DB)
     try:
-        print(prune(store, age, window=_window(args), dry_run=args.dry_run))
+        print(prune(store, age, window=(config.stories if config else StorySettings()).window, dry_run=args.dry_run))
     finally:
         store.close()
     return 0
