@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -58,6 +59,18 @@ def _fetch(rt: Runtime, name: str) -> None:
     assert rt.run(rt.pipeline.fetch_source(src, CycleReport()))
 
 
+@contextmanager
+def _two_workers(settings: Settings, pg_url: str, redis_url: str) -> Iterator[tuple[Runtime, Runtime]]:
+    """Two worker runtimes on one PostgreSQL database and one Redis, closed afterwards."""
+    a = Runtime(settings, Store.open(pg_url), redis_url)
+    b = Runtime(settings, Store.open(pg_url), redis_url)
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
 def _statuses(store: Store) -> list[str]:
     with store.begin() as c:
         return list(c.execute(select(t.deliveries.c.status).order_by(t.deliveries.c.id)).scalars())
@@ -71,24 +84,21 @@ def test_a_worker_catches_up_after_redis_lost_the_generation_counter(
     feeds, hook = world
     settings = _settings(feeds, hook)
     r = redis.Redis.from_url(redis_url)
-    a = Runtime(settings, Store.open(pg_url), redis_url)
-    b = Runtime(settings, Store.open(pg_url), redis_url)
     try:
-        _fetch(a, "feed0000")
-        assert jobs._process_once(a) == 1  # event 0's first outlet: a story and its alert
-        restart_redis(r)
-        _fetch(b, "feed0002")
-        assert jobs._process_once(b) == 1  # event 1: worker B makes its story
-        _fetch(a, "feed0003")
-        jobs._process_once(a)  # event 1's second outlet, on worker A
-        with a.store.begin() as c:
-            story = dict(c.execute(select(t.articles.c.source, t.articles.c.story_id)).all())
-            alerts = c.execute(select(t.deliveries.c.key).where(t.deliveries.c.kind == "alert")).scalars().all()
-        assert story["feed0002"] == story["feed0003"], "one event, one story, whichever worker processed it"
-        assert len(alerts) == 2
+        with _two_workers(settings, pg_url, redis_url) as (a, b):
+            _fetch(a, "feed0000")
+            assert jobs._process_once(a) == 1  # event 0's first outlet: a story and its alert
+            restart_redis(r)
+            _fetch(b, "feed0002")
+            assert jobs._process_once(b) == 1  # event 1: worker B makes its story
+            _fetch(a, "feed0003")
+            jobs._process_once(a)  # event 1's second outlet, on worker A
+            with a.store.begin() as c:
+                story = dict(c.execute(select(t.articles.c.source, t.articles.c.story_id)).all())
+                alerts = c.execute(select(t.deliveries.c.key).where(t.deliveries.c.kind == "alert")).scalars().all()
+            assert story["feed0002"] == story["feed0003"], "one event, one story, whichever worker processed it"
+            assert len(alerts) == 2
     finally:
-        a.close()
-        b.close()
         r.close()
 
 
@@ -100,27 +110,24 @@ def test_a_post_in_flight_when_redis_restarts_is_not_posted_again(
     feeds, hook = world
     settings = _settings(feeds, hook)
     r = redis.Redis.from_url(redis_url)
-    a = Runtime(settings, Store.open(pg_url), redis_url)
-    b = Runtime(settings, Store.open(pg_url), redis_url)
     try:
-        _fetch(a, "feed0000")
-        assert jobs._process_once(a) == 1
-        hook.delay = 2.0  # a slow platform: A's post is in flight for two seconds
-        with ThreadPoolExecutor(1) as pool:
-            first = pool.submit(jobs._deliver, a)
-            end = time.monotonic() + 10
-            while _statuses(a.store) != ["sending"]:  # A claimed the row and is posting it
-                assert time.monotonic() < end
-                time.sleep(0.05)
-            restart_redis(r)
-            assert jobs._deliver(b) == "done"  # B takes the lease Redis forgot
-            assert first.result(timeout=30) == "done"
-        assert jobs._deliver(b) == "done"
-        assert _statuses(a.store) == ["sent"]
-        assert len(hook.received) == 1, "one alert, posted once"
+        with _two_workers(settings, pg_url, redis_url) as (a, b):
+            _fetch(a, "feed0000")
+            assert jobs._process_once(a) == 1
+            hook.delay = 2.0  # a slow platform: A's post is in flight for two seconds
+            with ThreadPoolExecutor(1) as pool:
+                first = pool.submit(jobs._deliver, a)
+                end = time.monotonic() + 10
+                while _statuses(a.store) != ["sending"]:  # A claimed the row and is posting it
+                    assert time.monotonic() < end
+                    time.sleep(0.05)
+                restart_redis(r)
+                assert jobs._deliver(b) == "done"  # B takes the lease Redis forgot
+                assert first.result(timeout=30) == "done"
+            assert jobs._deliver(b) == "done"
+            assert _statuses(a.store) == ["sent"]
+            assert len(hook.received) == 1, "one alert, posted once"
     finally:
-        a.close()
-        b.close()
         r.close()
 
 
@@ -131,9 +138,7 @@ def test_a_row_left_sending_by_a_killed_worker_is_posted_once_its_claim_ran_out(
     monkeypatch.setenv("SIGNALS_IN_FLIGHT", "1.5")
     feeds, hook = world
     settings = _settings(feeds, hook)
-    a = Runtime(settings, Store.open(pg_url), redis_url)
-    b = Runtime(settings, Store.open(pg_url), redis_url)
-    try:
+    with _two_workers(settings, pg_url, redis_url) as (a, b):
         _fetch(a, "feed0000")
         assert jobs._process_once(a) == 1
         outbox = a.pipeline.outbox
@@ -143,6 +148,3 @@ def test_a_row_left_sending_by_a_killed_worker_is_posted_once_its_claim_ran_out(
         time.sleep(1.6)
         assert jobs._deliver(b) == "done"
         assert _statuses(b.store) == ["sent"] and len(hook.received) == 1
-    finally:
-        a.close()
-        b.close()
