@@ -16,6 +16,7 @@ catch ours, and the message says where the problem came from::
     │   ├── RateLimited        try again after ``retry_after`` seconds
     │   └── PermanentDeliveryError  never retry (channel_not_found, missing_scope, ...)
     │       ├── AuthFailed     the token is refused: the destination pauses, nothing fails
+    │       ├── ChannelUnavailable  archived, deleted or closed to the bot: it pauses too
     │       └── OriginalGone   the alert a follow-up replies to or edits was deleted
     └── CommandError           a chat or CLI command was used wrongly; the text is for the user
         └── PermissionDenied   the user may not make that change
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "AuthFailed",
     "BrokerError",
+    "ChannelUnavailable",
     "CommandError",
     "ConfigError",
     "ConfigIssue",
@@ -148,6 +150,28 @@ class AuthFailed(PermanentDeliveryError):
     same way until someone fixes the token, so the dispatcher pauses the channel (its queue
     waits) instead of failing them one by one; see :mod:`bot.outbox.dispatch`.
     """
+
+    pause_reason = "credentials refused"  # the title of the catch-up sent when it works again
+    remedy = "fix the token"
+
+
+class ChannelUnavailable(PermanentDeliveryError):
+    """The channel cannot take posts now: archived, deleted, or the bot was removed from it or lost
+    the right to post (Slack ``is_archived``, ``channel_not_found``, ``not_in_channel``; Discord
+    Unknown Channel, Missing Access or Permissions; a deleted Discord webhook).
+
+    Like :class:`AuthFailed`, it pauses the channel instead of failing every queued alert:
+    someone unarchives the channel or invites the bot back, and the alerts queued meanwhile
+    leave as one catch-up. Failing them one by one lost the whole queue to one archived channel.
+    """
+
+    pause_reason = "channel unavailable"
+    remedy = "unarchive the channel, add the bot to it (with the right to post), or fix the channel in the config"
+
+    def __init__(self, destination: str, message: str, *, remedy: str | None = None) -> None:
+        super().__init__(destination, message)
+        if remedy is not None:
+            self.remedy = remedy
 
 
 class OriginalGone(PermanentDeliveryError):

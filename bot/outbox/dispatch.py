@@ -19,12 +19,15 @@ to), the follow-up is posted as the story's alert again and later ones go to tha
 noted :data:`~bot.outbox.queue.STAND_IN`; failing it would lose every later source too.
 
 A refused token (:class:`~bot.errors.AuthFailed`: ``invalid_auth``, ``token_revoked``, a
-Discord 401) pauses the channel instead of failing the row: every delivery behind it would
-fail the same way, and failing them loses the whole queue to one bad token. The row waits
-:data:`AUTH_RECHECK` and is tried again (the rest of the channel behind it, in order); the
-error is logged once per channel when the pause starts. When the token works again, the
-alerts that queued up meanwhile leave as ONE catch-up message
-(:func:`bot.routing.catchup.bundle_after_pause`), not a burst of stale alerts.
+Discord 401) or a channel that cannot take posts (:class:`~bot.errors.ChannelUnavailable`:
+archived, deleted, the bot removed from it) pauses the channel instead of failing the row:
+every delivery behind it would fail the same way, and failing them loses the whole queue to
+one bad token or one archived channel. The row waits :data:`PAUSE_RECHECK` and is tried again
+(the rest of the channel behind it, in order); the error is logged once per channel when the
+pause starts, with what to do. When posting works again, the alerts that queued up meanwhile
+leave as ONE catch-up message (:func:`bot.routing.catchup.bundle_after_pause`), not a burst of
+stale alerts. Only a post pauses: a look-up (``find_sent``) the channel refuses does not, as
+a bot may post to a public Slack channel it cannot read.
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ from datetime import UTC, datetime, timedelta
 
 from bot import metrics
 from bot.adapters.base import Destination
-from bot.errors import AuthFailed, DeliveryError, OriginalGone, PermanentDeliveryError, RateLimited
+from bot.errors import (
+    AuthFailed,
+    ChannelUnavailable,
+    DeliveryError,
+    OriginalGone,
+    PermanentDeliveryError,
+    RateLimited,
+)
 from bot.faults import checkpoint
 from bot.models import AlertKind, Delivery, DeliveryStatus, SentMessage
 from bot.outbox.queue import BUNDLED, STAND_IN, Outbox
@@ -47,8 +57,9 @@ __all__ = ["DeliveryReport", "deliver_due"]
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
-AUTH_RECHECK = timedelta(minutes=2)  # a paused channel tries its token again this often
-PAUSED = "paused: "  # ``error`` of the row a refused token stopped
+PAUSE_RECHECK = timedelta(minutes=2)  # a paused channel tries again this often
+PAUSED = "paused: "  # ``error`` of the row a pause stopped: PAUSED + the reason + ": " + the error
+PAUSING = (AuthFailed, ChannelUnavailable)  # what pauses a channel (each says its reason and remedy)
 
 
 @dataclass(slots=True)
@@ -118,9 +129,9 @@ async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items
             continue  # another worker took it
         try:
             sent = await _post(dest, delivery)
-        except AuthFailed as exc:
+        except PAUSING as exc:
             _pause(outbox, delivery, exc, report, clock)
-            break  # the channel waits for a working token; nothing behind this row is tried
+            break  # the channel waits until posting works; nothing behind this row is tried
         except PermanentDeliveryError as exc:
             outbox.mark_failed(delivery.id, str(exc))
             log.error("delivery failed permanently: %s", exc, extra={"channel": channel, "story_id": delivery.story_id})
@@ -159,17 +170,18 @@ def _stand_in_note(delivery: Delivery, sent: SentMessage) -> str | None:
     return f"{STAND_IN}its alert was not posted" if delivery.thread_id is None else None
 
 
-def _pause(outbox: Outbox, delivery: Delivery, exc: AuthFailed, report: DeliveryReport,
+def _pause(outbox: Outbox, delivery: Delivery, exc: AuthFailed | ChannelUnavailable, report: DeliveryReport,
            clock: Callable[[], datetime]) -> None:
-    """A refused token: the row waits (the channel behind it too); logged once when the pause starts."""
-    outbox.retry_later(delivery.id, f"{PAUSED}{exc}", AUTH_RECHECK, clock())
+    """Posting here cannot work for now: the row waits (the channel behind it too); logged once when
+    the pause starts."""
+    outbox.retry_later(delivery.id, f"{PAUSED}{exc.pause_reason}: {exc}", PAUSE_RECHECK, clock())
     extra = {"channel": delivery.channel, "delivery": delivery.key}
     if (delivery.error or "").startswith(PAUSED):
-        log.info("channel still paused: the token is refused", extra=extra)
+        log.info("channel still paused: %s", exc.pause_reason, extra=extra)
     else:
-        log.error("channel paused: %s. Its deliveries wait (none is dropped); fix the token and they resume, "
-                  "the ones queued meanwhile as one catch-up message; checked every %ss", exc,
-                  int(AUTH_RECHECK.total_seconds()), extra=extra)
+        log.error("channel paused: %s. Its deliveries wait (none is dropped) until posting works again: %s. "
+                  "What queued meanwhile then leaves as one catch-up message; tried again every %ss", exc,
+                  exc.remedy, int(PAUSE_RECHECK.total_seconds()), extra=extra)
     report.retrying += 1
     metrics.record_delivery("retrying")
     report.errors.append(str(exc))
@@ -181,8 +193,16 @@ def _resumed(outbox: Outbox, delivery: Delivery, clock: Callable[[], datetime]) 
         return False
     from bot.routing.catchup import bundle_after_pause  # routing builds on the outbox, not the reverse
 
-    log.info("channel resumed: the token works again", extra={"channel": delivery.channel})
-    return bundle_after_pause(outbox.store, outbox, delivery.channel, "credentials refused", clock()) is not None
+    reason = _pause_reason(delivery.error or "")
+    log.info("channel resumed: posting works again (%s before)", reason, extra={"channel": delivery.channel})
+    return bundle_after_pause(outbox.store, outbox, delivery.channel, reason, clock()) is not None
+
+
+def _pause_reason(error: str) -> str:
+    """The reason a paused row's ``error`` names; rows paused before reasons were written there
+    were all refused tokens."""
+    reason = error[len(PAUSED):].split(": ", 1)[0]
+    return reason if reason in {e.pause_reason for e in PAUSING} else AuthFailed.pause_reason
 
 
 def _retry_later(outbox: Outbox, delivery: Delivery, exc: Exception, report: DeliveryReport,

@@ -122,6 +122,11 @@ class FakeSlack:
         with self._lock:
             self._failures.append(Failure(method, status, error, retry_after, channel, times, applied))
 
+    def clear_failures(self) -> None:
+        """Every scripted failure is over (the token fixed, the channel unarchived, the bot invited)."""
+        with self._lock:
+            self._failures.clear()
+
     def hold(self, method: str, seconds: float) -> None:
         """Record and apply ``method`` calls, but answer only after ``seconds`` (or :meth:`release`)."""
         self._holds[method] = seconds

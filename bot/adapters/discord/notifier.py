@@ -18,8 +18,10 @@ the story's alert instead (a thread started before the deletion stays and still 
 Errors: discord.py retries short 429s itself (sleeping ``retry_after``); one longer than
 ``max_ratelimit_timeout`` (≥ 30 s, discord.py's floor) or still failing after its
 retries becomes :class:`~bot.errors.RateLimited`. 403/404/400 are permanent for this
-delivery; 401 (the bot token is refused) is :class:`~bot.errors.AuthFailed`, which pauses
-the channel instead; 5xx and network errors are retried by the dispatcher.
+delivery; 401 (the bot token is refused) is :class:`~bot.errors.AuthFailed`, and a post or
+edit in the channel answered Unknown Channel, Missing Access or Missing Permissions (the
+channel deleted, the bot removed or muted there) is :class:`~bot.errors.ChannelUnavailable`:
+both pause the channel instead. 5xx and network errors are retried by the dispatcher.
 
 Every request times out after ``timeout`` seconds (15 by default). discord.py itself sets
 none, so aiohttp's 300 s applied: a hung post stalled the whole delivery pass, and its
@@ -48,14 +50,22 @@ from bot.adapters.discord.embeds import (
     render_followup_note,
 )
 from bot.adapters.discord.views import alert_components
-from bot.errors import AuthFailed, DeliveryError, OriginalGone, PermanentDeliveryError, RateLimited
+from bot.errors import (
+    AuthFailed,
+    ChannelUnavailable,
+    DeliveryError,
+    OriginalGone,
+    PermanentDeliveryError,
+    RateLimited,
+)
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["DiscordNotifier", "gone", "set_api_base", "translate_error"]
+__all__ = ["DiscordNotifier", "closed", "gone", "set_api_base", "translate_error"]
 
 log = logging.getLogger(__name__)
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
+MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 THREAD_EXISTS = 160004
 DEFAULT_RETRY = 5.0
@@ -93,6 +103,17 @@ def gone(exc: discord.NotFound, where: str, message_id: str) -> OriginalGone | N
     if exc.code != UNKNOWN_MESSAGE:
         return None
     return OriginalGone(where, f"HTTP 404 code {exc.code}: the story's message {message_id} was deleted")
+
+
+def closed(exc: discord.HTTPException, where: str) -> ChannelUnavailable | None:
+    """A post or edit in the channel itself refused because the channel is gone or closed to the bot.
+
+    Not for thread posts: Missing Permissions there means no thread rights, which the
+    follow-up survives by editing the alert (:meth:`DiscordNotifier._thread_or_edit`)."""
+    what = {UNKNOWN_CHANNEL: "the channel was deleted or the bot cannot see it",
+            MISSING_ACCESS: "the bot has no access to the channel",
+            MISSING_PERMISSIONS: "the bot may not post in the channel"}.get(exc.code)
+    return None if what is None else ChannelUnavailable(where, f"HTTP {exc.status} code {exc.code}: {what}")
 
 
 def translate_error(exc: BaseException, where: str) -> DeliveryError:
@@ -178,8 +199,13 @@ class DiscordNotifier(Notifier):
                     raise
             else:
                 payload = alert_payload(alert, delivery.key, alert_components(alert))
-                data = await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=target),
-                                          json=payload)
+                try:
+                    data = await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=target),
+                                              json=payload)
+                except discord.HTTPException as exc:
+                    if (unavailable := closed(exc, where)) is not None:
+                        raise unavailable from exc
+                    raise
         except discord.DiscordException as exc:
             raise translate_error(exc, where) from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -224,7 +250,12 @@ class DiscordNotifier(Notifier):
         body = alert_payload(alert, original_key, alert_components(alert), nonce=False)
         route = Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=target,
                       message_id=str(delivery.thread_id))
-        return await http.request(route, json=body)
+        try:
+            return await http.request(route, json=body)
+        except discord.HTTPException as exc:
+            if (unavailable := closed(exc, f"discord:{target}")) is not None:
+                raise unavailable from exc
+            raise
 
     async def _sent(self, http: HTTPClient, data: Any, where: str = "discord") -> SentMessage:
         if not isinstance(data, dict) or not data.get("id"):  # a proxy page, an API change: may have posted

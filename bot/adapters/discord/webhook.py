@@ -20,6 +20,9 @@ Limits, by Discord's design:
   Discord stored before failing its answer would appear twice. It goes back to the outbox.
 - A deleted alert cannot be edited (404 ``Unknown Message``): that is
   :class:`~bot.errors.OriginalGone`, and the dispatcher posts the follow-up as the alert.
+- A deleted webhook (404 ``Unknown Webhook``) is :class:`~bot.errors.ChannelUnavailable`: the
+  channel pauses, its alerts wait for a new webhook URL in the config instead of failing one
+  by one.
 - Requests time out after ``timeout`` seconds (aiohttp's default is 300 s, which stalled
   the delivery pass behind one hung post).
 """
@@ -41,13 +44,14 @@ from discord.http import Route
 from bot.adapters.base import Notifier
 from bot.adapters.discord.embeds import alert_payload
 from bot.adapters.discord.notifier import DEFAULT_TIMEOUT, DiscordNotifier, gone, translate_error
-from bot.errors import AuthFailed, DeliveryError, PermanentDeliveryError, RateLimited
+from bot.errors import AuthFailed, ChannelUnavailable, DeliveryError, PermanentDeliveryError, RateLimited
 from bot.models import AlertKind, Delivery, SentMessage
 
 __all__ = ["DiscordWebhookNotifier", "parse_webhook_url"]
 
 _URL = re.compile(r"^(?P<base>https?://[^/?#]+(?:/api(?:/v\d+)?)?)/webhooks/(?P<id>\d{1,20})/(?P<token>[\w.-]+)/?$")
 _DISCORD_HOSTS = ("discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com")
+UNKNOWN_WEBHOOK = 10015
 
 
 def parse_webhook_url(url: str) -> tuple[str | None, int, str]:
@@ -145,6 +149,9 @@ class DiscordWebhookNotifier(Notifier):
         except DeliveryError:  # ours already (a long 429, a 5xx on a post)
             raise
         except discord.NotFound as exc:  # the alert to edit was deleted: OriginalGone, the story is posted again
+            if exc.code == UNKNOWN_WEBHOOK:
+                raise ChannelUnavailable(where, "HTTP 404 code 10015: the webhook was deleted",
+                                         remedy="make a new webhook in the channel and put its URL in the config") from exc
             deleted = gone(exc, where, delivery.thread_id) if delivery.thread_id else None
             raise (deleted or translate_error(exc, where)) from exc
         except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:

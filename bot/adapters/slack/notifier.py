@@ -7,9 +7,11 @@
   retries once; past that budget, or for a longer wait, we raise :class:`RateLimited` and
   the outbox pauses only that channel until then.
   We also pace ourselves to about one message per second per channel.
-* Errors that retrying cannot fix (``channel_not_found``, ``is_archived``, ...) raise
+* Errors that retrying cannot fix (``msg_too_long``, ``missing_scope``, ...) raise
   :class:`PermanentDeliveryError` for that delivery only; a refused token (``invalid_auth``,
-  ``token_revoked``, ...) raises :class:`AuthFailed`, which pauses the channel instead; 5xx and network failures raise
+  ``token_revoked``, ...) raises :class:`AuthFailed`, and a channel that cannot take posts
+  (``is_archived``, ``channel_not_found``, ``not_in_channel``, posting restricted)
+  :class:`ChannelUnavailable`: both pause the channel instead. 5xx and network failures raise
   :class:`DeliveryError` and are retried with backoff.
 * A user may delete an alert. Editing it then answers ``message_not_found``, raised as
   :class:`OriginalGone` (the dispatcher posts the follow-up as the story's alert instead); a
@@ -44,10 +46,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Notifier
 from bot.adapters.slack.blocks import SOURCES_BLOCK, clamp_blocks, render, render_alert, sources_block
-from bot.errors import AuthFailed, DeliveryError, OriginalGone, PermanentDeliveryError, RateLimited
+from bot.errors import (
+    AuthFailed,
+    ChannelUnavailable,
+    DeliveryError,
+    OriginalGone,
+    PermanentDeliveryError,
+    RateLimited,
+)
 from bot.models import AlertKind, Delivery, SentMessage
 
-__all__ = ["AUTH_ERRORS", "EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
+__all__ = ["AUTH_ERRORS", "CHANNEL_ERRORS", "EVENT_TYPE", "NOT_REPEATED", "PERMANENT_ERRORS", "ShortRateLimitRetryHandler", "SlackNotifier",
            "make_client"]
 
 log = logging.getLogger(__name__)
@@ -62,6 +71,10 @@ PERMANENT_ERRORS = frozenset({
 })
 
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+# the channel cannot take the bot's posts until someone acts (not "restricted_action_non_threadable_channel":
+# only thread replies are refused there, and follow-ups must not stop the channel's alerts)
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "restricted_action",
+                            "restricted_action_read_only_channel", "restricted_action_thread_only_channel"})
 GONE_ERRORS = {"chat.update": frozenset({"message_not_found"})}  # the message we edit was deleted
 
 
@@ -263,6 +276,8 @@ class SlackNotifier(Notifier):
                 raise OriginalGone(f"slack:{where}", f"{api}: {error} (the message was deleted)") from exc
             if error in AUTH_ERRORS:
                 raise AuthFailed(f"slack:{where}", f"{api}: {error} (the bot token is refused)") from exc
+            if error in CHANNEL_ERRORS:
+                raise ChannelUnavailable(f"slack:{where}", f"{api}: {error}") from exc
             if error in PERMANENT_ERRORS or (status == 200 and error and error not in _TRANSIENT):
                 raise PermanentDeliveryError(f"slack:{where}", f"{api}: {error}") from exc
             raise DeliveryError(f"slack:{where}", f"{api}: {error or f'HTTP {status}'}") from exc

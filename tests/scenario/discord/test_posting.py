@@ -99,7 +99,9 @@ async def test_long_429_pauses_only_that_channel(fake: FakeDiscord, outbox: Outb
     assert "s2" in rows  # kept waiting behind s1, in order
 
 
-async def test_permanent_errors_fail_only_that_delivery(fake: FakeDiscord, outbox: Outbox) -> None:
+async def test_a_channel_closed_to_the_bot_pauses_only_that_channel(fake: FakeDiscord, outbox: Outbox) -> None:
+    """Missing Access (50001) and Unknown Channel (10003) used to fail every queued alert of the
+    channel for good; now the channel waits (one try per channel), the others go on."""
     fake.add_channel("1300000000000000009")
     fake.forbidden.add("1300000000000000009")
     enqueue(outbox, make_alert("s1", channel="locked"), make_alert("s2", channel="gone"),
@@ -108,11 +110,32 @@ async def test_permanent_errors_fail_only_that_delivery(fake: FakeDiscord, outbo
     report = await deliver_due(outbox, dests(n, news=NEWS, locked="1300000000000000009", gone="1399999999999999999"),
                                lambda: NOW)
     await n.aclose()
-    assert (report.sent, report.failed, report.retrying) == (1, 3, 0)
+    assert (report.sent, report.failed, report.retrying) == (1, 0, 2)
     errors = {d.story_id: (d.status, d.error) for s in ("s1", "s2", "s4") for d in outbox.for_story(s)}
-    assert errors["s1"][0] is DeliveryStatus.FAILED and "50001" in (errors["s1"][1] or "")
-    assert errors["s2"][0] is DeliveryStatus.FAILED and "10003" in (errors["s2"][1] or "")
+    assert errors["s1"][0] is DeliveryStatus.PENDING and "50001" in (errors["s1"][1] or "")
+    assert errors["s2"][0] is DeliveryStatus.PENDING and "10003" in (errors["s2"][1] or "")
+    assert errors["s4"] == (DeliveryStatus.PENDING, None)  # behind s1, not tried
     assert len(fake.posted(NEWS)) == 1
+    assert len(fake.calls_to("POST", r"^/channels/1300000000000000009/messages")) == 1
+
+
+async def test_access_given_back_resumes_the_channel_with_one_catch_up(fake: FakeDiscord, outbox: Outbox) -> None:
+    locked = "1300000000000000009"
+    fake.add_channel(locked)
+    fake.forbidden.add(locked)
+    enqueue(outbox, *[make_alert(f"s{i}", channel="locked", importance=5.0 + i) for i in range(1, 6)])
+    n = DiscordNotifier(token=fake.token)
+    for m in (0, 10, 20):
+        report = await deliver_due(outbox, dests(n, locked=locked), lambda m=m: NOW + timedelta(minutes=m))
+        assert (report.failed, report.retrying) == (0, 1)
+    fake.forbidden.discard(locked)  # a moderator gives the bot its access back
+    for m in (30, 31):
+        await deliver_due(outbox, dests(n, locked=locked), lambda m=m: NOW + timedelta(minutes=m))
+    await n.aclose()
+    posted = fake.posted(locked)
+    assert len(posted) == 2  # the first alert, then one catch-up of the other four
+    assert "channel unavailable" in posted[1]["embeds"][0]["title"] and "4 stories" in posted[1]["embeds"][0]["title"]
+    assert set(outbox.counts()) == {DeliveryStatus.SENT.value}
 
 
 async def test_server_error_is_retried_later(fake: FakeDiscord, outbox: Outbox) -> None:

@@ -40,8 +40,9 @@ async def test_webhook_rate_limits_and_permanent_errors(fake: FakeDiscord, outbo
     enqueue(outbox, make_alert("s1"), make_alert("s2", channel="revoked"))
     fake.fail(r"^/webhooks/", 429, retry_after=0.3)
     report = await deliver_due(outbox, {"news": Destination(n, url), "revoked": Destination(n, bad)}, lambda: NOW)
-    assert (report.sent, report.failed) == (1, 1)
+    assert (report.sent, report.failed, report.retrying) == (1, 0, 1)  # the deleted webhook's channel waits
     assert "10015" in (outbox.for_story("s2")[0].error or "")
+    assert outbox.for_story("s2")[0].status is DeliveryStatus.PENDING
     assert z_free(outbox.for_story("s2")[0].error or "")  # the secret token is not in the error
 
     enqueue(outbox, make_alert("s3"))

@@ -88,7 +88,8 @@ async def test_permanent_errors(fake, error):
         await notifier(fake).send(delivery(make_alert()), "C1")
 
 
-async def test_channel_not_found_fails_only_that_delivery(fake, store):
+async def test_channel_not_found_pauses_only_that_channel(fake, store):
+    """Other channels go on; the missing one's alert waits (it used to fail for good)."""
     outbox = Outbox(store)
     with store.begin() as c:
         outbox.enqueue(c, [NewDelivery("alert:s1:news", make_alert(channel="news")),
@@ -97,9 +98,10 @@ async def test_channel_not_found_fails_only_that_delivery(fake, store):
     fake.fail("chat.postMessage", error="channel_not_found", channel="C404", times=None)
     n = notifier(fake)
     report = await deliver_due(outbox, {"news": Destination(n, "C1"), "gone": Destination(n, "C404")}, lambda: NOW)
-    assert (report.sent, report.failed) == (2, 1)
-    assert outbox.counts() == {"sent": 2, "failed": 1}
+    assert (report.sent, report.failed, report.retrying) == (2, 0, 1)
+    assert outbox.counts() == {"sent": 2, "pending": 1}
     assert len(fake.messages["C1"]) == 2
+    assert "paused: channel unavailable" in outbox.for_story("s1")[1].error
     assert "channel_not_found" in outbox.for_story("s1")[1].error
 
 
