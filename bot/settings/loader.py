@@ -165,6 +165,7 @@ def _fields_at(loc: Path_) -> list[str]:
 def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
     out = [ConfigIssue(file, _line_for(loc, lines), _key(loc), msg) for loc, msg in topic_issues(s.topics)]
     known = set(s.topics)
+    source_names = {src.name for src in s.sources}
     holders: list[tuple[Path_, ChannelRules]] = [(("defaults",), s.defaults)]
     holders += [(("channels", i), ch) for i, ch in enumerate(s.channels)]
     for at, rules in holders:  # the rules under defaults: and each channel's, read the same way
@@ -179,14 +180,17 @@ def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[Confi
                 if name not in names:
                     loc = (*at, field, j)
                     out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), _unknown_label(field, name, names)))
-    source_names = {src.name for src in s.sources}
-    for i, ch in enumerate(s.channels):
         for field in ("sources", "exclude_sources"):
-            for j, name in enumerate(getattr(ch, field) or []):
+            for j, name in enumerate(getattr(rules, field) or []):
                 if name not in source_names:
-                    loc = ("channels", i, field, j)
-                    out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), f"unknown source {name!r}"))
+                    loc = (*at, field, j)
+                    out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), _unknown_source(name, source_names)))
     return out
+
+
+def _unknown_source(name: str, names: set[str]) -> str:
+    near = difflib.get_close_matches(str(name), sorted(names), n=1)
+    return f"unknown source {name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
 
 
 def _unknown_label(field: str, name: str, names: tuple[str, ...]) -> str:

@@ -68,6 +68,21 @@ def test_unknown_topic_reference_points_at_its_line(tmp_path: Path) -> None:
     assert issue.line == 13 and "unknown topic 'ai-chip'" in issue.message
 
 
+def test_unknown_source_names_are_reported_under_defaults_and_channels(tmp_path: Path) -> None:
+    """``defaults: {sources: [...]}`` was not checked: a misspelt name there silently emptied every
+    channel that inherits it (a source filter no article passes)."""
+    text = GOOD.replace("channels:\n", "defaults:\n  sources: [Example Tech, Exampel Tech]\nchannels:\n")
+    text += "    exclude_sources: [Nowhere]\n"
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    issues = {i.key: i for i in err.value.issues}
+    assert set(issues) == {"defaults.sources[1]", "channels[0].exclude_sources[0]"}
+    assert issues["defaults.sources[1]"].line == 11
+    assert "unknown source 'Exampel Tech'" in issues["defaults.sources[1]"].message
+    assert "did you mean 'Example Tech'" in issues["defaults.sources[1]"].message
+    assert issues["channels[0].exclude_sources[0]"].line == 17
+
+
 def test_unknown_key_and_yaml_syntax(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, GOOD.replace("    weight: 1.0", "    wieght: 1.0")))
