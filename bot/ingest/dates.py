@@ -31,6 +31,9 @@ ZONES: dict[str, int] = {
     "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
     "HST": -600, "AKST": -540, "AKDT": -480, "NST": -210, "NDT": -150, "BRT": -180, "ART": -180,
 }
+# "... 10:00:00 +05:30": .NET's ``zzz`` and hand-made feeds write the RFC 822 offset with a colon,
+# which the stdlib cannot read: it dropped the offset and took the time as UTC (5 h 30 min off).
+_COLON_OFFSET = re.compile(r"(?<=\s)([+-]\d{2}):(\d{2})$")
 _ZONE = re.compile(r"(?<=[\d\s])(" + "|".join(sorted(ZONES, key=len, reverse=True)) + r")(?:\s*\([^)]*\))?\s*$",
                    re.I)
 
@@ -65,7 +68,7 @@ def parse_date(value: str | None) -> datetime | None:
             dt = None
     if dt is None:
         try:
-            dt = parsedate_to_datetime(value)
+            dt = parsedate_to_datetime(_COLON_OFFSET.sub(r"\1\2", value))
         except (TypeError, ValueError, IndexError):
             dt = None
     if dt is None:

@@ -293,3 +293,18 @@ async def test_guids_do_not_change_when_a_feed_turns_malformed(feed_server: Feed
     reports, arts = await store_cycle(tmp_path, {"G": url}, cycles=2)
     assert [r.new_articles for r in reports] == [1, 1]
     assert sorted(a.guid for a in arts) == ["12345", "12346"]
+
+
+@pytest.mark.parametrize("offset", ["+05:30", "-05:00"])
+async def test_an_rfc_822_date_with_a_colon_in_its_offset_keeps_its_offset(feed_server: FeedServer,
+                                                                           tmp_path: Path, offset: str) -> None:
+    """``<pubDate>Tue, 24 Nov 2026 10:00:00 +05:30</pubDate>`` (.NET's ``zzz`` writes the offset with a
+    colon): the stdlib's RFC 822 reader dropped the offset it could not read and took the time as UTC,
+    5 h 30 min off: an Indian outlet's article looked newer than it is (clamped to the fetch time,
+    alerted as new), a New York one five hours older."""
+    body = rss(item("Offset story", "https://o.example/1", "o1").replace(
+        "Tue, 24 Nov 2026 10:00:00 GMT", f"Tue, 24 Nov 2026 10:00:00 {offset}"))
+    _, arts = await store_cycle(tmp_path, {"offset": feed_server.feed("/o.xml", body)})
+    expected = datetime(2026, 11, 24, 10, 0, tzinfo=datetime.strptime(offset, "%z").tzinfo)
+    assert [a.published_at for a in arts] == [expected.astimezone(UTC)]
+
