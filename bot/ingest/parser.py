@@ -29,8 +29,8 @@ from lxml import etree
 from bot.errors import FeedParseError
 from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
-from bot.ingest.jsonfeed import bounded_key, key_digest, parse_json_feed
-from bot.ingest.urls import visible_url
+from bot.ingest.jsonfeed import bounded_key, parse_json_feed
+from bot.ingest.keys import settle_keys
 from bot.models import RawEntry
 
 __all__ = ["ParsedFeed", "parse_feed"]
@@ -44,9 +44,6 @@ _RSS090 = "{http://my.netscape.com/rdf/simple/0.9/}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
-# Control characters in a guid or link (JSON escapes, feedparser's lenient reading): PostgreSQL
-# refuses NUL in text, which failed the whole feed's INSERT; no identifier or URL means them.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 
@@ -325,11 +322,6 @@ def parse_feed(body: bytes, source: str = "feed", *, url: str = "", content_type
     # the feed's own title names a source added from its URL: plain text, like an article's title
     # (an Atom text construct is HTML here: "Tech &amp; Chips", or xhtml markup)
     feed.title = clean_title(feed.title)
-    for e in feed.entries:
-        if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
-            e.url = _CONTROL.sub("", e.url)
-            e.guid = _CONTROL.sub("", e.guid) or key_digest(e.guid)  # a guid of controls only: their digest
-        if not e.url.isascii():
-            e.url = visible_url(e.url)
+    settle_keys(feed.entries)
     return feed
 

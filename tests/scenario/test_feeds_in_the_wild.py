@@ -308,3 +308,19 @@ async def test_an_rfc_822_date_with_a_colon_in_its_offset_keeps_its_offset(feed_
     expected = datetime(2026, 11, 24, 10, 0, tzinfo=datetime.strptime(offset, "%z").tzinfo)
     assert [a.published_at for a in arts] == [expected.astimezone(UTC)]
 
+
+async def test_entries_sharing_one_guid_are_each_stored(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Generators that write the same ``<guid>`` on every item (the feed's address, ``0``, a
+    template's constant): the first entry was stored under it, and every other entry, then every
+    entry of every later poll, was dropped as already known, so the feed went silent for good.
+    Where one document gives one guid to entries with different links, the links tell them apart;
+    a later poll (new items on top, under that guid again) stores only the new ones."""
+    first = rss(*(item(f"Release {i} ships", f"https://same.example/r/{i}", "https://same.example/",
+                       f"Notes for release {i}.") for i in (2, 1)))
+    later = rss(*(item(f"Release {i} ships", f"https://same.example/r/{i}", "https://same.example/",
+                       f"Notes for release {i}.") for i in (3, 2, 1)))
+    url = feed_server.add("/same.xml", Reply(body=first), Reply(body=later))
+    reports, arts = await store_cycle(tmp_path, {"same": url}, cycles=3)
+    assert [r.new_articles for r in reports] == [2, 1, 0]
+    assert sorted(a.title for a in arts) == ["Release 1 ships", "Release 2 ships", "Release 3 ships"]
+
