@@ -29,6 +29,7 @@ from lxml import etree
 from bot.errors import FeedParseError
 from bot.ingest.cleaner import clean_title
 from bot.ingest.dates import parse_date
+from bot.ingest.feedlinks import is_html_page, where_its_feed_is
 from bot.ingest.jsonfeed import bounded_key, parse_json_feed
 from bot.ingest.keys import settle_keys
 from bot.models import RawEntry
@@ -276,9 +277,8 @@ def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | No
     d = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
                          resolve_relative_uris=False)
     if not d.entries and (not d.get("version") or d.get("bozo")):
-        head = body[:2048].lstrip().lower()
-        if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-            raise FeedParseError(source, "got an HTML page, not an RSS, Atom or JSON feed")
+        if is_html_page(body, content_type):
+            raise FeedParseError(source, "got an HTML page, not an RSS, Atom or JSON feed" + where_its_feed_is(body, url))
         exc = d.get("bozo_exception")
         why = f" ({type(exc).__name__}: {exc})" if exc else ""
         raise FeedParseError(source, f"not a readable RSS, Atom or JSON feed{why}")

@@ -324,3 +324,31 @@ async def test_entries_sharing_one_guid_are_each_stored(feed_server: FeedServer,
     assert [r.new_articles for r in reports] == [2, 1, 0]
     assert sorted(a.title for a in arts) == ["Release 1 ships", "Release 2 ships", "Release 3 ships"]
 
+
+async def test_a_site_page_given_as_the_feed_says_where_its_feed_is(feed_server: FeedServer,
+                                                                     tmp_path: Path) -> None:
+    """A source whose URL is the site's page, not its feed (people paste what their browser shows):
+    the error said only "got an HTML page, not an RSS, Atom or JSON feed", leaving the user to guess.
+    It now names the feed the page advertises, or the command that finds one."""
+    page = (b"<!DOCTYPE html><html><head><title>Site</title>"
+            b'<link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml"></head>'
+            b"<body><p>Welcome</p></body></html>")
+    bare = b"<!DOCTYPE html><html><head><title>Bare</title></head><body><p>No feed here</p></body></html>"
+    commented = b"<!-- " + b"generated " * 300 + b"-->\n<html><head></head><body>Late</body></html>"
+    feeds = {"site": feed_server.feed("/", page, content_type="text/html; charset=utf-8"),
+             "bare": feed_server.feed("/bare", bare, content_type="text/html"),
+             "commented": feed_server.feed("/c", commented, content_type="text/html")}
+    settings = settings_from_mapping({
+        "sources": [{"name": n, "url": u, "full_text": "never"} for n, u in feeds.items()],
+        "channels": [{"name": "c", "console": True}], "fetch": {"retries": 0}})
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        async with Pipeline(settings, store, {}, process=False) as p:
+            await p.run_cycle()
+        errors = {st.source: st.last_error or "" for st in store.fetch_states()}
+    finally:
+        store.close()
+    site = feeds["site"].rstrip("/")
+    assert f"the page names its feed: {site}/feed.xml" in errors["site"], errors["site"]
+    for name in ("bare", "commented"):
+        assert "HTML page" in errors[name] and f"signals sources discover {feeds[name]}" in errors[name], errors[name]
