@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 
 from bot.ingest.jsonfeed import bounded_key, key_digest
-from bot.ingest.urls import visible_url
+from bot.ingest.urls import unwrap_redirector, visible_url
 from bot.models import RawEntry
 
 __all__ = ["settle_keys"]
@@ -23,6 +23,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 def settle_keys(entries: list[RawEntry]) -> None:
     """Make the entries' guids and links storable and their guids tell them apart (in place).
 
+    * A Google News link is its article's own URL when the link carries it
+      (:func:`~bot.ingest.urls.unwrap_redirector`).
     * Control characters are dropped from guids and links (a guid of controls only: their digest);
       other invisible characters in a link are percent-encoded (:func:`~bot.ingest.urls.visible_url`).
     * A guid that one document gives to entries with different links (generators that write the
@@ -33,6 +35,8 @@ def settle_keys(entries: list[RawEntry]) -> None:
     """
     links: defaultdict[str, set[str]] = defaultdict(set)
     for e in entries:
+        if "news.google.com/" in e.url:
+            e.url = unwrap_redirector(e.url)
         if _CONTROL.search(e.guid) or _CONTROL.search(e.url):
             e.url = _CONTROL.sub("", e.url)
             e.guid = _CONTROL.sub("", e.guid) or key_digest(e.guid)

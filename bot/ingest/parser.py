@@ -45,6 +45,8 @@ _RSS090 = "{http://my.netscape.com/rdf/simple/0.9/}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
+# FeedBurner links every item through feedproxy.google.com and names the article in origLink
+_ORIGLINK = "{http://rssnamespace.org/feedburner/ext/1.0}origLink"
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 
@@ -145,7 +147,7 @@ def _guid(guid: str, url: str, title: str, summary: str) -> str:
 
 def _rss_item(item: etree._Element, base: str) -> RawEntry:
     title = link = guid = summary = content = date = author = ""
-    permalink = atom_link = ""
+    permalink = atom_link = orig = ""
     for child in item:
         tag = child.tag
         if not isinstance(tag, str):
@@ -170,9 +172,11 @@ def _rss_item(item: etree._Element, base: str) -> RawEntry:
             author = author or (child.text or "").strip()
         elif tag == _ATOM + "link" and child.get("rel", "alternate") == "alternate":
             atom_link = child.get("href", "")
+        elif tag == _ORIGLINK:
+            orig = (child.text or "").strip()
     if not link and item.get(_RDF + "about"):
         link = item.get(_RDF + "about", "")
-    url = link or permalink or atom_link
+    url = orig or link or permalink or atom_link
     url = urljoin(base, url) if url and base else url
     return RawEntry(guid=_guid(guid, url, title, summary), url=url, title=title, summary=summary,
                     content=content, published_at=parse_date(date), author=author or None)
@@ -195,10 +199,10 @@ def _atom_text(el: etree._Element | None) -> str:
 
 def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
     title_el = summary_el = content_el = None
-    guid = url = published = updated = author = ""
+    guid = url = published = updated = author = orig = ""
     for child in entry:
         tag = child.tag
-        if not isinstance(tag, str) or not tag.startswith(_ATOM):
+        if not isinstance(tag, str) or not tag.startswith((_ATOM, _ORIGLINK)):
             continue
         name = tag[len(_ATOM):]
         if name == "title":
@@ -220,6 +224,9 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
             updated = child.text or ""
         elif name == "author" and not author:
             author = (child.findtext(_ATOM + "name") or "").strip()
+        elif tag == _ORIGLINK:
+            orig = (child.text or "").strip()
+    url = urljoin(base, orig) if orig else url
     if not url and guid.startswith(("http://", "https://")):  # no link: a URL id is the best one there is
         url = guid
     title, summary = _atom_text(title_el), _atom_text(summary_el)
@@ -290,7 +297,7 @@ def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | No
         content = ""
         if e.get("content"):
             content = max((c.get("value", "") for c in e.content), key=len)
-        link = e.get("link", "")
+        link = e.get("feedburner_origlink") or e.get("link", "")
         link = urljoin(url, link) if link and url else link
         title = e.get("title", "")
         title_type = (e.get("title_detail") or {}).get("type", "text/plain")

@@ -352,3 +352,27 @@ async def test_a_site_page_given_as_the_feed_says_where_its_feed_is(feed_server:
     assert f"the page names its feed: {site}/feed.xml" in errors["site"], errors["site"]
     for name in ("bare", "commented"):
         assert "HTML page" in errors[name] and f"signals sources discover {feeds[name]}" in errors[name], errors[name]
+
+
+async def test_redirector_links_lead_to_the_article_itself(feed_server: FeedServer, tmp_path: Path) -> None:
+    """FeedBurner feeds link every item through ``feedproxy.google.com`` and name the real page in
+    ``<feedburner:origLink>``; Google News RSS links ``news.google.com/rss/articles/CBMi…``, whose
+    id carries the article's URL. Both were stored as the redirector's address: the outlet's own
+    feed carrying the same article made a second article (no shared canonical URL), alerts linked
+    through a tracker, and a teaser's full text was fetched from the redirector, not the article."""
+    fb = (b'<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel><title>FB</title>'
+          b"<item><title>Proxy story</title><link>http://feedproxy.google.com/~r/Outlet/~3/Xy12/</link>"
+          b"<guid isPermaLink=\"false\">fb-1</guid><description>Proxied words.</description>"
+          b"<feedburner:origLink>https://outlet.example/2026/proxy-story?utm_source=feedburner</feedburner:origLink>"
+          b"</item></channel></rss>")
+    gnews_id = "CBMiIGh0dHBzOi8vd3d3LmV4YW1wbGUuY29tL25ld3MvMTIz0gEA"  # https://www.example.com/news/123
+    gnews = rss(item("Google story - Example", f"https://news.google.com/rss/articles/{gnews_id}?oc=5", "gn-1",
+                     "Aggregated words."))
+    own = rss(item("Proxy story", "https://outlet.example/2026/proxy-story", "own-1", "The outlet's words."),
+              item("Google story", "https://www.example.com/news/123", "own-2", "The example's words."))
+    feeds = {"fb": feed_server.feed("/fb.xml", fb), "gnews": feed_server.feed("/gn.xml", gnews)}
+    _, arts = await store_cycle(tmp_path, feeds)
+    assert sorted(a.url for a in arts) == ["https://outlet.example/2026/proxy-story?utm_source=feedburner",
+                                           "https://www.example.com/news/123"]
+    _, arts = await store_cycle(tmp_path, {"own": feed_server.feed("/own.xml", own)})
+    assert len(arts) == 2 and {a.source for a in arts} == {"fb", "gnews"}  # the outlets' copies were known
