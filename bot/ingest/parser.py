@@ -235,8 +235,25 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
                     author=author or None)
 
 
+_SPACE = b" \t\r\n"
+
+
+def _declaration_first(body: bytes) -> bytes:
+    """``body`` without whitespace before its XML declaration (a UTF-8 byte-order mark stays first).
+
+    WordPress themes and plugins that print a blank line before ``<?xml`` make one of the commonest
+    feed errors: libxml2 refuses a declaration anywhere but at the start, and every poll of such a
+    feed went to feedparser (17.8 ms instead of 1.1 ms for 20 entries) with a "not well-formed" WARNING."""
+    bom = b"\xef\xbb\xbf" if body.startswith(b"\xef\xbb\xbf") else b""
+    if body[len(bom):len(bom) + 1] not in (b" ", b"\t", b"\r", b"\n"):
+        return body
+    rest = body[len(bom):].lstrip(_SPACE)
+    return bom + rest if rest.startswith(b"<?xml") else body
+
+
 def _parse_lxml(body: bytes, url: str, charset: str | None) -> ParsedFeed | None:
     """Fast path; ``None`` when the document is not something it reads (use feedparser)."""
+    body = _declaration_first(body)
     try:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                  remove_comments=True, remove_pis=True, encoding=_override(body, charset))

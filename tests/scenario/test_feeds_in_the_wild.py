@@ -8,6 +8,7 @@ text) until the fix next to each test's cause.
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -376,3 +377,20 @@ async def test_redirector_links_lead_to_the_article_itself(feed_server: FeedServ
                                            "https://www.example.com/news/123"]
     _, arts = await store_cycle(tmp_path, {"own": feed_server.feed("/own.xml", own)})
     assert len(arts) == 2 and {a.source for a in arts} == {"fb", "gnews"}  # the outlets' copies were known
+
+
+async def test_blank_lines_before_the_xml_declaration_are_not_a_malformed_feed(
+        feed_server: FeedServer, caplog: pytest.LogCaptureFixture) -> None:
+    """WordPress sites whose theme or a plugin prints a blank line before ``<?xml ...?>`` (one of the
+    commonest feed errors there is): libxml2 refuses the declaration there, so every poll of such a
+    feed went to the lenient fallback parser (17.8 ms instead of 1.1 ms for 20 entries) and logged "feed is not well-formed" as a
+    WARNING, for a feed any reader shows. The whitespace before the declaration is dropped."""
+    plain = rss(item("Blank line story", "https://wp.example/1", "wp-1", "Caf\u00e9 words."))
+    urls = [feed_server.feed("/wp.xml", b"\n\n" + plain),
+            feed_server.feed("/wp-bom.xml", b"\xef\xbb\xbf\r\n " + plain)]
+    with caplog.at_level(logging.WARNING):
+        async with Fetcher(FetchSettings(retries=0)) as f:
+            results = [await f.fetch(SourceSettings(name="WP", url=u), FetchState(source="WP", url=u)) for u in urls]
+    assert [(r.feed.parser, r.feed.kind) for r in results if r.feed] == [("lxml", "rss2.0")] * 2
+    assert [e.title for r in results if r.feed for e in r.feed.entries] == ["Blank line story"] * 2
+    assert not [r for r in caplog.records if "not well-formed" in r.getMessage()]
