@@ -91,7 +91,7 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
             guid = "sha1:" + hashlib.sha1((title + summary + content).encode()).hexdigest()
         entries.append(RawEntry(
             guid=bounded_key(guid), url=url, title=title, summary=summary, content=content,
-            published_at=parse_date(_s(item.get("date_published")) or _s(item.get("date_modified"))),
+            published_at=parse_date(_s(item.get("date_published"))) or parse_date(_s(item.get("date_modified"))),
             author=_author(item),
         ))
     return version or "json", _s(data.get("title")), _s(data.get("home_page_url")), entries

@@ -231,7 +231,7 @@ def _atom_entry(entry: etree._Element, base: str) -> RawEntry:
         url = guid
     title, summary = _atom_text(title_el), _atom_text(summary_el)
     return RawEntry(guid=_guid(guid, url, title, summary), url=url, title=title, summary=summary,
-                    content=_atom_text(content_el), published_at=parse_date(published or updated),
+                    content=_atom_text(content_el), published_at=parse_date(published) or parse_date(updated),
                     author=author or None)
 
 
@@ -321,9 +321,9 @@ def _parse_feedparser(body: bytes, source: str, url: str, content_type: str | No
         if title_type == "text/plain":
             title = html.escape(title, quote=False)
         summary = e.get("summary", "")
-        date = e.get("published") or e.get("updated") or ""
+        date = parse_date(e.get("published")) or parse_date(dict.get(e, "updated"))  # no published fallback
         entries.append(RawEntry(guid=_guid(e.get("id", ""), link, title, summary), url=link, title=title,
-                                summary=summary, content=content, published_at=parse_date(date),
+                                summary=summary, content=content, published_at=date,
                                 author=e.get("author") or None))
     return ParsedFeed(kind=d.get("version") or "unknown", title=d.feed.get("title", ""),
                       link=d.feed.get("link", ""), entries=entries, parser="feedparser")

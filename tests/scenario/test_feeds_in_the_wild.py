@@ -394,3 +394,27 @@ async def test_blank_lines_before_the_xml_declaration_are_not_a_malformed_feed(
     assert [(r.feed.parser, r.feed.kind) for r in results if r.feed] == [("lxml", "rss2.0")] * 2
     assert [e.title for r in results if r.feed for e in r.feed.entries] == ["Blank line story"] * 2
     assert not [r for r in caplog.records if "not well-formed" in r.getMessage()]
+
+
+@pytest.mark.parametrize("placeholder", ["Mon, 01 Jan 0001 00:00:00 +0000", "0001-01-01T00:00:00Z",
+                                         "Thu, 01 Jan 1970 00:00:00 +0000", "0000-00-00 00:00:00"])
+async def test_a_placeholder_date_is_no_date(feed_server: FeedServer, tmp_path: Path, placeholder: str) -> None:
+    """Hugo writes Go's zero time (``Mon, 01 Jan 0001 00:00:00 +0000``) for a page without a date, and
+    a null timestamp printed by PHP is the Unix epoch. They were stored as published in 2001 (the
+    stdlib reads year 0001 as a two-digit 01), in year 1 or in 1970: signals search and the alerts
+    showed that date, and the story's coverage span, from which importance reads how fast it spreads,
+    ran over decades. A date before 1995 (no feed is older) is a placeholder: the entry is undated."""
+    body = rss(item("Undated page", "https://hugo.example/p/", "h1").replace(
+        "Tue, 24 Nov 2026 10:00:00 GMT", placeholder))
+    _, arts = await store_cycle(tmp_path, {"hugo": feed_server.feed("/h.xml", body)})
+    assert [(a.title, a.published_at) for a in arts] == [("Undated page", None)]
+
+
+async def test_a_placeholder_published_date_gives_way_to_the_updated_one(feed_server: FeedServer,
+                                                                        tmp_path: Path) -> None:
+    """An Atom entry whose ``<published>`` is Go's zero time still has its ``<updated>`` date."""
+    body = atom(b"<entry><title>Updated only</title><id>tag:h,1</id><link href='https://h.example/1'/>"
+                b"<published>0001-01-01T00:00:00Z</published><updated>2026-11-24T10:00:00Z</updated></entry>")
+    _, arts = await store_cycle(tmp_path, {"hugo": feed_server.feed("/a.xml", body,
+                                                                    content_type="application/atom+xml")})
+    assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]
