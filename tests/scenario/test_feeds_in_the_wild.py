@@ -418,3 +418,21 @@ async def test_a_placeholder_published_date_gives_way_to_the_updated_one(feed_se
     _, arts = await store_cycle(tmp_path, {"hugo": feed_server.feed("/a.xml", body,
                                                                     content_type="application/atom+xml")})
     assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]
+
+
+async def test_relative_links_resolve_against_where_the_feed_was_found(feed_server: FeedServer,
+                                                                       tmp_path: Path) -> None:
+    """A feed behind a temporary redirect (``/news`` → 302 → ``/blog/feed.xml``, a CMS's or a CDN's
+    alias) with relative links (``posts/1``, JSON Feed's relative ``url``): they were resolved against
+    the address asked for, not the document's own (RFC 3986 §5.1.3), so every link pointed to a page
+    that does not exist (``/posts/1`` instead of ``/blog/posts/1``)."""
+    body = rss(item("Relative story", "posts/1", "rel-1"))
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": '
+                 b'[{"id": "j1", "url": "posts/2", "title": "Relative JSON story"}]}')
+    feed_server.feed("/blog/feed.xml", body)
+    feed_server.feed("/blog/feed.json", json_feed, content_type="application/feed+json")
+    base = feed_server.feed("/x", b"").rsplit("/", 1)[0]
+    feeds = {"rss": feed_server.redirect("/news", f"{base}/blog/feed.xml", status=302),
+             "json": feed_server.redirect("/news.json", f"{base}/blog/feed.json", status=302)}
+    _, arts = await store_cycle(tmp_path, feeds)
+    assert sorted(a.url for a in arts) == [f"{base}/blog/posts/1", f"{base}/blog/posts/2"]
