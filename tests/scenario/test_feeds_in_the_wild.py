@@ -436,3 +436,24 @@ async def test_relative_links_resolve_against_where_the_feed_was_found(feed_serv
              "json": feed_server.redirect("/news.json", f"{base}/blog/feed.json", status=302)}
     _, arts = await store_cycle(tmp_path, feeds)
     assert sorted(a.url for a in arts) == [f"{base}/blog/posts/1", f"{base}/blog/posts/2"]
+
+
+async def test_a_json_feed_in_windows_1252_is_read_not_refused(feed_server: FeedServer, tmp_path: Path) -> None:
+    """JSON Feed is UTF-8 by its spec, but a CMS serving text from a Latin-1 database writes
+    windows-1252 bytes (``Caf\\xe9``, smart quotes 0x93/0x94). One such byte failed the whole feed on
+    every poll ("invalid JSON: 'utf-8' codec can't decode byte 0xe9"), where the same bytes in an
+    RSS feed are read as windows-1252, as browsers and feedparser do. JSON's stray bytes are now read so
+    too, and a document mixing both keeps its UTF-8 text."""
+    doc = ('{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "w1", '
+           '"url": "https://w.example/1", "title": "Caf\u00e9 \u201cquoted\u201d \u2013 \u20ac5", '
+           '"content_text": "Na\u00efve words."}]}').encode("cp1252")
+    mixed = ('{"version": "https://jsonfeed.org/version/1.1", "title": "M", "items": [{"id": "m1", '
+             '"url": "https://m.example/1", "title": "Z\u00fcrich \u201cmixed\u201d \U0001f4a1", '
+             '"content_text": "STRAY"}]}').encode().replace(b"STRAY", b"One stray byte: caf\xe9.")
+    feeds = {"w": feed_server.feed("/w.json", doc, content_type="application/feed+json"),
+             "m": feed_server.feed("/m.json", mixed, content_type="application/feed+json")}
+    reports, arts = await store_cycle(tmp_path, feeds)
+    assert reports[0].errors == 0
+    assert sorted((a.title, a.text) for a in arts) == [
+        ("Caf\u00e9 \u201cquoted\u201d \u2013 \u20ac5", "Na\u00efve words."),
+        ("Z\u00fcrich \u201cmixed\u201d \U0001f4a1", "One stray byte: caf\u00e9.")]  # its UTF-8 text intact
