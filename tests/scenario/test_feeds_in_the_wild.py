@@ -457,3 +457,22 @@ async def test_a_json_feed_in_windows_1252_is_read_not_refused(feed_server: Feed
     assert sorted((a.title, a.text) for a in arts) == [
         ("Caf\u00e9 \u201cquoted\u201d \u2013 \u20ac5", "Na\u00efve words."),
         ("Z\u00fcrich \u201cmixed\u201d \U0001f4a1", "One stray byte: caf\u00e9.")]  # its UTF-8 text intact
+
+
+async def test_cdata_written_twice_or_escaped_does_not_show(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Generators that wrap text in CDATA once more (``<![CDATA[<![CDATA[...]]>]]>``, which also sends
+    the document to the lenient parser) or escape their CDATA (``&lt;![CDATA[...]]&gt;``): the title
+    showed ``<![CDATA[Nested title]]>`` and the text ended in ``]]>``; an escaped title was read as an
+    HTML comment and lost, so the article was named after its first line of text. A literal ``]]>``
+    without its opening marker is text, and stays."""
+    nested = rss(item("<![CDATA[<![CDATA[Nested title]]>]]>", "https://c.example/1", "c1",
+                      "<![CDATA[<![CDATA[<p>Nested <b>body</b> text.</p>]]>]]>"))
+    escaped = rss(item("&lt;![CDATA[Escaped title]]&gt;", "https://c.example/2", "c2",
+                       "&lt;![CDATA[&lt;p&gt;Escaped body text.&lt;/p&gt;]]&gt;"))
+    literal = rss(item("Arrays end in ]]&gt; here", "https://c.example/3", "c3", "<![CDATA[a ]]]]><![CDATA[> b]]>"))
+    feeds = {"nested": feed_server.feed("/n.xml", nested), "escaped": feed_server.feed("/e.xml", escaped),
+             "literal": feed_server.feed("/l.xml", literal)}
+    _, arts = await store_cycle(tmp_path, feeds)
+    assert sorted((a.title, a.text) for a in arts) == [("Arrays end in ]]> here", "a ]]> b"),
+                                                        ("Escaped title", "Escaped body text."),
+                                                        ("Nested title", "Nested body text.")]
