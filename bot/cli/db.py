@@ -74,12 +74,14 @@ def _prune(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
-    from bot.store import DEFAULT_DB, Store
+    from bot.store import DEFAULT_DB, Store, make_engine
     from bot.store.backup import backup
 
     if not args.to:
         raise CommandError("signals db backup needs the file to write: --to var/signals-$(date +%F).db")
-    store = Store.open(_url(args) or DEFAULT_DB)
+    # not Store.open: that migrates first, and the copy production.md asks for before an upgrade would
+    # be of the upgraded database (and one a newer Signals wrote could not be copied at all)
+    store = Store(make_engine(_url(args) or DEFAULT_DB))
     try:
         size = backup(store, args.to)
     finally:

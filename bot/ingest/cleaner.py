@@ -68,6 +68,7 @@ _TRAIL_HINT = re.compile(r"(?i:more|reading|this)\W{0,4}$|[…\]]|\.\.\.")
 _PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~‘’“”–—…•·«»¡¿"
 _strip = str.strip
 _ONE_LINE = re.compile(r"\s+")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]{1,31});")
 # UTF-8 read as Latin-1/windows-1252 (Ã©, â€™, ðŸ’¡, Â ) or as windows-1251 (Ð/Ñ pairs): only then
 # is ftfy's full repair worth its cost (it is ~50x slower than this search).
@@ -117,11 +118,27 @@ def _repair(text: str) -> str:
     return text
 
 
+def _unwrap_cdata(text: str) -> str:
+    """Drop CDATA markers that reached the text: generators wrapping their CDATA in CDATA again
+    (``<![CDATA[<![CDATA[...]]>]]>``) or escaping it (``&lt;![CDATA[...]]&gt;``). They showed in
+    titles and left ``]]>`` after the text; the HTML reader took an escaped one for a comment and
+    lost what it wrapped. Only pairs go: a ``]]>`` on its own is the text's."""
+    for _ in range(3):  # wrapped twice or three times: until none is left
+        text, n = _CDATA.subn(r"\1", text)
+        if not n or "CDATA[" not in text:
+            break
+    return text
+
+
 def clean_text(text: str, *, boilerplate: bool = True) -> str:
     """HTML or plain text → repaired plain text, one paragraph per line."""
     if not text:
         return ""
+    if "CDATA[" in text:
+        text = _unwrap_cdata(text)
     text = html_to_text(strip_invisible(text))
+    if "CDATA[" in text:  # escaped once more than the markup: a literal marker in the text
+        text = _unwrap_cdata(text)
     if "&" in text and _ENTITY.search(text):
         # escaped once more than its format says: JSON Feed content_text/summary written from HTML
         # ("It&#8217;s"), an RSS description whose CDATA holds "&amp;#8217;", or even whole escaped

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 
 from feedparser.datetimes import _parse_date as _feedparser_date
 
-__all__ = ["ZONES", "parse_date", "retry_after"]
+__all__ = ["EARLIEST", "ZONES", "parse_date", "retry_after"]
 
 # Abbreviation → offset in minutes, for the unambiguous ones the stdlib does not know.
 ZONES: dict[str, int] = {
@@ -31,6 +31,14 @@ ZONES: dict[str, int] = {
     "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
     "HST": -600, "AKST": -540, "AKDT": -480, "NST": -210, "NDT": -150, "BRT": -180, "ART": -180,
 }
+# "... 10:00:00 +05:30": .NET's ``zzz`` and hand-made feeds write the RFC 822 offset with a colon,
+# which the stdlib cannot read: it dropped the offset and took the time as UTC (5 h 30 min off).
+_COLON_OFFSET = re.compile(r"(?<=\s)([+-]\d{2}):(\d{2})$")
+# Placeholders, not dates: Go's zero time (Hugo's undated pages, "Mon, 01 Jan 0001 00:00:00 +0000",
+# which the stdlib reads as 2001: a year under 100 is taken for a two-digit one) and the Unix epoch a
+# null timestamp prints as. No feed entry is older than the formats (RSS 0.9 is from 1999).
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+_YEAR_BEFORE_1000 = re.compile(r"(?<![\d+.:-])0\d{3}(?!\d)")
 _ZONE = re.compile(r"(?<=[\d\s])(" + "|".join(sorted(ZONES, key=len, reverse=True)) + r")(?:\s*\([^)]*\))?\s*$",
                    re.I)
 
@@ -47,11 +55,17 @@ def _numeric_zone(value: str) -> str:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """Parse a feed date; naive values are taken as UTC; ``None`` if unreadable."""
+    """Parse a feed date; naive values are taken as UTC; ``None`` if unreadable or a placeholder
+    (before :data:`EARLIEST`: the entry is undated, as if it had no date)."""
+    dt = _parse(value)
+    return None if dt is None or dt < EARLIEST else dt
+
+
+def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
     value = value.strip()
-    if not value:
+    if not value or _YEAR_BEFORE_1000.search(value):
         return None
     dt: datetime | None = None
     if value.isdigit() and len(value) in (10, 13):  # Unix time in s or ms (feedparser reads it as 2017-11-20)
@@ -65,7 +79,7 @@ def parse_date(value: str | None) -> datetime | None:
             dt = None
     if dt is None:
         try:
-            dt = parsedate_to_datetime(value)
+            dt = parsedate_to_datetime(_COLON_OFFSET.sub(r"\1\2", value))
         except (TypeError, ValueError, IndexError):
             dt = None
     if dt is None:

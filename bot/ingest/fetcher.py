@@ -69,6 +69,7 @@ class _Answer:
     headers: httpx.Headers
     body: bytes
     permanent_url: str | None
+    url: str = ""  # where the answer came from, after redirects: the base of the document's relative links
 
 
 class _Retry(Exception):
@@ -155,7 +156,7 @@ class Fetcher:
                 body = b""
                 if 200 <= resp.status_code < 300:
                     body = await read_capped(resp, limit)
-                return _Answer(resp.status_code, resp.headers, body, permanent)
+                return _Answer(resp.status_code, resp.headers, body, permanent, str(resp.url))
         except (TimeoutError, httpx.TimeoutException) as exc:
             what = type(exc).__name__ if isinstance(exc, httpx.TimeoutException) else f"no answer within {total:g}s"
             raise _Retry(FetchTimeout(source, f"timed out ({what})")) from exc
@@ -267,7 +268,9 @@ class Fetcher:
         try:
             # in a thread: a pathological body (10 MB of broken markup) costs the lenient fallback
             # parser tens of seconds of CPU, which must not stall every other poll on the event loop
-            feed = await asyncio.to_thread(parse_feed, answer.body, source.name, url=st.url,
+            # relative links resolve against the document's own address (RFC 3986 5.1.3), not the
+            # one asked for: behind a temporary redirect, /news -> /blog/feed.xml, "posts/1" is /blog/posts/1
+            feed = await asyncio.to_thread(parse_feed, answer.body, source.name, url=answer.url or st.url,
                                            content_type=answer.headers.get("content-type"))
         except FeedParseError as exc:
             return self._fail(source, st, f"malformed feed from {st.url}: {exc}", t0)

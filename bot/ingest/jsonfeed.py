@@ -6,6 +6,7 @@ mapping onto :class:`~bot.models.RawEntry` is clearer than any library.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import json
@@ -59,10 +60,34 @@ def _author(item: dict[str, Any]) -> str | None:
     return None
 
 
+def _as_windows_1252(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes that are not UTF-8, read as windows-1252."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return bytes(bad).decode("windows-1252", "replace"), exc.end
+
+
+codecs.register_error("signals-windows-1252", _as_windows_1252)
+
+
+def _loads(body: bytes) -> Any:
+    """The document as JSON: UTF-8 (or UTF-16/32, which ``json`` detects), its stray bytes windows-1252.
+
+    JSON Feed is UTF-8 by its spec, but a CMS serving text from a Latin-1 database writes
+    windows-1252 bytes (``Caf\\xe9``); one of them failed the whole feed on every poll, where the
+    same bytes in an RSS feed are read as windows-1252 (as browsers and feedparser do). Only the
+    bytes that are not UTF-8 are read so: a document mixing both keeps its UTF-8 text intact."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        return json.loads(body.decode("utf-8", "signals-windows-1252"))
+
+
 def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, str, str, list[RawEntry]]:
     """Return ``(version, title, home_page_url, entries)``; raise FeedParseError if not a JSON Feed."""
     try:
-        data = json.loads(body)
+        data = _loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedParseError(source, f"invalid JSON: {exc}") from exc
     except RecursionError:  # "[[[[…" a hundred thousand deep: the feed's malformation, not a parser bug
@@ -91,7 +116,7 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
             guid = "sha1:" + hashlib.sha1((title + summary + content).encode()).hexdigest()
         entries.append(RawEntry(
             guid=bounded_key(guid), url=url, title=title, summary=summary, content=content,
-            published_at=parse_date(_s(item.get("date_published")) or _s(item.get("date_modified"))),
+            published_at=parse_date(_s(item.get("date_published"))) or parse_date(_s(item.get("date_modified"))),
             author=_author(item),
         ))
     return version or "json", _s(data.get("title")), _s(data.get("home_page_url")), entries

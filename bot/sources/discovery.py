@@ -14,23 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from bot.errors import FeedParseError, SignalsError
 from bot.ingest.cleaner import clean_title
+from bot.ingest.feedlinks import feed_links
 from bot.ingest.parser import ParsedFeed, parse_feed
-from bot.settings.feedurl import feed_url
 
 __all__ = ["COMMON_PATHS", "DiscoveredFeed", "discover", "feed_links"]
 
 log = logging.getLogger(__name__)
 
 COMMON_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/feed.xml", "/rss", "/feeds/posts/default")
-_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
-               "application/rdf+xml", "application/xml", "text/xml"}
 _LIMIT = 2_000_000
 # describe the body as sent; the copy kept is decoded (and maybe cut)
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -43,41 +40,6 @@ class DiscoveredFeed:
     kind: str  # "rss2.0", "atom1.0", "json1.1"...
     entries: int
     via: str  # "direct", "link", "path"
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[tuple[str, str]] = []  # (href, title)
-        self.base: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "base" and a.get("href") and self.base is None:
-            self.base = a["href"]
-        if tag != "link" or not a.get("href"):
-            return
-        rels = a.get("rel", "").lower().split()
-        ctype = a.get("type", "").lower().split(";")[0].strip()
-        if "alternate" in rels and ctype in _FEED_TYPES and "stylesheet" not in rels:
-            self.links.append((a["href"], a.get("title", "")))
-
-
-def feed_links(html: str, page_url: str) -> list[tuple[str, str]]:
-    """``(absolute URL, title)`` of each feed a page advertises with ``<link rel="alternate">``."""
-    p = _Links()
-    try:
-        p.feed(html)
-        p.close()
-    except Exception:  # HTMLParser is lenient; anything else is a broken page: keep what was read
-        log.info("could not read the whole page", extra={"url": page_url})
-    base = urljoin(page_url, p.base) if p.base else page_url
-    out: dict[str, str] = {}
-    for href, title in p.links:
-        url = urljoin(base, feed_url(href))  # feed://, feed:https:// as some sites write them
-        if urlsplit(url).scheme in ("http", "https"):
-            out.setdefault(url, title)
-    return list(out.items())
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> tuple[httpx.Response | None, str]:

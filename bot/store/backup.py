@@ -24,10 +24,16 @@ PAGES = 1024  # pages per step: writers get the lock back between steps
 
 
 def backup(store: Store, dest: str | os.PathLike[str]) -> int:
-    """Copy the store's SQLite database to ``dest``; returns the size of the copy in bytes."""
+    """Copy the store's SQLite database to ``dest``; returns the size of the copy in bytes.
+
+    The database is copied at whatever schema revision it is (``signals db backup`` does not
+    migrate it first: the copy taken before an upgrade must be of the old schema)."""
     if not store.is_sqlite:
         raise CommandError("signals db backup copies a SQLite file; for PostgreSQL use pg_dump "
                            "(pg_dump -Fc \"$SIGNALS_DATABASE_URL\" > signals.dump)")
+    source_file = store.engine.url.database or ""
+    if source_file in ("", ":memory:") or not Path(source_file).is_file():  # connecting would create it
+        raise CommandError(f"no SQLite database at {source_file or ':memory:'} to back up")
     target = Path(dest)
     if target.exists():
         raise CommandError(f"{target} exists; give a new file name (a backup never overwrites)")

@@ -152,6 +152,8 @@ def test_utf16_with_bom() -> None:
     ("2026-11-24 10:00:00 CET", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
     ("Tue, 24 Nov 2026 10:00:00 BST (British Summer Time)", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),
     ("Tue, 24 Nov 2026 10:00:00 +0900 (JST)", datetime(2026, 11, 24, 1, 0, tzinfo=UTC)),  # the number decides
+    ("Tue, 24 Nov 2026 10:00:00 +05:30", datetime(2026, 11, 24, 4, 30, tzinfo=UTC)),  # .NET zzz: a colon
+    ("Tue, 24 Nov 2026 10:00:00 -05:00", datetime(2026, 11, 24, 15, 0, tzinfo=UTC)),
     ("Tue, 24 Nov 2026 10:00:00 IST", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),  # ambiguous: left as UTC
     ("Tue, 24 Nov 2026 10:00:00 CST", datetime(2026, 11, 24, 16, 0, tzinfo=UTC)),  # the stdlib's US Central
     ("not a date", None),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from bot.ingest import canonical_url
+from bot.ingest.urls import unwrap_redirector
 
 CASES = [
     ("https://example.com/a", "https://example.com/a"),
@@ -63,3 +66,26 @@ def test_canonical_url_is_idempotent() -> None:
 def test_canonical_url_is_idempotent_on_every_case() -> None:
     for raw, canonical in CASES:
         assert canonical_url(canonical) == canonical, raw
+
+
+def _google_news(url: str) -> str:
+    """A Google News RSS link of the older kind, carrying ``url`` (protobuf field 4, varint length)."""
+    raw = url.encode()
+    size = bytes([len(raw)]) if len(raw) < 128 else bytes([(len(raw) & 0x7F) | 0x80, len(raw) >> 7])
+    token = base64.urlsafe_b64encode(b"\x08\x13\x22" + size + raw + b"\xd2\x01\x00").decode().rstrip("=")
+    return f"https://news.google.com/rss/articles/{token}?oc=5"
+
+
+@pytest.mark.parametrize("article", ["https://www.example.com/news/123", "https://e.example/" + "long-slug-" * 20])
+def test_a_google_news_link_is_its_articles_url(article: str) -> None:
+    assert unwrap_redirector(_google_news(article)) == article
+
+
+@pytest.mark.parametrize("url", [
+    "https://news.google.com/rss/articles/CBMiAU_yqLOpaqueTokenOfTheNewerKind?oc=5",  # no URL inside: kept
+    "https://news.google.com/rss/articles/%%%",
+    "https://news.google.com/topics/CAAqJggKIiBDQkFTRWdvSUwyMHZNRGx1YlY4U0FtVnVHZ0pWVXlnQVAB",
+    "https://example.com/rss/articles/CBMiIGh0dHBzOi8vd3d3LmV4YW1wbGUuY29tL25ld3MvMTIz0gEA",
+])
+def test_other_links_are_not_unwrapped(url: str) -> None:
+    assert unwrap_redirector(url) == url

@@ -79,3 +79,35 @@ def test_db_backup_command(tmp_path: Path) -> None:
     assert again.returncode == 1 and "exists" in again.stderr and "Traceback" not in again.stderr, again.stderr
     missing = subprocess.run(run, capture_output=True, text=True)
     assert missing.returncode == 1 and "needs the file" in missing.stderr, missing.stderr
+
+
+@pytest.mark.parametrize("revision", ["0003", "0099"])
+def test_backup_copies_an_older_or_newer_database_as_it_is(tmp_path: Path, revision: str) -> None:
+    """The backup production.md asks for before an upgrade, taken once the new Signals is installed:
+    ``signals db backup`` opened the store, which migrated it first, so the "pre-upgrade" copy (and
+    the database) were already at the new revision, with no way back. A database a newer Signals wrote
+    (the deploy rolled back) was refused, so no copy could be taken before restoring an older backup.
+    The copy and the database keep their revision; a missing file is an error, not a new empty copy."""
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    engine = create_engine(url)
+    migrate.upgrade(engine, "0003")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO seen_events (id, at) VALUES ('e1', '2026-09-01 00:00:00')"))
+        if revision == "0099":
+            c.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    run = [sys.executable, "-m", "bot", "db", "backup", "--db", url, "--to", str(tmp_path / "copy.db")]
+    out = subprocess.run(run, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    for name in ("s.db", "copy.db"):
+        conn = sqlite3.connect(tmp_path / name)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(revision,)], name
+        assert conn.execute("SELECT id FROM seen_events").fetchall() == [("e1",)]
+        conn.close()
+    missing = [sys.executable, "-m", "bot", "db", "backup", "--db", f"sqlite:///{tmp_path}/none.db",
+               "--to", str(tmp_path / "none-copy.db")]
+    out = subprocess.run(missing, capture_output=True, text=True)
+    assert out.returncode != 0 and "Traceback" not in out.stderr and "none.db" in out.stderr, out.stderr
+    assert not (tmp_path / "none.db").exists() and not (tmp_path / "none-copy.db").exists()
