@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands import queries
 from bot.commands.model import FeedbackResult, Invocation, Reply
-from bot.commands.overrides import effective_rules, get_override, require_admin, set_override
+from bot.commands.overrides import effective_rules, get_override, require_admin, set_override, settings_lock
 from bot.errors import CommandError, StoreError
 from bot.settings import ChannelSettings, Settings
 from bot.store import Store
@@ -135,49 +135,54 @@ class CommandService:
     def _topics(self, inv: Invocation, add: bool, topic: str) -> Reply:
         ch = self._need_channel(inv)
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        rules = effective_rules(self.settings, self.store)[ch.name]
-        before = list(rules.topics or [])
-        if add and topic in before:
-            return Reply(text=f"#{ch.name} already follows {topic}.")
-        if not add and topic not in before:
-            return Reply(text=f"#{ch.name} does not follow {topic}.")
-        after = [*before, topic] if add else [x for x in before if x != topic]
-        if not after:  # an empty list means "no topic filter": the channel would get *more* alerts
-            raise CommandError(
-                f"#{ch.name} follows only {topic}; without a topic it would get every story at or above "
-                f"{rules.min_importance:g}/10. Subscribe another topic first, raise the threshold "
-                f"(`{self.prefix} threshold N`), or `{self.prefix} mute {topic}` to pause its alerts here.")
-        set_override(self.store, ch.name, "topics", after, self._actor(inv), before, self.clock())
+        with settings_lock(self.store, ch.name) as c:  # read and write as one change (two users at once)
+            rules = effective_rules(self.settings, self.store, c)[ch.name]
+            before = list(rules.topics or [])
+            if add and topic in before:
+                return Reply(text=f"#{ch.name} already follows {topic}.")
+            if not add and topic not in before:
+                return Reply(text=f"#{ch.name} does not follow {topic}.")
+            after = [*before, topic] if add else [x for x in before if x != topic]
+            if not after:  # an empty list means "no topic filter": the channel would get *more* alerts
+                raise CommandError(
+                    f"#{ch.name} follows only {topic}; without a topic it would get every story at or above "
+                    f"{rules.min_importance:g}/10. Subscribe another topic first, raise the threshold "
+                    f"(`{self.prefix} threshold N`), or `{self.prefix} mute {topic}` to pause its alerts here.")
+            set_override(self.store, ch.name, "topics", after, self._actor(inv), before, self.clock(), c)
         verb = "now follows" if add else "no longer follows"
         return Reply(text=f"#{ch.name} {verb} {topic}. Topics: {', '.join(after)}", ephemeral=False)
 
     def _threshold(self, inv: Invocation, args: list[str]) -> Reply:
         ch = self._need_channel(inv)
-        current = effective_rules(self.settings, self.store)[ch.name].min_importance
         from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
 
-        shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
         if not args:
+            current = effective_rules(self.settings, self.store)[ch.name].min_importance
+            shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
             source = "set from chat" if get_override(self.store, ch.name, "min_importance") is not None else "config"
             return Reply(text=f"#{ch.name} alerts on importance ≥ {shown:g}/10 ({source}).")
         if len(args) > 1:
             raise CommandError("Usage: threshold N, with N between 0 and 10")
         value = _importance(args[0])
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        if current == value:
-            return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
-        set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock())
+        with settings_lock(self.store, ch.name) as c:  # "was N" is the value this change replaced
+            current = effective_rules(self.settings, self.store, c)[ch.name].min_importance
+            shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
+            if current == value:
+                return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
+            set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock(), c)
         return Reply(text=f"#{ch.name} now alerts on importance ≥ {value:g}/10 (was {shown:g}).", ephemeral=False)
 
     def mute(self, inv: Invocation, topic: str, mute: bool = True) -> Reply:
         """Mute (or unmute) a topic in the invoking channel: alerts about it stop there."""
         ch = self._need_channel(inv)
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        before = list(get_override(self.store, ch.name, "muted") or [])
-        if mute == (topic in before):
-            return Reply(text=f"{topic} is {'already' if mute else 'not'} muted in #{ch.name}.")
-        after = [*before, topic] if mute else [x for x in before if x != topic]
-        set_override(self.store, ch.name, "muted", after or None, self._actor(inv), before, self.clock())
+        with settings_lock(self.store, ch.name) as c:
+            before = list(get_override(self.store, ch.name, "muted", c) or [])
+            if mute == (topic in before):
+                return Reply(text=f"{topic} is {'already' if mute else 'not'} muted in #{ch.name}.")
+            after = [*before, topic] if mute else [x for x in before if x != topic]
+            set_override(self.store, ch.name, "muted", after or None, self._actor(inv), before, self.clock(), c)
         return Reply(text=f"{topic} is {'muted' if mute else 'unmuted'} in #{ch.name}.", ephemeral=False)
 
     # -- feedback ---------------------------------------------------------------------
