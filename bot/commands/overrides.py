@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, false, insert, select, text, update
 
-from bot.errors import PermissionDenied
+from bot.errors import PermissionDenied, StoreError
 from bot.settings import ChannelRules, ChannelSettings, Settings
 from bot.store import Store
 from bot.store import schema as t
@@ -32,6 +32,7 @@ __all__ = [
     "get_override",
     "list_overrides",
     "muted_topics",
+    "report_shadowed",
     "set_override",
     "settings_lock",
 ]
@@ -163,3 +164,41 @@ def require_admin(settings: Settings, channel: ChannelSettings | None, user: str
                   workspace: str | None = None) -> None:
     if not can_change(settings, channel, user, platform, workspace):
         raise PermissionDenied("Only this channel's admins can change its settings.")
+
+
+def report_shadowed(old: Settings, new: Settings, store: Store, path: str | None = None) -> list[str]:
+    """Log (WARNING) each setting a reloaded file changes that a chat change outranks; return the lines.
+
+    Why: a channel's ``topics``/``min_importance`` set from chat stay in force over the file
+    (the channel's people decided; the file is the baseline), so an operator who edits that
+    key sees "config reloaded" and nothing changes. Each line names the file, the channel,
+    both values and who set the chat one, once per edit of that key.
+    """
+    before = {ch.name: old.rules(ch) for ch in old.channels}
+    try:
+        chat = {(ov.channel, ov.key): ov for ov in list_overrides(store) if KEYS.get(ov.key)}
+    except StoreError as exc:  # a report only: the reload itself must not fail on it
+        log.warning("could not compare the reloaded config with chat settings: %s", exc)
+        return []
+    lines = []
+    for ch in new.channels:
+        rules = new.rules(ch)
+        for key, field in KEYS.items():
+            ov = chat.get((ch.name, key))
+            if field is None or ov is None or ch.name not in before:
+                continue
+            was, now = getattr(before[ch.name], field), getattr(rules, field)
+            if was == now:
+                continue
+            lines.append(f"{path or 'the config file'}: channel {ch.name}: the file now sets {key} {_show(now)}, "
+                         f"but {_show(ov.value)} set from chat by {ov.by} on {ov.at:%Y-%m-%d %H:%M} UTC outranks "
+                         f"it and stays in force (change it from chat; `signals config show` lists chat settings)")
+    for line in lines:
+        log.warning(line, extra={"path": path})
+    return lines
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return f"{value:g}" if isinstance(value, float | int) and not isinstance(value, bool) else str(value)

@@ -17,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands import queries
 from bot.commands.model import FeedbackResult, Invocation, Reply
-from bot.commands.overrides import effective_rules, get_override, require_admin, set_override, settings_lock
+from bot.commands.overrides import (
+    effective_rules,
+    get_override,
+    list_overrides,
+    require_admin,
+    set_override,
+    settings_lock,
+)
 from bot.errors import CommandError, StoreError
 from bot.settings import ChannelSettings, Settings
 from bot.store import Store
@@ -157,10 +164,7 @@ class CommandService:
         from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
 
         if not args:
-            current = effective_rules(self.settings, self.store)[ch.name].min_importance
-            shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
-            source = "set from chat" if get_override(self.store, ch.name, "min_importance") is not None else "config"
-            return Reply(text=f"#{ch.name} alerts on importance ≥ {shown:g}/10 ({source}).")
+            return Reply(text=self._threshold_now(ch))
         if len(args) > 1:
             raise CommandError("Usage: threshold N, with N between 0 and 10")
         value = _importance(args[0])
@@ -172,6 +176,22 @@ class CommandService:
                 return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
             set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock(), c)
         return Reply(text=f"#{ch.name} now alerts on importance ≥ {value:g}/10 (was {shown:g}).", ephemeral=False)
+
+    def _threshold_now(self, ch: ChannelSettings) -> str:
+        """``#news alerts on importance ≥ 7/10 (set from chat) since … by slack:U1; the config file says 8.``:
+        a chat setting outranks the file, so the file's own value is named when it differs."""
+        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
+
+        def shown(v: float | None) -> float:
+            return v if v is not None else DEFAULT_MIN_IMPORTANCE
+
+        mine = [ov for ov in list_overrides(self.store, ch.name) if ov.key == "min_importance"]
+        if not mine:
+            return f"#{ch.name} alerts on importance ≥ {shown(self.settings.rules(ch).min_importance):g}/10 (config)."
+        ov, in_file = mine[0], shown(self.settings.rules(ch).min_importance)
+        note = f"; the config file says {in_file:g}" if in_file != ov.value else ""
+        return (f"#{ch.name} alerts on importance ≥ {ov.value:g}/10 (set from chat) since "
+                f"{ov.at:%Y-%m-%d %H:%M} UTC by {ov.by}{note}.")
 
     def mute(self, inv: Invocation, topic: str, mute: bool = True) -> Reply:
         """Mute (or unmute) a topic in the invoking channel: alerts about it stop there."""
