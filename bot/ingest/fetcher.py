@@ -9,8 +9,9 @@ Politeness and robustness rules, each one learnt the hard way by feed readers:
   ``next_poll_at`` instead of blocking a worker (at most ``fetch.max_every`` ahead: a
   server asking for a year is not obeyed into silence);
 * 301/308 update the stored URL once the new address reads as a feed; ``410 Gone`` and too
-  many consecutive failures pause; a source paused after failures is tried again at its ``next_poll_at`` (set to ``max_every``
-  ahead by :mod:`bot.sources.runtime`) and resumes by itself when it answers;
+  many consecutive failures pause; a source paused after failures is tried again at its
+  ``next_poll_at`` (set to ``max_every`` ahead by :mod:`bot.sources.runtime`) and resumes by
+  itself when it answers;
 * the body is capped while streaming, decompressed size included (see :mod:`.body`).
 
 ``fetch()`` never raises for a feed problem: the outcome is in :class:`FetchResult`.
