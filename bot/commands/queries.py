@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.adapters.base import truncate
 from bot.commands.explain import explain_story, format_explanation
+from bot.commands.feeds import feeds_reply
 from bot.commands.model import Reply, Section
 from bot.commands.search import search_articles
 from bot.errors import CommandError
@@ -142,28 +143,6 @@ def why_reply(store: Store, story_id: str, channel: str | None) -> Reply:
     sections += [Section(title=h, lines=lines) for h, lines in groups[1:]]
     text = "\n".join(f"{h}\n" + "\n".join(f"  {x}" for x in lines) for h, lines in groups)
     return Reply(text=text, sections=sections)
-
-
-def feeds_reply(store: Store, settings: Settings) -> Reply:
-    states = {s.source: s for s in store.fetch_states()}
-    if not settings.sources:
-        return Reply(text="No sources are configured.")
-    lines = []
-    for src in settings.sources:
-        st = states.get(src.name)
-        if not src.enabled:
-            health = "disabled"
-        elif st is None or st.last_fetch_at is None:
-            health = "not fetched yet"
-        elif st.paused:
-            health = f"paused ({st.pause_reason or st.last_error or 'failing'})"
-        elif st.failures:
-            health = f"failing ×{st.failures}: {st.last_error or st.last_status}"
-        else:
-            health = f"ok, last {st.last_ok_at:%Y-%m-%d %H:%M} UTC" if st.last_ok_at else "ok"
-        lines.append(f"{src.name} — {health}")
-    return Reply(text=f"{len(lines)} source{'s' * (len(lines) != 1)}:\n" + "\n".join(lines),
-                 sections=[Section(title="Sources", lines=lines)])
 
 
 def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None = None) -> Reply:

@@ -114,7 +114,7 @@ class CommandService:
             from bot.sources.registry import effective_sources
 
             return queries.feeds_reply(self.store, self.settings.model_copy(
-                update={"sources": effective_sources(self.settings, self.store)}))
+                update={"sources": effective_sources(self.settings, self.store)}), self.clock())
         if cmd == "digest":
             rules = effective_rules(self.settings, self.store).get(ch.name) if ch else None
             return queries.digest_reply(self.store, rules, self.clock())
