@@ -62,3 +62,18 @@ def test_typographic_quotes_group_words_like_straight_ones(settings: Settings, s
     assert "now follows chips" in ask(settings, store, "subscribe “chips”")
     assert "now follows space" in ask(settings, store, "subscribe ‘space’")
     assert "Nvidia beats earnings estimates" in ask(settings, store, "why “s-nvidia-1”")
+
+
+def test_words_with_hyphens_or_dots_are_found_on_both_databases(settings: Settings, store_url: str) -> None:
+    """PostgreSQL indexes "GPT-4" as gpt-4, gpt and -4, and "U.S." as u.s; the search split them
+    into gpt & 4, u & s, so on PostgreSQL "search GPT-4", "covid-19" or "U.S. tariffs" found
+    nothing while SQLite found the article."""
+    s = Store.open(store_url)
+    try:
+        add_story(s, "s-gpt", "OpenAI ships GPT-4 update as U.S. tariffs bite", 7.0, ["ai"],
+                  "The covid-19 era demand for Wi-Fi chips faded.")
+        for query in ("GPT-4", "gpt-4 update", "covid-19", "U.S. tariffs", "Wi-Fi", "openai's gpt-4"):
+            assert "OpenAI ships GPT-4" in ask(settings, s, f"search {query}"), query
+        assert "No stored article" in ask(settings, s, "search GPT-5")
+    finally:
+        s.close()
