@@ -31,7 +31,8 @@ from bot.adapters.slack.blocks import (
     with_votes,
 )
 from bot.adapters.slack.notifier import make_client
-from bot.commands import CommandService, Invocation, Reply, first_time
+from bot.commands import CommandService, Invocation, Reply
+from bot.commands.events import first_time_soon
 from bot.errors import CommandError
 from bot.settings import Settings
 from bot.store import Store
@@ -78,7 +79,7 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
     @app.middleware
     async def once(body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await asyncio.to_thread(first_time, store, f"slack:{event_id}"):
+        if event_id and not await first_time_soon(store, f"slack:{event_id}"):
             log.info("duplicate slack event ignored", extra={"event_id": event_id})
             return BoltResponse(status=200, body="")
         return await next()
