@@ -87,8 +87,12 @@ def _total(terms: float, importance: float) -> str:
     return f"= {terms:.2f}{clip} → {round(importance)}/10"
 
 
-def format_explanation(ex: Explanation, channel: str | None = None) -> list[tuple[str, list[str]]]:
-    """``(heading, lines)`` groups in plain text; ``channel`` limits decisions to one channel."""
+def format_explanation(ex: Explanation, channel: str | None = None,
+                       pruned_after: str | None = None) -> list[tuple[str, list[str]]]:
+    """``(heading, lines)`` groups in plain text; ``channel`` limits decisions to one channel.
+
+    ``pruned_after`` (e.g. ``"90d"``): the retention prune has deleted this story's decisions,
+    so their absence is said to be that, not "no decision recorded" (as if never routed)."""
     s = ex.story
     head = [f"importance {s.importance:.1f}/10 · category {s.category or '?'}"
             + (f" · domain {ex.domain}" if ex.domain else "") + (f" · event {ex.event}" if ex.event else ""),
@@ -108,6 +112,9 @@ def format_explanation(ex: Explanation, channel: str | None = None) -> list[tupl
     if decisions:
         groups.append(("channels", [f"{d.channel}: {d.action} ({d.reason})" + (f" — {d.detail}" if d.detail else "")
                                     for d in decisions]))
+    elif pruned_after is not None and not ex.decisions:
+        groups.append(("channels", [f"this story's routing decisions were deleted (retention: {pruned_after} "
+                                    f"without a new article; last article {s.updated_at:%Y-%m-%d})"]))
     elif channel is not None:
         groups.append(("channels", [f"{channel}: no decision recorded for this story"]))
     return groups

@@ -131,18 +131,32 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
     return Reply(text=text, sections=sections)
 
 
-def why_reply(store: Store, story_id: str, channel: str | None) -> Reply:
+def why_reply(store: Store, story_id: str, channel: str | None, settings: Settings | None = None,
+              now: datetime | None = None) -> Reply:
     story_id = story_id.strip()
     if not story_id:
         raise CommandError("Usage: why STORY_ID (the id shown under an alert or by `search`)")
     ex = explain_story(store, story_id)
     if ex is None:
         raise CommandError(f"No story with id “{story_id}”.")
-    groups = format_explanation(ex, channel)
+    groups = format_explanation(ex, channel, pruned_after=_pruned_after(settings, ex.story, now))
     sections = [Section(title=groups[0][0], url=ex.url, lines=groups[0][1], story_id=ex.story.id)]
     sections += [Section(title=h, lines=lines) for h, lines in groups[1:]]
     text = "\n".join(f"{h}\n" + "\n".join(f"  {x}" for x in lines) for h, lines in groups)
     return Reply(text=text, sections=sections)
+
+
+def _pruned_after(settings: Settings | None, story: StoryRow, now: datetime | None) -> str | None:
+    """``"90d"`` when the daily prune has deleted this story's routing decisions by now (its
+    last article is older than the age :func:`bot.store.retention.prune_due` uses), else None."""
+    from bot.settings import format_duration
+    from bot.store.retention import MIN_AGE
+
+    if settings is None or settings.retention is None:
+        return None
+    age = max(settings.retention, MIN_AGE, 2 * settings.stories.window)
+    last = story.updated_at if story.updated_at.tzinfo else story.updated_at.replace(tzinfo=UTC)
+    return format_duration(age) if (now or datetime.now(UTC)) - last > age else None
 
 
 def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None = None) -> Reply:

@@ -105,7 +105,8 @@ class CommandService:
             follows = effective_rules(self.settings, self.store)[ch.name].topics if ch else None
             return queries.top_reply(self.store, self.settings, args, self.clock(), follows)
         if cmd == "why":
-            return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None)
+            return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None, self.settings,
+                                     self.clock())
         if cmd in ("feeds", "sources"):
             if args:  # add|remove|pause|resume|test: bot.commands.feeds
                 from bot.commands.feeds import feeds_command

@@ -54,3 +54,15 @@ def test_why_says_when_the_terms_exceed_the_scale(settings: Settings, store: Sto
     assert imp == 10.0 and sum(w for _, w in terms) > 10.5
     text = _why(settings, store, "s-big")
     assert f"= {sum(w for _, w in terms):.2f}, capped at 10 → 10/10" in text
+
+
+def test_why_of_a_story_whose_decisions_retention_deleted_says_so(settings: Settings, store: Store) -> None:
+    """``signals db prune`` (daily, ``retention``: 90 days) deletes the routing decisions of stories
+    quiet that long; ``why`` on such a story's alert then said "no decision recorded for this
+    story", as if it had never been routed here."""
+    add_story(store, "s-ancient", "Old chip story", 7.0, ["ai"], at=NOW - timedelta(days=120))
+    text = _why(settings, store, "s-ancient")
+    assert "no decision recorded" not in text
+    assert "deleted" in text and "retention: 90d" in text and "last article 2026-07-27" in text
+    recent = _why(settings, store, "s-nvidia-1")  # no decision stored, but recent: nothing was deleted
+    assert "news: no decision recorded for this story" in recent
