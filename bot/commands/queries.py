@@ -14,7 +14,7 @@ from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
 
 __all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "topic_named",
-           "why_reply"]
+           "unknown_topic", "why_reply"]
 
 HELP = [
     ("help", "this list"),
@@ -41,6 +41,18 @@ def topic_named(settings: Settings, name: str) -> str | None:
         return name
     same = [t for t in settings.topics if t.casefold() == name.casefold()]
     return same[0] if len(same) == 1 else None
+
+
+def unknown_topic(settings: Settings, name: str) -> CommandError:
+    """"Unknown topic “chps”. Did you mean chips? Topics: ...": with many topics a typo's
+    intended one was hard to spot in the list alone."""
+    import difflib
+
+    known = sorted(settings.topics)
+    folded = {t.casefold(): t for t in known}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    hint = f" Did you mean {folded[close[0]]}?" if close else ""
+    return CommandError(f"Unknown topic “{name}”.{hint} Topics: {', '.join(known) or 'none configured'}")
 
 
 def help_reply(prefix: str = "/signals") -> Reply:
@@ -120,7 +132,7 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
             raise CommandError("Usage: top [24h|7d] [TOPIC]")
     if topic is not None and settings.topics:
         if (named := topic_named(settings, topic)) is None:
-            raise CommandError(f"Unknown topic “{topic}”. Topics: {', '.join(sorted(settings.topics))}")
+            raise unknown_topic(settings, topic)
         topic = named
     rows = _ranked(store, WINDOWS[window_name], now, topic)
     label = f"Top stories, last {window_name}" + (f" · {topic}" if topic else "")

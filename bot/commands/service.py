@@ -132,8 +132,7 @@ class CommandService:
             raise CommandError(f"Usage: {cmd} TOPIC")
         topic = queries.topic_named(self.settings, args[0])
         if topic is None:
-            known = ", ".join(sorted(self.settings.topics)) or "none configured"
-            raise CommandError(f"Unknown topic “{args[0]}”. Topics: {known}")
+            raise queries.unknown_topic(self.settings, args[0])
         return topic
 
     def _actor(self, inv: Invocation) -> str:

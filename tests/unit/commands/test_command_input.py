@@ -77,3 +77,12 @@ def test_words_with_hyphens_or_dots_are_found_on_both_databases(settings: Settin
         assert "No stored article" in ask(settings, s, "search GPT-5")
     finally:
         s.close()
+
+
+def test_an_unknown_topic_suggests_the_one_meant(settings: Settings, store: Store) -> None:
+    """A typo got "Unknown topic" and the whole list; with many topics the one meant was hard to spot."""
+    for text in ("subscribe chps", "unsubscribe chipz", "mute spcae", "top 7d Chipss"):
+        reply = ask(settings, store, text)
+        assert reply.startswith("ERROR Unknown topic") and ("Did you mean chips?" in reply
+                                                            or "Did you mean space?" in reply), reply
+    assert "Did you mean" not in ask(settings, store, "subscribe zzzz")
