@@ -33,7 +33,7 @@ from bot.adapters.slack.blocks import (
 from bot.adapters.slack.notifier import make_client
 from bot.commands import CommandService, Invocation, Reply
 from bot.commands.events import first_time_soon
-from bot.errors import CommandError
+from bot.errors import CommandError, StoreError
 from bot.settings import Settings
 from bot.store import Store
 
@@ -88,7 +88,12 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
         return Invocation(text=text, user=user, platform="slack", platform_channel=channel, workspace=team)
 
     async def run(inv: Invocation) -> Reply:
-        return await asyncio.to_thread(svc.run, inv)
+        """The command's reply; a crash is logged and answered with an apology (as on Discord)."""
+        try:
+            return await asyncio.to_thread(svc.run, inv)
+        except Exception:
+            log.exception("slack command failed", extra={"command": inv.text.split(" ", 1)[0][:30]})
+            return Reply(text="Sorry, that command failed. Try again in a minute.", error=True)
 
     async def send_reply(respond: Any, reply: Reply, replace: bool = False) -> None:
         text, blocks = render_reply(reply)
@@ -130,6 +135,13 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
             result = await asyncio.to_thread(svc.feedback, story_id, user, label, where, topic)
         except CommandError as exc:
             await send_reply(respond, Reply(text=str(exc), error=True))
+            return
+        except StoreError as exc:
+            # answered, not raised: the click got no answer, and Bolt (a listener failing within
+            # 10 ms of its ack) even told Slack the request was unhandled (HTTP 404)
+            log.error("vote not recorded: %s", exc, extra={"story_id": story_id})
+            await send_reply(respond, Reply(text="Sorry, your vote was not recorded: the database is not available "
+                                                 "right now. Try again in a minute.", error=True))
             return
         message = body.get("message") or {}
         if channel_id and message.get("ts"):

@@ -49,3 +49,17 @@ def test_a_command_is_acknowledged_in_time_while_the_database_is_locked(server, 
     assert fake.wait_for(lambda: fake.responses, timeout=HOLD + 5)
     assert "TSMC opens Arizona fab" in json.dumps(fake.responses[-1]["blocks"])
     assert not locked.is_set()  # answered while the lock was still held: reads do not wait for it
+
+
+def test_a_vote_the_database_cannot_record_is_answered(server, fake, store: Store) -> None:
+    """A 👍 the database refuses (here: its feedback table is missing, as after a botched
+    restore) got no answer at all: the click was acknowledged, the error only logged, and the
+    user could not tell the vote was lost. Commands already answered 'not available'."""
+    from .test_bolt_http import action
+
+    with store.begin() as c:
+        c.exec_driver_sql("ALTER TABLE feedback RENAME TO feedback_gone")
+    assert action(server, fake, "signals_up", "s-nvidia-1|ai").status_code == 200
+    assert fake.wait_for(lambda: fake.responses, timeout=5)
+    answer = fake.responses[-1]
+    assert answer["response_type"] == "ephemeral" and "not recorded" in answer["text"]
