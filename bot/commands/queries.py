@@ -76,7 +76,8 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
     query = query.strip()
     if not query:
         raise CommandError("Usage: search QUERY, e.g. `search nvidia earnings`")
-    hits = search_articles(store, query, limit=limit)
+    hits = search_articles(store, query, limit=limit + 1)  # one more: are there more than shown?
+    more, hits = len(hits) > limit, hits[:limit]
     if not hits:
         return Reply(text=f"No stored article matches “{query}”.")
     sections = []
@@ -86,8 +87,9 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
         sections.append(Section(title=a.title, url=a.url, lines=[truncate(a.text, 200)] if a.text else [],
                                 context=ctx, story_id=a.story_id))
     lines = [f"• {s.title} — {s.url}" for s in sections]
-    return Reply(text=f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”:\n" + "\n".join(lines),
-                 sections=sections)
+    head = (f"First {len(hits)} results for “{query}” (more match: add words to narrow it)" if more
+            else f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”")
+    return Reply(text=f"{head}:\n" + "\n".join(lines), sections=sections)
 
 
 def _when(value: datetime | str | None) -> str:

@@ -86,3 +86,14 @@ def test_an_unknown_topic_suggests_the_one_meant(settings: Settings, store: Stor
         assert reply.startswith("ERROR Unknown topic") and ("Did you mean chips?" in reply
                                                             or "Did you mean space?" in reply), reply
     assert "Did you mean" not in ask(settings, store, "subscribe zzzz")
+
+
+def test_a_search_with_more_matches_than_shown_says_so(settings: Settings, store: Store) -> None:
+    """"5 results for “nvidia”" read as if five articles matched when 12 did; the answer now says
+    that more match, and how to narrow it."""
+    for i in range(12):
+        add_story(store, f"s-more-{i}", f"Nvidia item {i}", 5.0, ["ai"])
+    many = ask(settings, store, "search nvidia item")
+    assert many.startswith("First 5 results for “nvidia item” (more match: add words to narrow it):"), many
+    few = ask(settings, store, "search tsmc arizona")
+    assert few.startswith("1 result for “tsmc arizona”:"), few
