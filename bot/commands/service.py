@@ -71,6 +71,9 @@ class CommandService:
 
     def _need_channel(self, inv: Invocation) -> ChannelSettings:
         ch = self._channel(inv)
+        if ch is None and _direct_message(inv):
+            raise CommandError("Settings belong to a channel, and this is a direct message: run the command in "
+                               "the channel whose settings you want to change.")
         if ch is None:
             raise CommandError("This channel is not configured in Signals. Add it under `channels:` in the "
                                "config (e.g. `slack: C0123`) to change its settings here.")
@@ -249,6 +252,14 @@ class CommandService:
         down = list(dict.fromkeys(u for u, lab in votes if lab < 0 and u not in up))
         log.info("feedback recorded", extra={"story_id": row.id, "label": value, "topic": topic, "changed": changed})
         return FeedbackResult(story_id=row.id, label=value, changed=changed, up=up, down=down)
+
+
+def _direct_message(inv: Invocation) -> bool:
+    """A Slack DM (channel id ``D…``) or a Discord DM (no guild): telling the user to add it under
+    ``channels:`` in the config, as for an unconfigured channel, pointed the wrong way."""
+    if inv.platform == "slack":
+        return (inv.platform_channel or "").startswith("D")
+    return inv.platform == "discord" and inv.workspace is None and inv.platform_channel is not None
 
 
 def _importance(arg: str) -> float:

@@ -97,3 +97,12 @@ def test_a_search_with_more_matches_than_shown_says_so(settings: Settings, store
     assert many.startswith("First 5 results for “nvidia item” (more match: add words to narrow it):"), many
     few = ask(settings, store, "search tsmc arizona")
     assert few.startswith("1 result for “tsmc arizona”:"), few
+
+
+def test_a_settings_command_in_a_direct_message_says_to_run_it_in_the_channel(settings: Settings,
+                                                                                store: Store) -> None:
+    """In a DM the answer told the user to add the DM to the config under ``channels:``."""
+    for platform, channel, workspace in (("slack", "D0123", "T1"), ("discord", "555", None)):
+        r = CommandService(settings, store, clock=lambda: NOW).run(Invocation(
+            text="threshold 7", user="U1", platform=platform, platform_channel=channel, workspace=workspace))
+        assert r.error and "direct message" in r.text and "in the channel" in r.text and "channels:" not in r.text
