@@ -154,10 +154,21 @@ def can_change(settings: Settings, channel: ChannelSettings | None, user: str, p
     if channel is not None:
         admins = list(settings.rules(channel).admins or [])
     admins = admins or list(settings.admins)
+    if channel is None and not admins:  # a DM or a channel not in the config: see _anywhere
+        admins = _anywhere(settings)
     if not admins:
         return True
     mine = {user, f"{platform}:{user}"} | ({f"{platform}:{workspace}:{user}"} if workspace else set())
     return not mine.isdisjoint(admins)
+
+
+def _anywhere(settings: Settings) -> list[str]:
+    """Every admin list of the config (``defaults`` and each channel's), for a command from no
+    configured channel. Why: such a command (``feeds remove``, ``feeds add`` from a DM) changes
+    what every channel gets; with each channel naming its admins and no global list, it was
+    checked against no list at all, so any member could remove or pause a source from a DM."""
+    lists = [settings.defaults.admins or [], *(ch.admins or [] for ch in settings.channels)]
+    return [a for admins in lists for a in admins]
 
 
 def require_admin(settings: Settings, channel: ChannelSettings | None, user: str, platform: str,
