@@ -23,7 +23,7 @@ from typing import TextIO
 
 from bot import metrics
 from bot.adapters.base import Destination
-from bot.commands.overrides import effective_rules
+from bot.commands.overrides import effective_rules, report_shadowed
 from bot.errors import SignalsError
 from bot.examples import example_urls, fetch_examples
 from bot.faults import checkpoint
@@ -137,6 +137,7 @@ class Pipeline:
                 self.processor.example_texts = await fetch_examples(self._fetcher, example_urls(new),
                                                                     self.processor.example_texts)
             old, self.settings = self.settings, new
+            report_shadowed(old, new, self.store)  # file edits a setting made from chat outranks
             self.sources.settings = self.processor.settings = new
             self.processor.reset(  # topic models and source weights, the window: rebuilt on next use
                 scorer=(old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources),

@@ -5,6 +5,8 @@ dropped by ``signals db prune`` (:mod:`bot.store.retention`, after ``EVENTS_AGE`
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import insert
@@ -14,7 +16,10 @@ from bot.errors import StoreError
 from bot.store import Store
 from bot.store import schema as t
 
-__all__ = ["first_time"]
+__all__ = ["ACK_BUDGET", "first_time", "first_time_soon"]
+
+log = logging.getLogger(__name__)
+ACK_BUDGET = 1.0  # seconds the check may take before a request must be acknowledged
 
 
 def first_time(store: Store, event_id: str, now: datetime | None = None) -> bool:
@@ -28,3 +33,31 @@ def first_time(store: Store, event_id: str, now: datetime | None = None) -> bool
         raise
     return True
 
+
+
+async def first_time_soon(store: Store, event_id: str, within: float = ACK_BUDGET) -> bool:
+    """:func:`first_time` when it answers ``within`` seconds; otherwise, or when the database
+    fails, True (the event is handled).
+
+    Why: Slack wants an acknowledgement within 3 seconds, and this check comes before it. It
+    writes, so with the database's write lock held elsewhere (SQLite waits up to its 10-second
+    busy timeout) the user saw "operation_timeout" for a command that only reads. Answering a
+    rare repeat twice beats not answering; the row is still written when the lock is free.
+    """
+    task = asyncio.ensure_future(asyncio.to_thread(first_time, store, event_id))
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), within)
+    except TimeoutError:
+        log.warning("duplicate check took over %gs (database busy): handled without it", within,
+                    extra={"event_id": event_id[:80]})
+        task.add_done_callback(_quiet)
+        return True
+    except StoreError as exc:
+        log.warning("duplicate check unavailable: %s", exc, extra={"event_id": event_id[:80]})
+        return True
+
+
+def _quiet(task: asyncio.Future[bool]) -> None:
+    """Collect a late check's outcome (a StoreError too) so it is never reported as unretrieved."""
+    if not task.cancelled():
+        task.exception()

@@ -55,13 +55,19 @@ def _pairs(items: Any) -> list[tuple[str, float]]:
 
 
 def explain_story(store: Store, story_id: str, top: int = 5) -> Explanation | None:
-    """The stored explanation of a story (id or unique prefix), or None when unknown."""
+    """The stored explanation of a story (id or unique prefix), or None when unknown.
+
+    ``top`` cuts each model's word list, but never the importance terms: importance is their
+    sum (``classifiers.importance``), and a reader checks the badge's number against them.
+    Cut to five, the terms shown did not add up to it and the penalties (age, a rerun) that
+    pulled a story down were the ones left out.
+    """
     row = store.story(story_id)
     if row is None:
         return None
     scores = row.scores or {}
     raw = scores.get("explanation") or {}
-    contributions = {name: sorted(_pairs(items), key=lambda p: -abs(p[1]))[:top]
+    contributions = {name: sorted(_pairs(items), key=lambda p: -abs(p[1]))[:None if name == "importance" else top]
                      for name, items in raw.items()} if isinstance(raw, dict) else {}
     relevance = {k: float(v) for k, v in (scores.get("relevance") or {}).items()}
     d = t.decisions
@@ -74,8 +80,19 @@ def explain_story(store: Store, story_id: str, top: int = 5) -> Explanation | No
         decisions=[ChannelDecision(r.channel, r.action, r.reason, r.detail or "", r.at) for r in rows])
 
 
-def format_explanation(ex: Explanation, channel: str | None = None) -> list[tuple[str, list[str]]]:
-    """``(heading, lines)`` groups in plain text; ``channel`` limits decisions to one channel."""
+def _total(terms: float, importance: float) -> str:
+    """``= 7.86 → 8/10``: the terms' sum, and the score the alert's badge showed (``Alert.badge``
+    rounds it); the scale's ends are named when the sum lies beyond them."""
+    clip = ", capped at 10" if terms > 10 else ", raised to 0" if terms < 0 else ""
+    return f"= {terms:.2f}{clip} → {round(importance)}/10"
+
+
+def format_explanation(ex: Explanation, channel: str | None = None,
+                       pruned_after: str | None = None) -> list[tuple[str, list[str]]]:
+    """``(heading, lines)`` groups in plain text; ``channel`` limits decisions to one channel.
+
+    ``pruned_after`` (e.g. ``"90d"``): the retention prune has deleted this story's decisions,
+    so their absence is said to be that, not "no decision recorded" (as if never routed)."""
     s = ex.story
     head = [f"importance {s.importance:.1f}/10 · category {s.category or '?'}"
             + (f" · domain {ex.domain}" if ex.domain else "") + (f" · event {ex.event}" if ex.event else ""),
@@ -87,11 +104,17 @@ def format_explanation(ex: Explanation, channel: str | None = None) -> list[tupl
     groups: list[tuple[str, list[str]]] = [(f"{s.title} ({s.id})", head)]
     for score, pairs in ex.contributions.items():
         if pairs:
-            groups.append((f"why {score}", [f"{w:+.2f}  {f}" for f, w in pairs]))
+            lines = [f"{w:+.2f}  {f}" for f, w in pairs]
+            if score == "importance":
+                lines.append(_total(sum(w for _, w in pairs), s.importance))
+            groups.append((f"why {score}", lines))
     decisions = [d for d in ex.decisions if channel is None or d.channel == channel]
     if decisions:
         groups.append(("channels", [f"{d.channel}: {d.action} ({d.reason})" + (f" — {d.detail}" if d.detail else "")
                                     for d in decisions]))
+    elif pruned_after is not None and not ex.decisions:
+        groups.append(("channels", [f"this story's routing decisions were deleted (retention: {pruned_after} "
+                                    f"without a new article; last article {s.updated_at:%Y-%m-%d})"]))
     elif channel is not None:
         groups.append(("channels", [f"{channel}: no decision recorded for this story"]))
     return groups

@@ -7,13 +7,22 @@ why. Plain ``feeds`` (no action) still lists the sources and their health.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
 from bot.commands.model import Invocation, Reply, Section
 from bot.commands.overrides import require_admin
 from bot.errors import CommandError
-from bot.settings import Settings
+from bot.models import FetchState
+from bot.settings import Settings, SourceSettings
 from bot.store import Store
+from bot.store import schema as t
 
-__all__ = ["USAGE", "feeds_command"]
+__all__ = ["QUIET", "USAGE", "feeds_command", "feeds_reply"]
+
+QUIET = timedelta(days=14)  # a feed that answers but has had nothing new this long is named as quiet
+_BUDGET, _SECTION = 5000, 2400  # characters of source lines per reply, per section (Slack: 3,000 escaped)
 
 USAGE = ("Usage: feeds add URL [every 15m] [name NAME] · feeds remove|pause|resume NAME · feeds test URL")
 
@@ -75,3 +84,68 @@ def _fmt(seconds: float) -> str:
         if s and s % size == 0:
             return f"{s // size}{unit}"
     return f"{s}s"
+
+
+def feeds_reply(store: Store, settings: Settings, now: datetime | None = None) -> Reply:
+    """Every source's health, the ones needing a person first: paused, failing, then quiet ones.
+
+    Why this order and the cap: a chat answer holds about 5,000 characters (Discord's 6,000 per
+    message, Slack's 3,000 per section), some 70 sources. Listed in config order and cut, the
+    sources shown were the first of the file, and a paused or failing one further down was not in
+    the answer. A feed that still answers but has had nothing new for ``QUIET`` is named too
+    ("ok" alone hid it); the rest, all fine, are counted at the end.
+    """
+    if not settings.sources:
+        return Reply(text="No sources are configured.")
+    now = now or datetime.now(UTC)
+    states = {s.source: s for s in store.fetch_states()}
+    newest = _newest_articles(store)
+    rows = [_health(src, states.get(src.name), newest.get(src.name), now) for src in settings.sources]
+    rows.sort(key=lambda r: r[0])  # stable: config order within each rank
+    lines: list[str] = []
+    used = 0
+    for i, (rank, line) in enumerate(rows):
+        if used + len(line) + 1 > _BUDGET and rank >= 3:
+            rest = len(rows) - i
+            lines.append(f"+{rest} more, all ok or not fetched yet: `signals sources list` or the web view's "
+                         "Sources page lists every one")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    n = len(rows)
+    sections: list[Section] = []
+    for line in lines:
+        if not sections or sum(len(x) + 1 for x in sections[-1].lines) + len(line) > _SECTION:
+            sections.append(Section(title="Sources" if not sections else "", lines=[]))
+        sections[-1].lines.append(line)
+    return Reply(text=f"{n} source{'s' * (n != 1)}:\n" + "\n".join(lines), sections=sections)
+
+
+def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None, now: datetime) -> tuple[int, str]:
+    """``(rank, "name — health")``; rank 0 paused, 1 failing, 2 quiet, 3 the rest."""
+    if not src.enabled:
+        return 3, f"{src.name} — disabled"
+    if st is None or st.last_fetch_at is None:
+        return 3, f"{src.name} — not fetched yet"
+    if st.paused:
+        return 0, f"{src.name} — paused ({st.pause_reason or st.last_error or 'failing'})"
+    if st.failures:
+        return 1, f"{src.name} — failing ×{st.failures}: {st.last_error or st.last_status}"
+    health = f"ok, last {st.last_ok_at:%Y-%m-%d %H:%M} UTC" if st.last_ok_at else "ok"
+    if newest is not None and now - newest >= QUIET:
+        return 2, f"{src.name} — {health}; nothing new for {(now - newest).days} days (since {newest:%Y-%m-%d})"
+    return 3, f"{src.name} — {health}"
+
+
+def _newest_articles(store: Store) -> dict[str, datetime]:
+    """When each source's newest stored article arrived (article rows outlive retention)."""
+    a = t.articles
+    with store.begin() as c:
+        rows = c.execute(select(a.c.source, func.max(a.c.fetched_at)).group_by(a.c.source)).all()
+    out: dict[str, datetime] = {}
+    for name, at in rows:
+        if isinstance(at, str):  # an aggregate over a TypeDecorator column comes back raw on SQLite
+            at = datetime.fromisoformat(at)
+        if at is not None:
+            out[name] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return out

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.adapters.base import truncate
 from bot.commands.explain import explain_story, format_explanation
+from bot.commands.feeds import feeds_reply
 from bot.commands.model import Reply, Section
 from bot.commands.search import search_articles
 from bot.errors import CommandError
@@ -13,7 +14,7 @@ from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
 
 __all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "topic_named",
-           "why_reply"]
+           "unknown_topic", "why_reply"]
 
 HELP = [
     ("help", "this list"),
@@ -42,6 +43,18 @@ def topic_named(settings: Settings, name: str) -> str | None:
     return same[0] if len(same) == 1 else None
 
 
+def unknown_topic(settings: Settings, name: str) -> CommandError:
+    """"Unknown topic “chps”. Did you mean chips? Topics: ...": with many topics a typo's
+    intended one was hard to spot in the list alone."""
+    import difflib
+
+    known = sorted(settings.topics)
+    folded = {t.casefold(): t for t in known}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    hint = f" Did you mean {folded[close[0]]}?" if close else ""
+    return CommandError(f"Unknown topic “{name}”.{hint} Topics: {', '.join(known) or 'none configured'}")
+
+
 def help_reply(prefix: str = "/signals") -> Reply:
     lines = [f"{prefix} {cmd} — {what}" for cmd, what in HELP]
     return Reply(text="Signals commands:\n" + "\n".join(lines), sections=[Section(title="Signals commands", lines=lines)])
@@ -63,7 +76,8 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
     query = query.strip()
     if not query:
         raise CommandError("Usage: search QUERY, e.g. `search nvidia earnings`")
-    hits = search_articles(store, query, limit=limit)
+    hits = search_articles(store, query, limit=limit + 1)  # one more: are there more than shown?
+    more, hits = len(hits) > limit, hits[:limit]
     if not hits:
         return Reply(text=f"No stored article matches “{query}”.")
     sections = []
@@ -73,8 +87,9 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
         sections.append(Section(title=a.title, url=a.url, lines=[truncate(a.text, 200)] if a.text else [],
                                 context=ctx, story_id=a.story_id))
     lines = [f"• {s.title} — {s.url}" for s in sections]
-    return Reply(text=f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”:\n" + "\n".join(lines),
-                 sections=sections)
+    head = (f"First {len(hits)} results for “{query}” (more match: add words to narrow it)" if more
+            else f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”")
+    return Reply(text=f"{head}:\n" + "\n".join(lines), sections=sections)
 
 
 def _when(value: datetime | str | None) -> str:
@@ -119,7 +134,7 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
             raise CommandError("Usage: top [24h|7d] [TOPIC]")
     if topic is not None and settings.topics:
         if (named := topic_named(settings, topic)) is None:
-            raise CommandError(f"Unknown topic “{topic}”. Topics: {', '.join(sorted(settings.topics))}")
+            raise unknown_topic(settings, topic)
         topic = named
     rows = _ranked(store, WINDOWS[window_name], now, topic)
     label = f"Top stories, last {window_name}" + (f" · {topic}" if topic else "")
@@ -130,40 +145,32 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
     return Reply(text=text, sections=sections)
 
 
-def why_reply(store: Store, story_id: str, channel: str | None) -> Reply:
+def why_reply(store: Store, story_id: str, channel: str | None, settings: Settings | None = None,
+              now: datetime | None = None) -> Reply:
     story_id = story_id.strip()
     if not story_id:
         raise CommandError("Usage: why STORY_ID (the id shown under an alert or by `search`)")
     ex = explain_story(store, story_id)
     if ex is None:
         raise CommandError(f"No story with id “{story_id}”.")
-    groups = format_explanation(ex, channel)
+    groups = format_explanation(ex, channel, pruned_after=_pruned_after(settings, ex.story, now))
     sections = [Section(title=groups[0][0], url=ex.url, lines=groups[0][1], story_id=ex.story.id)]
     sections += [Section(title=h, lines=lines) for h, lines in groups[1:]]
     text = "\n".join(f"{h}\n" + "\n".join(f"  {x}" for x in lines) for h, lines in groups)
     return Reply(text=text, sections=sections)
 
 
-def feeds_reply(store: Store, settings: Settings) -> Reply:
-    states = {s.source: s for s in store.fetch_states()}
-    if not settings.sources:
-        return Reply(text="No sources are configured.")
-    lines = []
-    for src in settings.sources:
-        st = states.get(src.name)
-        if not src.enabled:
-            health = "disabled"
-        elif st is None or st.last_fetch_at is None:
-            health = "not fetched yet"
-        elif st.paused:
-            health = f"paused ({st.pause_reason or st.last_error or 'failing'})"
-        elif st.failures:
-            health = f"failing ×{st.failures}: {st.last_error or st.last_status}"
-        else:
-            health = f"ok, last {st.last_ok_at:%Y-%m-%d %H:%M} UTC" if st.last_ok_at else "ok"
-        lines.append(f"{src.name} — {health}")
-    return Reply(text=f"{len(lines)} source{'s' * (len(lines) != 1)}:\n" + "\n".join(lines),
-                 sections=[Section(title="Sources", lines=lines)])
+def _pruned_after(settings: Settings | None, story: StoryRow, now: datetime | None) -> str | None:
+    """``"90d"`` when the daily prune has deleted this story's routing decisions by now (its
+    last article is older than the age :func:`bot.store.retention.prune_due` uses), else None."""
+    from bot.settings import format_duration
+    from bot.store.retention import MIN_AGE
+
+    if settings is None or settings.retention is None:
+        return None
+    age = max(settings.retention, MIN_AGE, 2 * settings.stories.window)
+    last = story.updated_at if story.updated_at.tzinfo else story.updated_at.replace(tzinfo=UTC)
+    return format_duration(age) if (now or datetime.now(UTC)) - last > age else None
 
 
 def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None = None) -> Reply:

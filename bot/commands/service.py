@@ -17,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.commands import queries
 from bot.commands.model import FeedbackResult, Invocation, Reply
-from bot.commands.overrides import effective_rules, get_override, require_admin, set_override
+from bot.commands.overrides import (
+    effective_rules,
+    get_override,
+    list_overrides,
+    require_admin,
+    set_override,
+    settings_lock,
+)
 from bot.errors import CommandError, StoreError
 from bot.settings import ChannelSettings, Settings
 from bot.store import Store
@@ -64,6 +71,9 @@ class CommandService:
 
     def _need_channel(self, inv: Invocation) -> ChannelSettings:
         ch = self._channel(inv)
+        if ch is None and _direct_message(inv):
+            raise CommandError("Settings belong to a channel, and this is a direct message: run the command in "
+                               "the channel whose settings you want to change.")
         if ch is None:
             raise CommandError("This channel is not configured in Signals. Add it under `channels:` in the "
                                "config (e.g. `slack: C0123`) to change its settings here.")
@@ -98,7 +108,8 @@ class CommandService:
             follows = effective_rules(self.settings, self.store)[ch.name].topics if ch else None
             return queries.top_reply(self.store, self.settings, args, self.clock(), follows)
         if cmd == "why":
-            return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None)
+            return queries.why_reply(self.store, args[0] if args else "", ch.name if ch else None, self.settings,
+                                     self.clock())
         if cmd in ("feeds", "sources"):
             if args:  # add|remove|pause|resume|test: bot.commands.feeds
                 from bot.commands.feeds import feeds_command
@@ -107,7 +118,7 @@ class CommandService:
             from bot.sources.registry import effective_sources
 
             return queries.feeds_reply(self.store, self.settings.model_copy(
-                update={"sources": effective_sources(self.settings, self.store)}))
+                update={"sources": effective_sources(self.settings, self.store)}), self.clock())
         if cmd == "digest":
             rules = effective_rules(self.settings, self.store).get(ch.name) if ch else None
             return queries.digest_reply(self.store, rules, self.clock())
@@ -124,8 +135,7 @@ class CommandService:
             raise CommandError(f"Usage: {cmd} TOPIC")
         topic = queries.topic_named(self.settings, args[0])
         if topic is None:
-            known = ", ".join(sorted(self.settings.topics)) or "none configured"
-            raise CommandError(f"Unknown topic “{args[0]}”. Topics: {known}")
+            raise queries.unknown_topic(self.settings, args[0])
         return topic
 
     def _actor(self, inv: Invocation) -> str:
@@ -135,49 +145,67 @@ class CommandService:
     def _topics(self, inv: Invocation, add: bool, topic: str) -> Reply:
         ch = self._need_channel(inv)
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        rules = effective_rules(self.settings, self.store)[ch.name]
-        before = list(rules.topics or [])
-        if add and topic in before:
-            return Reply(text=f"#{ch.name} already follows {topic}.")
-        if not add and topic not in before:
-            return Reply(text=f"#{ch.name} does not follow {topic}.")
-        after = [*before, topic] if add else [x for x in before if x != topic]
-        if not after:  # an empty list means "no topic filter": the channel would get *more* alerts
-            raise CommandError(
-                f"#{ch.name} follows only {topic}; without a topic it would get every story at or above "
-                f"{rules.min_importance:g}/10. Subscribe another topic first, raise the threshold "
-                f"(`{self.prefix} threshold N`), or `{self.prefix} mute {topic}` to pause its alerts here.")
-        set_override(self.store, ch.name, "topics", after, self._actor(inv), before, self.clock())
+        with settings_lock(self.store, ch.name) as c:  # read and write as one change (two users at once)
+            rules = effective_rules(self.settings, self.store, c)[ch.name]
+            before = list(rules.topics or [])
+            if add and topic in before:
+                return Reply(text=f"#{ch.name} already follows {topic}.")
+            if not add and topic not in before:
+                return Reply(text=f"#{ch.name} does not follow {topic}.")
+            after = [*before, topic] if add else [x for x in before if x != topic]
+            if not after:  # an empty list means "no topic filter": the channel would get *more* alerts
+                raise CommandError(
+                    f"#{ch.name} follows only {topic}; without a topic it would get every story at or above "
+                    f"{rules.min_importance:g}/10. Subscribe another topic first, raise the threshold "
+                    f"(`{self.prefix} threshold N`), or `{self.prefix} mute {topic}` to pause its alerts here.")
+            set_override(self.store, ch.name, "topics", after, self._actor(inv), before, self.clock(), c)
         verb = "now follows" if add else "no longer follows"
         return Reply(text=f"#{ch.name} {verb} {topic}. Topics: {', '.join(after)}", ephemeral=False)
 
     def _threshold(self, inv: Invocation, args: list[str]) -> Reply:
         ch = self._need_channel(inv)
-        current = effective_rules(self.settings, self.store)[ch.name].min_importance
         from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
 
-        shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
         if not args:
-            source = "set from chat" if get_override(self.store, ch.name, "min_importance") is not None else "config"
-            return Reply(text=f"#{ch.name} alerts on importance ≥ {shown:g}/10 ({source}).")
+            return Reply(text=self._threshold_now(ch))
         if len(args) > 1:
             raise CommandError("Usage: threshold N, with N between 0 and 10")
         value = _importance(args[0])
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        if current == value:
-            return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
-        set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock())
+        with settings_lock(self.store, ch.name) as c:  # "was N" is the value this change replaced
+            current = effective_rules(self.settings, self.store, c)[ch.name].min_importance
+            shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
+            if current == value:
+                return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
+            set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock(), c)
         return Reply(text=f"#{ch.name} now alerts on importance ≥ {value:g}/10 (was {shown:g}).", ephemeral=False)
+
+    def _threshold_now(self, ch: ChannelSettings) -> str:
+        """``#news alerts on importance ≥ 7/10 (set from chat) since … by slack:U1; the config file says 8.``:
+        a chat setting outranks the file, so the file's own value is named when it differs."""
+        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
+
+        def shown(v: float | None) -> float:
+            return v if v is not None else DEFAULT_MIN_IMPORTANCE
+
+        mine = [ov for ov in list_overrides(self.store, ch.name) if ov.key == "min_importance"]
+        if not mine:
+            return f"#{ch.name} alerts on importance ≥ {shown(self.settings.rules(ch).min_importance):g}/10 (config)."
+        ov, in_file = mine[0], shown(self.settings.rules(ch).min_importance)
+        note = f"; the config file says {in_file:g}" if in_file != ov.value else ""
+        return (f"#{ch.name} alerts on importance ≥ {ov.value:g}/10 (set from chat) since "
+                f"{ov.at:%Y-%m-%d %H:%M} UTC by {ov.by}{note}.")
 
     def mute(self, inv: Invocation, topic: str, mute: bool = True) -> Reply:
         """Mute (or unmute) a topic in the invoking channel: alerts about it stop there."""
         ch = self._need_channel(inv)
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
-        before = list(get_override(self.store, ch.name, "muted") or [])
-        if mute == (topic in before):
-            return Reply(text=f"{topic} is {'already' if mute else 'not'} muted in #{ch.name}.")
-        after = [*before, topic] if mute else [x for x in before if x != topic]
-        set_override(self.store, ch.name, "muted", after or None, self._actor(inv), before, self.clock())
+        with settings_lock(self.store, ch.name) as c:
+            before = list(get_override(self.store, ch.name, "muted", c) or [])
+            if mute == (topic in before):
+                return Reply(text=f"{topic} is {'already' if mute else 'not'} muted in #{ch.name}.")
+            after = [*before, topic] if mute else [x for x in before if x != topic]
+            set_override(self.store, ch.name, "muted", after or None, self._actor(inv), before, self.clock(), c)
         return Reply(text=f"{topic} is {'muted' if mute else 'unmuted'} in #{ch.name}.", ephemeral=False)
 
     # -- feedback ---------------------------------------------------------------------
@@ -224,6 +252,14 @@ class CommandService:
         down = list(dict.fromkeys(u for u, lab in votes if lab < 0 and u not in up))
         log.info("feedback recorded", extra={"story_id": row.id, "label": value, "topic": topic, "changed": changed})
         return FeedbackResult(story_id=row.id, label=value, changed=changed, up=up, down=down)
+
+
+def _direct_message(inv: Invocation) -> bool:
+    """A Slack DM (channel id ``D…``) or a Discord DM (no guild): telling the user to add it under
+    ``channels:`` in the config, as for an unconfigured channel, pointed the wrong way."""
+    if inv.platform == "slack":
+        return (inv.platform_channel or "").startswith("D")
+    return inv.platform == "discord" and inv.workspace is None and inv.platform_channel is not None
 
 
 def _importance(arg: str) -> float:

@@ -8,9 +8,10 @@ Politeness and robustness rules, each one learnt the hard way by feed readers:
   ``Retry-After`` (seconds or HTTP date) up to a cap — beyond it we stop and set
   ``next_poll_at`` instead of blocking a worker (at most ``fetch.max_every`` ahead: a
   server asking for a year is not obeyed into silence);
-* 301/308 update the stored URL; ``410 Gone`` and too many consecutive failures pause; a
-  source paused after failures is tried again at its ``next_poll_at`` (set to ``max_every``
-  ahead by :mod:`bot.sources.runtime`) and resumes by itself when it answers;
+* 301/308 update the stored URL once the new address reads as a feed; ``410 Gone`` and too
+  many consecutive failures pause; a source paused after failures is tried again at its
+  ``next_poll_at`` (set to ``max_every`` ahead by :mod:`bot.sources.runtime`) and resumes by
+  itself when it answers;
 * the body is capped while streaming, decompressed size included (see :mod:`.body`).
 
 ``fetch()`` never raises for a feed problem: the outcome is in :class:`FetchResult`.
@@ -217,6 +218,12 @@ class Fetcher:
                        extra={"source": st.source, "url": st.url})
         return FetchResult(st, "error", error=message, elapsed=time.monotonic() - t0)
 
+    @staticmethod
+    def _moved(source: SourceSettings, st: FetchState, url: str) -> None:
+        logger.warning("feed moved permanently to %s (update the config)", url,
+                       extra={"source": source.name, "url": st.url})
+        st.url = url
+
     async def fetch(self, source: SourceSettings, state: FetchState) -> FetchResult:
         """Poll one source. Never raises for network, HTTP or feed problems."""
         t0 = time.monotonic()
@@ -251,10 +258,11 @@ class Fetcher:
             logger.exception("unexpected error fetching", extra={"source": source.name, "url": st.url})
             return self._fail(source, st, f"{source.name}: unexpected error: {type(exc).__name__}: {exc}", t0)
         st.last_status = answer.status
-        if answer.permanent_url and answer.status < 400 and answer.permanent_url != st.url:
-            logger.warning("feed moved permanently to %s (update the config)", answer.permanent_url,
-                           extra={"source": source.name, "url": st.url})
-            st.url = answer.permanent_url
+        # a move is adopted once its target proves to be a feed (below): publishers that drop a
+        # feed often 301 it to their home page, and adopting that lost the feed's own address
+        moved = answer.permanent_url if answer.permanent_url and answer.permanent_url != st.url else None
+        if moved and answer.status == 304:
+            self._moved(source, st, moved)
         if answer.status == 304:
             st.paused, st.pause_reason = False, None  # a probe's 304: the feed is back, unchanged
             st.failures, st.last_error, st.last_ok_at = 0, None, now
@@ -273,11 +281,14 @@ class Fetcher:
             feed = await asyncio.to_thread(parse_feed, answer.body, source.name, url=answer.url or st.url,
                                            content_type=answer.headers.get("content-type"))
         except FeedParseError as exc:
-            return self._fail(source, st, f"malformed feed from {st.url}: {exc}", t0)
+            where = f"{st.url}, which moved permanently to {moved}" if moved else st.url
+            return self._fail(source, st, f"malformed feed from {where}: {exc}", t0)
         except Exception as exc:  # parser bug on a weird document: report it as this feed's problem
             logger.exception("parser failed", extra={"source": source.name, "url": st.url})
             return self._fail(source, st, f"malformed feed from {st.url}: {source.name}: parser failed: "
                                   f"{type(exc).__name__}: {exc}", t0)
+        if moved:
+            self._moved(source, st, moved)
         if dropped := feed.keep_newest(self.settings.max_entries):
             logger.warning("%s: the feed lists %s entries; only the newest %s are read (fetch.max_entries)",
                            source.name, f"{dropped + len(feed.entries):,}", f"{len(feed.entries):,}",

@@ -297,11 +297,13 @@ class Store:
                     "JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH :q "
                     "ORDER BY rank LIMIT :n"), {"q": match, "n": limit}).all()
                 return [SearchHit(_article(r), float(r.rank)) for r in rows]
-            q = " & ".join(_pg_term(w) for w in terms)
+            tsq, params = _pg_query(query)
+            if not params:
+                return []
             rows = c.execute(text(  # PG_TSV matches the GIN index ix_articles_tsv
-                f"SELECT a.*, ts_rank({PG_TSV}, to_tsquery('english', :q)) AS rank FROM articles a "
-                f"WHERE {PG_TSV} @@ to_tsquery('english', :q) ORDER BY rank DESC LIMIT :n"),
-                {"q": q, "n": limit}).all()
+                f"SELECT a.*, ts_rank({PG_TSV}, {tsq}) AS rank FROM articles a "
+                f"WHERE {PG_TSV} @@ {tsq} ORDER BY rank DESC LIMIT :n"),
+                {**params, "n": limit}).all()
             return [SearchHit(_article(r), -float(r.rank)) for r in rows]
 
 
@@ -323,6 +325,30 @@ def _url_key(x: Article) -> str | None:
 def _hash_key(x: Article) -> str | None:
     """The content hash as an identity; ``None`` when it hashes a title alone (no text)."""
     return x.content_hash if x.text else None
+
+
+def _pg_query(query: str, limit: int = 12) -> tuple[str, dict[str, str]]:
+    """The tsquery SQL (AND of every word) and its parameters for a search on PostgreSQL.
+
+    A plain word is one term (:func:`_pg_term`); a word holding ``-`` or ``.`` (GPT-4, covid-19,
+    U.S., Wi-Fi) is read by ``plainto_tsquery``, i.e. by the parser that indexed the articles:
+    PostgreSQL indexes "GPT-4" as ``gpt-4``, ``gpt`` and ``-4`` and "U.S." as ``u.s``, so the
+    split ``gpt & 4`` and ``u & s`` matched nothing (SQLite's tokenizer splits both sides alike).
+    """
+    parts: list[str] = []
+    params: dict[str, str] = {}
+    for raw in re.sub(r"(?<=\w)['’]s\b", "", query.lower()).split():
+        word = re.sub(r"^\W+|\W+$", "", raw)
+        if not word or len(params) >= limit:
+            continue
+        key = f"w{len(params)}"
+        if re.fullmatch(r"\w+", word):
+            parts.append(f"to_tsquery('english', :{key})")
+            params[key] = _pg_term(word)
+        else:
+            parts.append(f"plainto_tsquery('english', :{key})")
+            params[key] = " ".join(re.findall(r"[\w.-]+", word))
+    return "(" + " && ".join(parts) + ")" if parts else "", params
 
 
 def _pg_term(word: str) -> str:

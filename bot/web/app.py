@@ -65,8 +65,12 @@ class WebContext:
         return self.body_limits[max(prefixes, key=len)]() if prefixes else self.max_body
 
     def apply_settings(self, new: Settings) -> None:
-        """Swap in reloaded settings everywhere in this process."""
-        self.settings = new
+        """Swap in reloaded settings everywhere in this process (and say which file edits a
+        setting made from chat outranks)."""
+        from bot.commands.overrides import report_shadowed
+
+        old, self.settings = self.settings, new
+        report_shadowed(old, new, self.store, self.config_path)
         for listener in self.listeners:
             listener(new)
 

@@ -87,3 +87,17 @@ def test_allow_listed_intranet_feed_is_added_and_every_change_is_audited(
         ("slack:U_ADMIN", "source add", "source:Intranet"), ("slack:U_ADMIN", "set min_importance", "locked")]
     assert rows[0]["before"] is None and rows[0]["after"]["url"] == url
     assert rows[1]["after"] == 8
+
+
+@pytest.mark.parametrize("where", [("slack", "D0EVIL", "T1"), ("slack", "C_NOT_IN_CONFIG", "T1"),
+                                   ("discord", "999", None)])
+@pytest.mark.parametrize("command", ["feeds remove Wire", "feeds pause Wire", "feeds add https://wire.example/other"])
+def test_sources_cannot_be_changed_from_outside_the_admins_channels(store: Store, where: tuple, command: str) -> None:
+    """Sources feed every channel. Where every channel names its admins and no global ``admins``
+    list is set, a command from a DM or a channel not in the config was checked against no list
+    at all, so any member could remove, pause or add a source from there."""
+    platform, channel, workspace = where
+    reply = CommandService(config(), store).run(Invocation(text=command, user="U_EVIL", platform=platform,
+                                                           platform_channel=channel, workspace=workspace))
+    assert reply.error and "admins" in reply.text, reply.text
+    assert _rows(store, t.audit) == 0 and _rows(store, t.source_overrides) == 0

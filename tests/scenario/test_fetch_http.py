@@ -358,3 +358,22 @@ async def test_stock_httpx_transport_behaves_the_same(feed_server: FeedServer) -
         refused = await poll(f, src("No", "http://127.0.0.1:9/x.xml"))
     assert first.status == "ok" and first.state.url == ok and again.status == "not_modified"
     assert retried.status == "ok" and "too large" in (capped.error or "") and "network error" in (refused.error or "")
+
+
+async def test_a_permanent_redirect_to_a_page_that_is_no_feed_keeps_the_feeds_address(feed_server: FeedServer) -> None:
+    """Publishers that drop a feed often 301 it to their home page (or a 'page not found' page).
+    Before: the home page became the source's address before it was read, so the poll failed
+    as 'malformed feed from <home page>' and every later poll (and a paused source's probes)
+    went to the home page: when the feed came back at its address, it was never read again.
+    Now a move is adopted only when its target is a feed; otherwise the error says where the
+    feed was sent, and the feed's own address is polled next time."""
+    home = feed_server.feed("/", b"<!doctype html><html><head><title>Home</title></head><body>Welcome</body></html>",
+                            content_type="text/html; charset=utf-8")
+    old = feed_server.redirect("/blog.xml", home, 301)
+    async with fetcher() as f:
+        first = await poll(f, src("Blog", old))
+        assert first.status == "error" and first.state.url == old
+        assert f"moved permanently to {home}" in (first.error or ""), first.error
+        feed_server.feed("/blog.xml", rss(item(1)))  # the publisher restores the feed
+        second = await poll(f, src("Blog", old), first.state)
+    assert second.status == "ok" and second.state.url == old and second.feed is not None

@@ -29,8 +29,8 @@ from bot.adapters.discord.interactions import (
     run_text,
 )
 from bot.adapters.discord.views import ButtonClick, SignalsButton
-from bot.commands import CommandService, first_time
-from bot.errors import StoreError
+from bot.commands import CommandService
+from bot.commands.events import first_time_soon
 from bot.settings.watch import ConfigWatcher
 
 __all__ = ["SignalsClient", "SignalsGroup", "message_kwargs", "sync_commands"]
@@ -159,11 +159,8 @@ class SignalsClient(discord.Client):
     @staticmethod
     async def _first_time(interaction: discord.Interaction, service: CommandService) -> bool:
         """False when another session of this bot took the interaction (it answers it)."""
-        try:
-            if await asyncio.to_thread(first_time, service.store, f"discord:{interaction.id}"):
-                return True
-        except StoreError as exc:  # cannot tell: answering twice beats not answering
-            log.warning("interaction de-dup unavailable: %s", exc)
+        # bounded: Discord wants an answer (or a deferral) within 3 s, and a busy database must not cost it
+        if await first_time_soon(service.store, f"discord:{interaction.id}"):
             return True
         log.info("discord interaction already taken by another session", extra={"interaction": interaction.id})
         return False

@@ -40,8 +40,9 @@ from bot.adapters.discord.interactions import (
     handle_command,
 )
 from bot.adapters.discord.notifier import set_api_base
-from bot.commands import CommandService, first_time
-from bot.errors import ConfigError, ConfigIssue, StoreError
+from bot.commands import CommandService
+from bot.commands.events import first_time_soon
+from bot.errors import ConfigError, ConfigIssue
 from bot.web.app import WebContext
 
 __all__ = ["InteractionsEndpoint", "routes", "verify_signature"]
@@ -119,11 +120,8 @@ class InteractionsEndpoint:
 
     async def _first_time(self, interaction_id: str) -> bool:
         """False for an interaction already handled (a replayed request)."""
-        try:
-            return await asyncio.to_thread(first_time, self.service.store, f"discord:{interaction_id}")
-        except StoreError as exc:  # cannot tell: answering twice beats not answering
-            log.warning("interaction de-dup unavailable: %s", exc)
-            return True
+        # bounded: Discord wants an answer (or a deferral) within 3 s, and a busy database must not cost it
+        return await first_time_soon(self.service.store, f"discord:{interaction_id}")
 
     async def _follow_up(self, payload: dict[str, Any], work: asyncio.Task[Message]) -> None:
         """Replace the "thinking…" message with the answer (the deferral fixed its visibility)."""

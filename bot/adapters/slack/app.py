@@ -31,8 +31,9 @@ from bot.adapters.slack.blocks import (
     with_votes,
 )
 from bot.adapters.slack.notifier import make_client
-from bot.commands import CommandService, Invocation, Reply, first_time
-from bot.errors import CommandError
+from bot.commands import CommandService, Invocation, Reply
+from bot.commands.events import first_time_soon
+from bot.errors import CommandError, StoreError
 from bot.settings import Settings
 from bot.store import Store
 
@@ -78,7 +79,7 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
     @app.middleware
     async def once(body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await asyncio.to_thread(first_time, store, f"slack:{event_id}"):
+        if event_id and not await first_time_soon(store, f"slack:{event_id}"):
             log.info("duplicate slack event ignored", extra={"event_id": event_id})
             return BoltResponse(status=200, body="")
         return await next()
@@ -87,7 +88,12 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
         return Invocation(text=text, user=user, platform="slack", platform_channel=channel, workspace=team)
 
     async def run(inv: Invocation) -> Reply:
-        return await asyncio.to_thread(svc.run, inv)
+        """The command's reply; a crash is logged and answered with an apology (as on Discord)."""
+        try:
+            return await asyncio.to_thread(svc.run, inv)
+        except Exception:
+            log.exception("slack command failed", extra={"command": inv.text.split(" ", 1)[0][:30]})
+            return Reply(text="Sorry, that command failed. Try again in a minute.", error=True)
 
     async def send_reply(respond: Any, reply: Reply, replace: bool = False) -> None:
         text, blocks = render_reply(reply)
@@ -129,6 +135,13 @@ def build_app(settings: Settings, store: Store, *, token: str, signing_secret: s
             result = await asyncio.to_thread(svc.feedback, story_id, user, label, where, topic)
         except CommandError as exc:
             await send_reply(respond, Reply(text=str(exc), error=True))
+            return
+        except StoreError as exc:
+            # answered, not raised: the click got no answer, and Bolt (a listener failing within
+            # 10 ms of its ack) even told Slack the request was unhandled (HTTP 404)
+            log.error("vote not recorded: %s", exc, extra={"story_id": story_id})
+            await send_reply(respond, Reply(text="Sorry, your vote was not recorded: the database is not available "
+                                                 "right now. Try again in a minute.", error=True))
             return
         message = body.get("message") or {}
         if channel_id and message.get("ts"):

@@ -13,7 +13,6 @@ A request whose signature was seen before (``seen_events``) is a replay: acknowl
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -24,9 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.commands.events import first_time
-from bot.errors import StoreError
-from bot.store import Store
+from bot.commands.events import first_time_soon
 from bot.web.app import WebContext
 
 __all__ = ["PATH", "authentic", "routes"]
@@ -49,14 +46,6 @@ def authentic(secret: str, headers: Mapping[str, str], body: bytes, now: float) 
     except UnicodeDecodeError:
         return False  # Slack sends UTF-8; Bolt's adapter would raise on anything else
     return True
-
-
-async def _first_time(store: Store, key: str) -> bool:
-    try:
-        return await asyncio.to_thread(first_time, store, key)
-    except StoreError as exc:  # cannot tell: answering twice beats not answering
-        log.warning("slack replay check unavailable: %s", exc)
-        return True
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
@@ -84,7 +73,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         # a signature stays valid for 5 minutes: a copy of a signed request (a proxy's log, a leaked
         # HAR) ran its command again; the signature names timestamp and body, so a repeat is a replay
         signature = request.headers["x-slack-signature"]
-        if not await _first_time(ctx.store, f"slack-sig:{signature[:100]}"):
+        if not await first_time_soon(ctx.store, f"slack-sig:{signature[:100]}"):
             log.warning("replayed slack request ignored")
             return Response(status_code=200)
         return await handler.handle(request)  # Bolt checks the signature again, and acts

@@ -153,3 +153,23 @@ def test_bad_public_key_is_a_config_error(settings: Settings, story_store: Store
         create_app(ctx, parts=["bot.adapters.discord.web"])
     assert create_app(WebContext(settings, story_store, env={}), parts=["bot.adapters.discord.web"]).routes[-1].path \
         == "/healthz"  # not configured: no endpoint
+
+
+async def test_a_command_is_answered_in_time_while_the_database_is_locked(app: Served, key: SigningKey,
+                                                                          story_store: Store) -> None:
+    """Discord's 3 seconds: the duplicate check wrote to the database before answering or
+    deferring, and waited out SQLite's 10-second busy timeout while another process held the
+    write lock, so Discord showed "The application did not respond" to a search that only reads."""
+    import sqlite3
+
+    lock = sqlite3.connect(str(story_store.engine.url.database), isolation_level=None, check_same_thread=False)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        start = time.monotonic()
+        r = (await post(app.url, slash("search", query="nvidia"), key)).json()
+        took = time.monotonic() - start
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert took < 3, f"answered after {took:.1f}s"
+    assert r["type"] == 4 and "Nvidia beats estimates" in json.dumps(r["data"], ensure_ascii=False)

@@ -78,3 +78,23 @@ def test_edits_are_picked_up_and_a_bad_edit_keeps_the_last_good_config(setup, fa
     assert "≥ 7/10 (config)" in ask(srv, fake, "threshold")
     (record,) = [r for r in caplog.records if "not reloaded" in r.getMessage()]
     assert f"{cfg}:8: channels[0].min_importance: repeated key" in record.getMessage()
+
+
+def test_a_file_edit_a_chat_setting_outranks_is_reported(setup, fake, caplog: pytest.LogCaptureFixture) -> None:
+    """The threshold set from chat stays in force over a later edit of the file (chat changes are
+    the channel's people deciding; the file is the baseline). Before, nobody learnt it: the
+    operator's edit to 8 was reloaded ("config reloaded") and silently had no effect, and
+    ``threshold`` said only "(set from chat)"."""
+    srv, cfg = setup
+    assert "now alerts on importance ≥ 7/10 (was 5)" in ask(srv, fake, "threshold 7")
+    caplog.set_level(logging.WARNING, logger="bot.commands.overrides")
+    write(cfg, CONFIG.format(threshold=8), 1)
+    answer = ask(srv, fake, "threshold")
+    assert "≥ 7/10 (set from chat) since" in answer and "by slack:U1" in answer and "the config file says 8" in answer
+    (record,) = [r for r in caplog.records if "outranks" in r.getMessage()]
+    message = record.getMessage()
+    assert "news" in message and "min_importance 8" in message and "7 set from chat by slack:U1" in message
+    assert str(cfg) in message
+    write(cfg, CONFIG.format(threshold=8) + "# a comment\n", 2)  # another edit, not of that key: no repeat
+    ask(srv, fake, "threshold")
+    assert len([r for r in caplog.records if "outranks" in r.getMessage()]) == 1

@@ -62,3 +62,47 @@ def test_typographic_quotes_group_words_like_straight_ones(settings: Settings, s
     assert "now follows chips" in ask(settings, store, "subscribe “chips”")
     assert "now follows space" in ask(settings, store, "subscribe ‘space’")
     assert "Nvidia beats earnings estimates" in ask(settings, store, "why “s-nvidia-1”")
+
+
+def test_words_with_hyphens_or_dots_are_found_on_both_databases(settings: Settings, store_url: str) -> None:
+    """PostgreSQL indexes "GPT-4" as gpt-4, gpt and -4, and "U.S." as u.s; the search split them
+    into gpt & 4, u & s, so on PostgreSQL "search GPT-4", "covid-19" or "U.S. tariffs" found
+    nothing while SQLite found the article."""
+    s = Store.open(store_url)
+    try:
+        add_story(s, "s-gpt", "OpenAI ships GPT-4 update as U.S. tariffs bite", 7.0, ["ai"],
+                  "The covid-19 era demand for Wi-Fi chips faded.")
+        for query in ("GPT-4", "gpt-4 update", "covid-19", "U.S. tariffs", "Wi-Fi", "openai's gpt-4"):
+            assert "OpenAI ships GPT-4" in ask(settings, s, f"search {query}"), query
+        assert "No stored article" in ask(settings, s, "search GPT-5")
+    finally:
+        s.close()
+
+
+def test_an_unknown_topic_suggests_the_one_meant(settings: Settings, store: Store) -> None:
+    """A typo got "Unknown topic" and the whole list; with many topics the one meant was hard to spot."""
+    for text in ("subscribe chps", "unsubscribe chipz", "mute spcae", "top 7d Chipss"):
+        reply = ask(settings, store, text)
+        assert reply.startswith("ERROR Unknown topic") and ("Did you mean chips?" in reply
+                                                            or "Did you mean space?" in reply), reply
+    assert "Did you mean" not in ask(settings, store, "subscribe zzzz")
+
+
+def test_a_search_with_more_matches_than_shown_says_so(settings: Settings, store: Store) -> None:
+    """"5 results for “nvidia”" read as if five articles matched when 12 did; the answer now says
+    that more match, and how to narrow it."""
+    for i in range(12):
+        add_story(store, f"s-more-{i}", f"Nvidia item {i}", 5.0, ["ai"])
+    many = ask(settings, store, "search nvidia item")
+    assert many.startswith("First 5 results for “nvidia item” (more match: add words to narrow it):"), many
+    few = ask(settings, store, "search tsmc arizona")
+    assert few.startswith("1 result for “tsmc arizona”:"), few
+
+
+def test_a_settings_command_in_a_direct_message_says_to_run_it_in_the_channel(settings: Settings,
+                                                                                store: Store) -> None:
+    """In a DM the answer told the user to add the DM to the config under ``channels:``."""
+    for platform, channel, workspace in (("slack", "D0123", "T1"), ("discord", "555", None)):
+        r = CommandService(settings, store, clock=lambda: NOW).run(Invocation(
+            text="threshold 7", user="U1", platform=platform, platform_channel=channel, workspace=workspace))
+        assert r.error and "direct message" in r.text and "in the channel" in r.text and "channels:" not in r.text
