@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import re
@@ -60,6 +61,7 @@ def main() -> None:
     t0 = time.perf_counter()
     scorer = Scorer.load(topics=topics)
     load_s = time.perf_counter() - t0
+    gc.freeze()  # as ``signals classify`` does once the models are loaded (bot/cli/classify.py)
     out = io.StringIO()
     w0, c0 = time.perf_counter(), time.process_time()
     n = stream(scorer, io.StringIO(data), out)

@@ -87,7 +87,7 @@ class DomainModel:
         a script the model cannot read (Japanese, Russian) is left with "0", "5" or "21"; the margins of
         those alone said "sports" at 0.70 for a central bank's rate rise."""
         if self._lettered is None:
-            self._lettered = np.array([any(c.isalpha() for c in w) for w in self._words()], dtype=bool)
+            self._lettered = self.model.lettered()
         out = np.zeros(X.shape[0], dtype=bool)
         out[rows[self._lettered[X.indices]]] = True
         return out

@@ -148,6 +148,23 @@ class LinearText:
             self.names = names
         return self.names
 
+    def lettered(self) -> np.ndarray:
+        """Per word column, whether its name (``word_names``) holds a letter, without building the
+        names: a bigram's name is its two words' with a space between, so it holds one when either
+        word does. Building the 156k names and testing them character by character was 0.21 s of
+        every ``signals classify``'s start (the domain model's first batch)."""
+        n_word = len(self.word_idf)
+        out = np.zeros(n_word, dtype=bool)
+        toks = list(self.vocab)
+        rows = np.fromiter(self.vocab.values(), dtype=np.int64, count=len(toks))
+        alpha = np.fromiter(map(any, map(map, repeat(str.isalpha), toks)), dtype=bool, count=len(toks))
+        cols = self.tok_word[rows]
+        uni = cols >= 0
+        out[cols[uni]] = alpha[uni]
+        a, b = np.divmod(self.bigram_codes, n_word)
+        out[self.bigram_cols] = out[a] | out[b]
+        return out
+
     def margins(self, texts: Sequence[str]) -> tuple[np.ndarray, csr_matrix]:
         """Class margins (n, C) and the word block's TF-IDF rows (for explanations)."""
         cache = self._char_cache()

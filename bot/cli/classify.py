@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -146,6 +147,10 @@ def _classify(args: argparse.Namespace) -> int:
                   for name, t in s.topics.items()]
         watchlist = list(s.watchlist)
     scorer = Scorer.load(topics=topics, watchlist=watchlist)
+    # The models and settings live until the process exits: frozen, the collector's full passes
+    # (one every ~1,000 articles) no longer walk their objects each time (0.8% of the instructions
+    # per article, callgrind). Here and not in ``stream``, which tests call in-process.
+    gc.freeze()
     stream(scorer, sys.stdin.buffer, sys.stdout, args.format, args.explain)
     return 0
 

@@ -76,3 +76,17 @@ def test_tfidf_of_grouped_rows_sorts_row_by_row_into_the_same_matrix() -> None:
         one, by_row = _tfidf(rows, cols, n, idf), _tfidf(rows, cols.copy(), n, idf, grouped=True)
         for a, b in ((one.indptr, by_row.indptr), (one.indices, by_row.indices), (one.data, by_row.data)):
             assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_lettered_columns_are_those_whose_names_hold_a_letter() -> None:
+    """``lettered`` (what ``DomainModel`` reads to leave texts it cannot read as "other") answers as
+    testing every column name, on the tiny model and on the shipped one, without building names."""
+    from classifiers.models import MODEL_DIR, load_artifact
+
+    tiny = compile_pipeline(_pipeline())
+    shipped = LinearText.from_state(load_artifact("domain", MODEL_DIR)["linear"])
+    for model in (tiny, shipped):
+        want = np.array([any(c.isalpha() for c in w) for w in model.word_names()], dtype=bool)
+        model.names = None
+        np.testing.assert_array_equal(model.lettered(), want)
+        assert model.names is None
