@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.models import out_of_ten
 from bot.store import Store, StoryRow
 from bot.store import schema as t
 
@@ -84,7 +85,7 @@ def _total(terms: float, importance: float) -> str:
     """``= 7.86 → 8/10``: the terms' sum, and the score the alert's badge showed (``Alert.badge``
     rounds it); the scale's ends are named when the sum lies beyond them."""
     clip = ", capped at 10" if terms > 10 else ", raised to 0" if terms < 0 else ""
-    return f"= {terms:.2f}{clip} → {round(importance)}/10"
+    return f"= {terms:.2f}{clip} → {out_of_ten(importance)}/10"
 
 
 def format_explanation(ex: Explanation, channel: str | None = None,

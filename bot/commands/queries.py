@@ -10,6 +10,7 @@ from bot.commands.feeds import feeds_reply
 from bot.commands.model import Reply, Section
 from bot.commands.search import search_articles
 from bot.errors import CommandError
+from bot.models import out_of_ten
 from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
 
@@ -68,7 +69,7 @@ def _story_section(s: StoryRow, url: str | None, prefer: list[str] | None = None
     n = s.n_sources
     vote = next((x for x in s.topics if x in (prefer or ())), s.topics[0] if s.topics else None)
     return Section(title=s.title, url=url, story_id=s.id, topic=vote,
-                   context=f"{round(s.importance)}/10 · {s.category or '?'}{topics} · {n} source{'s' * (n != 1)}"
+                   context=f"{out_of_ten(s.importance)}/10 · {s.category or '?'}{topics} · {n} source{'s' * (n != 1)}"
                            f" · {s.first_seen:%Y-%m-%d %H:%M} UTC · id {s.id[:10]}")
 
 
@@ -141,7 +142,7 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
     if not rows:
         return Reply(text=f"{label}: nothing stored yet.")
     sections = [_story_section(s, _url(store, s), [topic] if topic else follows) for s in rows]
-    text = label + ":\n" + "\n".join(f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
+    text = label + ":\n" + "\n".join(f"{i + 1}. {out_of_ten(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
     return Reply(text=text, sections=sections)
 
 
@@ -184,5 +185,5 @@ def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None 
         return Reply(text="Digest: no stories in the last 24 hours.", ephemeral=True)
     sections = [_story_section(s, _url(store, s), rules.topics if rules else None) for s in rows]
     text = f"Digest, last 24h ({len(rows)}):\n" + "\n".join(
-        f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
+        f"{i + 1}. {out_of_ten(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
     return Reply(text=text, sections=sections, ephemeral=False)

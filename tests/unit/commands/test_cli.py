@@ -77,3 +77,10 @@ def test_feedback_names_a_topic_the_config_has(store, capsys, tmp_path):
     with store.begin() as c:
         rows = c.execute(select(t.feedback.c.story_id, t.feedback.c.topic).order_by(t.feedback.c.id)).all()
     assert [tuple(r) for r in rows] == [("s-tsmc-2", "chips"), ("s-none-5", "chips")]
+
+
+def test_stories_badge_rounds_half_up(store, capsys):
+    """``signals stories`` listed a 6.5 story as 6/10 (round half to even), the alert as 7/10."""
+    add_story(store, "s-half", "Half story", 6.5, ["ai"], at=NOW)
+    assert main(["stories", "--since", "100000d", *db(store)]) == 0
+    assert "s-half  7/10 · Industry" in capsys.readouterr().out
