@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.adapters.base import truncate
-from bot.commands.explain import explain_story, format_explanation
+from bot.commands.explain import explain_story, format_explanation, pruned_after
 from bot.commands.feeds import feeds_reply
 from bot.commands.model import Reply, Section
 from bot.commands.search import search_articles
@@ -154,24 +154,11 @@ def why_reply(store: Store, story_id: str, channel: str | None, settings: Settin
     ex = explain_story(store, story_id)
     if ex is None:
         raise CommandError(f"No story with id “{story_id}”.")
-    groups = format_explanation(ex, channel, pruned_after=_pruned_after(settings, ex.story, now))
+    groups = format_explanation(ex, channel, pruned_after=pruned_after(settings, ex.story, now))
     sections = [Section(title=groups[0][0], url=ex.url, lines=groups[0][1], story_id=ex.story.id)]
     sections += [Section(title=h, lines=lines) for h, lines in groups[1:]]
     text = "\n".join(f"{h}\n" + "\n".join(f"  {x}" for x in lines) for h, lines in groups)
     return Reply(text=text, sections=sections)
-
-
-def _pruned_after(settings: Settings | None, story: StoryRow, now: datetime | None) -> str | None:
-    """``"90d"`` when the daily prune has deleted this story's routing decisions by now (its
-    last article is older than the age :func:`bot.store.retention.prune_due` uses), else None."""
-    from bot.settings import format_duration
-    from bot.store.retention import MIN_AGE
-
-    if settings is None or settings.retention is None:
-        return None
-    age = max(settings.retention, MIN_AGE, 2 * settings.stories.window)
-    last = story.updated_at if story.updated_at.tzinfo else story.updated_at.replace(tzinfo=UTC)
-    return format_duration(age) if (now or datetime.now(UTC)) - last > age else None
 
 
 def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None = None) -> Reply:
