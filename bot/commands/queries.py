@@ -13,13 +13,14 @@ from bot.errors import CommandError
 from bot.models import out_of_ten
 from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
+from bot.store.query import parse_query
 
 __all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "topic_named",
            "unknown_topic", "why_reply"]
 
 HELP = [
     ("help", "this list"),
-    ("search QUERY", "full-text search over stored articles"),
+    ("search QUERY [page N]", "search stored articles: all words, \"a phrase\", a OR b, -word"),
     ("top [24h|7d] [TOPIC]", "the most important stories of the last day or week"),
     ("why STORY", "why a story was scored and routed as it was"),
     ("subscribe TOPIC", "add a topic to this channel"),
@@ -74,13 +75,24 @@ def _story_section(s: StoryRow, url: str | None, prefer: list[str] | None = None
 
 
 def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
-    query = query.strip()
+    """``search QUERY [page N]``: ``limit`` results a page (five fit Slack's and Discord's limits
+    with their snippets); a page with more after it ends with the command for the next one."""
+    query, page = _page(query.strip())
     if not query:
-        raise CommandError("Usage: search QUERY, e.g. `search nvidia earnings`")
-    hits = search_articles(store, query, limit=limit + 1)  # one more: are there more than shown?
+        raise CommandError("Usage: search QUERY [page N], e.g. `search nvidia earnings`, "
+                           "`search \"bank of america\" -layoffs`, `search nvidia OR tsmc`")
+    if parse_query(query).empty:
+        raise CommandError(f"“{query}” has only common words (the, of, and…), which search does not index: "
+                           "add a word.")
+    first = (page - 1) * limit
+    hits = search_articles(store, query, limit=limit + 1, offset=first)  # one more: are there more?
     more, hits = len(hits) > limit, hits[:limit]
     if not hits:
-        return Reply(text=f"No stored article matches “{query}”.")
+        if page == 1:
+            return Reply(text=f"No stored article matches “{query}”.")
+        total = len(search_articles(store, query, limit=first))
+        last = max(1, -(-total // limit))
+        return Reply(text=f"No more results for “{query}” ({total} on pages 1–{last}).")
     sections = []
     for h in hits:
         a = h.article
@@ -88,9 +100,29 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
         sections.append(Section(title=a.title, url=a.url, lines=[truncate(a.text, 200)] if a.text else [],
                                 context=ctx, story_id=a.story_id))
     lines = [f"• {s.title} — {s.url}" for s in sections]
-    head = (f"First {len(hits)} results for “{query}” (more match: add words to narrow it)" if more
-            else f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”")
+    if page == 1:
+        head = (f"First {len(hits)} results for “{query}” (more match: add words to narrow it)" if more
+                else f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”")
+    else:
+        head = f"Results {first + 1}–{first + len(hits)} for “{query}”" + (" (more match)" if more else "")
+    if more:
+        lines.append(f"More: `search {query} page {page + 1}`")
+        sections.append(Section(title="", lines=[lines[-1]]))
     return Reply(text=f"{head}:\n" + "\n".join(lines), sections=sections)
+
+
+def _page(query: str) -> tuple[str, int]:
+    """``nvidia page 2`` -> (``nvidia``, 2); a page below 1 is an error naming it."""
+    words = query.split()
+    if len(words) >= 2 and words[-2].lower() == "page":
+        try:
+            page = int(words[-1])
+        except ValueError:
+            return query, 1
+        if page < 1:
+            raise CommandError(f"Pages start at 1 (got “page {words[-1]}”).")
+        return " ".join(words[:-2]), page
+    return query, 1
 
 
 def _when(value: datetime | str | None) -> str:
