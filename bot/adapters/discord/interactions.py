@@ -32,7 +32,7 @@ __all__ = [
 
 EPHEMERAL = 1 << 6
 
-# (name, description, options as (name, description, type, required)); type 3 string, 10 number
+# (name, description, options as (name, description, type, required)); type 3 string, 5 boolean, 10 number
 SUBCOMMANDS: list[tuple[str, str, list[tuple[str, str, int, bool]]]] = [
     ("help", "What Signals can do", []),
     ("search", "Search recent stories", [("query", "Words to look for", 3, True)]),
@@ -42,12 +42,14 @@ SUBCOMMANDS: list[tuple[str, str, list[tuple[str, str, int, bool]]]] = [
     ("unsubscribe", "Stop following a topic here", [("topic", "Topic name", 3, True)]),
     ("mute", "Mute a topic in this channel", [("topic", "Topic name", 3, True)]),
     ("unmute", "Unmute a topic in this channel", [("topic", "Topic name", 3, True)]),
-    ("threshold", "Show or set the minimum importance (0-10)", [("value", "New minimum", 10, False)]),
+    ("threshold", "Show or set the minimum importance (0-10)", [("value", "New minimum", 10, False),
+                                                                 ("reset", "Back to the config file's value", 5, False)]),
+    ("topics", "This channel's topics", [("reset", "Back to the config file's topics", 5, False)]),
     ("feeds", "Sources and their health", []),
     ("digest", "This channel's digest now", []),
 ]
 # Commands whose answer the whole channel should see (they change the channel's settings).
-PUBLIC_COMMANDS = frozenset({"subscribe", "unsubscribe", "mute", "unmute", "threshold"})
+PUBLIC_COMMANDS = frozenset({"subscribe", "unsubscribe", "mute", "unmute", "threshold", "topics"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,9 @@ def command_text(data: dict[str, Any]) -> str:
             continue
         for o in options:
             value = o.get("value")
+            if isinstance(value, bool):  # a boolean option (reset: True) is the word itself, or nothing
+                words += [str(o.get("name"))] if value else []
+                continue
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             text = str(value)
