@@ -100,7 +100,8 @@ def feeds_reply(store: Store, settings: Settings, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     states = {s.source: s for s in store.fetch_states()}
     newest = _newest_articles(store)
-    rows = [_health(src, states.get(src.name), newest.get(src.name), now) for src in settings.sources]
+    quiet = settings.source_quiet_after or QUIET  # as the quiet-source notice (bot/routing/quiet.py)
+    rows = [_health(src, states.get(src.name), newest.get(src.name), now, quiet) for src in settings.sources]
     rows.sort(key=lambda r: r[0])  # stable: config order within each rank
     lines: list[str] = []
     used = 0
@@ -121,7 +122,8 @@ def feeds_reply(store: Store, settings: Settings, now: datetime | None = None) -
     return Reply(text=f"{n} source{'s' * (n != 1)}:\n" + "\n".join(lines), sections=sections)
 
 
-def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None, now: datetime) -> tuple[int, str]:
+def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None, now: datetime,
+            quiet: timedelta = QUIET) -> tuple[int, str]:
     """``(rank, "name — health")``; rank 0 paused, 1 failing, 2 quiet, 3 the rest."""
     if not src.enabled:
         return 3, f"{src.name} — disabled"
@@ -132,7 +134,7 @@ def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None,
     if st.failures:
         return 1, f"{src.name} — failing ×{st.failures}: {st.last_error or st.last_status}"
     health = f"ok, last {st.last_ok_at:%Y-%m-%d %H:%M} UTC" if st.last_ok_at else "ok"
-    if newest is not None and now - newest >= QUIET:
+    if newest is not None and now - newest >= quiet:
         return 2, f"{src.name} — {health}; nothing new for {(now - newest).days} days (since {newest:%Y-%m-%d})"
     return 3, f"{src.name} — {health}"
 
