@@ -112,7 +112,7 @@ def command_text(data: dict[str, Any]) -> str:
 def reply_message(reply: Reply) -> Message:
     """A shared :class:`Reply` as Discord content + embeds (one per section, at most 10)."""
     embeds: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []  # (the embed it votes on, the button row)
     for s in reply.sections[: LIMITS.embeds]:
         e: dict[str, Any] = {}
         if s.title:
@@ -123,16 +123,18 @@ def reply_message(reply: Reply) -> Message:
             e["description"] = truncate(plain("\n".join(s.lines)), LIMITS.description)
         if s.context:
             e["footer"] = {"text": truncate(defuse(s.context), LIMITS.footer)}
-        if e:
-            embeds.append(e)
+        if not e:
+            continue
+        embeds.append(e)
         if s.story_id and len(rows) < 5:
-            rows.append({"type": 1, "components": [
+            rows.append((len(embeds) - 1, {"type": 1, "components": [
                 {"type": 2, "style": 2, "emoji": {"name": "👍"}, "custom_id": custom_id("up", s.story_id, s.topic)},
                 {"type": 2, "style": 2, "emoji": {"name": "👎"}, "custom_id": custom_id("down", s.story_id, s.topic)},
-                {"type": 2, "style": 2, "label": "Why?", "custom_id": custom_id("why", s.story_id, s.topic)}]})
+                {"type": 2, "style": 2, "label": "Why?", "custom_id": custom_id("why", s.story_id, s.topic)}]}))
     text = reply.text if not embeds or len(reply.text) < 300 else reply.text.split("\n", 1)[0]
-    return Message(content=truncate(defuse(text), LIMITS.content), embeds=fit_embeds(embeds),
-                   components=rows, ephemeral=reply.ephemeral or reply.error)
+    shown = fit_embeds(embeds)  # past 6,000 characters the trailing embeds go: so do their buttons
+    return Message(content=truncate(defuse(text), LIMITS.content), embeds=shown,
+                   components=[row for i, row in rows if i < len(shown)], ephemeral=reply.ephemeral or reply.error)
 
 
 def handle_command(service: CommandService, data: dict[str, Any], caller: Caller) -> Message:
