@@ -1,6 +1,8 @@
 """``/signals feeds add|remove|pause|resume|test``: manage sources from chat.
 
-Admin-only under the same rules as other settings (:func:`require_admin`), audited by
+Admin-only: add/remove/pause/resume change what every channel gets, so they need Signals'
+admins wherever they are typed (:func:`require_source_admin`); ``test`` follows the channel's
+rule (:func:`require_admin`). Changes are audited by
 :mod:`bot.sources.registry`; every URL passes the SSRF guard first and the refusal says
 why. Plain ``feeds`` (no action) still lists the sources and their health.
 """
@@ -12,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.commands.model import Invocation, Reply, Section
-from bot.commands.overrides import require_admin
+from bot.commands.overrides import require_admin, require_source_admin
 from bot.errors import CommandError
 from bot.models import FetchState
 from bot.settings import Settings, SourceSettings
@@ -33,7 +35,10 @@ def feeds_command(settings: Settings, store: Store, inv: Invocation, args: list[
     action, rest = args[0].lower(), args[1:]
     if action not in ("add", "remove", "pause", "resume", "test"):
         raise CommandError(USAGE)
-    require_admin(settings, channel, inv.user, inv.platform, inv.workspace)
+    if action == "test":  # reads a feed, changes nothing: the channel's own rule
+        require_admin(settings, channel, inv.user, inv.platform, inv.workspace)
+    else:
+        require_source_admin(settings, inv.user, inv.platform, inv.workspace)
     if action == "test":
         if len(rest) != 1:
             raise CommandError("Usage: feeds test URL")
