@@ -7,6 +7,7 @@ adapters.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -21,7 +22,18 @@ __all__ = [
     "RawEntry",
     "SentMessage",
     "SourceRef",
+    "out_of_ten",
 ]
+
+
+def out_of_ten(importance: float) -> int:
+    """The badge's number, rounded half up (6.5 -> 7, 7.5 -> 8) as people read a score.
+
+    ``round()`` goes half to even: 6.5 showed 6/10 and 7.5 8/10, so stories a point apart
+    showed two apart. Every place that prints ``N/10`` (alerts, digests, lists, why, the CLI)
+    uses this, so the same story never shows two numbers.
+    """
+    return math.floor(importance + 0.5)
 
 
 @dataclass(slots=True)
@@ -140,7 +152,7 @@ class Alert:
 
     @property
     def badge(self) -> str:
-        return f"{round(self.importance)}/10 · {self.category}"
+        return f"{out_of_ten(self.importance)}/10 · {self.category}"
 
 
 class DeliveryStatus(StrEnum):

@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _stories(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from bot.models import out_of_ten
     from bot.settings import parse_duration
     from bot.store import Store
 
@@ -37,7 +38,7 @@ def _stories(args: argparse.Namespace) -> int:
                               "sources": [{"name": n, "url": u} for n, u in sources.items()]}, ensure_ascii=False))
             continue
         n = len(sources)
-        print(f"{s.id}  {round(s.importance)}/10 · {s.category}  {s.first_seen:%Y-%m-%d %H:%M}  "
+        print(f"{s.id}  {out_of_ten(s.importance)}/10 · {s.category}  {s.first_seen:%Y-%m-%d %H:%M}  "
               f"{n} source{'s' if n != 1 else ''}")
         print(f"    {s.title}")
         for name, url in sources.items():

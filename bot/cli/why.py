@@ -26,10 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _why(args: argparse.Namespace) -> int:
-    from bot.cli.search import open_store
-    from bot.commands.explain import explain_story, format_explanation
+    from bot.cli.search import config_settings, open_store
+    from bot.commands.explain import explain_story, format_explanation, pruned_after
+    from bot.settings import settings_from_mapping
 
-    ex = explain_story(open_store(args), args.story_id, top=args.top)
+    settings = config_settings(args) or settings_from_mapping({})  # no config: the default retention
+    ex = explain_story(open_store(args, settings), args.story_id, top=args.top)
     if ex is None:
         print(f"signals why: no story with id {args.story_id!r}", file=sys.stderr)
         return 1
@@ -43,7 +45,7 @@ def _why(args: argparse.Namespace) -> int:
                           for d in ex.decisions if args.channel in (None, d.channel)],
         }, ensure_ascii=False, indent=2))
         return 0
-    for i, (heading, lines) in enumerate(format_explanation(ex, args.channel)):
+    for i, (heading, lines) in enumerate(format_explanation(ex, args.channel, pruned_after(settings, ex.story))):
         print(heading if i == 0 else f"\n{heading}:")
         if i == 0 and ex.url:
             print(f"  {ex.url}")

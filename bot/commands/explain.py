@@ -7,15 +7,19 @@ contributions may be ``[feature, weight]`` pairs or ``{"feature", "weight"}`` ob
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bot.models import out_of_ten
 from bot.store import Store, StoryRow
 from bot.store import schema as t
 
-__all__ = ["ChannelDecision", "Explanation", "explain_story", "format_explanation"]
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+__all__ = ["ChannelDecision", "Explanation", "explain_story", "format_explanation", "pruned_after"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,21 @@ def _total(terms: float, importance: float) -> str:
     """``= 7.86 → 8/10``: the terms' sum, and the score the alert's badge showed (``Alert.badge``
     rounds it); the scale's ends are named when the sum lies beyond them."""
     clip = ", capped at 10" if terms > 10 else ", raised to 0" if terms < 0 else ""
-    return f"= {terms:.2f}{clip} → {round(importance)}/10"
+    return f"= {terms:.2f}{clip} → {out_of_ten(importance)}/10"
+
+
+def pruned_after(settings: Settings | None, story: StoryRow, now: datetime | None = None) -> str | None:
+    """``"90d"`` when the daily prune has deleted this story's routing decisions by now (its
+    last article is older than the age :func:`bot.store.retention.prune_due` uses), else None.
+    Shared by the chat ``why`` and ``signals why`` so both say the same thing."""
+    from bot.settings import format_duration
+    from bot.store.retention import MIN_AGE
+
+    if settings is None or settings.retention is None:
+        return None
+    age = max(settings.retention, MIN_AGE, 2 * settings.stories.window)
+    last = story.updated_at if story.updated_at.tzinfo else story.updated_at.replace(tzinfo=UTC)
+    return format_duration(age) if (now or datetime.now(UTC)) - last > age else None
 
 
 def format_explanation(ex: Explanation, channel: str | None = None,

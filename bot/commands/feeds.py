@@ -1,6 +1,8 @@
 """``/signals feeds add|remove|pause|resume|test``: manage sources from chat.
 
-Admin-only under the same rules as other settings (:func:`require_admin`), audited by
+Admin-only: add/remove/pause/resume change what every channel gets, so they need Signals'
+admins wherever they are typed (:func:`require_source_admin`); ``test`` follows the channel's
+rule (:func:`require_admin`). Changes are audited by
 :mod:`bot.sources.registry`; every URL passes the SSRF guard first and the refusal says
 why. Plain ``feeds`` (no action) still lists the sources and their health.
 """
@@ -12,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.commands.model import Invocation, Reply, Section
-from bot.commands.overrides import require_admin
+from bot.commands.overrides import require_admin, require_source_admin
 from bot.errors import CommandError
 from bot.models import FetchState
 from bot.settings import Settings, SourceSettings
@@ -33,7 +35,10 @@ def feeds_command(settings: Settings, store: Store, inv: Invocation, args: list[
     action, rest = args[0].lower(), args[1:]
     if action not in ("add", "remove", "pause", "resume", "test"):
         raise CommandError(USAGE)
-    require_admin(settings, channel, inv.user, inv.platform, inv.workspace)
+    if action == "test":  # reads a feed, changes nothing: the channel's own rule
+        require_admin(settings, channel, inv.user, inv.platform, inv.workspace)
+    else:
+        require_source_admin(settings, inv.user, inv.platform, inv.workspace)
     if action == "test":
         if len(rest) != 1:
             raise CommandError("Usage: feeds test URL")
@@ -100,7 +105,8 @@ def feeds_reply(store: Store, settings: Settings, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     states = {s.source: s for s in store.fetch_states()}
     newest = _newest_articles(store)
-    rows = [_health(src, states.get(src.name), newest.get(src.name), now) for src in settings.sources]
+    quiet = settings.source_quiet_after or QUIET  # as the quiet-source notice (bot/routing/quiet.py)
+    rows = [_health(src, states.get(src.name), newest.get(src.name), now, quiet) for src in settings.sources]
     rows.sort(key=lambda r: r[0])  # stable: config order within each rank
     lines: list[str] = []
     used = 0
@@ -121,7 +127,8 @@ def feeds_reply(store: Store, settings: Settings, now: datetime | None = None) -
     return Reply(text=f"{n} source{'s' * (n != 1)}:\n" + "\n".join(lines), sections=sections)
 
 
-def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None, now: datetime) -> tuple[int, str]:
+def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None, now: datetime,
+            quiet: timedelta = QUIET) -> tuple[int, str]:
     """``(rank, "name — health")``; rank 0 paused, 1 failing, 2 quiet, 3 the rest."""
     if not src.enabled:
         return 3, f"{src.name} — disabled"
@@ -132,7 +139,7 @@ def _health(src: SourceSettings, st: FetchState | None, newest: datetime | None,
     if st.failures:
         return 1, f"{src.name} — failing ×{st.failures}: {st.last_error or st.last_status}"
     health = f"ok, last {st.last_ok_at:%Y-%m-%d %H:%M} UTC" if st.last_ok_at else "ok"
-    if newest is not None and now - newest >= QUIET:
+    if newest is not None and now - newest >= quiet:
         return 2, f"{src.name} — {health}; nothing new for {(now - newest).days} days (since {newest:%Y-%m-%d})"
     return 3, f"{src.name} — {health}"
 

@@ -33,6 +33,7 @@ __all__ = [
     "list_overrides",
     "muted_topics",
     "report_shadowed",
+    "require_source_admin",
     "set_override",
     "settings_lock",
 ]
@@ -175,6 +176,16 @@ def require_admin(settings: Settings, channel: ChannelSettings | None, user: str
                   workspace: str | None = None) -> None:
     if not can_change(settings, channel, user, platform, workspace):
         raise PermissionDenied("Only this channel's admins can change its settings.")
+
+
+def require_source_admin(settings: Settings, user: str, platform: str, workspace: str | None = None) -> None:
+    """Adding, removing, pausing or resuming a source changes what every channel gets, so it is
+    checked as from no channel (the rule a DM gets, :func:`_anywhere`): the global ``admins``,
+    else any admin the config names (``defaults`` or any channel's); anyone only when no admins
+    are configured anywhere. Why: checked against the typing channel's list, a configured channel
+    naming no admins let any of its members remove a source that another, locked channel relies on."""
+    if not can_change(settings, None, user, platform, workspace):
+        raise PermissionDenied("Only Signals' admins can change sources: they feed every channel.")
 
 
 def report_shadowed(old: Settings, new: Settings, store: Store, path: str | None = None) -> list[str]:

@@ -5,26 +5,29 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.adapters.base import truncate
-from bot.commands.explain import explain_story, format_explanation
+from bot.commands.explain import explain_story, format_explanation, pruned_after
 from bot.commands.feeds import feeds_reply
 from bot.commands.model import Reply, Section
 from bot.commands.search import search_articles
 from bot.errors import CommandError
+from bot.models import out_of_ten
 from bot.settings import ChannelRules, Settings
 from bot.store import Store, StoryRow
+from bot.store.query import parse_query
 
 __all__ = ["HELP", "digest_reply", "feeds_reply", "help_reply", "search_reply", "top_reply", "topic_named",
            "unknown_topic", "why_reply"]
 
 HELP = [
     ("help", "this list"),
-    ("search QUERY", "full-text search over stored articles"),
+    ("search QUERY [page N]", "search stored articles: all words, \"a phrase\", a OR b, -word"),
     ("top [24h|7d] [TOPIC]", "the most important stories of the last day or week"),
     ("why STORY", "why a story was scored and routed as it was"),
     ("subscribe TOPIC", "add a topic to this channel"),
     ("unsubscribe TOPIC", "remove a topic from this channel"),
     ("mute TOPIC / unmute TOPIC", "stop (or resume) alerts about a topic here"),
-    ("threshold [N]", "show or set this channel's minimum importance (0-10)"),
+    ("threshold [N|reset]", "show or set this channel's minimum importance (0-10); reset: the config file's"),
+    ("topics [reset]", "what this channel follows; reset: the config file's topics"),
     ("feeds", "the sources and their health"),
     ("feeds add URL [every 15m]", "watch a feed (or a site: its feed is found); admins"),
     ("feeds remove|pause|resume NAME", "stop, pause or resume a source; admins"),
@@ -68,18 +71,29 @@ def _story_section(s: StoryRow, url: str | None, prefer: list[str] | None = None
     n = s.n_sources
     vote = next((x for x in s.topics if x in (prefer or ())), s.topics[0] if s.topics else None)
     return Section(title=s.title, url=url, story_id=s.id, topic=vote,
-                   context=f"{round(s.importance)}/10 · {s.category or '?'}{topics} · {n} source{'s' * (n != 1)}"
+                   context=f"{out_of_ten(s.importance)}/10 · {s.category or '?'}{topics} · {n} source{'s' * (n != 1)}"
                            f" · {s.first_seen:%Y-%m-%d %H:%M} UTC · id {s.id[:10]}")
 
 
 def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
-    query = query.strip()
+    """``search QUERY [page N]``: ``limit`` results a page (five fit Slack's and Discord's limits
+    with their snippets); a page with more after it ends with the command for the next one."""
+    query, page = _page(query.strip())
     if not query:
-        raise CommandError("Usage: search QUERY, e.g. `search nvidia earnings`")
-    hits = search_articles(store, query, limit=limit + 1)  # one more: are there more than shown?
+        raise CommandError("Usage: search QUERY [page N], e.g. `search nvidia earnings`, "
+                           "`search \"bank of america\" -layoffs`, `search nvidia OR tsmc`")
+    if parse_query(query).empty:
+        raise CommandError(f"“{query}” has only common words (the, of, and…), which search does not index: "
+                           "add a word.")
+    first = (page - 1) * limit
+    hits = search_articles(store, query, limit=limit + 1, offset=first)  # one more: are there more?
     more, hits = len(hits) > limit, hits[:limit]
     if not hits:
-        return Reply(text=f"No stored article matches “{query}”.")
+        if page == 1:
+            return Reply(text=f"No stored article matches “{query}”.")
+        total = len(search_articles(store, query, limit=first))
+        last = max(1, -(-total // limit))
+        return Reply(text=f"No more results for “{query}” ({total} on pages 1–{last}).")
     sections = []
     for h in hits:
         a = h.article
@@ -87,9 +101,29 @@ def search_reply(store: Store, query: str, limit: int = 5) -> Reply:
         sections.append(Section(title=a.title, url=a.url, lines=[truncate(a.text, 200)] if a.text else [],
                                 context=ctx, story_id=a.story_id))
     lines = [f"• {s.title} — {s.url}" for s in sections]
-    head = (f"First {len(hits)} results for “{query}” (more match: add words to narrow it)" if more
-            else f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”")
+    if page == 1:
+        head = (f"First {len(hits)} results for “{query}” (more match: add words to narrow it)" if more
+                else f"{len(hits)} result{'s' * (len(hits) != 1)} for “{query}”")
+    else:
+        head = f"Results {first + 1}–{first + len(hits)} for “{query}”" + (" (more match)" if more else "")
+    if more:
+        lines.append(f"More: `search {query} page {page + 1}`")
+        sections.append(Section(title="", lines=[lines[-1]]))
     return Reply(text=f"{head}:\n" + "\n".join(lines), sections=sections)
+
+
+def _page(query: str) -> tuple[str, int]:
+    """``nvidia page 2`` -> (``nvidia``, 2); a page below 1 is an error naming it."""
+    words = query.split()
+    if len(words) >= 2 and words[-2].lower() == "page":
+        try:
+            page = int(words[-1])
+        except ValueError:
+            return query, 1
+        if page < 1:
+            raise CommandError(f"Pages start at 1 (got “page {words[-1]}”).")
+        return " ".join(words[:-2]), page
+    return query, 1
 
 
 def _when(value: datetime | str | None) -> str:
@@ -141,7 +175,7 @@ def top_reply(store: Store, settings: Settings, args: list[str], now: datetime |
     if not rows:
         return Reply(text=f"{label}: nothing stored yet.")
     sections = [_story_section(s, _url(store, s), [topic] if topic else follows) for s in rows]
-    text = label + ":\n" + "\n".join(f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
+    text = label + ":\n" + "\n".join(f"{i + 1}. {out_of_ten(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
     return Reply(text=text, sections=sections)
 
 
@@ -153,24 +187,11 @@ def why_reply(store: Store, story_id: str, channel: str | None, settings: Settin
     ex = explain_story(store, story_id)
     if ex is None:
         raise CommandError(f"No story with id “{story_id}”.")
-    groups = format_explanation(ex, channel, pruned_after=_pruned_after(settings, ex.story, now))
+    groups = format_explanation(ex, channel, pruned_after=pruned_after(settings, ex.story, now))
     sections = [Section(title=groups[0][0], url=ex.url, lines=groups[0][1], story_id=ex.story.id)]
     sections += [Section(title=h, lines=lines) for h, lines in groups[1:]]
     text = "\n".join(f"{h}\n" + "\n".join(f"  {x}" for x in lines) for h, lines in groups)
     return Reply(text=text, sections=sections)
-
-
-def _pruned_after(settings: Settings | None, story: StoryRow, now: datetime | None) -> str | None:
-    """``"90d"`` when the daily prune has deleted this story's routing decisions by now (its
-    last article is older than the age :func:`bot.store.retention.prune_due` uses), else None."""
-    from bot.settings import format_duration
-    from bot.store.retention import MIN_AGE
-
-    if settings is None or settings.retention is None:
-        return None
-    age = max(settings.retention, MIN_AGE, 2 * settings.stories.window)
-    last = story.updated_at if story.updated_at.tzinfo else story.updated_at.replace(tzinfo=UTC)
-    return format_duration(age) if (now or datetime.now(UTC)) - last > age else None
 
 
 def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None = None) -> Reply:
@@ -184,5 +205,5 @@ def digest_reply(store: Store, rules: ChannelRules | None, now: datetime | None 
         return Reply(text="Digest: no stories in the last 24 hours.", ephemeral=True)
     sections = [_story_section(s, _url(store, s), rules.topics if rules else None) for s in rows]
     text = f"Digest, last 24h ({len(rows)}):\n" + "\n".join(
-        f"{i + 1}. {round(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
+        f"{i + 1}. {out_of_ten(s.importance)}/10 {s.title}" for i, s in enumerate(rows))
     return Reply(text=text, sections=sections, ephemeral=False)

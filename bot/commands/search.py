@@ -17,27 +17,29 @@ from sqlalchemy import select, text
 from bot.models import Article
 from bot.store import SearchHit, Store
 from bot.store import schema as t
-from bot.store.store import search_terms
+from bot.store.query import parse_query
 
 __all__ = ["CANDIDATES", "search_articles"]
 
 CANDIDATES = 5000
 _BOUND = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 1 OFFSET :k")
 _RANK = text("SELECT rowid AS id, bm25(articles_fts, 3.0, 1.0) AS r FROM articles_fts "
-             "WHERE articles_fts MATCH :q AND rowid >= :lo ORDER BY r LIMIT :n")
+             "WHERE articles_fts MATCH :q AND rowid >= :lo ORDER BY r, rowid DESC LIMIT :n OFFSET :o")
 
 
-def search_articles(store: Store, query: str, limit: int = 10, candidates: int = CANDIDATES) -> list[SearchHit]:
-    """Best ``limit`` articles for the words of ``query`` (all must occur), best first."""
+def search_articles(store: Store, query: str, limit: int = 10, candidates: int = CANDIDATES,
+                    offset: int = 0) -> list[SearchHit]:
+    """Best ``limit`` articles for ``query`` (the language of :mod:`bot.store.query`: words all
+    required, "phrases", OR, -exclusions), best first, after skipping ``offset`` (paging)."""
     if not store.is_sqlite:
-        return store.search(query, limit)
-    terms = search_terms(query)
-    if not terms or limit <= 0:
+        return store.search(query, limit, offset)
+    q = parse_query(query)
+    if q.empty or limit <= 0:
         return []
-    match = " ".join(f'"{w}"' for w in terms)
+    match = q.fts5()
     with store.begin() as c:
         bound = c.execute(_BOUND, {"q": match, "k": max(0, candidates - 1)}).first()
-        ranked = c.execute(_RANK, {"q": match, "lo": bound[0] if bound else 0, "n": limit}).all()
+        ranked = c.execute(_RANK, {"q": match, "lo": bound[0] if bound else 0, "n": limit, "o": offset}).all()
         if not ranked:
             return []
         a = t.articles

@@ -128,6 +128,8 @@ class CommandService:
             return self.mute(inv, self._topic_arg(args, cmd), mute=cmd == "mute")
         if cmd == "threshold":
             return self._threshold(inv, args)
+        if cmd == "topics":
+            return self._topics_command(inv, args)
         raise CommandError(f"Unknown command “{cmd}”. Try `{self.prefix} help`.")
 
     def _topic_arg(self, args: list[str], cmd: str) -> str:
@@ -169,7 +171,9 @@ class CommandService:
         if not args:
             return Reply(text=self._threshold_now(ch))
         if len(args) > 1:
-            raise CommandError("Usage: threshold N, with N between 0 and 10")
+            raise CommandError("Usage: threshold N, with N between 0 and 10, or `threshold reset`")
+        if args[0].lower() == "reset":
+            return self._reset(inv, ch, "min_importance")
         value = _importance(args[0])
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         with settings_lock(self.store, ch.name) as c:  # "was N" is the value this change replaced
@@ -195,6 +199,45 @@ class CommandService:
         note = f"; the config file says {in_file:g}" if in_file != ov.value else ""
         return (f"#{ch.name} alerts on importance ≥ {ov.value:g}/10 (set from chat) since "
                 f"{ov.at:%Y-%m-%d %H:%M} UTC by {ov.by}{note}.")
+
+    def _topics_command(self, inv: Invocation, args: list[str]) -> Reply:
+        """``topics``: what this channel follows and from where; ``topics reset``: the file's list."""
+        ch = self._need_channel(inv)
+        if args and len(args) == 1 and args[0].lower() == "reset":
+            return self._reset(inv, ch, "topics")
+        if args:
+            raise CommandError("Usage: topics, or `topics reset` (subscribe/unsubscribe TOPIC change them)")
+        in_file = _topic_list(self.settings.rules(ch).topics)
+        mine = [ov for ov in list_overrides(self.store, ch.name) if ov.key == "topics"]
+        if not mine:
+            return Reply(text=f"#{ch.name} follows {in_file} (config).")
+        return Reply(text=f"#{ch.name} follows {_topic_list(mine[0].value)} (set from chat by {mine[0].by}; "
+                          f"the config file: {in_file}).")
+
+    def _reset(self, inv: Invocation, ch: ChannelSettings, key: str) -> Reply:
+        """Drop this channel's chat setting ``key``: the config file's value applies again, and
+        later edits of the file take effect (a chat setting outranks them)."""
+        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
+
+        require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
+        file_rules = self.settings.rules(ch)
+        if key == "topics":
+            what, in_file = "topics", _topic_list(file_rules.topics)
+        else:
+            value = file_rules.min_importance
+            in_file = f"{value if value is not None else DEFAULT_MIN_IMPORTANCE:g}/10"
+        with settings_lock(self.store, ch.name) as c:
+            before = get_override(self.store, ch.name, key, c)
+            if before is None:
+                if key == "topics":
+                    return Reply(text=f"#{ch.name} already follows the config file's {what}: {in_file}.")
+                return Reply(text=f"#{ch.name} already follows the config file: importance ≥ {in_file}.")
+            set_override(self.store, ch.name, key, None, self._actor(inv), before, self.clock(), c)
+        if key == "topics":
+            return Reply(text=f"#{ch.name} follows the config file's topics again: {in_file} "
+                              f"(was {_topic_list(before)}, set from chat).", ephemeral=False)
+        return Reply(text=f"#{ch.name} alerts on importance ≥ {in_file} again, the config file's value "
+                          f"(was {before:g}, set from chat).", ephemeral=False)
 
     def mute(self, inv: Invocation, topic: str, mute: bool = True) -> Reply:
         """Mute (or unmute) a topic in the invoking channel: alerts about it stop there."""
@@ -252,6 +295,11 @@ class CommandService:
         down = list(dict.fromkeys(u for u, lab in votes if lab < 0 and u not in up))
         log.info("feedback recorded", extra={"story_id": row.id, "label": value, "topic": topic, "changed": changed})
         return FeedbackResult(story_id=row.id, label=value, changed=changed, up=up, down=down)
+
+
+def _topic_list(topics: list[str] | None) -> str:
+    """``ai, chips``; no list (or an empty one) is no topic filter: every topic."""
+    return ", ".join(topics) if topics else "every topic"
 
 
 def _direct_message(inv: Invocation) -> bool:

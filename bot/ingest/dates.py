@@ -34,6 +34,12 @@ ZONES: dict[str, int] = {
 # "... 10:00:00 +05:30": .NET's ``zzz`` and hand-made feeds write the RFC 822 offset with a colon,
 # which the stdlib cannot read: it dropped the offset and took the time as UTC (5 h 30 min off).
 _COLON_OFFSET = re.compile(r"(?<=\s)([+-]\d{2}):(\d{2})$")
+# "... 12:00:00 GMT+2", "UTC+02:00", "UTC+0530" (Windows and PHP tools, hand-made feeds): the
+# stdlib and feedparser read the zone name and drop the offset, taking the time as UTC (2 h off;
+# "2026-11-24 12:00:00 UTC+2" went to midnight). GMT+N here means N hours ahead of UTC (as
+# people and these tools write it), not the inverted POSIX "Etc/GMT+N".
+_NAMED_OFFSET = re.compile(r"(?<=[\d\s])\s*(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?:\s*\([^)]*\))?\s*$",
+                           re.I)
 # Placeholders, not dates: Go's zero time (Hugo's undated pages, "Mon, 01 Jan 0001 00:00:00 +0000",
 # which the stdlib reads as 2001: a year under 100 is taken for a two-digit one) and the Unix epoch a
 # null timestamp prints as. No feed entry is older than the formats (RSS 0.9 is from 1999).
@@ -54,6 +60,14 @@ def _numeric_zone(value: str) -> str:
     return f"{value[:m.start()].rstrip()} {sign}{hours:02d}{mins:02d}"
 
 
+def _named_offset(value: str) -> str:
+    """``... 12:00:00 GMT+2`` → ``... 12:00:00 +0200`` (and ``UTC+02:00``, ``UTC-5``, ``GMT+5:30``)."""
+    m = _NAMED_OFFSET.search(value)
+    if m is None:
+        return value
+    return f"{value[:m.start()].rstrip()} {m.group(1)}{int(m.group(2)):02d}{m.group(3) or '00'}"
+
+
 def parse_date(value: str | None) -> datetime | None:
     """Parse a feed date; naive values are taken as UTC; ``None`` if unreadable or a placeholder
     (before :data:`EARLIEST`: the entry is undated, as if it had no date)."""
@@ -70,6 +84,7 @@ def _parse(value: str | None) -> datetime | None:
     dt: datetime | None = None
     if value.isdigit() and len(value) in (10, 13):  # Unix time in s or ms (feedparser reads it as 2017-11-20)
         return datetime.fromtimestamp(int(value) / (1000 if len(value) == 13 else 1), UTC)
+    value = _named_offset(value)
     if (value[-1:].isalpha() and value[-1:] not in "zZ") or value.endswith(")"):
         value = _numeric_zone(value)
     if value[:1].isdigit():

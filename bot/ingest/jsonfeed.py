@@ -10,6 +10,7 @@ import codecs
 import hashlib
 import html
 import json
+import math
 import re
 from typing import Any
 from urllib.parse import urljoin
@@ -45,6 +46,20 @@ def key_digest(guid: str) -> str:
 
 def _s(value: Any) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value.strip()) if isinstance(value, str) else ""
+
+
+def _id(value: Any) -> str:
+    """An item's ``id`` as a string. The spec says ids are strings and a number is to be read as
+    one: ``"id": 0`` was taken as no id (``str(id or "")``) and the entry keyed by its link or its
+    text's hash instead. An integral float is written as JavaScript would (2.0 -> "2"); true,
+    lists and objects are no id."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value) if math.isfinite(value) else ""
+    return _s(value)
 
 
 def _author(item: dict[str, Any]) -> str | None:
@@ -103,7 +118,7 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
         if not isinstance(item, dict):
             continue
         url = _s(item.get("url")) or _s(item.get("external_url"))
-        if not url and (ident := _s(str(item.get("id") or ""))).startswith(("http://", "https://")):
+        if not url and (ident := _id(item.get("id"))).startswith(("http://", "https://")):
             url = ident  # the spec allows a URL id in place of url (notes, micro posts)
         url = urljoin(base, url) if url and base else url
         content = _s(item.get("content_html"))
@@ -111,7 +126,7 @@ def parse_json_feed(body: bytes, source: str, base_url: str = "") -> tuple[str, 
             content = "\n".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
         summary = html.escape(_s(item.get("summary")))
         title = html.escape(_s(item.get("title")))
-        guid = _s(str(item.get("id") or "")) or url
+        guid = _id(item.get("id")) or url
         if not guid:
             guid = "sha1:" + hashlib.sha1((title + summary + content).encode()).hexdigest()
         entries.append(RawEntry(

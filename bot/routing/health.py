@@ -28,6 +28,7 @@ from bot.logs import redact
 from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.queue import NewDelivery, Outbox
 from bot.routing.policy import quiet_until
+from bot.routing.quiet import quiet_notices
 from bot.settings import ChannelRules, Settings, SourceSettings
 from bot.sources.registry import effective_sources
 from bot.store import Store
@@ -99,7 +100,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
     """Enqueue the health notices due now; return their keys."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     after = settings.source_alert_after
-    if after is None:
+    if after is None and settings.source_quiet_after is None:
         return []
     # every polled source: those added from chat, the CLI or OPML too (they got no notice at all)
     by_name: dict[str, SourceSettings] = {s.name: s for s in effective_sources(settings, store) if s.enabled}
@@ -113,7 +114,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
             if h is None:
                 continue
             if h.failing:
-                if not h.paused and (h.since is None or now - h.since < after):
+                if after is None or (not h.paused and (h.since is None or now - h.since < after)):
                     continue
                 tail = (h.since or h.last_ok_at or datetime(1970, 1, 1, tzinfo=UTC)).isoformat()
                 paused = h.error if h.error.startswith("paused ") else f"paused: {h.error}"  # not "paused: paused after"
@@ -129,6 +130,8 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                     back = h.last_ok_at or now
                     gap = f" after {_ago(back - since)}" if since.year > 1970 else ""
                     items.append(_notice(ch, up, f"Source {name} is working again{gap}.", src.url))
+        items += quiet_notices(settings, conn, by_name, lambda n: n not in health or health[n].failing, now,
+                               lambda n: audience(settings, n, rules_by_channel), _notice)
         items = [_after_quiet_hours(i, settings, now, rules_by_channel) for i in items]
         added = [i.key for i in items if not outbox.has_key(conn, i.key)]
         outbox.enqueue(conn, items, now)

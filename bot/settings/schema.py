@@ -294,6 +294,8 @@ class Settings(_Model):
     retention: Duration | None = timedelta(days=90)
     # Source health notices: tell channels when a source has been failing this long, and when it recovers.
     source_alert_after: Duration | None = timedelta(hours=2)  # null: never
+    # ... and when a source that still answers has had no new article this long (bot/routing/quiet.py).
+    source_quiet_after: Duration | None = timedelta(days=14)  # null: never
     notice_channels: list[str] = Field(default_factory=list)  # channels told about every source's health
 
     @field_validator("timezone")

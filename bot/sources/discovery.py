@@ -56,7 +56,8 @@ async def _get(client: httpx.AsyncClient, url: str) -> tuple[httpx.Response | No
                     break
             body = b"".join(chunks)[:_LIMIT]
             headers = httpx.Headers({k: v for k, v in resp.headers.items() if k.lower() not in _BODY_HEADERS})
-            return httpx.Response(resp.status_code, headers=headers, content=body, request=resp.request), ""
+            return httpx.Response(resp.status_code, headers=headers, content=body, request=resp.request,
+                                  history=resp.history), ""
     except SignalsError:  # the SSRF guard refused a hop: the caller decides for the first URL
         raise
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a page's href with a control character
@@ -86,11 +87,15 @@ async def _probe(client: httpx.AsyncClient, url: str, via: str, title: str = "")
         return None
     if resp is None:
         return None
-    feed = _as_feed(resp, url)
+    final = str(resp.url)  # the answer is the final address's: its relative links resolve there
+    feed = _as_feed(resp, final)
     if feed is None:
         return None
+    # a move permanent at every hop (301/308: a CMS migration) is the address to keep, so polls
+    # skip the redirect; a temporary one (302/307) keeps the address the page links to
+    moved = bool(resp.history) and all(h.status_code in (301, 308) for h in resp.history)
     # the <link title> is the page's text: cleaned like a feed title (it was printed raw: escape sequences)
-    return DiscoveredFeed(url=str(resp.url) if via == "direct" else url, title=feed.title or clean_title(title),
+    return DiscoveredFeed(url=final if via == "direct" or moved else url, title=feed.title or clean_title(title),
                           kind=feed.kind, entries=len(feed.entries), via=via)
 
 

@@ -25,14 +25,13 @@ from bot.errors import StoreError
 from bot.models import Article, FetchState
 from bot.store import schema as t
 from bot.store.engine import make_engine, where
+from bot.store.query import PG_TSV, parse_query
 
-__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow", "search_terms"]
+__all__ = ["DEFAULT_DB", "SearchHit", "Store", "StoryRow"]
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "sqlite:///var/signals.db"
 
-# The expression the PostgreSQL GIN index is built on (migration 0001): keep them identical.
-PG_TSV = "(setweight(to_tsvector('english', a.title), 'A') || setweight(to_tsvector('english', a.text), 'B'))"
 
 
 @dataclass(slots=True)
@@ -284,34 +283,25 @@ class Store:
         return [StoryRow(**r._mapping) for r in rows]
 
     # -- search --------------------------------------------------------------------
-    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        """Ranked full-text search over article titles and text (FTS5 on SQLite)."""
-        terms = search_terms(query)
-        if not terms:
+    def search(self, query: str, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+        """Ranked full-text search over article titles and text (FTS5 on SQLite), in the query
+        language of :mod:`bot.store.query`; ``offset`` skips that many of the best (paging)."""
+        q = parse_query(query)
+        if q.empty or limit <= 0:
             return []
         with self.begin() as c:
             if self.is_sqlite:
-                match = " ".join(f'"{w}"' for w in terms)
                 rows = c.execute(text(
                     "SELECT a.*, bm25(articles_fts, 3.0, 1.0) AS rank FROM articles_fts "
                     "JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH :q "
-                    "ORDER BY rank LIMIT :n"), {"q": match, "n": limit}).all()
+                    "ORDER BY rank, a.id DESC LIMIT :n OFFSET :o"), {"q": q.fts5(), "n": limit, "o": offset}).all()
                 return [SearchHit(_article(r), float(r.rank)) for r in rows]
-            tsq, params = _pg_query(query)
-            if not params:
-                return []
+            tsq, params = q.tsquery()
             rows = c.execute(text(  # PG_TSV matches the GIN index ix_articles_tsv
                 f"SELECT a.*, ts_rank({PG_TSV}, {tsq}) AS rank FROM articles a "
-                f"WHERE {PG_TSV} @@ {tsq} ORDER BY rank DESC LIMIT :n"),
-                {**params, "n": limit}).all()
+                f"WHERE {PG_TSV} @@ {tsq} ORDER BY rank DESC, a.id DESC LIMIT :n OFFSET :o"),
+                {**params, "n": limit, "o": offset}).all()
             return [SearchHit(_article(r), -float(r.rank)) for r in rows]
-
-
-def search_terms(query: str, limit: int = 12) -> list[str]:
-    """The words of a search, lower-cased, at most ``limit``. A possessive ``'s`` is dropped:
-    FTS5 indexes "Nvidia's" as ``nvidia`` + ``s``, so ``nvidia's`` found only articles that
-    happened to hold a lone "s" somewhere (PostgreSQL drops "s" as a stop word)."""
-    return re.findall(r"\w+", re.sub(r"(?<=\w)['’]s\b", "", query.lower()))[:limit]
 
 
 _HOME_PAGE = re.compile(r"^https?://[^/?#]+/?$")
@@ -325,41 +315,6 @@ def _url_key(x: Article) -> str | None:
 def _hash_key(x: Article) -> str | None:
     """The content hash as an identity; ``None`` when it hashes a title alone (no text)."""
     return x.content_hash if x.text else None
-
-
-def _pg_query(query: str, limit: int = 12) -> tuple[str, dict[str, str]]:
-    """The tsquery SQL (AND of every word) and its parameters for a search on PostgreSQL.
-
-    A plain word is one term (:func:`_pg_term`); a word holding ``-`` or ``.`` (GPT-4, covid-19,
-    U.S., Wi-Fi) is read by ``plainto_tsquery``, i.e. by the parser that indexed the articles:
-    PostgreSQL indexes "GPT-4" as ``gpt-4``, ``gpt`` and ``-4`` and "U.S." as ``u.s``, so the
-    split ``gpt & 4`` and ``u & s`` matched nothing (SQLite's tokenizer splits both sides alike).
-    """
-    parts: list[str] = []
-    params: dict[str, str] = {}
-    for raw in re.sub(r"(?<=\w)['’]s\b", "", query.lower()).split():
-        word = re.sub(r"^\W+|\W+$", "", raw)
-        if not word or len(params) >= limit:
-            continue
-        key = f"w{len(params)}"
-        if re.fullmatch(r"\w+", word):
-            parts.append(f"to_tsquery('english', :{key})")
-            params[key] = _pg_term(word)
-        else:
-            parts.append(f"plainto_tsquery('english', :{key})")
-            params[key] = " ".join(re.findall(r"[\w.-]+", word))
-    return "(" + " && ".join(parts) + ")" if parts else "", params
-
-
-def _pg_term(word: str) -> str:
-    """One tsquery term; a plural also matches its singular, as Porter's step 1a does on SQLite.
-
-    PostgreSQL's Snowball stemmer keeps "gpus" whole (vowel right before the s), FTS5's
-    porter tokenizer makes it "gpu"; searching for both keeps the backends' answers alike.
-    """
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return f"({word} | {word[:-1]})"
-    return word
 
 
 def _lock_keys(conn: Connection, keys: Sequence[str]) -> None:

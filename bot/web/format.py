@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import jinja2
@@ -62,7 +63,12 @@ def pct(value: float | None) -> str:
 
 
 def num(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    """Half up, as the alerts' badge (:func:`bot.models.out_of_ten`) and :func:`pct`: a format
+    spec rounds half to even on the binary value, so 6.25 showed 6.2 and 6.75 6.8."""
+    if value is None:
+        return "—"
+    q = Decimal(1).scaleb(-digits)
+    return f"{Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP)}"
 
 
 FILTERS: dict[str, Callable[..., str]] = {"dt": dt, "ago": ago, "pct": pct, "num": num, "safe_url": safe_url}

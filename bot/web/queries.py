@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from bot.commands.explain import explain_story
-from bot.commands.search import search_articles
+from bot.commands.search import CANDIDATES, search_articles
 from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
 from bot.settings import ChannelRules, Settings
 from bot.sources.registry import effective_sources
@@ -41,6 +41,7 @@ class Filters:
     since: str = "7d"
     outcome: str = ""  # "", "posted" or "held" (held back in at least one shown channel)
     limit: int = 50
+    offset: int = 0  # matching stories skipped: the page's start (page N of ``limit``)
 
 
 @dataclass(slots=True)
@@ -200,7 +201,8 @@ def list_stories(store: Store, settings: Settings, rules: dict[str, ChannelRules
     order: dict[str, int] | None = None
     if flt.q.strip():
         order = {}
-        for h in search_articles(store, flt.q, limit=200):  # the same search as /signals search
+        want = min(CANDIDATES, max(200, flt.offset + flt.limit))  # later pages need more of the ranking
+        for h in search_articles(store, flt.q, limit=want):  # the same search as /signals search
             if h.article.story_id and h.article.story_id not in order:
                 order[h.article.story_id] = len(order)
         q = q.where(s.c.id.in_(list(order)))
@@ -217,9 +219,9 @@ def list_stories(store: Store, settings: Settings, rules: dict[str, ChannelRules
             rows = {r.id: StoryRow(**r._mapping) for r in c.execute(select(s).where(s.c.id.in_(chunk)))}
         page = [rows[x] for x in chunk if x in rows]
         cards += [x for x in _cards(store, settings, rules, page, flt.channel) if _matches(x, flt.outcome)]
-        if len(cards) >= flt.limit:
+        if len(cards) >= flt.offset + flt.limit:
             break
-    return cards[:flt.limit]
+    return cards[flt.offset:flt.offset + flt.limit]
 
 
 def story_detail(store: Store, settings: Settings, rules: dict[str, ChannelRules], story_id: str) -> StoryDetail | None:

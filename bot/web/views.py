@@ -78,24 +78,28 @@ class Views:
 
     # -- pages ----------------------------------------------------------------------
     async def signals(self, request: Request, access: Access) -> Response:
+        """Stories, ``limit`` a page (10-500), ``page=N`` for the next ones: before, "Show more"
+        doubled ``limit`` up to 500 and the stories past the 500th could not be reached."""
         p = request.query_params
-        try:
-            limit = max(10, min(500, int(p.get("limit", "50"))))
-        except ValueError:
-            limit = 50
+        limit, page = _int(p.get("limit"), 50, 10, 500), _int(p.get("page"), 1, 1, 100_000)
         flt = queries.Filters(q=p.get("q", "")[:200], channel=p.get("channel", ""), topic=p.get("topic", ""),
                               category=p.get("category", ""), since=p.get("since", "7d"),
-                              outcome=p.get("outcome", ""), limit=limit)
+                              outcome=p.get("outcome", ""), limit=limit + 1, offset=(page - 1) * limit)
         if flt.since not in queries.SINCE:
             flt.since = "7d"
         st = self.ctx.settings
         cards = await run_in_threadpool(lambda: queries.list_stories(
             self.ctx.store, st, effective_rules(st, self.ctx.store), flt, self.now()))
-        more = None
-        if len(cards) >= flt.limit and flt.limit < 500:
-            more = "?" + urlencode({k: v for k, v in {**p, "limit": str(min(500, flt.limit * 2))}.items()})
+        flt.limit = limit
+        more, cards = len(cards) > limit, cards[:limit]
+
+        def at(n: int) -> str:
+            return "?" + urlencode({**{k: v for k, v in p.items() if k != "page"}, "limit": str(limit), "page": str(n)})
+
         categories = sorted({c.story.category for c in cards if c.story.category} | ({flt.category} - {""}))
-        return self.render(request, access, "signals.html", cards=cards, f=flt, more=more,
+        return self.render(request, access, "signals.html", cards=cards, f=flt, page=page,
+                           first=flt.offset + 1, older=at(page + 1) if more else None,
+                           newer=at(page - 1) if page > 1 else None,
                            channels=[c.name for c in st.channels], topics=sorted(st.topics), categories=categories,
                            windows=list(queries.SINCE))
 
@@ -252,3 +256,11 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/logout", v.guard(v.logout), methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    """A query parameter as an int within [low, high]; the default when absent or unreadable."""
+    try:
+        return max(low, min(high, int(value))) if value is not None else default
+    except ValueError:
+        return default

@@ -101,3 +101,26 @@ def test_sources_cannot_be_changed_from_outside_the_admins_channels(store: Store
                                                            platform_channel=channel, workspace=workspace))
     assert reply.error and "admins" in reply.text, reply.text
     assert _rows(store, t.audit) == 0 and _rows(store, t.source_overrides) == 0
+
+
+@pytest.mark.parametrize("command", ["feeds remove Wire", "feeds pause Wire", "feeds add https://wire.example/other"])
+def test_sources_cannot_be_changed_from_a_channel_that_names_no_admins(store: Store, command: str) -> None:
+    """Sources feed every channel. A configured channel naming no admins of its own (none in
+    ``defaults``, no global list) let any of its members remove, pause or add a source, though
+    another channel (#locked) restricts its settings to its admins: the same rule as for a DM
+    (e0d1d8b) now applies wherever the command is typed."""
+    settings = settings_from_mapping({
+        "sources": [{"name": "Wire", "url": "https://wire.example/feed"}],
+        "channels": [{"name": "locked", "slack": "C2", "admins": ["U_ADMIN"]},
+                     {"name": "open", "slack": "C3"}]})
+    service = CommandService(settings, store)
+    reply = service.run(Invocation(text=command, user="U_EVIL", platform="slack", platform_channel="C3",
+                                   workspace="T1"))
+    assert reply.error and "admins" in reply.text and "every channel" in reply.text, reply.text
+    assert _rows(store, t.audit) == 0 and _rows(store, t.source_overrides) == 0
+    # the open channel's own settings stay its members' to change
+    assert not service.run(Invocation(text="threshold 7", user="U_EVIL", platform="slack",
+                                      platform_channel="C3", workspace="T1")).error
+    ok = service.run(Invocation(text="feeds pause Wire", user="U_ADMIN", platform="slack", platform_channel="C3",
+                                workspace="T1"))
+    assert not ok.error, ok.text

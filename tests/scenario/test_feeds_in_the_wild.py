@@ -476,3 +476,30 @@ async def test_cdata_written_twice_or_escaped_does_not_show(feed_server: FeedSer
     assert sorted((a.title, a.text) for a in arts) == [("Arrays end in ]]> here", "a ]]> b"),
                                                         ("Escaped title", "Escaped body text."),
                                                         ("Nested title", "Nested body text.")]
+
+
+async def test_a_json_feed_id_of_zero_is_the_string_zero(feed_server: FeedServer, tmp_path: Path) -> None:
+    """JSON Feed ids are strings, and a number is read as its string; ``"id": 0`` was taken as no id
+    (``str(id or "")``), so the entry was keyed by its link instead: when the link changed (a slug
+    edited, a tracking parameter added) it was stored again as a new article."""
+    json_feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+                 b'{"id": 0, "url": "https://j.example/0", "title": "Zero", "content_text": "The first note."},'
+                 b'{"id": 1, "url": "https://j.example/1", "title": "One", "content_text": "The second note."},'
+                 b'{"id": 2.0, "url": "https://j.example/z", "title": "Float", "content_text": "Text."}]}')
+    _, arts = await store_cycle(tmp_path, {"json": feed_server.feed("/j.json", json_feed,
+                                                                     content_type="application/feed+json")})
+    assert sorted((a.title, a.guid) for a in arts) == [("Float", "2"), ("One", "1"), ("Zero", "0")]
+
+
+@pytest.mark.parametrize("written", ["Tue, 24 Nov 2026 12:00:00 GMT+2", "Tue, 24 Nov 2026 12:00:00 GMT+02:00",
+                                     "Tue, 24 Nov 2026 12:00:00 UTC+02:00", "Tue, 24 Nov 2026 12:00:00 UTC+0200",
+                                     "Tue, 24 Nov 2026 05:00:00 GMT-5", "Tue, 24 Nov 2026 15:30:00 UTC+5:30",
+                                     "2026-11-24 12:00:00 UTC+2", "Tue, 24 Nov 2026 12:00:00 GMT+2 (CEST)"])
+async def test_a_gmt_plus_offset_is_read_as_that_offset(feed_server: FeedServer, tmp_path: Path,
+                                                        written: str) -> None:
+    """``GMT+2`` / ``UTC+02:00`` (Windows and PHP tools, hand-written feeds) were read as UTC: an
+    article published at 12:00 in Berlin looked two hours newer than it is (``2026-11-24 12:00:00
+    UTC+2`` went the other way, to midnight)."""
+    body = rss(item("Offset", "https://o.example/1", "o1").replace("Tue, 24 Nov 2026 10:00:00 GMT", written))
+    _, arts = await store_cycle(tmp_path, {"o": feed_server.feed("/o.xml", body)})
+    assert [a.published_at for a in arts] == [datetime(2026, 11, 24, 10, 0, tzinfo=UTC)]

@@ -99,10 +99,16 @@ class SignalsGroup(app_commands.Group):
         await self.client.answer(interaction, f"unmute {topic}")
 
     @app_commands.command(description="Show or set the minimum importance (0-10)")
-    @app_commands.describe(value="New minimum importance")
+    @app_commands.describe(value="New minimum importance", reset="Back to the config file's value")
     async def threshold(self, interaction: discord.Interaction,
-                        value: app_commands.Range[float, 0, 10] | None = None) -> None:
-        await self.client.answer(interaction, "threshold" if value is None else f"threshold {value:g}")
+                        value: app_commands.Range[float, 0, 10] | None = None, reset: bool = False) -> None:
+        text = "threshold reset" if reset else "threshold" if value is None else f"threshold {value:g}"
+        await self.client.answer(interaction, text)
+
+    @app_commands.command(description="This channel's topics")
+    @app_commands.describe(reset="Back to the config file's topics")
+    async def topics(self, interaction: discord.Interaction, reset: bool = False) -> None:
+        await self.client.answer(interaction, "topics reset" if reset else "topics")
 
     @app_commands.command(description="Sources and their health")
     async def feeds(self, interaction: discord.Interaction) -> None:

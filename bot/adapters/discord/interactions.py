@@ -32,7 +32,7 @@ __all__ = [
 
 EPHEMERAL = 1 << 6
 
-# (name, description, options as (name, description, type, required)); type 3 string, 10 number
+# (name, description, options as (name, description, type, required)); type 3 string, 5 boolean, 10 number
 SUBCOMMANDS: list[tuple[str, str, list[tuple[str, str, int, bool]]]] = [
     ("help", "What Signals can do", []),
     ("search", "Search recent stories", [("query", "Words to look for", 3, True)]),
@@ -42,12 +42,14 @@ SUBCOMMANDS: list[tuple[str, str, list[tuple[str, str, int, bool]]]] = [
     ("unsubscribe", "Stop following a topic here", [("topic", "Topic name", 3, True)]),
     ("mute", "Mute a topic in this channel", [("topic", "Topic name", 3, True)]),
     ("unmute", "Unmute a topic in this channel", [("topic", "Topic name", 3, True)]),
-    ("threshold", "Show or set the minimum importance (0-10)", [("value", "New minimum", 10, False)]),
+    ("threshold", "Show or set the minimum importance (0-10)", [("value", "New minimum", 10, False),
+                                                                 ("reset", "Back to the config file's value", 5, False)]),
+    ("topics", "This channel's topics", [("reset", "Back to the config file's topics", 5, False)]),
     ("feeds", "Sources and their health", []),
     ("digest", "This channel's digest now", []),
 ]
 # Commands whose answer the whole channel should see (they change the channel's settings).
-PUBLIC_COMMANDS = frozenset({"subscribe", "unsubscribe", "mute", "unmute", "threshold"})
+PUBLIC_COMMANDS = frozenset({"subscribe", "unsubscribe", "mute", "unmute", "threshold", "topics"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,9 @@ def command_text(data: dict[str, Any]) -> str:
             continue
         for o in options:
             value = o.get("value")
+            if isinstance(value, bool):  # a boolean option (reset: True) is the word itself, or nothing
+                words += [str(o.get("name"))] if value else []
+                continue
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             text = str(value)
@@ -107,7 +112,7 @@ def command_text(data: dict[str, Any]) -> str:
 def reply_message(reply: Reply) -> Message:
     """A shared :class:`Reply` as Discord content + embeds (one per section, at most 10)."""
     embeds: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []  # (the embed it votes on, the button row)
     for s in reply.sections[: LIMITS.embeds]:
         e: dict[str, Any] = {}
         if s.title:
@@ -118,16 +123,18 @@ def reply_message(reply: Reply) -> Message:
             e["description"] = truncate(plain("\n".join(s.lines)), LIMITS.description)
         if s.context:
             e["footer"] = {"text": truncate(defuse(s.context), LIMITS.footer)}
-        if e:
-            embeds.append(e)
+        if not e:
+            continue
+        embeds.append(e)
         if s.story_id and len(rows) < 5:
-            rows.append({"type": 1, "components": [
+            rows.append((len(embeds) - 1, {"type": 1, "components": [
                 {"type": 2, "style": 2, "emoji": {"name": "👍"}, "custom_id": custom_id("up", s.story_id, s.topic)},
                 {"type": 2, "style": 2, "emoji": {"name": "👎"}, "custom_id": custom_id("down", s.story_id, s.topic)},
-                {"type": 2, "style": 2, "label": "Why?", "custom_id": custom_id("why", s.story_id, s.topic)}]})
+                {"type": 2, "style": 2, "label": "Why?", "custom_id": custom_id("why", s.story_id, s.topic)}]}))
     text = reply.text if not embeds or len(reply.text) < 300 else reply.text.split("\n", 1)[0]
-    return Message(content=truncate(defuse(text), LIMITS.content), embeds=fit_embeds(embeds),
-                   components=rows, ephemeral=reply.ephemeral or reply.error)
+    shown = fit_embeds(embeds)  # past 6,000 characters the trailing embeds go: so do their buttons
+    return Message(content=truncate(defuse(text), LIMITS.content), embeds=shown,
+                   components=[row for i, row in rows if i < len(shown)], ephemeral=reply.ephemeral or reply.error)
 
 
 def handle_command(service: CommandService, data: dict[str, Any], caller: Caller) -> Message:

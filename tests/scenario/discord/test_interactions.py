@@ -173,3 +173,21 @@ async def test_a_command_is_answered_in_time_while_the_database_is_locked(app: S
         lock.close()
     assert took < 3, f"answered after {took:.1f}s"
     assert r["type"] == 4 and "Nvidia beats estimates" in json.dumps(r["data"], ensure_ascii=False)
+
+
+async def test_threshold_reset_from_discord(app: Served, key: SigningKey, settings: Settings,
+                                            story_store: Store) -> None:
+    """Discord's ``threshold`` option is a number, so "reset" could not be typed there: a boolean
+    ``reset`` option says it."""
+    from bot.adapters.discord.interactions import SUBCOMMANDS
+
+    (options,) = [o for name, _, o in SUBCOMMANDS if name == "threshold"]
+    assert ("reset", "Back to the config file's value", 5, False) in options
+    before = effective_rules(settings, story_store)["news"].min_importance
+    await post(app.url, slash("threshold", value=9.0), key)
+    assert effective_rules(settings, story_store)["news"].min_importance == 9
+    body = interaction(2, {"id": "1", "name": "signals", "type": 1, "options": [
+        {"name": "threshold", "type": 1, "options": [{"name": "reset", "type": 5, "value": True}]}]})
+    r = (await post(app.url, body, key)).json()
+    assert "again, the config file's value (was 9, set from chat)" in r["data"]["content"], r
+    assert effective_rules(settings, story_store)["news"].min_importance == before

@@ -98,3 +98,23 @@ def test_a_file_edit_a_chat_setting_outranks_is_reported(setup, fake, caplog: py
     write(cfg, CONFIG.format(threshold=8) + "# a comment\n", 2)  # another edit, not of that key: no repeat
     ask(srv, fake, "threshold")
     assert len([r for r in caplog.records if "outranks" in r.getMessage()]) == 1
+
+
+def test_threshold_and_topics_reset_return_to_the_config_file(setup, fake) -> None:
+    """A threshold or topics set from chat outrank the file for good: there was no way back from
+    chat (``threshold 5`` pins 5 from chat, and a later edit of the file still does nothing)."""
+    srv, cfg = setup
+    assert "now alerts on importance ≥ 7/10 (was 5)" in ask(srv, fake, "threshold 7")
+    answer = ask(srv, fake, "threshold reset")
+    assert answer == "#news alerts on importance ≥ 5/10 again, the config file's value (was 7, set from chat).", answer
+    assert "≥ 5/10 (config)" in ask(srv, fake, "threshold")
+    write(cfg, CONFIG.format(threshold=8), 1)  # the file rules again: its edits take effect
+    assert "≥ 8/10 (config)" in ask(srv, fake, "threshold")
+    assert ask(srv, fake, "threshold reset") == "#news already follows the config file: importance ≥ 8/10."
+
+    assert "now follows ai" in ask(srv, fake, "subscribe ai")
+    assert ask(srv, fake, "topics") == "#news follows ai (set from chat by slack:U1; the config file: every topic)."
+    answer = ask(srv, fake, "topics reset")
+    assert answer == "#news follows the config file's topics again: every topic (was ai, set from chat).", answer
+    assert ask(srv, fake, "topics") == "#news follows every topic (config)."
+    assert ask(srv, fake, "topics reset") == "#news already follows the config file's topics: every topic."

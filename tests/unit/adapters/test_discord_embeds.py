@@ -133,3 +133,19 @@ def test_any_alert_renders_valid_payload(title: str, summary: list[str], names: 
     p = alert_payload(alert, "alert:h:news", alert_components(alert))
     assert embed_problems(p["embeds"]) == []
     assert LIVE_MENTION.search(all_text(p)) is None
+
+
+def test_a_reply_keeps_buttons_only_for_the_embeds_it_shows() -> None:
+    """Past 6,000 characters the trailing embeds are dropped, but their 👍/👎/Why? rows stayed:
+    five button rows under three results, the last two voting on stories nobody could see."""
+    from bot.adapters.discord.interactions import reply_message
+    from bot.commands import Reply, Section
+
+    sections = [Section(title=f"Story {i}", url=f"https://x.example/{i}", lines=["word " * 400], story_id=f"s{i}")
+                for i in range(5)]
+    msg = reply_message(Reply(text="5 results", sections=sections))
+    assert embed_problems(msg.embeds) == [] and 1 <= len(msg.embeds) < 5
+    voted = [c["custom_id"] for row in msg.components for c in row["components"] if ":up:" in c["custom_id"]]
+    shown = [e["title"] for e in msg.embeds]
+    assert len(msg.components) == len(shown), (len(msg.components), shown)
+    assert voted == [custom_id("up", f"s{i}") for i in range(len(shown))]

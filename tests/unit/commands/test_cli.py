@@ -77,3 +77,29 @@ def test_feedback_names_a_topic_the_config_has(store, capsys, tmp_path):
     with store.begin() as c:
         rows = c.execute(select(t.feedback.c.story_id, t.feedback.c.topic).order_by(t.feedback.c.id)).all()
     assert [tuple(r) for r in rows] == [("s-tsmc-2", "chips"), ("s-none-5", "chips")]
+
+
+def test_stories_badge_rounds_half_up(store, capsys):
+    """``signals stories`` listed a 6.5 story as 6/10 (round half to even), the alert as 7/10."""
+    add_story(store, "s-half", "Half story", 6.5, ["ai"], at=NOW)
+    assert main(["stories", "--since", "100000d", *db(store)]) == 0
+    assert "s-half  7/10 · Industry" in capsys.readouterr().out
+
+
+def test_why_of_a_story_whose_decisions_retention_deleted_says_so(store, capsys, tmp_path):
+    """The chat ``why`` says so (8d5c9ff); ``signals why --channel news`` still said "no decision
+    recorded for this story" of a story the daily prune had emptied, as if never routed there."""
+    from datetime import UTC, datetime, timedelta
+
+    old = datetime.now(UTC) - timedelta(days=120)
+    add_story(store, "s-ancient", "Old chip story", 7.0, ["ai"], at=old)
+    config = tmp_path / "signals.yaml"
+    config.write_text("retention: 90d\n")
+    for extra in ([], ["--channel", "news"]):
+        assert main(["why", "s-ancient", *db(store), "--config", str(config), *extra]) == 0
+        out = capsys.readouterr().out
+        assert "no decision recorded" not in out
+        assert (f"this story's routing decisions were deleted (retention: 90d without a new article; "
+                f"last article {old:%Y-%m-%d})") in out, out
+    assert main(["why", "s-nvidia-1", "--channel", "news", *db(store), "--config", str(config)]) == 0
+    assert "news: no decision recorded for this story" in capsys.readouterr().out  # recent: nothing deleted

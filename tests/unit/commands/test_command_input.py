@@ -106,3 +106,17 @@ def test_a_settings_command_in_a_direct_message_says_to_run_it_in_the_channel(se
         r = CommandService(settings, store, clock=lambda: NOW).run(Invocation(
             text="threshold 7", user="U1", platform=platform, platform_channel=channel, workspace=workspace))
         assert r.error and "direct message" in r.text and "in the channel" in r.text and "channels:" not in r.text
+
+
+def test_listed_stories_show_the_badge_rounded_half_up(settings: Settings, store: Store) -> None:
+    """round() goes half to even: a 6.5 story was listed as 6/10 and a 7.5 one as 8/10."""
+    add_story(store, "s-half-a", "Nvidia half story", 6.5, ["ai"], scores={"explanation": {"importance": [
+        ["n_sources", 6.5]]}})
+    add_story(store, "s-half-b", "Nvidia other half", 7.5, ["ai"])
+    top = ask(settings, store, "top 24h")
+    assert "7/10 Nvidia half story" in top and "8/10 Nvidia other half" in top, top
+    assert "= 6.50 → 7/10" in ask(settings, store, "why s-half-a")
+    r = CommandService(settings, store, clock=lambda: NOW).run(
+        Invocation(text="top 24h", user="U1", platform="slack", platform_channel="C1"))
+    assert {s.context.split(" · ")[0] for s in r.sections if s.title.startswith("Nvidia")} >= {"7/10", "8/10"}
+    assert any(s.context.startswith("7/10 · Industry") for s in r.sections if s.title == "Nvidia half story")

@@ -96,3 +96,54 @@ def test_recovery_notices_for_names_with_colons(world) -> None:
     assert up.startswith("health:up:HN: front page:ops:feeds:")
     assert [(r.channel, alert_from_dict(r.payload).text) for r in w.rows()][-1] == (
         "ops:feeds", "Source HN: front page is working again after 4h.")
+
+
+def _article(w, source: str, guid: str, at: datetime) -> None:
+    from bot.models import Article
+
+    w.store.add_articles([Article(source=source, guid=guid, url=f"https://x.test/{guid}",
+                                  canonical_url=f"https://x.test/{guid}", title=f"Item {guid}", text="body",
+                                  published_at=at, fetched_at=at, content_hash=guid)])
+
+
+def test_a_quiet_source_is_reported_once_then_once_when_it_publishes_again(world) -> None:
+    """A feed that still answers 200 but has published nothing for weeks (moved, abandoned, a CMS
+    stuck) got no notice: it showed only in ``/signals feeds`` and the web Sources page, so the
+    channels relying on it did not learn their stories from it had stopped."""
+    s = make_settings([{"name": "wire-only", "console": True, "sources": ["wire"]},
+                       {"name": "blog-only", "console": True, "sources": ["blog"]}], source_quiet_after="14d")
+    w = world(s)
+    _article(w, "wire", "w1", T0)
+    _article(w, "blog", "b1", T0 + timedelta(days=25))
+    for day in (1, 10, 14, 15, 20, 30):  # polled fine all along
+        now = T0 + timedelta(days=day)
+        w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", last_ok_at=now))
+        w.store.save_fetch_state(FetchState("blog", "http://127.0.0.1:9/blog.xml", last_ok_at=now))
+        keys = run_health(s, w.store, w.outbox, now + timedelta(minutes=1))
+        assert keys == ([f"health:quiet:wire:wire-only:{T0.isoformat()}"] if day == 14 else []), (day, keys)
+    [(channel, kind, text)] = notices(w)
+    assert (channel, kind) == ("wire-only", "quiet")
+    assert text == ("Source wire has published nothing new for 14 days (newest article 2026-11-24) though its "
+                    "feed still answers. Stories from it are missing until it publishes again.")
+
+    back = T0 + timedelta(days=31)
+    _article(w, "wire", "w2", back)
+    keys = run_health(s, w.store, w.outbox, back + timedelta(minutes=1))
+    assert keys == [f"health:active:wire:wire-only:{T0.isoformat()}"]
+    assert run_health(s, w.store, w.outbox, back + timedelta(hours=1)) == []
+    assert notices(w)[-1][2] == "Source wire is publishing again after 31 days without a new article."
+
+
+def test_quiet_notices_can_be_disabled_and_skip_failing_or_empty_sources(world) -> None:
+    s = make_settings([{"name": "news", "console": True}], source_quiet_after=None, source_alert_after=None)
+    w = world(s)
+    _article(w, "wire", "w1", T0)
+    w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", last_ok_at=T0 + timedelta(days=20)))
+    assert run_health(s, w.store, w.outbox, T0 + timedelta(days=20)) == []
+    s = make_settings([{"name": "news", "console": True}], source_alert_after="100d")
+    w = world(s)
+    _article(w, "wire", "w1", T0)
+    w.store.save_fetch_state(FetchState("wire", "http://127.0.0.1:9/wire.xml", failures=2, last_error="x",
+                                        last_ok_at=T0 + timedelta(days=15)))
+    w.store.save_fetch_state(FetchState("blog", "http://127.0.0.1:9/blog.xml", last_ok_at=T0 + timedelta(days=20)))
+    assert run_health(s, w.store, w.outbox, T0 + timedelta(days=20)) == []  # failing: its own notice; blog: no article

@@ -160,3 +160,21 @@ async def test_one_unusable_link_does_not_hide_the_others(feed_server: FeedServe
     settings = settings_from_mapping({"fetch": {"allow_hosts": ["127.0.0.1"]}})
     found = await discover_feeds(settings, url)
     assert [f.url.rsplit("/", 1)[1] for f in found] == ["good.xml"]
+
+
+async def test_a_candidate_that_moved_is_read_and_kept_at_its_new_address(feed_server: FeedServer) -> None:  # noqa: F811
+    """A page's feed link that answers 301 (``/rss`` -> ``/feed.xml``, a CMS migration) was parsed
+    against the candidate's address and added under it, so every poll went through the old
+    address's redirect; the redirected answer is now read as the final address's, and a move
+    that is permanent at every hop is the address kept (a temporary one keeps the link's)."""
+    feed_server.add("/", Reply(body=(b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss">'
+                                     b'<link rel="alternate" type="application/atom+xml" href="/atom">'
+                                     b'</head></html>'), content_type="text/html"))
+    feed_server.redirect("/rss", feed_server.url("/feeds/main.xml"), 301)
+    feed_server.add("/feeds/main.xml", Reply(body=RSS))
+    feed_server.redirect("/atom", feed_server.url("/today/atom.xml"), 302)
+    feed_server.add("/today/atom.xml", Reply(body=ATOM, content_type="application/atom+xml"))
+    async with httpx.AsyncClient() as client:
+        found = await discover(client, feed_server.url("/"))
+    assert [(f.url, f.title) for f in found] == [(feed_server.url("/feeds/main.xml"), "Chip Notes"),
+                                                 (feed_server.url("/atom"), "Newsroom")]

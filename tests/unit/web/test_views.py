@@ -174,3 +174,28 @@ async def test_only_http_links_from_feeds(tmp_path) -> None:  # type: ignore[no-
         r = await c.get("/story/s-evil")
         assert r.status_code == 200 and "Evil link" in r.text and "javascript:" not in r.text
     store.close()
+
+
+async def test_the_signals_page_pages_through_every_story(local: httpx.AsyncClient, seeded: Seeded) -> None:
+    """"Show more" doubled ``limit`` up to 500 and stopped there: stories past the 500th of a
+    window could not be seen. Pages now go on: ``page=N`` with ``limit`` stories each."""
+    shown: list[str] = []
+    page = 1
+    while True:
+        r = await local.get(f"/signals?since=all&limit=10&page={page}")
+        assert r.status_code == 200
+        ids = re.findall(r'data-story="([^"]+)"', r.text)
+        shown += ids
+        older = re.search(r'<a rel="next" href="([^"]+)"', r.text)
+        if page > 1:
+            assert re.search(rf'<a rel="prev" href="[^"]*page={page - 1}', r.text.replace("&amp;", "&")), page
+        if older is None:
+            break
+        assert f"page={page + 1}" in older.group(1) and len(ids) == 10
+        page += 1
+    assert page == 6 and len(shown) == len(set(shown)) == len(seeded.story_ids) == 60
+    assert set(shown) == set(seeded.story_ids)
+    last = await local.get("/signals?since=all&limit=10&page=7")
+    assert 'data-story="' not in last.text and "No stories on page 7" in last.text
+    q = await local.get("/signals?since=all&limit=10&page=2&q=nvidia")
+    assert q.status_code == 200
