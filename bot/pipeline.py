@@ -15,9 +15,10 @@ it crash-safe:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -64,12 +65,54 @@ class Pipeline:
         self.sources = SourceRuntime(settings, store, clock)  # adaptive next poll, cache hints, WebSub
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
         self._started = True  # the first housekeeping sends digests due while no process ran
+        self._jobs: set[asyncio.Task[object]] = set()  # scheduler jobs in flight (signals run), for stop()
+        self._deadline: float | None = None  # set by stop(): no batch or post starts after it
+        self.processor.should_stop = self.stopping
 
     async def __aenter__(self) -> Pipeline:
         self._fetcher = await Fetcher(self.settings.fetch, config_sources=lambda: self.settings.sources).__aenter__()
         self.sources.observer.attach(self._fetcher.client)  # cache headers, <ttl>, WebSub hub of each poll
         self.processor.example_texts = await fetch_examples(self._fetcher, example_urls(self.settings), {})
         return self
+
+    def stopping(self) -> bool:
+        """True once :meth:`stop`'s grace has run out: no new batch is processed, no new post starts."""
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    @contextlib.contextmanager
+    def running_job(self) -> Iterator[None]:
+        """Mark the calling task as a job :meth:`stop` waits for."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        finally:
+            self._jobs.discard(task)  # type: ignore[arg-type]
+
+    async def stop(self, grace: float) -> None:
+        """End a long run within about ``grace`` seconds (plus one batch or one post in flight).
+
+        Jobs in flight (a poll, a batch, a post) finish; after ``grace`` no new batch or post
+        starts, and a job still running ``grace`` + 5 s later (a feed that never answers) is
+        cancelled. Then what was fetched and what is due is processed and delivered while time
+        remains. Why bounded: a service manager kills a process that does not stop (Docker after
+        10 s, Heroku 30 s) and a stop that processed a whole backlog or waited out a rate limit
+        got killed mid-way; what is left is in the store and goes out at the next start."""
+        self._deadline = time.monotonic() + grace
+        jobs = {t for t in self._jobs if t is not asyncio.current_task() and not t.done()}
+        if jobs:
+            _, pending = await asyncio.wait(jobs, timeout=grace + 5)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        if not self.stopping():
+            try:
+                await self.process_and_deliver()
+            except Exception as exc:  # logged as the jobs log it; the stop goes on
+                log.error("last pass before stopping failed: %s: %s", type(exc).__name__, exc,
+                          exc_info=not isinstance(exc, SignalsError))
 
     async def __aexit__(self, *exc: object) -> None:
         if self._fetcher is not None:
@@ -118,7 +161,7 @@ class Pipeline:
                     log.error("housekeeping failed: %s: %s", type(exc).__name__, exc,
                               exc_info=not isinstance(exc, SignalsError))
                     failure = failure or exc
-                report.delivered = await deliver_due(self.outbox, self.destinations, self.clock)
+                report.delivered = await deliver_due(self.outbox, self.destinations, self.clock, stop=self.stopping)
         if failure is not None:
             raise failure
         return report

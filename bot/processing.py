@@ -55,6 +55,7 @@ class Processor:
         self._clusterer: Clusterer | None = None
         self._scorer: StoryScorer | None = None
         self.example_texts: dict[str, str] = {}  # URL example -> its page's text (set by the pipeline)
+        self.should_stop: Callable[[], bool] = lambda: False  # the process is stopping: no new batch
 
     def reset(self, *, scorer: bool = False, clusterer: bool = False) -> None:
         """Drop the scorer (topics, watchlist or sources changed) or the clusterer (the window did):
@@ -86,7 +87,7 @@ class Processor:
 
     def process_pending(self, report: CycleReport | None = None) -> CycleReport:
         report = report or CycleReport()
-        while batch := self.store.unprocessed_articles(BATCH):
+        while not self.should_stop() and (batch := self.store.unprocessed_articles(BATCH)):
             try:
                 self._process_batch(batch, report)
             except StoreError:

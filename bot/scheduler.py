@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=15)
 SOURCES_SYNC_EVERY = timedelta(seconds=30)  # sources added/removed/paused from chat or the CLI
 PRUNE_EVERY = timedelta(days=1)
+STOP_GRACE = 8.0  # seconds a stop signal gives jobs in flight (Docker kills after 10 s)
 PRUNE_FIRST = timedelta(minutes=10)  # not at start: a restart loop must not prune in a loop, nor delay the first poll
 
 
@@ -87,10 +88,13 @@ def schedule_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline, settings: 
 
 async def _fetch_job(pipeline: Pipeline, source: SourceSettings, scheduler: AsyncIOScheduler | None = None) -> None:
     try:
-        if await pipeline.fetch_source(source):
-            await pipeline.process_and_deliver()
-        if scheduler is not None and pipeline.settings.fetch.adaptive:
-            _reschedule(scheduler, pipeline, source)
+        with pipeline.running_job():
+            if await pipeline.fetch_source(source):
+                await pipeline.process_and_deliver()
+            if scheduler is not None and pipeline.settings.fetch.adaptive:
+                _reschedule(scheduler, pipeline, source)
+    except asyncio.CancelledError:  # only Pipeline.stop cancels: a poll still running after its grace
+        log.info("poll cut short by the stop", extra={"source": source.name})
     except SignalsError as exc:  # a database that refuses writes fails every poll: one line each, not a traceback
         log.error("source job failed: %s", exc, extra={"source": source.name})
     except Exception:  # a job must never kill the scheduler
@@ -127,7 +131,10 @@ async def _sync_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None
 
 async def _deliver_job(pipeline: Pipeline) -> None:
     try:
-        await pipeline.process_and_deliver()
+        with pipeline.running_job():
+            await pipeline.process_and_deliver()
+    except asyncio.CancelledError:
+        log.info("delivery cut short by the stop")
     except Exception:
         log.exception("delivery job failed")
 
@@ -154,7 +161,10 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
                       extra_jobs: Callable[[AsyncIOScheduler], Awaitable[None] | None] | None = None, *,
                       config_path: str | None = None,
                       rebuild: Callable[[Settings], Mapping[str, Destination]] | None = None) -> None:
-    """Run until SIGINT/SIGTERM. With ``config_path``, edits to the file are picked up live."""
+    """Run until SIGINT/SIGTERM. With ``config_path``, edits to the file are picked up live.
+
+    A stop signal ends it within about :data:`STOP_GRACE` seconds (:meth:`Pipeline.stop`), with a
+    closing ``signals stopped`` line; nothing fetched is lost (it is in the store)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -183,6 +193,7 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
     try:
         await stop.wait()
     finally:
-        log.warning("stopping: waiting for running jobs")
+        log.warning("stopping: waiting up to %ss for running jobs", int(STOP_GRACE))
         scheduler.shutdown(wait=False)
-        await pipeline.process_and_deliver()  # finish what was fetched; nothing is left half-done
+        await pipeline.stop(STOP_GRACE)  # finish what is in flight, then what was fetched, while time remains
+        log.warning("signals stopped")

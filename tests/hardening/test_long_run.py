@@ -9,6 +9,7 @@ and a closing log line, soon.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -92,3 +93,23 @@ def test_a_second_signals_run_on_the_same_database_refuses(world: tuple[list[str
     # once it is gone, the database is free again (a killed process leaves no stale lock behind)
     again = subprocess.run([*args, "--once"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr[-2000:]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_ends_signals_run_with_status_0_and_a_closing_line(
+        world: tuple[list[str], dict[str, str]], sig: signal.Signals) -> None:
+    args, env = world
+    proc = Proc(args, env)
+    try:
+        assert proc.wait_for("signals running"), proc.err
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        proc.p.send_signal(sig)
+        assert proc.p.wait(30) == 0, proc.err[-3000:]
+        took = time.monotonic() - t0
+        proc._t.join(5)
+        assert "signals stopped" in proc.err, proc.err[-3000:]
+        assert "Traceback" not in proc.err, proc.err[-3000:]
+        assert took < 15, took
+    finally:
+        proc.stop()
