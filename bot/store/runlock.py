@@ -30,9 +30,9 @@ from bot.errors import StoreError
 from bot.store.engine import where
 from bot.store.store import Store
 
-__all__ = ["RUN_LOCK_KEY", "hold_run_lock"]
+__all__ = ["RUN_LOCK_KEY_PG", "hold_run_lock"]
 
-RUN_LOCK_KEY = 0x5167_6E61_6C72  # PostgreSQL advisory lock id for "one signals run per database"
+RUN_LOCK_KEY_PG = 0x5167_6E61  # PostgreSQL advisory lock (this, the schema's hash): one signals run per schema
 
 
 def _refusal(where_: str, holder: str) -> StoreError:
@@ -64,17 +64,24 @@ def _sqlite_lock(path: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _postgres_lock(store: Store) -> Iterator[None]:
+    """Keyed by the schema too: teams sharing one PostgreSQL database through their own schemas
+    (``search_path``) each run one bot."""
     conn = store.engine.connect()
+    key = {"k": RUN_LOCK_KEY_PG}
     try:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": RUN_LOCK_KEY}).scalar()
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), key).scalar()
         conn.commit()
         if not got:
-            pid = conn.execute(text("SELECT a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                                    "WHERE l.locktype = 'advisory' AND l.granted AND "
-                                    "((l.classid::bigint << 32) | l.objid::bigint) = :k LIMIT 1"),
-                               {"k": RUN_LOCK_KEY}).scalar()
+            pid = conn.execute(text(
+                "SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+                "AND l.classid::bigint = :k AND l.objid::int = hashtext(current_schema()) LIMIT 1"), key).scalar()
+            conn.rollback()
             raise _refusal(where(store.engine), f"server backend pid {pid}" if pid else "pid unknown")
-        yield
+        try:
+            yield
+        finally:  # the connection goes back to the pool, and the lock would stay with its session
+            conn.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), key)
+            conn.commit()
     finally:
         conn.close()
 
