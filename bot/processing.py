@@ -179,7 +179,7 @@ class Processor:
                     topics=list(sc.topics), scores=sc.to_dict()))
                 notes = self.outbox.alert_notes(conn, inp.story_id)  # channels alerted, and how it went
                 alerted = set(notes)
-                added = new_sources.get(inp.story_id, [])
+                added = _new_to_story(new_sources.get(inp.story_id, []), inp.articles, touched[inp.story_id])
                 plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
                                   alerted=alerted, new_source=added[-1] if added else None, now=now,
                                   rules_by_channel=rules_by_channel, muted=muted, conn=conn, new_sources=added,
@@ -219,6 +219,16 @@ class Processor:
 def _item(a: Article) -> ClusterItem:
     return ClusterItem(id=str(a.id), title=a.title, text=a.text, source=a.source,
                        published_at=a.published_at or a.fetched_at, url=a.canonical_url)
+
+
+def _new_to_story(added: list[SourceRef], story: Sequence[Article], batch: Sequence[Article]) -> list[SourceRef]:
+    """The outlets the clusterer found new to the story that have no earlier article in it. The
+    clusterer knows the story's articles in its window only: an outlet whose first article left the
+    72 h window while the story went on is new to it again, and was announced again ("Also covered
+    by" the outlet that broke the story, days later)."""
+    batch_ids = {a.id for a in batch}
+    earlier = {a.source for a in story if a.id not in batch_ids}
+    return [ref for ref in added if ref.name not in earlier]
 
 
 def _sources(articles: Sequence[Article]) -> list[SourceRef]:

@@ -218,3 +218,34 @@ async def test_max_followups_per_hour_is_a_channel_setting(world: World) -> None
         await world.cycle(channels=[{"name": "calm", "slack": "C2", "min_importance": 0,
                                      "max_followups_per_hour": 1}])
     assert len(world.replies("C1")) == 4 and len(world.replies("C2")) == 1
+
+
+def dated_rss(items: list[tuple[str, str, int, float]], site: str) -> bytes:
+    """RSS of (title, text, id, hours ago) items."""
+    import email.utils
+    import time
+
+    body = "".join(
+        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
+        f"<pubDate>{email.utils.formatdate(time.time() - h * 3600, usegmt=True)}</pubDate>"
+        f"<description>{d}</description></item>" for t, d, i, h in items)
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
+            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()
+
+
+async def test_an_outlet_covering_a_days_long_story_again_is_not_announced_again(world: World) -> None:
+    """A story covered for days: the outlet that broke it writes again after its first article
+    left the clusterer's 72 h window. It is no new source of the story (the alert already names
+    it), so no 'Also covered by' reply; the story stays one story."""
+    (a_title, a_text), (b_title, b_text), (c_title, c_text) = STORY_A, STORY_B, STORY_D
+    world.srv.feed("/wire.xml", dated_rss([(a_title, a_text, 1, 100)], "wire.example"))
+    world.srv.feed("/daily.xml", dated_rss([(b_title, b_text, 1, 40)], "daily.example"))
+    world.live += ["wire", "daily"]
+    await world.cycle()
+    (alert,) = world.top()
+    assert sources_line(alert).startswith("2 sources") and not world.replies()
+    world.srv.feed("/wire.xml", dated_rss([(a_title, a_text, 1, 100), (c_title, c_text, 2, 0.5)], "wire.example"))
+    report = await world.cycle()
+    assert report.new_articles == 1 and report.new_stories == 0
+    assert len(world.top()) == 1
+    assert not world.replies(), [r["text"] for r in world.replies()]
