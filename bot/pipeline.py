@@ -44,6 +44,7 @@ from bot.stories import Clusterer
 __all__ = ["CycleReport", "Pipeline"]
 
 log = logging.getLogger(__name__)
+_GAP = timedelta(minutes=10)  # housekeeping runs every 15 s: a longer gap means the process was away
 
 
 class Pipeline:
@@ -65,6 +66,7 @@ class Pipeline:
         self.sources = SourceRuntime(settings, store, clock)  # adaptive next poll, cache hints, WebSub
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
         self._started = True  # the first housekeeping sends digests due while no process ran
+        self._last_tick: datetime | None = None  # the last housekeeping (a long gap: see housekeeping)
         self._jobs: set[asyncio.Task[object]] = set()  # scheduler jobs in flight (signals run), for stop()
         self._deadline: float | None = None  # set by stop(): no batch or post starts after it
         self.processor.should_stop = self.stopping
@@ -167,10 +169,19 @@ class Pipeline:
         return report
 
     def housekeeping(self) -> None:
-        """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health."""
-        tick = run_routing_jobs(self.settings, self.store, self.outbox, self.clock(),
-                                rules_by_channel=effective_rules(self.settings, self.store), started=self._started)
-        self._started = self._started and any(e.startswith("digests:") for e in tick.errors)
+        """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health.
+
+        A tick after a long gap (the machine suspended, the process stalled, the database away)
+        looks for missed digest slots as a process's first tick does: a digest slot is otherwise
+        taken only within 30 minutes of its time, and one slept through was never sent."""
+        now = self.clock()
+        gap = self._last_tick is not None and now - self._last_tick > _GAP
+        tick = run_routing_jobs(self.settings, self.store, self.outbox, now,
+                                rules_by_channel=effective_rules(self.settings, self.store),
+                                started=self._started or gap)
+        failed = any(e.startswith("digests:") for e in tick.errors)
+        self._started = (self._started or gap) and failed
+        self._last_tick = now
 
     async def apply_settings(self, new: Settings, destinations: Mapping[str, Destination] | None = None) -> None:
         """Swap in a reloaded config between two processing runs; nothing in flight is lost
