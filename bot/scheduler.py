@@ -170,7 +170,11 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    scheduler = AsyncIOScheduler(timezone=UTC)
+    # A job late because the loop was busy (a slow store write) or the machine slept runs once, late
+    # (coalesced); APScheduler's default grace of 1 s skipped it with a WARNING instead, and after a
+    # wake the delivery pass and the config check waited a whole interval more.
+    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True,
+                                                             "max_instances": 1})
     schedule_sources(scheduler, pipeline, settings)
     scheduler.add_job(_deliver_job, IntervalTrigger(seconds=DELIVERY_EVERY.total_seconds()), args=[pipeline],
                       id="deliver", max_instances=1, coalesce=True)
