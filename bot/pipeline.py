@@ -197,7 +197,15 @@ class Pipeline:
                 scorer=(old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources),
                 clusterer=old.stories.window != new.stories.window)
             if destinations is not None:
+                old_notifiers = {id(d.notifier): d.notifier for d in self.destinations.values()}
                 self.destinations = dict(destinations)
+                kept = {id(d.notifier) for d in self.destinations.values()}
+                for key, notifier in old_notifiers.items():  # their HTTP clients and sockets (no post in flight:
+                    if key not in kept:                      # delivery holds the same lock)
+                        try:
+                            await notifier.aclose()
+                        except Exception as exc:
+                            log.warning("could not close a replaced destination: %s", exc)
 
     async def _fetch_isolated(self, source: SourceSettings, report: CycleReport, state: FetchState | None,
                               unchanged: list[FetchState]) -> None:

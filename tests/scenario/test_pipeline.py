@@ -181,3 +181,32 @@ def test_a_digest_whose_time_passed_while_the_machine_slept_is_sent_on_waking(tm
         assert Outbox(store).due(now[0])  # and it is due
     finally:
         store.close()
+
+
+async def test_a_config_reload_closes_the_destinations_it_replaces(tmp_path: Path, receiver: Receiver) -> None:
+    """Every valid edit of the config builds new destinations (signals run's rebuild); the ones they
+    replace held HTTP clients with open connections (webhook, Discord) that nothing closed: a month
+    of config edits leaked a socket and a client each."""
+    import os
+
+    from bot.outbox import deliver_due
+    from tests.unit.routing.routing_helpers import World, make_settings, view
+
+    s = make_settings([{"name": "hook", "webhook": receiver.url(), "min_importance": 0}])
+    store = Store.open(f"sqlite:///{tmp_path}/reload.db")
+    w = World(store, s)
+    try:
+        async with Pipeline(s, store, build_destinations(s)) as p:
+            replaced = []
+            fds = None
+            for i in range(12):
+                w.route(view(f"s{i}", 6.0, title=f"Story {i}"), datetime.now(UTC))
+                assert (await deliver_due(p.outbox, p.destinations)).sent == 1  # opens a connection
+                if i == 1:
+                    fds = len(os.listdir("/proc/self/fd"))
+                replaced.append(p.destinations["hook"].notifier)
+                await p.apply_settings(s, build_destinations(s))  # the file was edited
+            assert all(n._client.is_closed for n in replaced)  # type: ignore[attr-defined]
+            assert fds is not None and len(os.listdir("/proc/self/fd")) <= fds + 1
+    finally:
+        store.close()
