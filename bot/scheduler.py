@@ -14,6 +14,7 @@ import contextlib
 import logging
 import random
 import signal
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +36,8 @@ DELIVERY_EVERY = timedelta(seconds=15)
 SOURCES_SYNC_EVERY = timedelta(seconds=30)  # sources added/removed/paused from chat or the CLI
 PRUNE_EVERY = timedelta(days=1)
 STOP_GRACE = 8.0  # seconds a stop signal gives jobs in flight (Docker kills after 10 s)
+CLOCK_CHECK = 5.0  # seconds between two looks at the wall clock against the monotonic one
+CLOCK_JUMP = 30.0  # seconds of difference that count as the wall clock being set
 PRUNE_FIRST = timedelta(minutes=10)  # not at start: a restart loop must not prune in a loop, nor delay the first poll
 
 
@@ -139,6 +142,30 @@ async def _deliver_job(pipeline: Pipeline) -> None:
         log.exception("delivery job failed")
 
 
+async def _follow_clock(scheduler: AsyncIOScheduler) -> None:
+    """Move every job's next run back as far as the wall clock is set back (:data:`CLOCK_JUMP` or more).
+
+    APScheduler 3 keeps next run times on the wall clock and sleeps on the monotonic one: with the
+    clock set back an hour (an NTP step, a VM restored from a snapshot, a clock fixed by hand) it found
+    nothing due and slept an hour, so no source was polled and nothing delivered. A clock set forward
+    is left alone: it cannot be told from a suspended machine waking (Linux's monotonic clock stops
+    while suspended), and then every job runs once, coalesced, which is what a wake needs."""
+    offset = time.time() - time.monotonic()
+    while True:
+        await asyncio.sleep(CLOCK_CHECK)
+        now = time.time() - time.monotonic()
+        jump, offset = now - offset, now
+        if jump > -CLOCK_JUMP:
+            continue
+        delta = timedelta(seconds=jump)
+        for job in scheduler.get_jobs():
+            if job.next_run_time is not None:
+                job.modify(next_run_time=job.next_run_time + delta)
+        log.warning("the wall clock was set back by %s: every job's next run moved back with it",
+                    timedelta(seconds=round(-jump)))
+        scheduler.wakeup()
+
+
 def _watch_config(scheduler: AsyncIOScheduler, pipeline: Pipeline, config_path: str,
                   rebuild: Callable[[Settings], Mapping[str, Destination]] | None) -> ConfigWatcher:
     """Reload the config when its file changes; a bad edit is reported and the old config stays."""
@@ -192,12 +219,14 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
         scheduler.add_job(watcher.check_once, IntervalTrigger(seconds=2), id="config-watch", max_instances=1,
                           coalesce=True)
     scheduler.start()
+    clock = asyncio.get_running_loop().create_task(_follow_clock(scheduler))
     log.warning("signals running: %d sources, %d channels; Ctrl-C to stop",
                 len(settings.sources), len(settings.channels))
     try:
         await stop.wait()
     finally:
         log.warning("stopping: waiting up to %ss for running jobs", int(STOP_GRACE))
+        clock.cancel()
         scheduler.shutdown(wait=False)
         await pipeline.stop(STOP_GRACE)  # finish what is in flight, then what was fetched, while time remains
         log.warning("signals stopped")

@@ -88,3 +88,42 @@ async def test_housekeeping_jobs_late_after_a_stall_or_a_suspend_run_once_withou
         await run_forever(pipeline, settings, jobs, config_path=str(cfg))
     assert not [r for r in caplog.records if "missed" in r.getMessage()], caplog.text
     assert "config-watch" in ran
+
+
+@pytest.mark.parametrize("hours", [-1, 1], ids=["back", "forward"])
+async def test_jobs_keep_their_pace_when_the_wall_clock_jumps(store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                             hours: int) -> None:
+    """APScheduler 3 keeps next run times on the wall clock: set back an hour (an NTP step, a VM restored
+    from a snapshot), every poll and delivery pass waited an hour; set forward, every job was due at once.
+    The jobs' next runs now move with the clock."""
+    import asyncio
+    import os
+    import signal
+
+    import time_machine
+
+    from bot import scheduler as sched_mod
+    from bot.scheduler import run_forever
+
+    monkeypatch.setattr(sched_mod, "CLOCK_CHECK", 0.2, raising=False)
+    settings = settings_from_mapping({"sources": []})
+    pipeline = Pipeline(settings, store, {})
+    runs: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def jobs(sched: AsyncIOScheduler) -> None:
+        sched.add_job(lambda: runs.append(loop.time()), "interval", seconds=0.5, id="tick")
+
+    async def jump_then_stop() -> None:
+        await asyncio.sleep(1.2)
+        with time_machine.travel(datetime.now(UTC) + timedelta(hours=hours), tick=True):
+            before = len(runs)
+            await asyncio.sleep(2.5)
+            after = len(runs) - before
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(0.5)
+        assert 3 <= after <= 6, (after, runs)  # every 0.5 s, as before the jump
+
+    checker = asyncio.create_task(jump_then_stop())
+    await run_forever(pipeline, settings, jobs)
+    await checker
