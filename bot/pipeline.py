@@ -15,9 +15,10 @@ it crash-safe:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
@@ -43,6 +44,7 @@ from bot.stories import Clusterer
 __all__ = ["CycleReport", "Pipeline"]
 
 log = logging.getLogger(__name__)
+_GAP = timedelta(minutes=10)  # housekeeping runs every 15 s: a longer gap means the process was away
 
 
 class Pipeline:
@@ -64,12 +66,55 @@ class Pipeline:
         self.sources = SourceRuntime(settings, store, clock)  # adaptive next poll, cache hints, WebSub
         self._lock = asyncio.Lock()  # processing and delivery never overlap within a process
         self._started = True  # the first housekeeping sends digests due while no process ran
+        self._last_tick: datetime | None = None  # the last housekeeping (a long gap: see housekeeping)
+        self._jobs: set[asyncio.Task[object]] = set()  # scheduler jobs in flight (signals run), for stop()
+        self._deadline: float | None = None  # set by stop(): no batch or post starts after it
+        self.processor.should_stop = self.stopping
 
     async def __aenter__(self) -> Pipeline:
         self._fetcher = await Fetcher(self.settings.fetch, config_sources=lambda: self.settings.sources).__aenter__()
         self.sources.observer.attach(self._fetcher.client)  # cache headers, <ttl>, WebSub hub of each poll
         self.processor.example_texts = await fetch_examples(self._fetcher, example_urls(self.settings), {})
         return self
+
+    def stopping(self) -> bool:
+        """True once :meth:`stop`'s grace has run out: no new batch is processed, no new post starts."""
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    @contextlib.contextmanager
+    def running_job(self) -> Iterator[None]:
+        """Mark the calling task as a job :meth:`stop` waits for."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        finally:
+            self._jobs.discard(task)  # type: ignore[arg-type]
+
+    async def stop(self, grace: float) -> None:
+        """End a long run within about ``grace`` seconds (plus one batch or one post in flight).
+
+        Jobs in flight (a poll, a batch, a post) finish; after ``grace`` no new batch or post
+        starts, and a job still running ``grace`` + 5 s later (a feed that never answers) is
+        cancelled. Then what was fetched and what is due is processed and delivered while time
+        remains. Why bounded: a service manager kills a process that does not stop (Docker after
+        10 s, Heroku 30 s) and a stop that processed a whole backlog or waited out a rate limit
+        got killed mid-way; what is left is in the store and goes out at the next start."""
+        self._deadline = time.monotonic() + grace
+        jobs = {t for t in self._jobs if t is not asyncio.current_task() and not t.done()}
+        if jobs:
+            _, pending = await asyncio.wait(jobs, timeout=grace + 5)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        if not self.stopping():
+            try:
+                await self.process_and_deliver()
+            except Exception as exc:  # logged as the jobs log it; the stop goes on
+                log.error("last pass before stopping failed: %s: %s", type(exc).__name__, exc,
+                          exc_info=not isinstance(exc, SignalsError))
 
     async def __aexit__(self, *exc: object) -> None:
         if self._fetcher is not None:
@@ -118,16 +163,25 @@ class Pipeline:
                     log.error("housekeeping failed: %s: %s", type(exc).__name__, exc,
                               exc_info=not isinstance(exc, SignalsError))
                     failure = failure or exc
-                report.delivered = await deliver_due(self.outbox, self.destinations, self.clock)
+                report.delivered = await deliver_due(self.outbox, self.destinations, self.clock, stop=self.stopping)
         if failure is not None:
             raise failure
         return report
 
     def housekeeping(self) -> None:
-        """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health."""
-        tick = run_routing_jobs(self.settings, self.store, self.outbox, self.clock(),
-                                rules_by_channel=effective_rules(self.settings, self.store), started=self._started)
-        self._started = self._started and any(e.startswith("digests:") for e in tick.errors)
+        """Time-driven messages: quiet-hours catch-ups, digests whose schedule fired, source health.
+
+        A tick after a long gap (the machine suspended, the process stalled, the database away)
+        looks for missed digest slots as a process's first tick does: a digest slot is otherwise
+        taken only within 30 minutes of its time, and one slept through was never sent."""
+        now = self.clock()
+        gap = self._last_tick is not None and now - self._last_tick > _GAP
+        tick = run_routing_jobs(self.settings, self.store, self.outbox, now,
+                                rules_by_channel=effective_rules(self.settings, self.store),
+                                started=self._started or gap)
+        failed = any(e.startswith("digests:") for e in tick.errors)
+        self._started = (self._started or gap) and failed
+        self._last_tick = now
 
     async def apply_settings(self, new: Settings, destinations: Mapping[str, Destination] | None = None) -> None:
         """Swap in a reloaded config between two processing runs; nothing in flight is lost
@@ -143,7 +197,15 @@ class Pipeline:
                 scorer=(old.topics, old.watchlist, old.sources) != (new.topics, new.watchlist, new.sources),
                 clusterer=old.stories.window != new.stories.window)
             if destinations is not None:
+                old_notifiers = {id(d.notifier): d.notifier for d in self.destinations.values()}
                 self.destinations = dict(destinations)
+                kept = {id(d.notifier) for d in self.destinations.values()}
+                for key, notifier in old_notifiers.items():  # their HTTP clients and sockets (no post in flight:
+                    if key not in kept:                      # delivery holds the same lock)
+                        try:
+                            await notifier.aclose()
+                        except Exception as exc:
+                            log.warning("could not close a replaced destination: %s", exc)
 
     async def _fetch_isolated(self, source: SourceSettings, report: CycleReport, state: FetchState | None,
                               unchanged: list[FetchState]) -> None:

@@ -55,6 +55,7 @@ class Processor:
         self._clusterer: Clusterer | None = None
         self._scorer: StoryScorer | None = None
         self.example_texts: dict[str, str] = {}  # URL example -> its page's text (set by the pipeline)
+        self.should_stop: Callable[[], bool] = lambda: False  # the process is stopping: no new batch
 
     def reset(self, *, scorer: bool = False, clusterer: bool = False) -> None:
         """Drop the scorer (topics, watchlist or sources changed) or the clusterer (the window did):
@@ -86,7 +87,7 @@ class Processor:
 
     def process_pending(self, report: CycleReport | None = None) -> CycleReport:
         report = report or CycleReport()
-        while batch := self.store.unprocessed_articles(BATCH):
+        while not self.should_stop() and (batch := self.store.unprocessed_articles(BATCH)):
             try:
                 self._process_batch(batch, report)
             except StoreError:
@@ -178,7 +179,7 @@ class Processor:
                     topics=list(sc.topics), scores=sc.to_dict()))
                 notes = self.outbox.alert_notes(conn, inp.story_id)  # channels alerted, and how it went
                 alerted = set(notes)
-                added = new_sources.get(inp.story_id, [])
+                added = _new_to_story(new_sources.get(inp.story_id, []), inp.articles, touched[inp.story_id])
                 plan = plan_story(view, self.settings, summary=list(sc.summary), tags=list(sc.tags),
                                   alerted=alerted, new_source=added[-1] if added else None, now=now,
                                   rules_by_channel=rules_by_channel, muted=muted, conn=conn, new_sources=added,
@@ -218,6 +219,16 @@ class Processor:
 def _item(a: Article) -> ClusterItem:
     return ClusterItem(id=str(a.id), title=a.title, text=a.text, source=a.source,
                        published_at=a.published_at or a.fetched_at, url=a.canonical_url)
+
+
+def _new_to_story(added: list[SourceRef], story: Sequence[Article], batch: Sequence[Article]) -> list[SourceRef]:
+    """The outlets the clusterer found new to the story that have no earlier article in it. The
+    clusterer knows the story's articles in its window only: an outlet whose first article left the
+    72 h window while the story went on is new to it again, and was announced again ("Also covered
+    by" the outlet that broke the story, days later)."""
+    batch_ids = {a.id for a in batch}
+    earlier = {a.source for a in story if a.id not in batch_ids}
+    return [ref for ref in added if ref.name not in earlier]
 
 
 def _sources(articles: Sequence[Article]) -> list[SourceRef]:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import random
 import signal
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 DELIVERY_EVERY = timedelta(seconds=15)
 SOURCES_SYNC_EVERY = timedelta(seconds=30)  # sources added/removed/paused from chat or the CLI
 PRUNE_EVERY = timedelta(days=1)
+STOP_GRACE = 8.0  # seconds a stop signal gives jobs in flight (Docker kills after 10 s)
+CLOCK_CHECK = 5.0  # seconds between two looks at the wall clock against the monotonic one
+CLOCK_JUMP = 30.0  # seconds of difference that count as the wall clock being set
 PRUNE_FIRST = timedelta(minutes=10)  # not at start: a restart loop must not prune in a loop, nor delay the first poll
 
 
@@ -87,10 +91,13 @@ def schedule_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline, settings: 
 
 async def _fetch_job(pipeline: Pipeline, source: SourceSettings, scheduler: AsyncIOScheduler | None = None) -> None:
     try:
-        if await pipeline.fetch_source(source):
-            await pipeline.process_and_deliver()
-        if scheduler is not None and pipeline.settings.fetch.adaptive:
-            _reschedule(scheduler, pipeline, source)
+        with pipeline.running_job():
+            if await pipeline.fetch_source(source):
+                await pipeline.process_and_deliver()
+            if scheduler is not None and pipeline.settings.fetch.adaptive:
+                _reschedule(scheduler, pipeline, source)
+    except asyncio.CancelledError:  # only Pipeline.stop cancels: a poll still running after its grace
+        log.info("poll cut short by the stop", extra={"source": source.name})
     except SignalsError as exc:  # a database that refuses writes fails every poll: one line each, not a traceback
         log.error("source job failed: %s", exc, extra={"source": source.name})
     except Exception:  # a job must never kill the scheduler
@@ -127,9 +134,36 @@ async def _sync_sources(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None
 
 async def _deliver_job(pipeline: Pipeline) -> None:
     try:
-        await pipeline.process_and_deliver()
+        with pipeline.running_job():
+            await pipeline.process_and_deliver()
+    except asyncio.CancelledError:
+        log.info("delivery cut short by the stop")
     except Exception:
         log.exception("delivery job failed")
+
+
+async def _follow_clock(scheduler: AsyncIOScheduler) -> None:
+    """Move every job's next run back as far as the wall clock is set back (:data:`CLOCK_JUMP` or more).
+
+    APScheduler 3 keeps next run times on the wall clock and sleeps on the monotonic one: with the
+    clock set back an hour (an NTP step, a VM restored from a snapshot, a clock fixed by hand) it found
+    nothing due and slept an hour, so no source was polled and nothing delivered. A clock set forward
+    is left alone: it cannot be told from a suspended machine waking (Linux's monotonic clock stops
+    while suspended), and then every job runs once, coalesced, which is what a wake needs."""
+    offset = time.time() - time.monotonic()
+    while True:
+        await asyncio.sleep(CLOCK_CHECK)
+        now = time.time() - time.monotonic()
+        jump, offset = now - offset, now
+        if jump > -CLOCK_JUMP:
+            continue
+        delta = timedelta(seconds=jump)
+        for job in scheduler.get_jobs():
+            if job.next_run_time is not None:
+                job.modify(next_run_time=job.next_run_time + delta)
+        log.warning("the wall clock was set back by %s: every job's next run moved back with it",
+                    timedelta(seconds=round(-jump)))
+        scheduler.wakeup()
 
 
 def _watch_config(scheduler: AsyncIOScheduler, pipeline: Pipeline, config_path: str,
@@ -154,13 +188,20 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
                       extra_jobs: Callable[[AsyncIOScheduler], Awaitable[None] | None] | None = None, *,
                       config_path: str | None = None,
                       rebuild: Callable[[Settings], Mapping[str, Destination]] | None = None) -> None:
-    """Run until SIGINT/SIGTERM. With ``config_path``, edits to the file are picked up live."""
+    """Run until SIGINT/SIGTERM. With ``config_path``, edits to the file are picked up live.
+
+    A stop signal ends it within about :data:`STOP_GRACE` seconds (:meth:`Pipeline.stop`), with a
+    closing ``signals stopped`` line; nothing fetched is lost (it is in the store)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    scheduler = AsyncIOScheduler(timezone=UTC)
+    # A job late because the loop was busy (a slow store write) or the machine slept runs once, late
+    # (coalesced); APScheduler's default grace of 1 s skipped it with a WARNING instead, and after a
+    # wake the delivery pass and the config check waited a whole interval more.
+    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True,
+                                                             "max_instances": 1})
     schedule_sources(scheduler, pipeline, settings)
     scheduler.add_job(_deliver_job, IntervalTrigger(seconds=DELIVERY_EVERY.total_seconds()), args=[pipeline],
                       id="deliver", max_instances=1, coalesce=True)
@@ -178,11 +219,14 @@ async def run_forever(pipeline: Pipeline, settings: Settings,
         scheduler.add_job(watcher.check_once, IntervalTrigger(seconds=2), id="config-watch", max_instances=1,
                           coalesce=True)
     scheduler.start()
+    clock = asyncio.get_running_loop().create_task(_follow_clock(scheduler))
     log.warning("signals running: %d sources, %d channels; Ctrl-C to stop",
                 len(settings.sources), len(settings.channels))
     try:
         await stop.wait()
     finally:
-        log.warning("stopping: waiting for running jobs")
+        log.warning("stopping: waiting up to %ss for running jobs", int(STOP_GRACE))
+        clock.cancel()
         scheduler.shutdown(wait=False)
-        await pipeline.process_and_deliver()  # finish what was fetched; nothing is left half-done
+        await pipeline.stop(STOP_GRACE)  # finish what is in flight, then what was fetched, while time remains
+        log.warning("signals stopped")

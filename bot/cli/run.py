@@ -40,6 +40,7 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
     from bot.scheduler import run_forever
     from bot.settings import config_path, database_url
     from bot.store import Store
+    from bot.store.runlock import hold_run_lock
 
     store = Store.open(database_url(args.db, settings))
     destinations = {} if args.dry_run else build_destinations(settings, args.format)
@@ -66,7 +67,8 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
             return 0
 
     try:
-        return asyncio.run(main())
+        with hold_run_lock(store):  # one signals run per database (bot.store.runlock says why)
+            return asyncio.run(main())
     finally:
         store.close()
 

@@ -24,8 +24,8 @@ import dataclasses
 import logging
 import random
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -105,8 +105,8 @@ class Fetcher:
         self._trust = TrustedHosts(self.guard, config_sources)
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.settings.concurrency)
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.settings.per_host))
+        # per host: its limit and how many requests hold or wait for it (dropped at zero: _host)
+        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -137,6 +137,23 @@ class Fetcher:
         return self._client
 
     # -- one HTTP exchange -------------------------------------------------------------
+    @asynccontextmanager
+    async def _host(self, host: str) -> AsyncIterator[None]:
+        """``fetch.per_host`` requests at once to ``host``. A host's semaphore lives while a request
+        holds or waits for it: article pages alone reach tens of thousands of hosts over months (an
+        aggregator's links), and keeping one for every host ever fetched grew without end."""
+        sem, users = self._hosts.get(host) or (asyncio.Semaphore(self.settings.per_host), 0)
+        self._hosts[host] = (sem, users + 1)
+        try:
+            async with sem:
+                yield
+        finally:
+            sem, users = self._hosts[host]
+            if users <= 1:
+                del self._hosts[host]
+            else:
+                self._hosts[host] = (sem, users - 1)
+
 
     async def _get(self, source: str, url: str, headers: dict[str, str], *, limit: int) -> _Answer:
         """One GET under both limits and the total timeout. Raises _Retry or FetchError."""
@@ -144,7 +161,7 @@ class Fetcher:
         total = self.settings.timeout.total_seconds()
         try:
             async with (
-                self._hosts[host],
+                self._host(host),
                 self._global,
                 asyncio.timeout(total),
                 self.client.stream("GET", url, headers=headers) as resp,

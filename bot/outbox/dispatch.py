@@ -72,19 +72,24 @@ class DeliveryReport:
 
 
 async def deliver_due(outbox: Outbox, destinations: Mapping[str, Destination],
-                      clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> DeliveryReport:
+                      clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+                      stop: Callable[[], bool] = lambda: False) -> DeliveryReport:
+    """Post what is due. ``stop``: once it says so (the process is stopping), no new post starts;
+    the rows left wait in the outbox for the next pass."""
     report = DeliveryReport()
     by_channel: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in outbox.due(clock()):
         by_channel[delivery.channel].append(delivery)
-    await asyncio.gather(*(_channel(outbox, destinations.get(ch), ch, items, report, clock)
+    await asyncio.gather(*(_channel(outbox, destinations.get(ch), ch, items, report, clock, stop)
                            for ch, items in by_channel.items()))
     return report
 
 
 async def _channel(outbox: Outbox, dest: Destination | None, channel: str, items: list[Delivery],
-                   report: DeliveryReport, clock: Callable[[], datetime]) -> None:
+                   report: DeliveryReport, clock: Callable[[], datetime], stop: Callable[[], bool]) -> None:
     for delivery in items:
+        if stop():
+            break
         if dest is None:
             outbox.mark_failed(delivery.id, f"channel {channel!r} has no destination in the config")
             log.error("delivery failed: channel not configured", extra={"channel": channel, "delivery": delivery.key})

@@ -80,6 +80,15 @@ class ChannelHistory(Protocol):
         """Post the story's alert held for quiet hours now (the story became urgent). False if none is held."""
         ...
 
+    def followup_times(self, channel: str, story_id: str, since: datetime) -> list[datetime]:
+        """When the story's follow-ups in ``channel`` went out (or will: queued ones) at or after ``since``."""
+        ...
+
+    def waiting_followup(self, channel: str, story_id: str, now: datetime) -> tuple[str, Alert] | None:
+        """The story's follow-up queued for later than ``now`` (paced, :mod:`bot.routing.pacing`) and
+        never tried: its key and alert."""
+        ...
+
 
 class StoreHistory:
     """:class:`ChannelHistory` over the store, on the routing transaction's connection."""
@@ -146,6 +155,22 @@ class StoreHistory:
             d.c.channel == channel, d.c.story_id == story_id, d.c.kind == AlertKind.ALERT.value,
             d.c.status == DeliveryStatus.HELD.value).values(status=DeliveryStatus.PENDING.value, next_try_at=now)).rowcount
         return n > 0
+
+
+    def followup_times(self, channel: str, story_id: str, since: datetime) -> list[datetime]:
+        d = t.deliveries
+        at = func.coalesce(d.c.sent_at, d.c.next_try_at)
+        return [r for r in self.conn.execute(select(at).where(
+            d.c.channel == channel, d.c.story_id == story_id, d.c.kind == AlertKind.FOLLOWUP.value,
+            d.c.status != DeliveryStatus.FAILED.value, at >= since)).scalars() if r is not None]
+
+    def waiting_followup(self, channel: str, story_id: str, now: datetime) -> tuple[str, Alert] | None:
+        d = t.deliveries
+        row = self.conn.execute(select(d.c.key, d.c.payload).where(
+            d.c.channel == channel, d.c.story_id == story_id, d.c.kind == AlertKind.FOLLOWUP.value,
+            d.c.status == DeliveryStatus.PENDING.value, d.c.attempts == 0, d.c.next_try_at > now)
+            .order_by(d.c.id.desc()).limit(1)).first()
+        return None if row is None else (row.key, alert_from_dict(row.payload))
 
 
 _BY_CONN: weakref.WeakKeyDictionary[Connection, StoreHistory] = weakref.WeakKeyDictionary()

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from bot.models import Alert, AlertKind, SourceRef
 from bot.outbox.queue import NewDelivery
 from bot.routing.history import ChannelHistory, history_for
+from bot.routing.pacing import FOLLOWUPS_PER_HOUR, pace_followup
 from bot.routing.policy import apply_timing, is_urgent
 from bot.routing.rules import Action, Decision, Reason, StoryView, check_rules
 from bot.settings import ChannelRules, Settings
@@ -99,10 +100,22 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
             alert = alert_for(story, ch.name, AlertKind.FOLLOWUP, summary, tags, mode, new_source,
                               new_sources if new_sources and len(new_sources) > 1 else None, shown)
             key = f"followup:{story.id}:{ch.name}:{new_source.name}"
+            names = ", ".join(s.name for s in new_sources or [new_source])
             timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP,
-                                           f"new source{'s' if len(new_sources or []) > 1 else ''} "
-                                           f"{', '.join(s.name for s in new_sources or [new_source])}{note}"),
+                                           f"new source{'s' if len(new_sources or []) > 1 else ''} {names}{note}"),
                                   story, rules, settings, now, history)
+            paced = pace_followup(history, ch.name, alert, rules.max_followups_per_hour or FOLLOWUPS_PER_HOUR, now) \
+                if mode == "thread" else None
+            if paced is not None and paced.merged_into is not None:
+                plan.decisions.append(replace(timing.decision, detail=f"{timing.decision.detail}; added to the "
+                                              "reply waiting for the hour's follow-ups to make room"))
+                continue
+            if paced is not None and paced.not_before is not None:
+                limit = rules.max_followups_per_hour or FOLLOWUPS_PER_HOUR
+                timing = replace(timing, not_before=max(paced.not_before, timing.not_before or paced.not_before),
+                                 decision=replace(timing.decision, detail=f"{timing.decision.detail}; waits until "
+                                                  f"{paced.not_before:%H:%M} UTC (max_followups_per_hour {limit}), "
+                                                  "with the outlets that join meanwhile"))
             plan.deliveries.append(NewDelivery(key=key, alert=alert, status=timing.status,
                                                not_before=timing.not_before))
             plan.decisions.append(timing.decision)

@@ -113,6 +113,12 @@ class SimHistory:
     def release_held(self, channel: str, story_id: str, now: datetime) -> bool:
         return False  # nothing is held in a replay
 
+    def followup_times(self, channel: str, story_id: str, since: datetime) -> list[datetime]:
+        return []  # follow-ups do not change the figures
+
+    def waiting_followup(self, channel: str, story_id: str, now: datetime) -> tuple[str, Alert] | None:
+        return None
+
 
 @dataclass(slots=True)
 class ThresholdResult:

@@ -219,6 +219,7 @@ class ChannelRules(_Model):
     max_per_hour: int | None = Field(default=None, ge=0)
     max_per_day: int | None = Field(default=None, ge=0)
     followups: Literal["thread", "edit", "none"] | None = None
+    max_followups_per_hour: int | None = Field(default=None, ge=1)  # thread replies per story (routing.pacing)
     digest: DigestSettings | None = None
     mode: Literal["alerts", "digest_only"] | None = None
     admins: list[str] | None = None

@@ -377,3 +377,21 @@ async def test_a_permanent_redirect_to_a_page_that_is_no_feed_keeps_the_feeds_ad
         feed_server.feed("/blog.xml", rss(item(1)))  # the publisher restores the feed
         second = await poll(f, src("Blog", old), first.state)
     assert second.status == "ok" and second.state.url == old and second.feed is not None
+
+
+async def test_per_host_limits_are_not_kept_for_every_host_ever_fetched(feed_server: FeedServer) -> None:
+    """A bot running for months fetches article pages on tens of thousands of hosts (an aggregator's
+    links): the per-host limit of a host nobody is fetching from is dropped, not kept forever."""
+    url = feed_server.feed("/page.html", b"<html><body><p>text</p></body></html>")
+    async with fetcher(retries=0, allow_hosts=["127.0.0.1"]) as f:  # the others are refused by the guard
+        await asyncio.gather(*(f.fetch_page(f"http://127.0.{i // 250}.{i % 250 + 2}/a") for i in range(300)))
+        assert await f.fetch_page(url)
+        assert len(f._hosts) == 0
+        # the limit still holds while a host is busy: per_host fetches at once, the others wait
+        feed_server.add("/slow.html", Reply(body=b"<html><body><p>x</p></body></html>", content_type="text/html",
+                                            delay=0.3))
+        slow = feed_server.url("/slow.html")
+        started = time.monotonic()
+        assert all(await asyncio.gather(*(f.fetch_page(slow) for _ in range(3 * f.settings.per_host))))
+        assert time.monotonic() - started >= 0.85  # three rounds of 0.3 s
+        assert len(f._hosts) == 0

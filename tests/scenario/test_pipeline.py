@@ -11,14 +11,17 @@ import json
 import logging
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.adapters.registry import build_destinations
 from bot.pipeline import Pipeline
 from bot.settings import Settings, settings_from_mapping
 from bot.store import Store
+from bot.store import schema as t
 from tests.fakes.webhook import Receiver
 from tests.feedserver import FeedServer, Reply, story_rss
 
@@ -144,3 +147,66 @@ async def test_a_source_url_changed_in_the_config_is_polled_at_its_new_address(t
     finally:
         store.close()
     assert state.url == new and state.config_url == new and state.failures == 0
+
+
+def test_a_digest_whose_time_passed_while_the_machine_slept_is_sent_on_waking(tmp_path: Path) -> None:
+    """signals run on a laptop or a VM suspended over the 09:00 digest: housekeeping runs every 15 s,
+    and a slot more than 30 minutes gone was only looked for when the process started, so a
+    process that slept from 08:50 to 12:00 never sent that day's digest."""
+    from bot.outbox import Outbox
+    from tests.unit.routing.routing_helpers import World, make_settings, view
+
+    s = make_settings([{"name": "news", "console": True, "min_importance": 8,
+                        "digest": {"schedule": "0 9 * * *", "min_importance": 5}}])
+    store = Store.open(f"sqlite:///{tmp_path}/sleep.db")
+    try:
+        w = World(store, s)
+        day = datetime(2026, 11, 25, tzinfo=UTC)
+        w.route(view("minor", 6.0, title="A story for the digest"), day + timedelta(hours=8))
+        now = [day + timedelta(hours=8, minutes=50)]
+        p = Pipeline(s, store, {}, clock=lambda: now[0])
+        p.housekeeping()  # the process's first tick, then ticks every 15 s ...
+        now[0] += timedelta(seconds=15)
+        p.housekeeping()
+        now[0] = day + timedelta(hours=12)  # ... until the machine sleeps past 09:00 and wakes at noon
+        p.housekeeping()
+        with store.begin() as c:
+            keys = list(c.execute(select(t.deliveries.c.key).where(t.deliveries.c.kind == "digest")).scalars())
+        assert keys == [f"digest:news:{(day + timedelta(hours=9)).isoformat()}"]
+        now[0] += timedelta(seconds=15)
+        p.housekeeping()  # once
+        with store.begin() as c:
+            assert c.execute(select(func.count()).select_from(t.deliveries)
+                             .where(t.deliveries.c.kind == "digest")).scalar() == 1
+        assert Outbox(store).due(now[0])  # and it is due
+    finally:
+        store.close()
+
+
+async def test_a_config_reload_closes_the_destinations_it_replaces(tmp_path: Path, receiver: Receiver) -> None:
+    """Every valid edit of the config builds new destinations (signals run's rebuild); the ones they
+    replace held HTTP clients with open connections (webhook, Discord) that nothing closed: a month
+    of config edits leaked a socket and a client each."""
+    import os
+
+    from bot.outbox import deliver_due
+    from tests.unit.routing.routing_helpers import World, make_settings, view
+
+    s = make_settings([{"name": "hook", "webhook": receiver.url(), "min_importance": 0}])
+    store = Store.open(f"sqlite:///{tmp_path}/reload.db")
+    w = World(store, s)
+    try:
+        async with Pipeline(s, store, build_destinations(s)) as p:
+            replaced = []
+            fds = None
+            for i in range(12):
+                w.route(view(f"s{i}", 6.0, title=f"Story {i}"), datetime.now(UTC))
+                assert (await deliver_due(p.outbox, p.destinations)).sent == 1  # opens a connection
+                if i == 1:
+                    fds = len(os.listdir("/proc/self/fd"))
+                replaced.append(p.destinations["hook"].notifier)
+                await p.apply_settings(s, build_destinations(s))  # the file was edited
+            assert all(n._client.is_closed for n in replaced)  # type: ignore[attr-defined]
+            assert fds is not None and len(os.listdir("/proc/self/fd")) <= fds + 1
+    finally:
+        store.close()

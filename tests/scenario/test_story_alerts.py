@@ -9,7 +9,8 @@ alerted there once, with the count it has then. Every cycle runs in a fresh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,14 +60,15 @@ class World:
             "topics": {"ai-chips": {"keywords": ["nvidia", "gpu", "accelerator", "ai chip"]}},
             "channels": [{"name": "infra", "slack": "C1", "min_importance": 0, "followups": mode}, *(channels or [])]})
 
-    async def cycle(self, mode: str = "thread", channels: list[dict] | None = None) -> CycleReport:
+    async def cycle(self, mode: str = "thread", channels: list[dict] | None = None,
+                    clock: Callable[[], datetime] | None = None) -> CycleReport:
         settings = self.settings(mode, channels)
         store = Store.open(self.db)
         try:
             dests = build_destinations(settings, env={"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_API_URL": self.slack.api_url})
             for d in dests.values():
                 d.notifier.min_interval = 0  # type: ignore[attr-defined]
-            async with Pipeline(settings, store, dests) as p:
+            async with Pipeline(settings, store, dests, **({"clock": clock} if clock else {})) as p:
                 return await p.run_cycle()
         finally:
             store.close()
@@ -180,3 +182,70 @@ async def test_why_tells_what_became_of_the_alert(world: World) -> None:
     assert "held for quiet hours" in night_line and "alerted earlier" not in night_line, night_line
     assert "sent" in infra_line, infra_line
     assert not world.top("C4")
+
+
+async def test_a_story_covered_by_a_dozen_outlets_in_an_hour_gets_a_few_replies_then_one_naming_the_rest(
+        world: World) -> None:
+    """A reply storm: a big story picked up by an outlet every few minutes. Each reply notifies the
+    thread's followers, so past ``max_followups_per_hour`` (4 by default) the later outlets wait for
+    the hour to free up and are named together in ONE reply, instead of one reply each."""
+    texts = [story for _, story in OUTLETS]
+    names = [f"o{i:02d}" for i in range(12)]
+    for i, name in enumerate(names):  # o00 alerts; then one new outlet per cycle
+        title, text = texts[i % len(texts)]  # each outlet's own words (a copied text is stored once)
+        world.srv.feed(f"/{name}.xml", story_rss([(title, f"{text} Reporting by {name} staff.")], f"{name}.example"))
+        world.live.append(name)
+        await world.cycle()
+    (alert,) = world.top()
+    replies = world.replies()
+    assert [r["text"].split(":")[0] for r in replies] == [f"Also covered by {n}" for n in names[1:5]]
+    later = lambda: datetime.now(UTC) + timedelta(minutes=61)  # noqa: E731
+    await world.cycle(clock=later)  # an hour on: the 7 outlets that joined meanwhile, in one reply
+    replies = world.replies()
+    assert len(replies) == 5 and replies[-1]["thread_ts"] == alert["ts"]
+    assert all(n in replies[-1]["text"] for n in names[5:]), replies[-1]["text"]
+    assert sources_line(replies[-1]).startswith("12 sources")
+    await world.cycle(clock=later)
+    assert len(world.replies()) == 5  # posted once
+
+
+async def test_max_followups_per_hour_is_a_channel_setting(world: World) -> None:
+    texts = [story for _, story in OUTLETS]
+    for i in range(5):
+        name = f"o{i:02d}"
+        world.srv.feed(f"/{name}.xml", story_rss([texts[i]], f"{name}.example"))
+        world.live.append(name)
+        await world.cycle(channels=[{"name": "calm", "slack": "C2", "min_importance": 0,
+                                     "max_followups_per_hour": 1}])
+    assert len(world.replies("C1")) == 4 and len(world.replies("C2")) == 1
+
+
+def dated_rss(items: list[tuple[str, str, int, float]], site: str) -> bytes:
+    """RSS of (title, text, id, hours ago) items."""
+    import email.utils
+    import time
+
+    body = "".join(
+        f"<item><title>{t}</title><link>https://{site}/{i}</link><guid>https://{site}/{i}</guid>"
+        f"<pubDate>{email.utils.formatdate(time.time() - h * 3600, usegmt=True)}</pubDate>"
+        f"<description>{d}</description></item>" for t, d, i, h in items)
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{site}</title>"
+            f"<link>https://{site}/</link><description>d</description>{body}</channel></rss>").encode()
+
+
+async def test_an_outlet_covering_a_days_long_story_again_is_not_announced_again(world: World) -> None:
+    """A story covered for days: the outlet that broke it writes again after its first article
+    left the clusterer's 72 h window. It is no new source of the story (the alert already names
+    it), so no 'Also covered by' reply; the story stays one story."""
+    (a_title, a_text), (b_title, b_text), (c_title, c_text) = STORY_A, STORY_B, STORY_D
+    world.srv.feed("/wire.xml", dated_rss([(a_title, a_text, 1, 100)], "wire.example"))
+    world.srv.feed("/daily.xml", dated_rss([(b_title, b_text, 1, 40)], "daily.example"))
+    world.live += ["wire", "daily"]
+    await world.cycle()
+    (alert,) = world.top()
+    assert sources_line(alert).startswith("2 sources") and not world.replies()
+    world.srv.feed("/wire.xml", dated_rss([(a_title, a_text, 1, 100), (c_title, c_text, 2, 0.5)], "wire.example"))
+    report = await world.cycle()
+    assert report.new_articles == 1 and report.new_stories == 0
+    assert len(world.top()) == 1
+    assert not world.replies(), [r["text"] for r in world.replies()]

@@ -76,6 +76,13 @@ AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_e
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "restricted_action",
                             "restricted_action_read_only_channel", "restricted_action_thread_only_channel"})
 GONE_ERRORS = {"chat.update": frozenset({"message_not_found"})}  # the message we edit was deleted
+# the message is there but may not be edited any more: the workspace's "message editing" limit, or
+# the message is not the bot's to edit; an edit follow-up is then posted in the alert's thread
+EDIT_REFUSED = frozenset({"edit_window_closed", "cant_update_message"})
+
+
+class EditRefused(PermanentDeliveryError):
+    """``chat.update`` refused: the message exists but may not be edited (``EDIT_REFUSED``)."""
 
 
 class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
@@ -171,8 +178,12 @@ class SlackNotifier(Notifier):
         async with self._paced(target):
             if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
                 if alert.followup_mode == "edit":
-                    await self._edit_sources(delivery, target)
-                    return SentMessage(message_id=delivery.thread_id)
+                    try:
+                        await self._edit_sources(delivery, target)
+                        return SentMessage(message_id=delivery.thread_id)
+                    except EditRefused as exc:  # an old alert: the coverage goes into its thread instead
+                        log.warning("the story's alert can no longer be edited (%s): its new sources are posted "
+                                    "in its thread", exc, extra={"channel": target, "delivery": delivery.key})
                 text, blocks = render(alert)
                 resp = await self._call("chat_postMessage", target, channel=target, thread_ts=delivery.thread_id,
                                         text=text, blocks=blocks, metadata=meta, unfurl_links=False,
@@ -192,8 +203,7 @@ class SlackNotifier(Notifier):
     async def find_sent(self, delivery: Delivery, target: str) -> SentMessage | None:
         """Look for our metadata key in recent history (or the story's thread for replies)."""
         alert = delivery.alert
-        if alert.kind is AlertKind.FOLLOWUP and alert.followup_mode == "edit" and delivery.thread_id:
-            return None  # an edit is idempotent: doing it again is harmless
+        # (an edit is idempotent, but one Slack refused went into the thread as a reply: look there too)
         if alert.kind is AlertKind.FOLLOWUP and delivery.thread_id:
             messages = await self._thread(target, delivery.thread_id)
         else:
@@ -272,6 +282,8 @@ class SlackNotifier(Notifier):
                 raise RateLimited(f"slack:{where}", _retry_after(exc)) from exc
             if status >= 500:
                 raise DeliveryError(f"slack:{where}", f"{api}: HTTP {status}") from exc
+            if api == "chat.update" and error in EDIT_REFUSED:
+                raise EditRefused(f"slack:{where}", f"{api}: {error}") from exc
             if error in GONE_ERRORS.get(api, ()):
                 raise OriginalGone(f"slack:{where}", f"{api}: {error} (the message was deleted)") from exc
             if error in AUTH_ERRORS:
