@@ -124,7 +124,7 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
             elif err.get("input", 0) is None and err["type"] != "missing":
                 msg = f"{msg} (the value is empty)"
             elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list) \
-                    and not (loc and loc[-1] in _SECRET_KEYS):
+                    and not (loc and loc[-1] in _SECRET_KEYS) and repr(err["input"]) not in msg:  # said once
                 msg = f"{msg} (got {err['input']!r})"
             issues.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), msg))
         raise ConfigError(issues) from exc
