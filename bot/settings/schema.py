@@ -285,6 +285,26 @@ class ChannelSettings(ChannelRules):
     def _as_str(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) else v
 
+    @field_validator("slack")
+    @classmethod
+    def _slack_id(cls, v: str | None) -> str | None:
+        """Slack's API takes the channel's id: a name (``#news``) loaded, then every post failed with
+        channel_not_found, or went out while the crash reconciliation (conversations.history, ids
+        only) could never find it. Ids are upper-case letters and digits (C…, G…)."""
+        if v and not re.fullmatch(r"[A-Z0-9]+", v):
+            raise ValueError(f"{v!r} is not a Slack channel id; write the channel id, e.g. C0123ABCD: in Slack open "
+                             "the channel details (click its name), the id is at the bottom of the About tab")
+        return v
+
+    @field_validator("discord")
+    @classmethod
+    def _discord_id(cls, v: str | None) -> str | None:
+        """A Discord channel id is a number (a snowflake); a name was only refused by the first post."""
+        if v and not v.isdigit():
+            raise ValueError(f"{v!r} is not a Discord channel id; write the channel id, a number: in Discord turn on "
+                             "Developer Mode (User Settings, Advanced), then right-click the channel: Copy Channel ID")
+        return v
+
 
 class StorySettings(_Model):
     window: Duration = timedelta(hours=72)
