@@ -53,6 +53,8 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
 
     async def main() -> int:
         async with Pipeline(settings, store, destinations, dry_run=args.dry_run, fmt=args.format) as pipeline:
+            if not args.dry_run:
+                await _check_slack(settings)
             if args.once:
                 report = await pipeline.run_cycle()
                 print(f"signals: {report}", file=sys.stderr)
@@ -69,6 +71,16 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
         return asyncio.run(main())
     finally:
         store.close()
+
+
+async def _check_slack(settings) -> None:  # type: ignore[no-untyped-def]
+    """The token and each Slack channel, checked once at start (bot.adapters.slack.preflight)."""
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    channels = {c.name: c.slack for c in settings.channels if c.slack}
+    if token and channels:
+        from bot.adapters.slack.preflight import check_slack
+
+        await check_slack(token, channels, os.environ.get("SLACK_API_URL"))
 
 
 async def _slack_socket_mode(service):  # type: ignore[no-untyped-def]
