@@ -26,14 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _why(args: argparse.Namespace) -> int:
-    from bot.cli.search import config_settings, open_store
+    from bot.cli.search import config_settings, open_store, read_from
     from bot.commands.explain import explain_story, format_explanation, pruned_after
     from bot.settings import settings_from_mapping
 
     settings = config_settings(args) or settings_from_mapping({})  # no config: the default retention
-    ex = explain_story(open_store(args, settings), args.story_id, top=args.top)
+    store = open_store(args, settings)
+    ex = explain_story(store, args.story_id, top=args.top)
     if ex is None:
-        print(f"signals why: no story with id {args.story_id!r}", file=sys.stderr)
+        print(f"signals why: no story with id {args.story_id!r} ({read_from(store)})", file=sys.stderr)
         return 1
     if args.format == "json":
         s = ex.story
