@@ -117,3 +117,19 @@ def test_a_topic_without_keywords_says_what_to_write(tmp_path: Path, capsys: pyt
     assert code == 2
     assert "c.yaml:5: topics.chips.keywords:" in text and "keywords: [" in text
     assert "Field required" not in text
+
+
+def test_quiet_hours_without_a_timezone_are_said_to_be_read_in_utc(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """'quiet_hours: 22:00-07:00' with no timezone anywhere is UTC: a team in New York got alerts
+    from 17:00 held and 02:00 ones posted, and config check said 'ok'. It is valid (UTC may be
+    meant), so a note, with the exit code unchanged."""
+    code, text = check(tmp_path, BASE + "    console: true\n    quiet_hours: 22:00-07:00\n", capsys)
+    assert code == 0
+    assert "note: " in text and "c.yaml:10: channels[0].quiet_hours: read in UTC" in text and "timezone:" in text
+    code, text = check(tmp_path, "timezone: America/New_York\n" + BASE + "    console: true\n"
+                       "    quiet_hours: 22:00-07:00\n", capsys)
+    assert code == 0 and "note" not in text
+    code, text = check(tmp_path, BASE + "    console: true\n    timezone: UTC\n    quiet_hours: 22:00-07:00\n",
+                       capsys)
+    assert code == 0 and "note" not in text
