@@ -22,7 +22,9 @@ def add_run_arguments(p: argparse.ArgumentParser, config: str = "$SIGNALS_CONFIG
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="fetch feeds and post alerts (until stopped, or --once)")
+    p = sub.add_parser("run", help="fetch feeds and post alerts (until stopped, or --once)", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  signals run\n  signals run --once --dry-run --format jsonl   # one cycle, post nothing\n"
+                              "  signals run --config config/team.yaml --log-format json")
     add_run_arguments(p)
     p.set_defaults(func=_run)
 

@@ -54,10 +54,13 @@ def read_from(store: Store) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("search", help="full-text search over stored articles")
+    p = sub.add_parser("search", help="full-text search over stored articles", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="words are ANDed; \"a phrase\", OR, -word exclude. examples:\n"
+                              "  signals search nvidia gpu\n  signals search '\"data center\" OR datacenter -gaming'\n"
+                              "  signals search tsmc --limit 20 --format jsonl")
     p.add_argument("query", nargs="+", help="words to look for")
-    p.add_argument("-n", "--limit", type=int, default=10)
-    p.add_argument("--format", choices=["text", "jsonl"], default="text")
+    p.add_argument("-n", "--limit", type=int, default=10, help="most articles shown, best first (default 10)")
+    p.add_argument("--format", choices=["text", "jsonl"], default="text", help="text (default) or one JSON line per article")
     add_store_args(p)
     p.set_defaults(func=_search)
 

@@ -11,10 +11,12 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("stories", help="list recent stories with their sources")
+    p = sub.add_parser("stories", help="list recent stories with their sources", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  signals stories --since 6h\n  signals stories --since 7d --format jsonl\n"
+                              "  signals stories --db sqlite:///var/demo.db   # the demo's stories")
     p.add_argument("--since", default="24h", help="how far back (e.g. 6h, 24h, 7d)")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--format", choices=["text", "jsonl"], default="text")
+    p.add_argument("--limit", type=int, default=50, help="most stories listed, newest first (default 50)")
+    p.add_argument("--format", choices=["text", "jsonl"], default="text", help="text (default) or one JSON line per story")
     add_store_args(p)
     p.set_defaults(func=_stories)
 

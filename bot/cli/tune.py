@@ -19,7 +19,10 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tune", help="replay history at other thresholds: alerts/day, digest items, precision")
+    p = sub.add_parser("tune", help="replay history at other thresholds: alerts/day, digest items, precision",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  signals tune --channel ai-infra --days 14 --plot tune.png\n"
+                              "  signals tune --thresholds 4,5,6,7")
     p.add_argument("--channel", default=None, help="channel to tune (default: every channel)")
     p.add_argument("--days", type=float, default=14, help="how much history to replay (default 14)")
     p.add_argument("--thresholds", default=None,
@@ -28,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--show", type=int, default=5, help="titles to list as gained/lost (default 5)")
     p.add_argument("--until", default=None, help="end of the replayed window, ISO date/time in UTC (default now)")
     p.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
-    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL or the config's)")
+    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     p.set_defaults(func=_tune)
 
 

@@ -11,7 +11,10 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("web", help="serve the HTTP endpoints (Slack, Discord, health, web view)")
+    p = sub.add_parser("web", help="serve the HTTP endpoints (Slack, Discord, health, web view)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  signals web   # http://127.0.0.1:8000/signals\n"
+                              "  signals web --host 0.0.0.0 --port 8080   # set SIGNALS_WEB_TOKEN first")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; pages beyond this machine need SIGNALS_WEB_TOKEN)")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="port (default: $PORT or 8000)")

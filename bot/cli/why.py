@@ -16,11 +16,13 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:
     from bot.cli.search import add_store_args
 
-    p = sub.add_parser("why", help="explain a story's scores and routing decisions")
+    p = sub.add_parser("why", help="explain a story's scores and routing decisions", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples (ids are printed by signals stories and signals search):\n"
+                              "  signals why sf6fc42039\n  signals why sf6fc42039 --channel ai-infra --format json")
     p.add_argument("story_id", help="story id (or a unique prefix of at least 4 characters)")
     p.add_argument("--channel", default=None, help="only this channel's decision")
-    p.add_argument("--top", type=int, default=5, help="contributions shown per score")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--top", type=int, default=5, help="word contributions shown per model (default 5; importance lists all its terms)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or one JSON object")
     add_store_args(p)
     p.set_defaults(func=_why)
 
