@@ -64,7 +64,7 @@ def _thresholds(value: str | None) -> list[float] | None:
 
 def _tune(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
-    from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+    from bot.routing.replay import effective_rules, load_feedback, load_stories, replay, stored_window
     from bot.settings import database_url, load_settings
     from bot.store import Store
     from bot.store.store import DEFAULT_DB
@@ -82,7 +82,9 @@ def _tune(args: argparse.Namespace) -> int:
     if url.startswith("sqlite:///") and ":memory:" not in url and not os.path.exists(url.removeprefix("sqlite:///")):
         raise CommandError(f"no database at {url}: nothing to replay yet (run the bot first, or pass --db)")
     store = Store.open(url)
+    asked = since
     try:
+        since, started = stored_window(store, since)
         stories = load_stories(store, since, until)
         channels = [args.channel] if args.channel else names
         for i, name in enumerate(channels):
@@ -92,6 +94,9 @@ def _tune(args: argparse.Namespace) -> int:
             if i:
                 print()
             print(_table(report, since, until, args.show))
+            if since != asked:
+                print(f"  (stored history starts {started:%Y-%m-%d %H:%M} UTC: per-day figures count from "
+                      f"{since:%Y-%m-%d %H:%M}, not over the {args.days:g} days asked)")
             if args.plot:
                 from bot.routing.chart import render_chart
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+from bot.routing.replay import effective_rules, load_feedback, load_stories, replay, stored_window
 from bot.settings import settings_from_mapping
 from bot.store import Store
 from bot.web.app import WebContext, create_app
@@ -132,7 +132,7 @@ async def test_a_forged_session_cookie_is_not_admin_and_not_an_error(seeded: See
 
 
 async def test_tuning_figures_are_those_of_signals_tune(local: httpx.AsyncClient, seeded: Seeded) -> None:
-    since = NOW - timedelta(days=14)
+    since, _ = stored_window(seeded.store, NOW - timedelta(days=14))  # as signals tune replays it
     rules, muted = effective_rules(seeded.settings, seeded.store, "security")
     report = replay(load_stories(seeded.store, since, NOW), seeded.settings, "security", rules=rules, muted=muted,
                     thresholds=[7.0], feedback=load_feedback(seeded.store, "security"), since=since, until=NOW)
