@@ -157,6 +157,22 @@ async def test_empty_store_and_no_channels(tmp_path) -> None:  # type: ignore[no
     store.close()
 
 
+async def test_an_empty_database_says_nothing_is_stored_yet(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """'signals web' on a new database said only 'No stories match these filters in the last 7d',
+    and the user looked for a filter they had not set."""
+    store = Store.open(f"sqlite:///{tmp_path}/empty.db")
+    s = Seeded(settings=settings_from_mapping({}), store=store, story_ids=[], special="")
+    async with client(s) as c:
+        text = (await c.get("/signals")).text
+        assert "Nothing is stored in this database yet" in text and "signals run" in text and "var/demo.db" in text
+    store.close()
+
+
+async def test_filters_that_match_nothing_do_not_say_nothing_is_stored(local: httpx.AsyncClient) -> None:
+    text = (await local.get("/signals?q=zzzunmatched")).text
+    assert "No stories match" in text and "Nothing is stored" not in text
+
+
 async def test_only_http_links_from_feeds(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from bot.models import Article
     from bot.store import StoryRow
