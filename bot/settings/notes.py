@@ -1,4 +1,5 @@
-"""Notes on a valid config: settings that load but rarely mean what they do.
+"""Notes on a valid config: settings that load but rarely mean what they do (quiet hours with no
+timezone, a site's home page as a feed).
 
 ``signals config check`` prints them under its 'ok' line, each with file:line: key, and keeps
 exit code 0: the value is legal and may be meant, so refusing it would be wrong, but saying
@@ -8,7 +9,9 @@ posted) with the check's 'ok' as the only answer.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -29,9 +32,9 @@ def config_notes(settings: Settings, path: str | None = None) -> list[ConfigIssu
             _walk(node, (), lines, [])
     except (OSError, yaml.YAMLError):
         return []  # it loaded a moment ago; without lines there is nothing precise to say
+    out = _home_pages(settings, file, lines)
     if ("timezone",) in lines:
-        return []  # a zone was chosen for the whole file
-    out: list[ConfigIssue] = []
+        return out  # a zone was chosen for the whole file
     holders = [(("defaults",), settings.defaults), *((("channels", i), c) for i, c in enumerate(settings.channels))]
     for at, rules in holders:
         if (*at, "quiet_hours") in lines and not (rules.timezone or settings.defaults.timezone):
@@ -40,4 +43,22 @@ def config_notes(settings: Settings, path: str | None = None) -> list[ConfigIssu
                                    f"read in UTC ({rules.quiet_hours} UTC), as no timezone is set: add "
                                    "timezone: Europe/London (your IANA zone) at the top of the file, or on this "
                                    "channel; timezone: UTC says UTC is meant"))
+    return out
+
+
+_HOME = re.compile(r"^/?(?:index\.(?:html?|php))?$", re.I)
+
+
+def _home_pages(settings: Settings, file: str, lines: dict[tuple[str | int, ...], int]) -> list[ConfigIssue]:
+    """Sources whose address is a site's home page (no path, or /index.html): their first poll
+    fails with 'got an HTML page'. Said here without a request (the check reads no network);
+    a feed served at a site's root is rare enough for a note to be right more often than not."""
+    out: list[ConfigIssue] = []
+    for i, src in enumerate(settings.sources):
+        parts = urlsplit(src.url)
+        if _HOME.match(parts.path) and not parts.query:
+            loc = ("sources", i, "url")
+            out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
+                                   f"{src.url} looks like a site's home page, not its feed: find the feed with "
+                                   f"signals sources discover {src.url}"))
     return out

@@ -133,3 +133,20 @@ def test_quiet_hours_without_a_timezone_are_said_to_be_read_in_utc(tmp_path: Pat
     code, text = check(tmp_path, BASE + "    console: true\n    timezone: UTC\n    quiet_hours: 22:00-07:00\n",
                        capsys)
     assert code == 0 and "note" not in text
+
+
+@pytest.mark.parametrize("url", ["https://arstechnica.com/", "https://www.theverge.com", "https://example.com/index.html"])
+def test_a_source_url_that_is_a_home_page_gets_a_note(tmp_path: Path, url: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A site's home page as a source passed config check; the first poll then failed ('got an
+    HTML page ...'), minutes later in a log. The check reads no network, so the address's form
+    is what it can go on: a note naming the command that finds the feed."""
+    text = BASE.replace("https://feeds.arstechnica.com/arstechnica/index", url) + "    console: true\n"
+    code, out = check(tmp_path, text, capsys)
+    assert code == 0
+    assert "note: " in out and "c.yaml:3: sources[0].url:" in out and f"signals sources discover {url}" in out
+
+
+def test_a_feed_url_gets_no_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = check(tmp_path, BASE + "    console: true\n", capsys)
+    assert code == 0 and "note" not in out
