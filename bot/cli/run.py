@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 
@@ -87,6 +88,14 @@ async def _check_slack(settings) -> None:  # type: ignore[no-untyped-def]
 
 async def _slack_socket_mode(service):  # type: ignore[no-untyped-def]
     """Slash commands and buttons over Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed)."""
-    from bot.adapters.slack.socket import start_if_enabled
+    from bot.adapters.slack.preflight import check_app_token
+    from bot.adapters.slack.socket import enabled, start_if_enabled
 
-    return await start_if_enabled(service.settings, service.store, os.environ, service=service)
+    env = os.environ
+    if env.get("SLACK_APP_TOKEN") and not env.get("SLACK_BOT_TOKEN"):
+        logging.getLogger(__name__).error("SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both "
+                                          "(docs/slack.md); /signals commands are not answered")
+        return None
+    if enabled(env) and await check_app_token(env["SLACK_APP_TOKEN"], env.get("SLACK_API_URL")) is not None:
+        return None  # said, with what to do; a refused token would only retry forever
+    return await start_if_enabled(service.settings, service.store, env, service=service)

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.adapters.slack.notifier import AUTH_ERRORS, make_client
 
-__all__ = ["check_slack"]
+__all__ = ["check_app_token", "check_slack"]
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +76,24 @@ def _logged(problems: list[str]) -> list[str]:
     for p in problems:
         log.error(p)
     return problems
+
+
+async def check_app_token(token: str, base_url: str | None = None) -> str | None:
+    """The problem with ``SLACK_APP_TOKEN`` (Socket Mode), or None. A refused app token made the
+    Socket Mode client log a traceback and retry forever, and /signals went unanswered with no
+    line saying which token to fix. ``apps.connections.open`` is the call the client makes first."""
+    client = make_client(token, base_url, rate_limit_retries=0, server_error_retries=0, timeout=10)
+    try:
+        await client.apps_connections_open(app_token=token)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        if error in AUTH_ERRORS or error in ("not_allowed_token_type", "invalid_token"):
+            hint = "that is the bot token (SLACK_BOT_TOKEN's); " if token.startswith("xoxb-") else ""
+            problem = (f"Slack refused SLACK_APP_TOKEN ({error}): {hint}at api.slack.com/apps, Basic Information, "
+                       "App-Level Tokens, create one with the connections:write scope and set SLACK_APP_TOKEN to it "
+                       "(xapp-...); /signals commands and buttons are not answered until then")
+            log.error(problem)
+            return problem
+    except (SlackClientError, OSError, TimeoutError):
+        return None  # unreachable now: the Socket Mode client retries
+    return None

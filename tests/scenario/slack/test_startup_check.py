@@ -75,3 +75,33 @@ def test_a_working_app_starts_without_a_word(tmp_path: Path, fake, monkeypatch: 
     assert code == 0
     assert "ERROR" not in err and "Slack" not in err, err
     assert len(fake.calls_to("auth.test")) == 1
+
+
+@pytest.mark.parametrize("app_token", ["xapp-1-revoked", "xoxb-pasted-twice"])
+def test_a_refused_app_token_is_said_once_without_a_retry_loop(tmp_path: Path, fake, app_token: str,  # type: ignore[no-untyped-def]
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Socket Mode with a refused SLACK_APP_TOKEN logged a traceback and 'Retrying...' forever."""
+    import asyncio
+    import logging
+
+    from bot.cli.run import _slack_socket_mode
+    from bot.commands import CommandService
+    from bot.settings import settings_from_mapping
+    from bot.store import Store
+
+    fake.fail("apps.connections.open", error="invalid_auth", times=None)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-abc")
+    monkeypatch.setenv("SLACK_APP_TOKEN", app_token)
+    monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+    store = Store.open(f"sqlite:///{tmp_path}/s.db")
+    try:
+        service = CommandService(settings_from_mapping({"channels": [{"name": "news", "slack": "C1"}]}), store)
+        with caplog.at_level(logging.INFO):
+            assert asyncio.run(_slack_socket_mode(service)) is None
+    finally:
+        store.close()
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "SLACK_APP_TOKEN (invalid_auth)" in line and "connections:write" in line
+    assert ("bot token" in line) == app_token.startswith("xoxb-")
+    assert len(fake.calls_to("apps.connections.open")) == 1
