@@ -132,6 +132,9 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
                 continue  # its destination is an unset ${VAR}, reported above: it has one
             if err["type"] == "extra_forbidden":
                 msg = _unknown_key(loc)
+            elif err["type"] == "list_type" and isinstance(err.get("input"), str) and loc:
+                items = ", ".join(x.strip() for x in err["input"].split(",") if x.strip())
+                msg = f"expected a list: write {loc[-1]}: [{items}]"
             elif err["type"] == "missing":
                 msg = _REQUIRED.get(str(loc[-1]) if loc else "", "required: this key must be set")
             elif err.get("input", 0) is None and err["type"] != "missing":
@@ -264,7 +267,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError([ConfigIssue(file, None, "", "file not found")]) from exc
+        hint = ("run Signals from its folder, or name the file with --config or $SIGNALS_CONFIG"
+                if p == DEFAULT_CONFIG else f"to start from the example: cp config/signals.yaml {file}")
+        raise ConfigError([ConfigIssue(file, None, "", f"file not found ({hint})")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue(file, None, "", f"cannot read: {exc}")]) from exc
     lines: dict[Path_, int] = {}

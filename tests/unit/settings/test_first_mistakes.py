@@ -150,3 +150,20 @@ def test_a_source_url_that_is_a_home_page_gets_a_note(tmp_path: Path, url: str,
 def test_a_feed_url_gets_no_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = check(tmp_path, BASE + "    console: true\n", capsys)
     assert code == 0 and "note" not in out
+
+
+def test_a_list_written_as_a_string_says_how_to_write_the_list(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """'keywords: nvidia, gpu' gave pydantic's 'Input should be a valid list'."""
+    text = BASE.replace("keywords: [nvidia]", "keywords: nvidia, ai chip") + "    console: true\n    topics: chips\n"
+    code, out = check(tmp_path, text, capsys)
+    assert code == 2
+    assert "c.yaml:6: topics.chips.keywords: expected a list: write keywords: [nvidia, ai chip]" in out
+    assert "c.yaml:10: channels[0].topics: expected a list: write topics: [chips]" in out
+    assert "Input should be" not in out
+
+
+def test_a_missing_config_file_says_where_to_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["config", "check", str(tmp_path / "team.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and "file not found" in err and "cp config/signals.yaml" in err
