@@ -50,8 +50,10 @@ def build_destinations(settings: Settings, fmt: str = "text", env: Mapping[str, 
                 shared["webhook"] = WebhookNotifier()
             out[ch.name] = Destination(shared["webhook"], ch.webhook)
         else:
-            if not ch.console:
-                log.warning("no token for this channel's platform; printing its alerts to the console",
+            if not ch.console:  # name the variable: 'no token' alone left the user guessing which
+                variable, doc = ("SLACK_BOT_TOKEN", "docs/slack.md") if ch.slack else ("DISCORD_BOT_TOKEN", "README.md")
+                log.warning("%s is not set: channel %s prints its alerts to the console; export %s=... in the "
+                            "environment Signals starts in (%s)", variable, ch.name, variable, doc,
                             extra={"channel": ch.name})
             out[ch.name] = Destination(console, ch.name)
     return out

@@ -24,9 +24,21 @@ COMMANDS = [
     "search", "train", "eval", "tune", "discord", "web", "sources", "db", "audit", "worker", "scheduler",
 ]
 
+# the README's first commands, for a reader who starts from --help
+_FIRST_STEPS = """first steps (signals COMMAND --help for each):
+  signals demo --once                                  # try it on bundled feeds, no network
+  signals config check config/signals.yaml             # every problem, with file:line: key
+  signals run --once --dry-run --format jsonl          # one cycle, post nothing
+  signals run                                          # poll and post until stopped
+  signals stories --since 24h                          # recent stories and their ids
+  signals why STORY_ID                                 # why a story scored as it did
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="signals", description="News signals for Slack, Discord and the console.")
+    parser = argparse.ArgumentParser(
+        prog="signals", description="News signals for Slack, Discord and the console.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_FIRST_STEPS)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     parser.add_argument("--log-format", choices=["text", "json"], default=None, help="log line format")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

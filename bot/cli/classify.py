@@ -35,7 +35,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False)  # == json.dumps(..., ensure_ascii=
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("classify", help="score JSON-lines articles from stdin (domain, topics, importance, ...)")
     p.add_argument("--config", default=None, help="config whose topics and watchlist to use (default: $SIGNALS_CONFIG)")
-    p.add_argument("--format", choices=["jsonl", "text"], default="jsonl")
+    p.add_argument("--format", choices=["jsonl", "text"], default="jsonl", help="output: one JSON line per article (default) or text")
     p.add_argument("--explain", action="store_true", help="include the explanation of every score")
     p.set_defaults(func=_classify)
 

@@ -53,6 +53,10 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  {redact(str(issue))}", file=sys.stderr)
         return 2
     print(f"ok: {len(s.sources)} sources, {len(s.topics)} topics, {len(s.channels)} channels")
+    from bot.settings.notes import config_notes
+
+    for note in config_notes(s, args.path):
+        print(f"  note: {redact(str(note))}")
     return 0
 
 

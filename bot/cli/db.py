@@ -21,7 +21,8 @@ __all__ = ["register"]
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("db", help="database: upgrade the schema, show its revision, or prune old rows")
-    p.add_argument("action", choices=["upgrade", "current", "prune", "backup"])
+    p.add_argument("action", choices=["upgrade", "current", "prune", "backup"],
+                   help="upgrade the schema, show its current revision, prune old rows, or back up (SQLite)")
     p.add_argument("--to", default=None, metavar="FILE", help="backup: the new file to write")
     p.add_argument("--revision", default="head", help="target revision for upgrade (default: head)")
     p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, config, or sqlite file)")

@@ -14,7 +14,7 @@ _WHAT = ["domain", "event", "summary", "relevance", "feedback", "importance", "a
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="measure the classifiers (or clustering) on labelled data")
-    p.add_argument("what", choices=_WHAT)
+    p.add_argument("what", choices=_WHAT, help="the model to measure, 'all', or 'stories' (clustering)")
     p.add_argument("path", nargs="?", default=None, help="for 'stories': the labelled CSV")
     p.add_argument("--data", type=Path, default=None, help="the shared data folder (ag_news/, bbc_news_summary/, ...)")
     p.set_defaults(func=_eval)

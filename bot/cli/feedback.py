@@ -21,11 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("feedback", help="record that a story was useful (up) or not (down)")
     p.add_argument("story_id", help="story id (or a unique prefix)")
-    p.add_argument("label", choices=["up", "down"])
+    p.add_argument("label", choices=["up", "down"], help="up: useful, down: not")
     p.add_argument("--topic", default=None, help="the topic the vote is about (trains that topic's model; "
                    "default: the story's topic when it has one)")
     p.add_argument("--user", default=None, help="who votes (default: cli:$USER)")
-    p.add_argument("--channel", default=None)
+    p.add_argument("--channel", default=None, help="the config channel the vote is for (default: none)")
     add_store_args(p)
     p.set_defaults(func=_feedback)
 

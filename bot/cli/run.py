@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 
@@ -22,7 +23,9 @@ def add_run_arguments(p: argparse.ArgumentParser, config: str = "$SIGNALS_CONFIG
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="fetch feeds and post alerts (until stopped, or --once)")
+    p = sub.add_parser("run", help="fetch feeds and post alerts (until stopped, or --once)", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  signals run\n  signals run --once --dry-run --format jsonl   # one cycle, post nothing\n"
+                              "  signals run --config config/team.yaml --log-format json")
     add_run_arguments(p)
     p.set_defaults(func=_run)
 
@@ -54,6 +57,8 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
 
     async def main() -> int:
         async with Pipeline(settings, store, destinations, dry_run=args.dry_run, fmt=args.format) as pipeline:
+            if not args.dry_run:
+                await _check_slack(settings)
             if args.once:
                 report = await pipeline.run_cycle()
                 print(f"signals: {report}", file=sys.stderr)
@@ -73,8 +78,26 @@ def run_with(settings, args: argparse.Namespace) -> int:  # type: ignore[no-unty
         store.close()
 
 
+async def _check_slack(settings) -> None:  # type: ignore[no-untyped-def]
+    """The token and each Slack channel, checked once at start (bot.adapters.slack.preflight)."""
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    channels = {c.name: c.slack for c in settings.channels if c.slack}
+    if token and channels:
+        from bot.adapters.slack.preflight import check_slack
+
+        await check_slack(token, channels, os.environ.get("SLACK_API_URL"))
+
+
 async def _slack_socket_mode(service):  # type: ignore[no-untyped-def]
     """Slash commands and buttons over Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed)."""
-    from bot.adapters.slack.socket import start_if_enabled
+    from bot.adapters.slack.preflight import check_app_token
+    from bot.adapters.slack.socket import enabled, start_if_enabled
 
-    return await start_if_enabled(service.settings, service.store, os.environ, service=service)
+    env = os.environ
+    if env.get("SLACK_APP_TOKEN") and not env.get("SLACK_BOT_TOKEN"):
+        logging.getLogger(__name__).error("SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both "
+                                          "(docs/slack.md); /signals commands are not answered")
+        return None
+    if enabled(env) and await check_app_token(env["SLACK_APP_TOKEN"], env.get("SLACK_API_URL")) is not None:
+        return None  # said, with what to do; a refused token would only retry forever
+    return await start_if_enabled(service.settings, service.store, env, service=service)

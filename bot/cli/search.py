@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.store import Store
 
-__all__ = ["add_store_args", "config_settings", "open_store", "register"]
+__all__ = ["DEMO_DB", "add_store_args", "config_settings", "open_store", "read_from", "register"]
+
+DEMO_DB = "sqlite:///var/demo.db"  # where ``signals demo`` (``make demo``) stores
 
 
 def add_store_args(p: argparse.ArgumentParser) -> None:
@@ -36,11 +38,29 @@ def open_store(args: argparse.Namespace, settings: Settings | None = None) -> St
     return Store.open(database_url(args.db) or database_url(None, settings or config_settings(args)))
 
 
+def read_from(store: Store) -> str:
+    """What an empty answer adds: the database read, and, when that is not the demo's while the
+    demo's exists, how to read the demo's. ``make demo`` stores into var/demo.db and every other
+    command reads var/signals.db, so after the README's first command its next ones answered
+    'no stories' about stories just printed, with nothing saying another database was read."""
+    from bot.store.engine import where
+
+    here = where(store.engine)
+    hint = f"database {here}"
+    demo = DEMO_DB.removeprefix("sqlite:///")
+    if Path(demo).exists() and Path(here).resolve() != Path(demo).resolve():
+        hint += f"; the demo's stories are in {demo}: add --db {DEMO_DB}"
+    return hint
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("search", help="full-text search over stored articles")
+    p = sub.add_parser("search", help="full-text search over stored articles", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="words are ANDed; \"a phrase\", OR, -word exclude. examples:\n"
+                              "  signals search nvidia gpu\n  signals search '\"data center\" OR datacenter -gaming'\n"
+                              "  signals search tsmc --limit 20 --format jsonl")
     p.add_argument("query", nargs="+", help="words to look for")
-    p.add_argument("-n", "--limit", type=int, default=10)
-    p.add_argument("--format", choices=["text", "jsonl"], default="text")
+    p.add_argument("-n", "--limit", type=int, default=10, help="most articles shown, best first (default 10)")
+    p.add_argument("--format", choices=["text", "jsonl"], default="text", help="text (default) or one JSON line per article")
     add_store_args(p)
     p.set_defaults(func=_search)
 
@@ -59,7 +79,7 @@ def _search(args: argparse.Namespace) -> int:
                               "rank": round(h.rank, 4)}, ensure_ascii=False))
         return 0
     if not hits:
-        print(f"no stored article matches {query!r}")
+        print(f"no stored article matches {query!r} ({read_from(store)})")
         return 0
     for i, h in enumerate(hits, 1):
         a = h.article

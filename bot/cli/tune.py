@@ -19,7 +19,10 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tune", help="replay history at other thresholds: alerts/day, digest items, precision")
+    p = sub.add_parser("tune", help="replay history at other thresholds: alerts/day, digest items, precision",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  signals tune --channel ai-infra --days 14 --plot tune.png\n"
+                              "  signals tune --thresholds 4,5,6,7")
     p.add_argument("--channel", default=None, help="channel to tune (default: every channel)")
     p.add_argument("--days", type=float, default=14, help="how much history to replay (default 14)")
     p.add_argument("--thresholds", default=None,
@@ -28,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--show", type=int, default=5, help="titles to list as gained/lost (default 5)")
     p.add_argument("--until", default=None, help="end of the replayed window, ISO date/time in UTC (default now)")
     p.add_argument("--config", default=None, help="config file (default: $SIGNALS_CONFIG or config/signals.yaml)")
-    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL or the config's)")
+    p.add_argument("--db", default=None, help="database URL (default: $SIGNALS_DATABASE_URL, the config's database_url, or sqlite:///var/signals.db)")
     p.set_defaults(func=_tune)
 
 
@@ -61,7 +64,7 @@ def _thresholds(value: str | None) -> list[float] | None:
 
 def _tune(args: argparse.Namespace) -> int:
     from bot.errors import CommandError
-    from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+    from bot.routing.replay import effective_rules, load_feedback, load_stories, replay, stored_window
     from bot.settings import database_url, load_settings
     from bot.store import Store
     from bot.store.store import DEFAULT_DB
@@ -79,7 +82,9 @@ def _tune(args: argparse.Namespace) -> int:
     if url.startswith("sqlite:///") and ":memory:" not in url and not os.path.exists(url.removeprefix("sqlite:///")):
         raise CommandError(f"no database at {url}: nothing to replay yet (run the bot first, or pass --db)")
     store = Store.open(url)
+    asked = since
     try:
+        since, started = stored_window(store, since)
         stories = load_stories(store, since, until)
         channels = [args.channel] if args.channel else names
         for i, name in enumerate(channels):
@@ -89,6 +94,9 @@ def _tune(args: argparse.Namespace) -> int:
             if i:
                 print()
             print(_table(report, since, until, args.show))
+            if since != asked:
+                print(f"  (stored history starts {started:%Y-%m-%d %H:%M} UTC: per-day figures count from "
+                      f"{since:%Y-%m-%d %H:%M}, not over the {args.days:g} days asked)")
             if args.plot:
                 from bot.routing.chart import render_chart
 

@@ -16,24 +16,27 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:
     from bot.cli.search import add_store_args
 
-    p = sub.add_parser("why", help="explain a story's scores and routing decisions")
+    p = sub.add_parser("why", help="explain a story's scores and routing decisions", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples (ids are printed by signals stories and signals search):\n"
+                              "  signals why sf6fc42039\n  signals why sf6fc42039 --channel ai-infra --format json")
     p.add_argument("story_id", help="story id (or a unique prefix of at least 4 characters)")
     p.add_argument("--channel", default=None, help="only this channel's decision")
-    p.add_argument("--top", type=int, default=5, help="contributions shown per score")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--top", type=int, default=5, help="word contributions shown per model (default 5; importance lists all its terms)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or one JSON object")
     add_store_args(p)
     p.set_defaults(func=_why)
 
 
 def _why(args: argparse.Namespace) -> int:
-    from bot.cli.search import config_settings, open_store
+    from bot.cli.search import config_settings, open_store, read_from
     from bot.commands.explain import explain_story, format_explanation, pruned_after
     from bot.settings import settings_from_mapping
 
     settings = config_settings(args) or settings_from_mapping({})  # no config: the default retention
-    ex = explain_story(open_store(args, settings), args.story_id, top=args.top)
+    store = open_store(args, settings)
+    ex = explain_story(store, args.story_id, top=args.top)
     if ex is None:
-        print(f"signals why: no story with id {args.story_id!r}", file=sys.stderr)
+        print(f"signals why: no story with id {args.story_id!r} ({read_from(store)})", file=sys.stderr)
         return 1
     if args.format == "json":
         s = ex.story

@@ -21,9 +21,9 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.models import Alert, SourceRef
 from bot.routing.catchup import DEFAULT_MAX_ITEMS as CATCH_UP_MAX_ITEMS
@@ -37,6 +37,21 @@ from bot.store import schema as t
 
 __all__ = ["ReplayReport", "SimHistory", "ThresholdResult", "default_thresholds", "effective_rules",
            "load_feedback", "load_stories", "replay"]
+
+
+def stored_window(store: Store, since: datetime) -> tuple[datetime, datetime | None]:
+    """``since`` without the whole days before the bot began collecting (its first article
+    fetched; pruning keeps article rows), and that start. ``signals tune --days 14`` on an hour of
+    history divided its 4 alerts by 14 days ('0.3 alerts/day'); a part day stays, so an hour is
+    read as one day, not multiplied into 24. The CLI and the web tuning page both use it."""
+    with store.begin() as c:
+        first = c.execute(select(func.min(t.articles.c.fetched_at))).scalar()
+    if first is None:
+        return since, None
+    first = first.replace(tzinfo=UTC) if first.tzinfo is None else first
+    if first - since >= timedelta(days=1):
+        since += timedelta(days=(first - since) // timedelta(days=1))
+    return since, first
 
 
 def load_stories(store: Store, since: datetime, until: datetime) -> list[StoryView]:

@@ -33,6 +33,9 @@ Path_ = tuple[str | int, ...]
 
 
 _MERGE = "tag:yaml.org,2002:merge"
+# PyYAML's words for a line indented out of step: they name no cause a new user would recognise
+_INDENT_PROBLEMS = ("mapping values are not allowed here", "expected <block end>", "did not find expected key",
+                    "did not find expected '-' indicator")
 _PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -81,7 +84,9 @@ def _substitute(data: Any, path: Path_, issues: list[tuple[Path_, str]]) -> Any:
         def repl(m: re.Match[str]) -> str:
             val = os.environ.get(m.group(1), m.group(2))
             if val is None:
-                issues.append((path, f"environment variable {m.group(1)} is not set"))
+                issues.append((path, f"environment variable {m.group(1)} is not set: export {m.group(1)}=... before"
+                                     f" starting Signals (or put it in $SIGNALS_SECRETS_FILE), or write"
+                                     f" ${{{m.group(1)}:-default}} for a value to use when it is unset"))
                 return ""
             return val
         return _ENV.sub(repl, data)
@@ -113,18 +118,29 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
     env_issues: list[tuple[Path_, str]] = []
     data = _substitute(data, (), env_issues)
     issues += [ConfigIssue(file, _line_for(p, lines), _key(p), m) for p, m in env_issues]
+    dups = _duplicate_names(data, file, lines)
+    issues += dups
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             msg = err["msg"].removeprefix("Value error, ")
+            if dups and " names must be unique" in msg:
+                continue  # reported above at the repeat's own line
+            if any(p[:2] == loc[:2] and len(loc) == 2 for p, _ in env_issues) and "needs a destination" in msg:
+                continue  # its destination is an unset ${VAR}, reported above: it has one
             if err["type"] == "extra_forbidden":
                 msg = _unknown_key(loc)
+            elif err["type"] == "list_type" and isinstance(err.get("input"), str) and loc:
+                items = ", ".join(x.strip() for x in err["input"].split(",") if x.strip())
+                msg = f"expected a list: write {loc[-1]}: [{items}]"
+            elif err["type"] == "missing":
+                msg = _REQUIRED.get(str(loc[-1]) if loc else "", "required: this key must be set")
             elif err.get("input", 0) is None and err["type"] != "missing":
                 msg = f"{msg} (the value is empty)"
             elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict | list) \
-                    and not (loc and loc[-1] in _SECRET_KEYS):
+                    and not (loc and loc[-1] in _SECRET_KEYS) and repr(err["input"]) not in msg:  # said once
                 msg = f"{msg} (got {err['input']!r})"
             issues.append(ConfigIssue(file, _line_for(loc, lines), _key(loc), msg))
         raise ConfigError(issues) from exc
@@ -134,6 +150,35 @@ def settings_from_mapping(data: Any, file: str = "<config>", lines: dict[Path_, 
     return settings
 
 
+def _duplicate_names(data: dict[Any, Any], file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
+    """A second source or channel with a name already used, at the repeat's line and key. The
+    schema's own check has no position, so it was reported at line 1 of the file."""
+    out: list[ConfigIssue] = []
+    for section, kind in (("sources", "source"), ("channels", "channel")):
+        seen: dict[Any, int] = {}
+        items = data.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str | int):
+                continue
+            loc: Path_ = (section, i, "name")
+            if name in seen:
+                first = lines.get((section, seen[name], "name"))
+                out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
+                                       f"another {kind} is already named {name!r}"
+                                       + (f" (line {first})" if first else "") + f"; {kind} names must be unique"))
+            else:
+                seen[name] = i
+    return out
+
+
+# what pydantic calls 'Field required', said as what to write
+_REQUIRED = {
+    "keywords": "required: a topic needs the words that make a story on-topic, e.g. keywords: [nvidia, gpu, ai chip]",
+    "name": "required: give it a name: (unique; shown on alerts and used by commands)",
+    "url": "required: the feed's address, e.g. url: https://example.com/feed.xml "
+           "(signals sources discover SITE finds a site's feeds)",
+}
 _SECRET_KEYS = frozenset({"webhook", "discord_webhook"})  # URLs that carry a token: never echoed in errors
 
 
@@ -222,7 +267,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError([ConfigIssue(file, None, "", "file not found")]) from exc
+        hint = ("run Signals from its folder, or name the file with --config or $SIGNALS_CONFIG"
+                if p == DEFAULT_CONFIG else f"to start from the example: cp config/signals.yaml {file}")
+        raise ConfigError([ConfigIssue(file, None, "", f"file not found ({hint})")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue(file, None, "", f"cannot read: {exc}")]) from exc
     lines: dict[Path_, int] = {}
@@ -236,6 +283,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         problem = exc.problem or str(exc)
         if "'\\t'" in problem:
             problem += " (a tab: indent with spaces)"
+        elif any(p in problem for p in _INDENT_PROBLEMS):
+            problem += (" (a key indented more or less than the keys beside it, or a value holding ': ' or"
+                        " '#' that needs quotes: check this line's indentation against the line above)")
         raise ConfigError([ConfigIssue(file, line, "", f"invalid YAML: {problem}")]) from exc
     issues = [ConfigIssue(file, line, _key(loc), msg) for loc, line, msg in walk_issues]
     try:

@@ -40,19 +40,33 @@ __all__ = [
     "visible_name",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.I)
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[a-z]*\s*)+$", re.I)
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)", re.I)
+_UNITS = {"": 1, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+          "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+          "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+          "d": 86400, "day": 86400, "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
+_NEXT_UNIT = {60: "s", 3600: "m", 86400: "h", 604800: "d"}  # what a bare number after a unit must mean
 
 
 def parse_duration(value: Any) -> timedelta:
-    """Accept ``90``, ``"90s"``, ``"15m"``, ``"72h"``, ``"7d"`` or a timedelta."""
+    """Accept ``90``, ``"90s"``, ``"15m"``, ``"72h"``, ``"7d"``, ``"1h30m"``, ``"15 minutes"`` or a
+    timedelta. Compounds and unit words are read because people write them in a config and mean
+    the obvious; a bare number after a unit (``1h30``) is refused with the spelling that was surely
+    meant (``write 1h30m``), as guessing minutes there would silently be wrong for ``1d12``."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=float(value))
-    if isinstance(value, str) and (m := _DURATION.match(value)):
-        return timedelta(seconds=float(m.group(1)) * _UNITS[(m.group(2) or "s").lower()])
-    raise ValueError(f"expected a duration such as 30s, 15m, 2h or 7d, got {value!r}")
+    hint = ""
+    if isinstance(value, str) and _DURATION.match(value):
+        parts = [(float(n), u.lower()) for n, u in _PART.findall(value)]
+        if all(u in _UNITS for _, u in parts) and (len(parts) == 1 or all(u for _, u in parts[:-1])):
+            if len(parts) == 1 or parts[-1][1]:
+                return timedelta(seconds=sum(n * _UNITS[u] for n, u in parts))
+            if (unit := _NEXT_UNIT.get(_UNITS[parts[-2][1]])) is not None:
+                hint = f": write {value.strip()}{unit}"
+    raise ValueError(f"expected a duration such as 30s, 15m, 2h, 7d or 1h30m, got {value!r}{hint}")
 
 
 def format_duration(value: timedelta) -> str:
@@ -271,6 +285,26 @@ class ChannelSettings(ChannelRules):
     @classmethod
     def _as_str(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) else v
+
+    @field_validator("slack")
+    @classmethod
+    def _slack_id(cls, v: str | None) -> str | None:
+        """Slack's API takes the channel's id: a name (``#news``) loaded, then every post failed with
+        channel_not_found, or went out while the crash reconciliation (conversations.history, ids
+        only) could never find it. Ids are upper-case letters and digits (C…, G…)."""
+        if v and not re.fullmatch(r"[A-Z0-9]+", v):
+            raise ValueError(f"{v!r} is not a Slack channel id; write the channel id, e.g. C0123ABCD: in Slack open "
+                             "the channel details (click its name), the id is at the bottom of the About tab")
+        return v
+
+    @field_validator("discord")
+    @classmethod
+    def _discord_id(cls, v: str | None) -> str | None:
+        """A Discord channel id is a number (a snowflake); a name was only refused by the first post."""
+        if v and not v.isdigit():
+            raise ValueError(f"{v!r} is not a Discord channel id; write the channel id, a number: in Discord turn on "
+                             "Developer Mode (User Settings, Advanced), then right-click the channel: Copy Channel ID")
+        return v
 
 
 class StorySettings(_Model):

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+from bot.routing.replay import effective_rules, load_feedback, load_stories, replay, stored_window
 from bot.routing.rules import Action, check_rules
 from bot.settings import Settings
 from bot.store import Store
@@ -133,7 +133,7 @@ class TuningCache:
 def tuning_report(store: Store, settings: Settings, channel: str, now: datetime, days: int = 14) -> TuningReport:
     """Replay the channel's last ``days`` at every threshold from 0 to 10."""
     rules, muted = effective_rules(settings, store, channel)
-    since = now - timedelta(days=days)
+    since, _ = stored_window(store, now - timedelta(days=days))  # as signals tune
     stories = load_stories(store, since, now)
     open_rules = rules.model_copy(update={"min_importance": 0.0})
     qualifying = [s for s in stories if check_rules(s, channel, open_rules, muted).action is not Action.SKIP]

@@ -96,8 +96,11 @@ class Views:
         def at(n: int) -> str:
             return "?" + urlencode({**{k: v for k, v in p.items() if k != "page"}, "limit": str(limit), "page": str(n)})
 
+        # an empty page on an empty database says why: 'No stories match these filters' alone sent a
+        # new user hunting for a filter they never set
+        nothing_stored = not cards and page == 1 and await run_in_threadpool(lambda: _nothing_stored(self.ctx.store))
         categories = sorted({c.story.category for c in cards if c.story.category} | ({flt.category} - {""}))
-        return self.render(request, access, "signals.html", cards=cards, f=flt, page=page,
+        return self.render(request, access, "signals.html", cards=cards, f=flt, page=page, nothing_stored=nothing_stored,
                            first=flt.offset + 1, older=at(page + 1) if more else None,
                            newer=at(page - 1) if page > 1 else None,
                            channels=[c.name for c in st.channels], topics=sorted(st.topics), categories=categories,
@@ -264,3 +267,13 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
         return max(low, min(high, int(value))) if value is not None else default
     except ValueError:
         return default
+
+
+def _nothing_stored(store) -> bool:  # type: ignore[no-untyped-def]
+    """No article in the database at all (one indexed row read, not a count)."""
+    from sqlalchemy import select
+
+    from bot.store import schema as t
+
+    with store.begin() as c:
+        return c.execute(select(t.articles.c.id).limit(1)).first() is None

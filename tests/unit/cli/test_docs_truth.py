@@ -182,3 +182,38 @@ def test_every_db_option_says_which_database_it_defaults_to() -> None:
                 if env < 0 or (config >= 0 and config < env):
                     wrong.append(f"signals {name}: {text!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_key_of_the_shipped_config_is_commented_where_it_first_appears() -> None:
+    """config/signals.yaml is the file a new user edits first: a key with no comment (a source's
+    url, a topic's keywords, a channel's min_importance) had them reading docs/configuration.md
+    for what the example was meant to teach in place."""
+    import re
+
+    seen: set[str] = set()
+    bare = []
+    for n, line in enumerate((ROOT / "config" / "signals.yaml").read_text(encoding="utf-8").splitlines(), 1):
+        m = re.match(r"^\s*(?:- )?([A-Za-z_][\w-]*):", line)
+        if not m or line.lstrip().startswith("#"):
+            continue
+        key = m.group(1)
+        parent_is_topic = re.match(r"^  [a-z-]+:\s*$", line) is not None  # a topic's name, not a key
+        if key in seen or parent_is_topic:
+            continue
+        seen.add(key)
+        if "#" not in line:
+            bare.append(f"config/signals.yaml:{n}: {key}")
+    assert not bare
+
+
+def test_the_shipped_configs_commented_out_keys_are_valid_when_uncommented(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The '# quiet_hours: ...' and '# digest: ...' lines are there to be uncommented."""
+    import re
+
+    text = (ROOT / "config" / "signals.yaml").read_text(encoding="utf-8")
+    opened = re.sub(r"(?m)^(\s+)# ([a-z_]+: )", r"\1\2", text)
+    assert opened.count("\n") == text.count("\n") and opened != text
+    path = tmp_path / "signals.yaml"
+    path.write_text(opened, encoding="utf-8")
+    assert main(["config", "check", str(path)]) == 0, capsys.readouterr().err

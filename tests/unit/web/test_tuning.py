@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+from bot.routing.replay import effective_rules, load_feedback, load_stories, replay, stored_window
 from bot.web.tuning import TuningCache, thresholds, tuning_report, tuning_view
 from tests.unit.web.seed import NOW, Seeded
 
 
 @pytest.mark.parametrize("channel", ["ai-infra", "security", "everything"])
 def test_same_figures_as_a_full_replay(seeded: Seeded, channel: str) -> None:
-    since = NOW - timedelta(days=14)
+    since, _ = stored_window(seeded.store, NOW - timedelta(days=14))  # as signals tune replays it
     rules, muted = effective_rules(seeded.settings, seeded.store, channel)
     stories = load_stories(seeded.store, since, NOW)
     full = replay(stories, seeded.settings, channel, rules=rules, muted=muted, thresholds=thresholds(),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.routing.replay import effective_rules, load_feedback, load_stories, replay
+from bot.routing.replay import effective_rules, load_feedback, load_stories, replay, stored_window
 from bot.settings import settings_from_mapping
 from bot.store import Store
 from bot.web.app import WebContext, create_app
@@ -132,7 +132,7 @@ async def test_a_forged_session_cookie_is_not_admin_and_not_an_error(seeded: See
 
 
 async def test_tuning_figures_are_those_of_signals_tune(local: httpx.AsyncClient, seeded: Seeded) -> None:
-    since = NOW - timedelta(days=14)
+    since, _ = stored_window(seeded.store, NOW - timedelta(days=14))  # as signals tune replays it
     rules, muted = effective_rules(seeded.settings, seeded.store, "security")
     report = replay(load_stories(seeded.store, since, NOW), seeded.settings, "security", rules=rules, muted=muted,
                     thresholds=[7.0], feedback=load_feedback(seeded.store, "security"), since=since, until=NOW)
@@ -155,6 +155,22 @@ async def test_empty_store_and_no_channels(tmp_path) -> None:  # type: ignore[no
         assert "No stories match" in (await c.get("/signals")).text
         assert "No channels are configured" in (await c.get("/tuning")).text
     store.close()
+
+
+async def test_an_empty_database_says_nothing_is_stored_yet(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """'signals web' on a new database said only 'No stories match these filters in the last 7d',
+    and the user looked for a filter they had not set."""
+    store = Store.open(f"sqlite:///{tmp_path}/empty.db")
+    s = Seeded(settings=settings_from_mapping({}), store=store, story_ids=[], special="")
+    async with client(s) as c:
+        text = (await c.get("/signals")).text
+        assert "Nothing is stored in this database yet" in text and "signals run" in text and "var/demo.db" in text
+    store.close()
+
+
+async def test_filters_that_match_nothing_do_not_say_nothing_is_stored(local: httpx.AsyncClient) -> None:
+    text = (await local.get("/signals?q=zzzunmatched")).text
+    assert "No stories match" in text and "Nothing is stored" not in text
 
 
 async def test_only_http_links_from_feeds(tmp_path) -> None:  # type: ignore[no-untyped-def]
