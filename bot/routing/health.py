@@ -18,7 +18,7 @@ after a restart, never repeats a notice. Notices wait for the end of quiet hours
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +28,7 @@ from bot.logs import redact
 from bot.models import Alert, AlertKind, DeliveryStatus
 from bot.outbox.queue import NewDelivery, Outbox
 from bot.routing.policy import quiet_until
-from bot.routing.quiet import quiet_notices
+from bot.routing.quiet import notices_of, quiet_notices
 from bot.settings import ChannelRules, Settings, SourceSettings
 from bot.sources.registry import effective_sources
 from bot.store import Store
@@ -124,7 +124,7 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
                 items += [_notice(ch, f"health:down:{name}:{ch}:{tail}", text, src.url)
                           for ch in audience(settings, name, rules_by_channel)]
             else:
-                for ch, tail in _down_of(name, down_keys, channels):
+                for ch, tail in notices_of("down", name, down_keys, channels):
                     up = f"health:up:{name}:{ch}:{tail}"
                     since = datetime.fromisoformat(tail)
                     back = h.last_ok_at or now
@@ -138,25 +138,6 @@ def run_health(settings: Settings, store: Store, outbox: Outbox, now: datetime |
     for key in added:
         log.warning("source health notice", extra={"key": key})
     return added
-
-
-def _down_of(source: str, keys: Iterable[str], channels: Iterable[str]) -> list[tuple[str, str]]:
-    """(channel, outage start) of ``source``'s down notices among ``keys``
-    (``health:down:SOURCE:CHANNEL:START``). Matched against the known channel names, and START must
-    read as a time: source and channel names may hold ":" ("HN: front page"), so the key cannot be
-    cut at colons, and a source "HN" must not read the keys of "HN: front page"."""
-    out = []
-    for key in keys:
-        for ch in channels:
-            prefix = f"health:down:{source}:{ch}:"
-            if key.startswith(prefix):
-                tail = key[len(prefix):]
-                try:
-                    datetime.fromisoformat(tail)
-                except ValueError:
-                    continue
-                out.append((ch, tail))
-    return out
 
 
 def _after_quiet_hours(item: NewDelivery, settings: Settings, now: datetime,

@@ -16,7 +16,7 @@ recent articles through ``ix_articles_fetched`` instead of grouping the whole ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select
@@ -26,7 +26,7 @@ from bot.outbox.queue import NewDelivery
 from bot.settings import Settings, SourceSettings
 from bot.store import schema as t
 
-__all__ = ["quiet_notices"]
+__all__ = ["notices_of", "quiet_notices"]
 
 
 def quiet_notices(settings: Settings, conn: Connection, sources: Mapping[str, SourceSettings],
@@ -44,7 +44,7 @@ def quiet_notices(settings: Settings, conn: Connection, sources: Mapping[str, So
     channels = [c.name for c in settings.channels]
     for name, src in sources.items():
         if name in recent:
-            for ch, tail in _keys_of(name, told, channels):
+            for ch, tail in notices_of("quiet", name, told, channels):
                 since = datetime.fromisoformat(tail)
                 days = (now - since).days
                 items.append(notice(ch, f"health:active:{name}:{ch}:{tail}",
@@ -76,13 +76,16 @@ def _told(conn: Connection) -> set[str]:
                                                   d.c.kind == AlertKind.NOTICE.value)).scalars())
 
 
-def _keys_of(source: str, keys: set[str], channels: list[str]) -> list[tuple[str, str]]:
-    """(channel, tail) of ``source``'s quiet keys not yet answered; names may hold ":", so the
-    key is matched against known channel names and the tail must read as a time."""
+def notices_of(kind: str, source: str, keys: Iterable[str], channels: Iterable[str]) -> list[tuple[str, str]]:
+    """(channel, start) of ``source``'s health notices of ``kind`` among ``keys``
+    (``health:KIND:SOURCE:CHANNEL:START``; kinds "down" and "quiet"). Matched against the known
+    channel names, and START must read as a time: source and channel names may hold ":" ("HN:
+    front page"), so the key cannot be cut at colons, and a source "HN" must not read the keys of
+    "HN: front page"."""
     out = []
     for key in keys:
         for ch in channels:
-            prefix = f"health:quiet:{source}:{ch}:"
+            prefix = f"health:{kind}:{source}:{ch}:"
             if key.startswith(prefix):
                 tail = key[len(prefix):]
                 try:
