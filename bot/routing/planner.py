@@ -104,14 +104,13 @@ def plan_story(story: StoryView, settings: Settings, *, summary: list[str], tags
             timing = apply_timing(Decision(ch.name, Action.FOLLOWUP, Reason.FOLLOWUP,
                                            f"new source{'s' if len(new_sources or []) > 1 else ''} {names}{note}"),
                                   story, rules, settings, now, history)
-            paced = pace_followup(history, ch.name, alert, rules.max_followups_per_hour or FOLLOWUPS_PER_HOUR, now) \
-                if mode == "thread" else None
+            limit = rules.max_followups_per_hour or FOLLOWUPS_PER_HOUR
+            paced = pace_followup(history, ch.name, alert, limit, now) if mode == "thread" else None
             if paced is not None and paced.merged_into is not None:
                 plan.decisions.append(replace(timing.decision, detail=f"{timing.decision.detail}; added to the "
                                               "reply waiting for the hour's follow-ups to make room"))
                 continue
             if paced is not None and paced.not_before is not None:
-                limit = rules.max_followups_per_hour or FOLLOWUPS_PER_HOUR
                 timing = replace(timing, not_before=max(paced.not_before, timing.not_before or paced.not_before),
                                  decision=replace(timing.decision, detail=f"{timing.decision.detail}; waits until "
                                                   f"{paced.not_before:%H:%M} UTC (max_followups_per_hour {limit}), "
