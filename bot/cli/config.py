@@ -40,12 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bot.errors import ConfigError
+    from bot.errors import ConfigError, ConfigIssue
     from bot.logs import redact
     from bot.settings import load_settings
 
+    notes: list[ConfigIssue] = []
     try:
-        s = load_settings(args.path)
+        s = load_settings(args.path, notes=notes)
     except ConfigError as exc:
         n = len(exc.issues)
         print(f"{n} problem{'s' if n != 1 else ''} found:", file=sys.stderr)
@@ -53,9 +54,7 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  {redact(str(issue))}", file=sys.stderr)
         return 2
     print(f"ok: {len(s.sources)} sources, {len(s.topics)} topics, {len(s.channels)} channels")
-    from bot.settings.notes import config_notes
-
-    for note in config_notes(s, args.path):
+    for note in notes:
         print(f"  note: {redact(str(note))}")
     return 0
 

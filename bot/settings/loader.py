@@ -24,7 +24,7 @@ from bot.settings.labels import CATEGORIES, EVENTS
 from bot.settings.schema import ChannelRules, Settings
 from bot.settings.topics import topic_issues
 
-__all__ = ["DEFAULT_CONFIG", "config_path", "load_settings", "settings_from_mapping"]
+__all__ = ["DEFAULT_CONFIG", "config_path", "load_settings", "rule_holders", "settings_from_mapping"]
 
 DEFAULT_CONFIG = Path("config/signals.yaml")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
@@ -207,13 +207,16 @@ def _fields_at(loc: Path_) -> list[str]:
     return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 
+def rule_holders(s: Settings) -> list[tuple[Path_, ChannelRules]]:
+    """The rules under ``defaults:`` and each channel's, with their place in the file: read the same way."""
+    return [(("defaults",), s.defaults), *((("channels", i), ch) for i, ch in enumerate(s.channels))]
+
+
 def _cross_checks(s: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
     out = [ConfigIssue(file, _line_for(loc, lines), _key(loc), msg) for loc, msg in topic_issues(s.topics)]
     known = set(s.topics)
     source_names = {src.name for src in s.sources}
-    holders: list[tuple[Path_, ChannelRules]] = [(("defaults",), s.defaults)]
-    holders += [(("channels", i), ch) for i, ch in enumerate(s.channels)]
-    for at, rules in holders:  # the rules under defaults: and each channel's, read the same way
+    for at, rules in rule_holders(s):
         for j, t in enumerate(rules.topics or []):
             if t not in known:
                 loc: Path_ = (*at, "topics", j)
@@ -260,8 +263,11 @@ def database_url(cli: str | None, settings: Settings | None = None) -> str | Non
     return cli or os.environ.get("SIGNALS_DATABASE_URL") or (settings.database_url if settings else None)
 
 
-def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
-    """Load and validate a config file. Raises :class:`ConfigError` listing every problem."""
+def load_settings(path: str | os.PathLike[str] | None = None, *, notes: list[ConfigIssue] | None = None) -> Settings:
+    """Load and validate a config file. Raises :class:`ConfigError` listing every problem.
+
+    ``notes``, when given, receives the notes on a valid file (:mod:`bot.settings.notes`), located
+    from this same read of it."""
     p = Path(path) if path else Path(os.environ.get("SIGNALS_CONFIG", DEFAULT_CONFIG))
     file = str(p)
     try:
@@ -294,4 +300,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError(issues + exc.issues) from exc
     if issues:
         raise ConfigError(issues)
+    if notes is not None:
+        from bot.settings.notes import config_notes  # notes read the loader's line map: import it late
+
+        notes += config_notes(settings, file, lines)
     return settings

@@ -10,33 +10,22 @@ posted) with the check's 'ok' as the only answer.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from bot.errors import ConfigIssue
-from bot.settings.loader import _key, _line_for, _walk, config_path
+from bot.settings.loader import Path_, _key, _line_for, rule_holders
 from bot.settings.schema import Settings
 
 __all__ = ["config_notes"]
 
 
-def config_notes(settings: Settings, path: str | None = None) -> list[ConfigIssue]:
-    """The notes for ``settings``, loaded from ``path`` (read again only for line numbers)."""
-    file = config_path(path)
-    lines: dict[tuple[str | int, ...], int] = {}
-    try:
-        node = yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        if node is not None:
-            _walk(node, (), lines, [])
-    except (OSError, yaml.YAMLError):
-        return []  # it loaded a moment ago; without lines there is nothing precise to say
+def config_notes(settings: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
+    """The notes for ``settings``, loaded from ``file`` whose keys are on ``lines`` (the loader's
+    map: :func:`~bot.settings.loader.load_settings` with ``notes=``)."""
     out = _home_pages(settings, file, lines)
     if ("timezone",) in lines:
         return out  # a zone was chosen for the whole file
-    holders = [(("defaults",), settings.defaults), *((("channels", i), c) for i, c in enumerate(settings.channels))]
-    for at, rules in holders:
+    for at, rules in rule_holders(settings):
         if (*at, "quiet_hours") in lines and not (rules.timezone or settings.defaults.timezone):
             loc = (*at, "quiet_hours")
             out.append(ConfigIssue(file, _line_for(loc, lines), _key(loc),
@@ -49,7 +38,7 @@ def config_notes(settings: Settings, path: str | None = None) -> list[ConfigIssu
 _HOME = re.compile(r"^/?(?:index\.(?:html?|php))?$", re.I)
 
 
-def _home_pages(settings: Settings, file: str, lines: dict[tuple[str | int, ...], int]) -> list[ConfigIssue]:
+def _home_pages(settings: Settings, file: str, lines: dict[Path_, int]) -> list[ConfigIssue]:
     """Sources whose address is a site's home page (no path, or /index.html): their first poll
     fails with 'got an HTML page'. Said here without a request (the check reads no network);
     a feed served at a site's root is rare enough for a note to be right more often than not."""
