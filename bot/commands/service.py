@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.commands import queries
 from bot.commands.model import FeedbackResult, Invocation, Reply
 from bot.commands.overrides import (
+    Override,
     effective_rules,
     get_override,
     list_overrides,
@@ -166,8 +167,6 @@ class CommandService:
 
     def _threshold(self, inv: Invocation, args: list[str]) -> Reply:
         ch = self._need_channel(inv)
-        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
-
         if not args:
             return Reply(text=self._threshold_now(ch))
         if len(args) > 1:
@@ -178,7 +177,7 @@ class CommandService:
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         with settings_lock(self.store, ch.name) as c:  # "was N" is the value this change replaced
             current = effective_rules(self.settings, self.store, c)[ch.name].min_importance
-            shown = current if current is not None else DEFAULT_MIN_IMPORTANCE
+            shown = _threshold_of(current)
             if current == value:
                 return Reply(text=f"#{ch.name} already alerts on importance ≥ {value:g}/10.")
             set_override(self.store, ch.name, "min_importance", value, self._actor(inv), current, self.clock(), c)
@@ -187,15 +186,10 @@ class CommandService:
     def _threshold_now(self, ch: ChannelSettings) -> str:
         """``#news alerts on importance ≥ 7/10 (set from chat) since … by slack:U1; the config file says 8.``:
         a chat setting outranks the file, so the file's own value is named when it differs."""
-        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
-
-        def shown(v: float | None) -> float:
-            return v if v is not None else DEFAULT_MIN_IMPORTANCE
-
-        mine = [ov for ov in list_overrides(self.store, ch.name) if ov.key == "min_importance"]
-        if not mine:
-            return f"#{ch.name} alerts on importance ≥ {shown(self.settings.rules(ch).min_importance):g}/10 (config)."
-        ov, in_file = mine[0], shown(self.settings.rules(ch).min_importance)
+        in_file = _threshold_of(self.settings.rules(ch).min_importance)
+        ov = self._chat_setting(ch, "min_importance")
+        if ov is None:
+            return f"#{ch.name} alerts on importance ≥ {in_file:g}/10 (config)."
         note = f"; the config file says {in_file:g}" if in_file != ov.value else ""
         return (f"#{ch.name} alerts on importance ≥ {ov.value:g}/10 (set from chat) since "
                 f"{ov.at:%Y-%m-%d %H:%M} UTC by {ov.by}{note}.")
@@ -208,24 +202,25 @@ class CommandService:
         if args:
             raise CommandError("Usage: topics, or `topics reset` (subscribe/unsubscribe TOPIC change them)")
         in_file = _topic_list(self.settings.rules(ch).topics)
-        mine = [ov for ov in list_overrides(self.store, ch.name) if ov.key == "topics"]
-        if not mine:
+        ov = self._chat_setting(ch, "topics")
+        if ov is None:
             return Reply(text=f"#{ch.name} follows {in_file} (config).")
-        return Reply(text=f"#{ch.name} follows {_topic_list(mine[0].value)} (set from chat by {mine[0].by}; "
+        return Reply(text=f"#{ch.name} follows {_topic_list(ov.value)} (set from chat by {ov.by}; "
                           f"the config file: {in_file}).")
+
+    def _chat_setting(self, ch: ChannelSettings, key: str) -> Override | None:
+        """The channel's override of ``key`` set from chat (value, who, when), or None."""
+        return next((ov for ov in list_overrides(self.store, ch.name) if ov.key == key), None)
 
     def _reset(self, inv: Invocation, ch: ChannelSettings, key: str) -> Reply:
         """Drop this channel's chat setting ``key``: the config file's value applies again, and
         later edits of the file take effect (a chat setting outranks them)."""
-        from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
-
         require_admin(self.settings, ch, inv.user, inv.platform, inv.workspace)
         file_rules = self.settings.rules(ch)
         if key == "topics":
             what, in_file = "topics", _topic_list(file_rules.topics)
         else:
-            value = file_rules.min_importance
-            in_file = f"{value if value is not None else DEFAULT_MIN_IMPORTANCE:g}/10"
+            in_file = f"{_threshold_of(file_rules.min_importance):g}/10"
         with settings_lock(self.store, ch.name) as c:
             before = get_override(self.store, ch.name, key, c)
             if before is None:
@@ -295,6 +290,13 @@ class CommandService:
         down = list(dict.fromkeys(u for u, lab in votes if lab < 0 and u not in up))
         log.info("feedback recorded", extra={"story_id": row.id, "label": value, "topic": topic, "changed": changed})
         return FeedbackResult(story_id=row.id, label=value, changed=changed, up=up, down=down)
+
+
+def _threshold_of(value: float | None) -> float:
+    """A channel's min_importance as routing applies it: its own, else routing's default."""
+    from bot.routing.rules import DEFAULT_MIN_IMPORTANCE
+
+    return value if value is not None else DEFAULT_MIN_IMPORTANCE
 
 
 def _topic_list(topics: list[str] | None) -> str:
