@@ -150,9 +150,7 @@ def _newest_articles(store: Store) -> dict[str, datetime]:
     with store.begin() as c:
         rows = c.execute(select(a.c.source, func.max(a.c.fetched_at)).group_by(a.c.source)).all()
     out: dict[str, datetime] = {}
-    for name, at in rows:
-        if isinstance(at, str):  # an aggregate over a TypeDecorator column comes back raw on SQLite
-            at = datetime.fromisoformat(at)
-        if at is not None:
-            out[name] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    for name, raw in rows:
+        if (at := t.as_utc(raw)) is not None:
+            out[name] = at
     return out

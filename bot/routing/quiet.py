@@ -17,7 +17,7 @@ recent articles through ``ix_articles_fetched`` instead of grouping the whole ta
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
@@ -53,7 +53,7 @@ def quiet_notices(settings: Settings, conn: Connection, sources: Mapping[str, So
             continue
         if failing(name):
             continue
-        newest = _aware(conn.execute(select(func.max(a.c.fetched_at)).where(a.c.source == name)).scalar())
+        newest = t.as_utc(conn.execute(select(func.max(a.c.fetched_at)).where(a.c.source == name)).scalar())
         if newest is None:
             continue  # never published anything here: nothing has gone quiet
         text = (f"Source {name} has published nothing new for {(now - newest).days} days (newest article "
@@ -64,10 +64,6 @@ def quiet_notices(settings: Settings, conn: Connection, sources: Mapping[str, So
     return items
 
 
-def _aware(value: datetime | str | None) -> datetime | None:
-    if isinstance(value, str):  # an aggregate over a TypeDecorator column comes back raw on SQLite
-        value = datetime.fromisoformat(value)
-    return None if value is None else value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _told(conn: Connection) -> set[str]:

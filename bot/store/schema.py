@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-__all__ = ["metadata"]
+__all__ = ["as_utc", "metadata"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,6 +45,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """An aggregate (``max``/``min``) of a :class:`UTCDateTime` column as an aware UTC datetime: on
+    SQLite it comes back raw, an ISO string, without the column type's processing."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return None if value is None else value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 metadata = MetaData()

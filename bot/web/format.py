@@ -10,18 +10,17 @@ from typing import Any
 
 import jinja2
 
+from bot.store.schema import as_utc
+
 __all__ = ["FILTERS", "ago", "dt", "safe_url"]
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if value is None:
+    """:func:`~bot.store.schema.as_utc`, and None for a string that is no time (a template shows nothing)."""
+    try:
+        return as_utc(value)
+    except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def dt(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -273,9 +273,7 @@ def source_health(store: Store, settings: Settings, now: datetime, days: int = 7
         else:
             status = "ok"
         url = cfg.url if cfg else (st.url if st else "")
-        last = latest.get(name)
-        if isinstance(last, str):  # aggregate over a TypeDecorator column comes back raw on SQLite
-            last = datetime.fromisoformat(last)
+        last = t.as_utc(latest.get(name))
         out.append(SourceHealth(
             name=name, url=url, host=urlsplit(url).hostname or "", enabled=enabled, configured=name in in_file,
             status=status, last_fetch_at=st.last_fetch_at if st else None, last_ok_at=st.last_ok_at if st else None,
