@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 INSTALL = ("open the app at api.slack.com/apps, Install App (to this workspace), and set SLACK_BOT_TOKEN "
            "to its Bot User OAuth Token (xoxb-...)")
+REFUSED = AUTH_ERRORS | {"not_allowed_token_type", "invalid_token"}  # the token is not one Slack takes here
 CHANNEL_FIX = {
     "not_in_channel": "invite the app: type /invite @Signals in that channel",
     "channel_not_found": "no channel with this id that the app can see: check the id (channel details, "
@@ -45,11 +46,11 @@ async def check_slack(token: str, channels: Mapping[str, str], base_url: str | N
     try:
         await client.auth_test()
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        error = _error(exc)
         if token.startswith("xapp-"):
             problems.append(f"SLACK_BOT_TOKEN holds an app-level token (xapp-), which is SLACK_APP_TOKEN's: "
                             f"{INSTALL}; channels {names} cannot post until then")
-        elif error in AUTH_ERRORS or error in ("not_allowed_token_type", "invalid_token"):
+        elif error in REFUSED:
             problems.append(f"Slack refused SLACK_BOT_TOKEN ({error}): the app is not installed to this "
                             f"workspace, was uninstalled, or the token is mistyped: {INSTALL}; channels {names} "
                             f"cannot post until then")
@@ -63,13 +64,18 @@ async def check_slack(token: str, channels: Mapping[str, str], base_url: str | N
         try:
             await client.conversations_history(channel=channel, limit=1)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            error = _error(exc)
             if error in CHANNEL_FIX:
                 problems.append(f"Slack channel {name} (slack: {channel}) cannot take posts ({error}): "
                                 f"{CHANNEL_FIX[error]}")
         except (SlackClientError, OSError, TimeoutError):
             break  # Slack went away meanwhile: the posts will say
     return _logged(problems)
+
+
+def _error(exc: SlackApiError) -> str:
+    """Slack's error code (``invalid_auth``, ``not_in_channel``, ...); empty when the answer has none."""
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
 
 
 def _logged(problems: list[str]) -> list[str]:
@@ -86,8 +92,8 @@ async def check_app_token(token: str, base_url: str | None = None) -> str | None
     try:
         await client.apps_connections_open(app_token=token)
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "")) if exc.response is not None else ""
-        if error in AUTH_ERRORS or error in ("not_allowed_token_type", "invalid_token"):
+        error = _error(exc)
+        if error in REFUSED:
             hint = "that is the bot token (SLACK_BOT_TOKEN's); " if token.startswith("xoxb-") else ""
             problem = (f"Slack refused SLACK_APP_TOKEN ({error}): {hint}at api.slack.com/apps, Basic Information, "
                        "App-Level Tokens, create one with the connections:write scope and set SLACK_APP_TOKEN to it "
